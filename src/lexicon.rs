@@ -1,0 +1,275 @@
+//! Shared lexicons (politeness, empathy, hostility, synonym groups …): RON files trainers edit.
+//!
+//! The shipped lexicons live in `scenarios/lexicons/` and are also compiled into the binary, so
+//! `peilian tone` works anywhere; a lexicon directory given at run time replaces them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::{Diagnostic, Pos, SourceText};
+use crate::ron_file;
+
+/// One lexicon file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lexicon {
+    /// Unique name, e.g. "politeness".
+    pub name: String,
+    pub kind: LexiconKind,
+    #[serde(default)]
+    pub description: String,
+    /// Marker phrases and their weight (0–1): how much one occurrence says.
+    #[serde(default)]
+    pub markers: BTreeMap<String, f32>,
+    /// Named synonym groups that scenario concepts can use (`groups: ["道歉"]`).
+    #[serde(default)]
+    pub groups: BTreeMap<String, Vec<String>>,
+}
+
+/// What a lexicon's markers signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum LexiconKind {
+    /// 您, 请, 麻烦您 …
+    Politeness,
+    /// 理解您的心情, 给您添麻烦了 …
+    Empathy,
+    /// 请放心, 一定帮您 …
+    Reassurance,
+    /// Blame and hostility from an agent: 你自己看, 不归我管, 没办法 …
+    Hostility,
+    /// A customer's own anger: 投诉, 垃圾, 骗子 …
+    Anger,
+    /// Words that negate what follows: 不, 没, 不能, 无法 …
+    Negation,
+    /// Words that make a clause a question or request for information: 请提供, 是多少 …
+    Asking,
+    /// Titles and honorifics: 先生, 女士, 总 …
+    Honorific,
+    /// Demands for a supervisor or a human: 找你们领导, 转人工 …
+    SupervisorDemand,
+    /// Only synonym groups.
+    Synonyms,
+}
+
+impl LexiconKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            LexiconKind::Politeness => "礼貌",
+            LexiconKind::Empathy => "共情",
+            LexiconKind::Reassurance => "安心承诺",
+            LexiconKind::Hostility => "敌意/推责",
+            LexiconKind::Anger => "愤怒",
+            LexiconKind::Negation => "否定",
+            LexiconKind::Asking => "询问",
+            LexiconKind::Honorific => "尊称",
+            LexiconKind::SupervisorDemand => "要求找领导",
+            LexiconKind::Synonyms => "同义词组",
+        }
+    }
+}
+
+/// The shipped lexicons, compiled in.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("politeness.ron", include_str!("../scenarios/lexicons/politeness.ron")),
+    ("empathy.ron", include_str!("../scenarios/lexicons/empathy.ron")),
+    ("reassurance.ron", include_str!("../scenarios/lexicons/reassurance.ron")),
+    ("hostility.ron", include_str!("../scenarios/lexicons/hostility.ron")),
+    ("anger.ron", include_str!("../scenarios/lexicons/anger.ron")),
+    ("negation.ron", include_str!("../scenarios/lexicons/negation.ron")),
+    ("asking.ron", include_str!("../scenarios/lexicons/asking.ron")),
+    ("honorific.ron", include_str!("../scenarios/lexicons/honorific.ron")),
+    ("supervisor.ron", include_str!("../scenarios/lexicons/supervisor.ron")),
+    ("synonyms.ron", include_str!("../scenarios/lexicons/synonyms.ron")),
+];
+
+/// All lexicons in use, with where each came from.
+#[derive(Debug, Clone, Default)]
+pub struct LexiconSet {
+    pub lexicons: Vec<Lexicon>,
+    pub sources: Vec<PathBuf>,
+}
+
+impl LexiconSet {
+    /// The lexicons compiled into the binary.
+    pub fn embedded() -> Self {
+        let mut set = LexiconSet::default();
+        for (name, text) in EMBEDDED {
+            let path = Path::new("scenarios/lexicons").join(name);
+            let lexicon = parse(&SourceText { path: path.clone(), text: (*text).to_string() })
+                .expect("the shipped lexicons are checked by the test suite");
+            set.lexicons.push(lexicon);
+            set.sources.push(path);
+        }
+        set
+    }
+
+    /// Loads every `*.ron` file of a directory, in name order.
+    pub fn load_dir(dir: &Path) -> Result<Self, Vec<Diagnostic>> {
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+                .collect(),
+            Err(e) => {
+                return Err(vec![Diagnostic::error(
+                    dir,
+                    Pos::default(),
+                    "io",
+                    format!("无法读取词库目录：{e}"),
+                    "检查路径是否存在、是否有读取权限",
+                )]);
+            }
+        };
+        files.sort();
+        let mut set = LexiconSet::default();
+        let mut problems = Vec::new();
+        for path in files {
+            match ron_file::read_source(&path).map_err(|d| vec![d]).and_then(|src| {
+                let lexicon = parse(&src).map_err(|d| vec![d])?;
+                let issues = check(&lexicon, &src);
+                if issues.iter().any(Diagnostic::is_error) { Err(issues) } else { Ok(lexicon) }
+            }) {
+                Ok(lexicon) => {
+                    set.lexicons.push(lexicon);
+                    set.sources.push(path);
+                }
+                Err(mut d) => problems.append(&mut d),
+            }
+        }
+        problems.extend(set.duplicate_names());
+        if problems.iter().any(Diagnostic::is_error) { Err(problems) } else { Ok(set) }
+    }
+
+    /// The lexicons of `dir` when it exists, else the embedded ones.
+    pub fn from_dir_or_embedded(dir: Option<&Path>) -> Result<Self, Vec<Diagnostic>> {
+        match dir {
+            Some(d) if d.is_dir() => LexiconSet::load_dir(d),
+            _ => Ok(LexiconSet::embedded()),
+        }
+    }
+
+    /// Marker phrases of one kind with their weights, across lexicons.
+    pub fn markers(&self, kind: LexiconKind) -> impl Iterator<Item = (&str, f32)> {
+        self.lexicons
+            .iter()
+            .filter(move |l| l.kind == kind)
+            .flat_map(|l| l.markers.iter().map(|(p, w)| (p.as_str(), *w)))
+    }
+
+    /// The phrases of a named synonym group, if any lexicon defines it.
+    pub fn group(&self, name: &str) -> Option<&[String]> {
+        self.lexicons.iter().find_map(|l| l.groups.get(name).map(Vec::as_slice))
+    }
+
+    pub fn group_names(&self) -> impl Iterator<Item = &str> {
+        self.lexicons.iter().flat_map(|l| l.groups.keys().map(String::as_str))
+    }
+
+    fn duplicate_names(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for (i, lexicon) in self.lexicons.iter().enumerate() {
+            if let Some(j) = self.lexicons[..i].iter().position(|l| l.name == lexicon.name) {
+                out.push(Diagnostic::error(
+                    &self.sources[i],
+                    Pos::START,
+                    "duplicate-id",
+                    format!("词库名“{}”与 {} 重复", lexicon.name, self.sources[j].display()),
+                    "每个词库的 name 必须唯一；合并两个文件或改名",
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Parses a lexicon file.
+pub fn parse(src: &SourceText) -> Result<Lexicon, Diagnostic> {
+    ron_file::parse::<Lexicon>(src)
+}
+
+/// Checks a parsed lexicon for mistakes the schema cannot express.
+pub fn check(lexicon: &Lexicon, src: &SourceText) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let path = src.path.as_path();
+    if lexicon.name.trim().is_empty() {
+        out.push(Diagnostic::error(path, src.locate_key("name"), "empty", "词库名为空", "给 name 填一个唯一的英文名，例如 \"politeness\""));
+    }
+    if lexicon.markers.is_empty() && lexicon.groups.is_empty() {
+        out.push(Diagnostic::warning(path, Pos::START, "empty", "词库既没有 markers 也没有 groups", "添加词条，或删除这个文件"));
+    }
+    for (phrase, weight) in &lexicon.markers {
+        if phrase.trim().is_empty() {
+            out.push(Diagnostic::error(path, src.locate_key("markers"), "empty", "markers 中有空词条", "删除空字符串"));
+        }
+        if !(0.0..=1.0).contains(weight) || weight.is_nan() {
+            out.push(Diagnostic::error(
+                path,
+                src.locate("", phrase),
+                "bad-weight",
+                format!("词条“{phrase}”的权重 {weight} 不在 0 到 1 之间"),
+                "权重表示一次出现的分量：0.1 很弱，1.0 最强",
+            ));
+        }
+    }
+    for (name, phrases) in &lexicon.groups {
+        if phrases.is_empty() || phrases.iter().any(|p| p.trim().is_empty()) {
+            out.push(Diagnostic::error(
+                path,
+                src.locate("", name),
+                "empty",
+                format!("同义词组“{name}”为空或含空词条"),
+                "至少写一个非空的短语",
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_lexicons_parse_and_cover_every_tone_kind() {
+        let set = LexiconSet::embedded();
+        for kind in [
+            LexiconKind::Politeness,
+            LexiconKind::Empathy,
+            LexiconKind::Reassurance,
+            LexiconKind::Hostility,
+            LexiconKind::Anger,
+            LexiconKind::Negation,
+            LexiconKind::Asking,
+            LexiconKind::Honorific,
+            LexiconKind::SupervisorDemand,
+        ] {
+            assert!(set.markers(kind).count() >= 3, "{kind:?} has too few markers");
+        }
+        assert!(set.group("道歉").is_some_and(|g| g.iter().any(|p| p == "抱歉")));
+    }
+
+    #[test]
+    fn shipped_lexicons_pass_their_checks() {
+        for (name, text) in EMBEDDED {
+            let src = SourceText { path: PathBuf::from(name), text: (*text).to_string() };
+            let lexicon = parse(&src).unwrap();
+            let problems = check(&lexicon, &src);
+            assert!(problems.is_empty(), "{name}: {problems:?}");
+        }
+    }
+
+    #[test]
+    fn weight_out_of_range_is_reported_at_its_line() {
+        let src = SourceText {
+            path: PathBuf::from("bad.ron"),
+            text: "Lexicon(\n  name: \"p\",\n  kind: Politeness,\n  markers: {\n    \"您\": 3.0,\n  },\n)".into(),
+        };
+        let lexicon = parse(&src).unwrap();
+        let problems = check(&lexicon, &src);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].code, "bad-weight");
+        assert_eq!(problems[0].line, 5);
+    }
+}

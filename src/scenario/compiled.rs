@@ -1,0 +1,183 @@
+//! A scenario made ready for scoring: phrases indexed, patterns compiled, ids resolved.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use regex::Regex;
+
+use crate::scenario::schema::{EndingKind, Scenario};
+use crate::text::analyzer::Analyzer;
+use crate::text::normalize::normalize;
+use crate::text::phrases::PhraseIndex;
+
+/// Where a red line applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedLineScope {
+    Everywhere,
+    Turn(usize),
+}
+
+/// A place in the script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Turn(usize),
+    Ending(usize),
+}
+
+/// A scenario with its phrases compiled. Built once per scenario version and shared.
+#[derive(Debug)]
+pub struct CompiledScenario {
+    pub scenario: Scenario,
+    /// The file it came from, if any, and a hash of its bytes (records keep it).
+    pub path: Option<PathBuf>,
+    pub content_hash: String,
+    pub concept_names: Vec<String>,
+    pub(crate) concepts: PhraseIndex<usize>,
+    pub(crate) concept_patterns: Vec<(usize, Regex)>,
+    pub(crate) red_lines: PhraseIndex<RedLineScope>,
+    pub(crate) handoff_facts: PhraseIndex<usize>,
+    pub(crate) handoff_patterns: Vec<(usize, Regex)>,
+    pub(crate) known_facts: PhraseIndex<usize>,
+    pub(crate) title_norm: String,
+    targets: HashMap<String, Target>,
+}
+
+/// Why a scenario could not be compiled (the linter reports these with positions first).
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error("概念“{concept}”的正则表达式无效：{source}")]
+    BadPattern { concept: String, source: regex::Error },
+    #[error("“{0}”不是任何回合或结局的 id")]
+    UnknownTarget(String),
+    #[error("引用了未定义的概念“{0}”")]
+    UnknownConcept(String),
+    #[error("同义词组“{0}”在词库中不存在")]
+    UnknownGroup(String),
+}
+
+impl CompiledScenario {
+    /// Compiles a scenario, adding its phrases to the analyzer's dictionary.
+    pub fn compile(scenario: Scenario, analyzer: &mut Analyzer, path: Option<PathBuf>, content_hash: String) -> Result<Self, CompileError> {
+        let concept_names: Vec<String> = scenario.concepts.keys().cloned().collect();
+        let mut concept_entries = Vec::new();
+        let mut concept_patterns = Vec::new();
+        for (i, (name, concept)) in scenario.concepts.iter().enumerate() {
+            for phrase in &concept.phrases {
+                concept_entries.push((phrase.clone(), i));
+            }
+            for group in &concept.groups {
+                let phrases = analyzer.lexicons().group(group).ok_or_else(|| CompileError::UnknownGroup(group.clone()))?;
+                concept_entries.extend(phrases.iter().map(|p| (p.clone(), i)));
+            }
+            for pattern in &concept.patterns {
+                let re = Regex::new(pattern).map_err(|source| CompileError::BadPattern { concept: name.clone(), source })?;
+                concept_patterns.push((i, re));
+            }
+        }
+        let mut red_line_entries: Vec<(String, RedLineScope)> =
+            scenario.forbidden.iter().map(|p| (p.clone(), RedLineScope::Everywhere)).collect();
+        for (t, turn) in scenario.turns.iter().enumerate() {
+            red_line_entries.extend(turn.expect.forbidden.iter().map(|p| (p.clone(), RedLineScope::Turn(t))));
+        }
+        let mut fact_entries = Vec::new();
+        let mut handoff_patterns = Vec::new();
+        for (i, fact) in scenario.escalation.handoff_facts.iter().enumerate() {
+            fact_entries.extend(fact.phrases.iter().map(|p| (p.clone(), i)));
+            for pattern in &fact.patterns {
+                let re = Regex::new(pattern)
+                    .map_err(|source| CompileError::BadPattern { concept: fact.label.clone(), source })?;
+                handoff_patterns.push((i, re));
+            }
+        }
+        let known_entries: Vec<(String, usize)> = scenario
+            .bot_history
+            .iter()
+            .flat_map(|b| b.known_facts.iter().enumerate())
+            .flat_map(|(i, f)| f.keywords.iter().map(move |k| (k.clone(), i)))
+            .collect();
+
+        let mut targets = HashMap::new();
+        for (i, turn) in scenario.turns.iter().enumerate() {
+            targets.insert(turn.id.clone(), Target::Turn(i));
+        }
+        for (i, ending) in scenario.endings.iter().enumerate() {
+            targets.insert(ending.id.clone(), Target::Ending(i));
+        }
+        for turn in &scenario.turns {
+            for branch in &turn.next {
+                if !targets.contains_key(&branch.goto) {
+                    return Err(CompileError::UnknownTarget(branch.goto.clone()));
+                }
+            }
+            for name in turn.expect.required.iter().chain(&turn.expect.optional) {
+                if !scenario.concepts.contains_key(name) {
+                    return Err(CompileError::UnknownConcept(name.clone()));
+                }
+            }
+        }
+        for branch in &scenario.escalation.on_transfer {
+            if !targets.contains_key(&branch.goto) {
+                return Err(CompileError::UnknownTarget(branch.goto.clone()));
+            }
+        }
+
+        let all_phrases: Vec<&str> = concept_entries
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .chain(red_line_entries.iter().map(|(p, _)| p.as_str()))
+            .chain(fact_entries.iter().map(|(p, _)| p.as_str()))
+            .chain(known_entries.iter().map(|(p, _)| p.as_str()))
+            .chain(std::iter::once(scenario.persona.title.as_str()))
+            .collect();
+        analyzer.add_phrases(all_phrases);
+
+        Ok(CompiledScenario {
+            title_norm: normalize(scenario.persona.title.trim()),
+            concepts: PhraseIndex::build(concept_entries),
+            concept_patterns,
+            red_lines: PhraseIndex::build(red_line_entries),
+            handoff_facts: PhraseIndex::build(fact_entries),
+            handoff_patterns,
+            known_facts: PhraseIndex::build(known_entries),
+            concept_names,
+            targets,
+            scenario,
+            path,
+            content_hash,
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.scenario.id
+    }
+
+    pub fn target(&self, id: &str) -> Option<Target> {
+        self.targets.get(id).copied()
+    }
+
+    pub fn turn_index(&self, id: &str) -> Option<usize> {
+        match self.target(id) {
+            Some(Target::Turn(i)) => Some(i),
+            _ => None,
+        }
+    }
+
+    pub fn concept_index(&self, name: &str) -> Option<usize> {
+        self.concept_names.iter().position(|n| n == name)
+    }
+
+    /// The first ending of a kind, if the scenario has one.
+    pub fn ending_of_kind(&self, kind: EndingKind) -> Option<usize> {
+        self.scenario.endings.iter().position(|e| e.kind == kind)
+    }
+}
+
+/// A stable hash of file contents (FNV-1a 64, hex), so records can tell when a scenario changed.
+pub fn content_hash(bytes: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}

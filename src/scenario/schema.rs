@@ -1,0 +1,484 @@
+//! The scenario file format: the one place where the RON schema trainers write is defined.
+//!
+//! Every struct denies unknown fields, so a misspelt field is an error rather than silently
+//! ignored. `docs/scenario-format.md` documents each field for trainers; keep the two in step.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One case: who calls, what they say, what a good answer holds and how it is scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Stable identifier, lower-case ASCII with `-`; records refer to it.
+    pub id: String,
+    pub title: String,
+    /// Bumped by the trainer whenever the script or the scoring changes.
+    pub version: u32,
+    /// Mined drafts stay drafts until a trainer promotes them; the app lists only promoted ones.
+    #[serde(default)]
+    pub draft: bool,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub skills: Vec<Skill>,
+    /// 1 (easy) to 5 (hard).
+    pub difficulty: u8,
+    pub channel: Channel,
+    /// Historical case ids the scenario was written or mined from.
+    #[serde(default)]
+    pub provenance: Vec<String>,
+    /// A short briefing for the trainee, shown before the call.
+    #[serde(default)]
+    pub briefing: String,
+    pub persona: Persona,
+    /// What the customer already told the chatbot before the call reached a human.
+    #[serde(default)]
+    pub bot_history: Option<BotHistory>,
+    /// Concepts (named synonym groups) that turns refer to by name.
+    #[serde(default)]
+    pub concepts: BTreeMap<String, Concept>,
+    /// Red lines that apply to every answer in this scenario.
+    #[serde(default)]
+    pub forbidden: Vec<String>,
+    /// Tone goals that apply to every answer in this scenario.
+    #[serde(default)]
+    pub tone_goals: Vec<ToneGoal>,
+    /// The script; the first turn opens the call.
+    pub turns: Vec<Turn>,
+    pub endings: Vec<Ending>,
+    pub escalation: Escalation,
+    #[serde(default)]
+    pub rubric: Rubric,
+    /// Notes for the trainee's coach, shown on the scorecard.
+    #[serde(default)]
+    pub coaching: Vec<String>,
+    /// Single answers with the score range each must get (`peilian test`).
+    #[serde(default)]
+    pub samples: Vec<Sample>,
+    /// Whole calls with the overall range (and outcome) each must get (`peilian test`).
+    #[serde(default)]
+    pub sample_calls: Vec<SampleCall>,
+}
+
+/// A skill the scenario trains; the coaching reports average scores per skill.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Skill {
+    Empathy,
+    Deescalation,
+    Escalation,
+    Policy,
+    ProductKnowledge,
+    Communication,
+    Verification,
+    Retention,
+    Compliance,
+    /// Any skill a centre names itself.
+    Other(String),
+}
+
+impl Skill {
+    pub fn label(&self) -> &str {
+        match self {
+            Skill::Empathy => "共情",
+            Skill::Deescalation => "情绪安抚",
+            Skill::Escalation => "升级转接",
+            Skill::Policy => "政策把握",
+            Skill::ProductKnowledge => "产品知识",
+            Skill::Communication => "沟通表达",
+            Skill::Verification => "身份核验",
+            Skill::Retention => "客户挽留",
+            Skill::Compliance => "合规",
+            Skill::Other(name) => name,
+        }
+    }
+
+    /// Stable key for records and reports.
+    pub fn key(&self) -> String {
+        match self {
+            Skill::Other(name) => name.clone(),
+            other => format!("{other:?}").to_lowercase(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Channel {
+    Phone,
+    Chat,
+}
+
+impl Channel {
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Phone => "电话",
+            Channel::Chat => "在线",
+        }
+    }
+}
+
+/// The simulated customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Persona {
+    pub kind: PersonaKind,
+    /// How the customer is called on the card, e.g. "王建国".
+    pub name: String,
+    /// How a good agent addresses them, e.g. "王先生" or "李总"; used by the VIP address goal.
+    pub title: String,
+    /// VIP tier shown on the card, e.g. "钻石卡".
+    #[serde(default)]
+    pub vip_tier: Option<String>,
+    /// An emoji or a short picture for the card.
+    #[serde(default)]
+    pub avatar: Option<String>,
+    /// Mood at the start of the call, 0 (calm) to 100 (hangs up).
+    pub mood: u8,
+    /// Seconds the customer waits for an answer before silence angers them.
+    pub patience_secs: u32,
+    /// How strongly answers move the mood: 1.0 is average, 2.0 twice as touchy.
+    #[serde(default = "default_sensitivity")]
+    pub sensitivity: f32,
+    /// Mood at which the customer demands a supervisor (default 85).
+    #[serde(default = "default_demand_at")]
+    pub demands_supervisor_at: u8,
+    /// What the customer says when demanding a supervisor; a built-in line when empty.
+    #[serde(default)]
+    pub supervisor_lines: Vec<String>,
+    /// What the customer says after a silence past their patience; a built-in line when empty.
+    #[serde(default)]
+    pub silence_lines: Vec<String>,
+}
+
+fn default_sensitivity() -> f32 {
+    1.0
+}
+fn default_demand_at() -> u8 {
+    85
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PersonaKind {
+    Normal,
+    Angry,
+    Vip,
+    Anxious,
+    Elderly,
+    /// Any other kind a centre needs, e.g. `Custom("醉酒")`.
+    Custom(String),
+}
+
+impl PersonaKind {
+    pub fn label(&self) -> &str {
+        match self {
+            PersonaKind::Normal => "普通",
+            PersonaKind::Angry => "愤怒",
+            PersonaKind::Vip => "VIP",
+            PersonaKind::Anxious => "焦虑",
+            PersonaKind::Elderly => "老年",
+            PersonaKind::Custom(name) => name,
+        }
+    }
+
+    /// Stable key for records and filters.
+    pub fn key(&self) -> String {
+        match self {
+            PersonaKind::Custom(name) => name.clone(),
+            other => format!("{other:?}").to_lowercase(),
+        }
+    }
+}
+
+/// The chatbot conversation that came before the human agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotHistory {
+    pub lines: Vec<BotLine>,
+    /// What the customer already told the bot; asking for it again costs points.
+    #[serde(default)]
+    pub known_facts: Vec<KnownFact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotLine {
+    pub speaker: BotSpeaker,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BotSpeaker {
+    Customer,
+    Bot,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownFact {
+    /// What the fact is, e.g. "订单号".
+    pub label: String,
+    /// Words that name the fact in a question, e.g. ["订单号", "单号"].
+    pub keywords: Vec<String>,
+    /// The value the customer gave, e.g. "DD20261118"; quoting it back is a confirmation, not a question.
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// A named group of synonymous phrases that a good answer should (or must) contain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Concept {
+    /// Shown to the trainee, e.g. "道歉".
+    pub label: String,
+    #[serde(default)]
+    pub phrases: Vec<String>,
+    /// Names of shared synonym groups (from the lexicons) whose phrases count too.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Regular expressions that count too, matched on the normalised answer.
+    #[serde(default)]
+    pub patterns: Vec<String>,
+    #[serde(default = "default_weight")]
+    pub weight: f32,
+    /// When true (default) a negated phrase ("不能退款") does not count as said.
+    #[serde(default = "default_true")]
+    pub negatable: bool,
+}
+
+fn default_weight() -> f32 {
+    1.0
+}
+fn default_true() -> bool {
+    true
+}
+
+/// One customer turn of the script and what a good answer to it holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Turn {
+    pub id: String,
+    /// Variants of what the customer says; one is drawn from the session's seed.
+    pub customer: Vec<Line>,
+    #[serde(default)]
+    pub expect: Expect,
+    /// Where the script goes after the answer; the first branch whose condition holds wins.
+    /// With no branch holding, the script goes on to the next turn in the file.
+    #[serde(default)]
+    pub next: Vec<Branch>,
+    /// The customer asks for a supervisor in this turn (an escalation trigger).
+    #[serde(default)]
+    pub demands_supervisor: bool,
+    /// The customer asks for something beyond the agent's authority (an escalation trigger).
+    #[serde(default)]
+    pub beyond_authority: bool,
+}
+
+/// A line the customer says, with an optional voice clip under `assets/`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Line {
+    pub text: String,
+    /// Path relative to `assets/`, e.g. "voice/angry-delivery/open-1.ogg".
+    #[serde(default)]
+    pub voice: Option<String>,
+}
+
+/// What a good answer to a turn holds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Concept names the answer must contain.
+    #[serde(default)]
+    pub required: Vec<String>,
+    /// Concept names that earn a bonus.
+    #[serde(default)]
+    pub optional: Vec<String>,
+    /// Red lines for this turn (in addition to the scenario's).
+    #[serde(default)]
+    pub forbidden: Vec<String>,
+    /// Tone goals for this turn (in addition to the scenario's).
+    #[serde(default)]
+    pub tone: Vec<ToneGoal>,
+    /// A model answer shown on the scorecard.
+    #[serde(default)]
+    pub model_answer: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ToneGoal {
+    /// Soothe the customer's feelings before solving (先安抚情绪，再解决问题).
+    SootheFirst,
+    /// Address the customer as 您 and by their title.
+    VipAddress,
+    /// Show empathy.
+    Empathize,
+    /// Reassure (会跟进, 放心, 一定帮您).
+    Reassure,
+}
+
+impl ToneGoal {
+    pub fn label(self) -> &'static str {
+        match self {
+            ToneGoal::SootheFirst => "先安抚再解决",
+            ToneGoal::VipAddress => "尊称（您与称谓）",
+            ToneGoal::Empathize => "表达共情",
+            ToneGoal::Reassure => "给出安心承诺",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Branch {
+    pub when: Condition,
+    /// A turn id or an ending id.
+    pub goto: String,
+}
+
+/// A condition on the state of the call after an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Condition {
+    Always,
+    MoodAtLeast(u8),
+    MoodBelow(u8),
+    /// The answer contained the named concept.
+    Hit(String),
+    /// The answer lacked the named concept.
+    Missed(String),
+    /// At least this many answers have been given in the call.
+    AnswersAtLeast(u32),
+    /// The answer crossed a red line.
+    RedLine,
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ending {
+    pub id: String,
+    pub kind: EndingKind,
+    /// What the customer says last (variants); may be empty.
+    #[serde(default)]
+    pub customer: Vec<Line>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EndingKind {
+    Resolved,
+    Unresolved,
+    HungUp,
+    Transferred,
+}
+
+/// When the call should be handed on, and what the handoff note must carry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    pub policy: EscalationPolicy,
+    /// Facts the handoff note must carry so the next person need not ask again.
+    #[serde(default)]
+    pub handoff_facts: Vec<HandoffFact>,
+    /// Where a transfer leads (a turn, e.g. a supervisor sending the call back, or an ending).
+    /// Evaluated like a turn's `next`; with no branch holding the call ends as transferred.
+    #[serde(default)]
+    pub on_transfer: Vec<Branch>,
+    /// Why, in the trainer's words; shown on the scorecard.
+    #[serde(default)]
+    pub rationale: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum EscalationPolicy {
+    /// The agent should solve it; any transfer is premature.
+    SolveYourself,
+    /// Transfer while answering turn `from` to turn `to` (1-based, inclusive).
+    Window { from: u32, to: u32 },
+    /// Transfer once one of the triggers fires, at the latest `grace` turns later.
+    OnTrigger { triggers: Vec<Trigger>, grace: u32 },
+    /// Transferring or not are both fine.
+    Either,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Trigger {
+    /// The customer demands a supervisor (scripted, or when the mood passes the persona's mark).
+    DemandsSupervisor,
+    /// The mood reaches this value.
+    MoodAtLeast(u8),
+    /// The customer asks for something beyond the agent's authority.
+    BeyondAuthority,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffFact {
+    pub label: String,
+    #[serde(default)]
+    pub phrases: Vec<String>,
+    #[serde(default)]
+    pub patterns: Vec<String>,
+}
+
+/// Rubric weights, pass mark and caps; defaults suit most scenarios.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Rubric {
+    pub weights: RubricWeights,
+    /// Overall score (0–100) needed to pass.
+    pub pass_mark: f32,
+    /// The overall score can be no higher than this once a red line is crossed.
+    pub red_line_cap: f32,
+    /// Answers of at most this many characters count as curt.
+    pub curt_chars: u32,
+}
+
+impl Default for Rubric {
+    fn default() -> Self {
+        Rubric { weights: RubricWeights::default(), pass_mark: 70.0, red_line_cap: 40.0, curt_chars: 4 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RubricWeights {
+    pub concepts: f32,
+    pub tone: f32,
+    pub escalation: f32,
+    pub no_repeat: f32,
+    pub responsiveness: f32,
+}
+
+impl Default for RubricWeights {
+    fn default() -> Self {
+        RubricWeights { concepts: 0.40, tone: 0.25, escalation: 0.15, no_repeat: 0.10, responsiveness: 0.10 }
+    }
+}
+
+/// One answer and the score range it must get when scored against a turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sample {
+    pub turn: String,
+    pub answer: String,
+    /// Inclusive range of the turn's overall score, e.g. (80, 100).
+    pub score: (f32, f32),
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A whole scripted call and the overall range (and outcome) it must get.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleCall {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub seed: u64,
+    /// Answers in order; `/transfer NOTE` and `/hangup` as in `peilian practice`.
+    pub answers: Vec<String>,
+    pub score: (f32, f32),
+    #[serde(default)]
+    pub outcome: Option<EndingKind>,
+}

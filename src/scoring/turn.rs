@@ -1,0 +1,438 @@
+//! Scoring one answer to one turn: concepts, tone, no asking twice, responsiveness.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::lexicon::LexiconKind;
+use crate::scenario::compiled::{CompiledScenario, RedLineScope};
+use crate::scenario::schema::{PersonaKind, ToneGoal};
+use crate::scoring::{Evidence, RubricScore, round1, rubric, weighted_overall};
+use crate::text::analyzer::{Analyzed, Analyzer};
+use crate::text::tone::ToneReport;
+
+/// What is known about the moment an answer was given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnswerContext {
+    /// Index of the turn in the scenario file.
+    pub turn: usize,
+    pub mood_before: f32,
+    /// Seconds from the customer's line to the answer; `None` when unknown (not scored).
+    pub latency_secs: Option<f32>,
+}
+
+/// Measured features the simulated customer reacts to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AnswerFeatures {
+    /// Share of the required concept weight the answer carried (1 when none is required).
+    pub required_hit: f32,
+    pub curt: bool,
+    pub red_line: bool,
+    pub soothe_first_missed: bool,
+    pub vip_address_missed: bool,
+    pub asked_again: usize,
+}
+
+/// One answer's scores and evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TurnScore {
+    pub turn_id: String,
+    pub answer: String,
+    /// 0–100 over the answer's rubrics (escalation is scored per call).
+    pub overall: f32,
+    /// Why the overall is capped, when it is.
+    pub capped: Option<String>,
+    pub rubrics: BTreeMap<&'static str, RubricScore>,
+    /// Concepts the answer carried (names).
+    pub hits: Vec<String>,
+    /// Required concepts it lacked (names).
+    pub missed: Vec<String>,
+    /// Red-line phrases it crossed.
+    pub red_lines: Vec<String>,
+    pub evidence: Vec<Evidence>,
+    pub model_answer: String,
+    pub tone: ToneReport,
+    pub features: AnswerFeatures,
+}
+
+impl TurnScore {
+    pub fn hit(&self, concept: &str) -> bool {
+        self.hits.iter().any(|h| h == concept)
+    }
+}
+
+/// Scores an answer to turn `ctx.turn` of a compiled scenario.
+pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx: &AnswerContext) -> TurnScore {
+    let scenario = &sc.scenario;
+    let turn = &scenario.turns[ctx.turn];
+    let weights = &scenario.rubric.weights;
+    let analyzed = analyzer.analyze(text);
+    let tone = analyzer.tone_of(&analyzed);
+    let mut evidence = Vec::new();
+    let mut features = AnswerFeatures::default();
+
+    // Concepts.
+    let concept_hits = find_concepts(analyzer, sc, &analyzed, &mut evidence);
+    let mut hits = Vec::new();
+    let mut missed = Vec::new();
+    let (mut req_total, mut req_hit, mut opt_total, mut opt_hit) = (0.0, 0.0, 0.0, 0.0);
+    let mut concept_reasons = Vec::new();
+    for (name, required) in turn.expect.required.iter().map(|n| (n, true)).chain(turn.expect.optional.iter().map(|n| (n, false))) {
+        let Some(i) = sc.concept_index(name) else { continue };
+        let concept = &scenario.concepts[name];
+        let w = concept.weight;
+        let found = concept_hits.iter().find(|h| h.concept == i);
+        if required {
+            req_total += w;
+        } else {
+            opt_total += w;
+        }
+        match found {
+            Some(hit) => {
+                if required {
+                    req_hit += w;
+                } else {
+                    opt_hit += w;
+                }
+                hits.push(name.clone());
+                concept_reasons.push(format!("✓ {}「{}」", concept.label, hit.matched));
+            }
+            None if required => {
+                missed.push(name.clone());
+                concept_reasons.push(format!("✗ 缺少必需要点：{}", concept.label));
+                evidence.push(Evidence::new("concepts", "missed", concept.label.clone(), format!("缺少必需要点“{}”", concept.label)));
+            }
+            None => concept_reasons.push(format!("· 未提及可选要点：{}", concept.label)),
+        }
+    }
+    // Concepts said but not expected in this turn still count for branch conditions.
+    for hit in &concept_hits {
+        let name = &sc.concept_names[hit.concept];
+        if !hits.contains(name) {
+            hits.push(name.clone());
+        }
+    }
+    features.required_hit = if req_total > 0.0 { req_hit / req_total } else { 1.0 };
+    let concepts = if req_total + opt_total > 0.0 {
+        let s = rubric::concepts(req_total, req_hit, opt_total, opt_hit);
+        let mut reasons = vec![if req_total > 0.0 {
+            format!("必需要点命中 {req_hit}/{req_total}（按权重）")
+        } else {
+            "本回合只有可选要点".to_string()
+        }];
+        reasons.extend(concept_reasons);
+        RubricScore::new(s, weights.concepts, reasons)
+    } else {
+        RubricScore::not_applicable(weights.concepts, "本回合没有要点要求")
+    };
+
+    // Red lines.
+    let mut red_lines = Vec::new();
+    for hit in sc.red_lines.find(&analyzed, analyzer.negators()) {
+        let applies = hit.payloads.iter().any(|s| *s == RedLineScope::Everywhere || *s == RedLineScope::Turn(ctx.turn));
+        if !applies {
+            continue;
+        }
+        if hit.negated {
+            evidence.push(Evidence::new("concepts", "negated", hit.phrase, format!("「{}」前有否定词，不算触犯红线", hit.phrase)));
+            continue;
+        }
+        if !red_lines.iter().any(|r| r == hit.phrase) {
+            red_lines.push(hit.phrase.to_string());
+            evidence.push(Evidence::new("concepts", "red_line", hit.phrase, format!("触犯红线：说了「{}」", hit.phrase)));
+        }
+    }
+    features.red_line = !red_lines.is_empty();
+
+    // Tone.
+    let tone_score = score_tone(analyzer, sc, ctx, &analyzed, &tone, &concept_hits, &mut evidence, &mut features);
+
+    // No asking twice.
+    let no_repeat = score_no_repeat(analyzer, sc, &analyzed, &mut evidence, &mut features);
+
+    // Responsiveness.
+    let responsiveness = match ctx.latency_secs {
+        Some(latency) => {
+            let (s, why) = rubric::responsiveness(latency, scenario.persona.patience_secs as f32);
+            if s < 100.0 {
+                evidence.push(Evidence::new("responsiveness", "latency", format!("{latency:.0}s"), why.clone()));
+            }
+            RubricScore::new(s, weights.responsiveness, vec![why])
+        }
+        None => RubricScore::not_applicable(weights.responsiveness, "未计时"),
+    };
+
+    let mut rubrics = BTreeMap::new();
+    rubrics.insert("concepts", concepts);
+    rubrics.insert("tone", tone_score);
+    rubrics.insert("no_repeat", no_repeat);
+    rubrics.insert("responsiveness", responsiveness);
+    let mut overall = weighted_overall(rubrics.values());
+    let mut capped = None;
+    if features.red_line && overall > scenario.rubric.red_line_cap {
+        overall = scenario.rubric.red_line_cap;
+        capped = Some(format!("触犯红线「{}」，本回合最高 {} 分", red_lines.join("」「"), scenario.rubric.red_line_cap));
+    }
+    TurnScore {
+        turn_id: turn.id.clone(),
+        answer: text.to_string(),
+        overall: round1(overall),
+        capped,
+        rubrics,
+        hits,
+        missed,
+        red_lines,
+        evidence,
+        model_answer: turn.expect.model_answer.clone(),
+        tone,
+        features,
+    }
+}
+
+/// A concept found in an answer.
+#[derive(Debug, Clone)]
+pub(crate) struct ConceptHit {
+    pub concept: usize,
+    pub matched: String,
+    pub span: Range<usize>,
+}
+
+fn find_concepts(analyzer: &Analyzer, sc: &CompiledScenario, a: &Analyzed, evidence: &mut Vec<Evidence>) -> Vec<ConceptHit> {
+    let mut found: Vec<ConceptHit> = Vec::new();
+    let mut consider = |concept: usize, matched: &str, span: Range<usize>, negated: bool, evidence: &mut Vec<Evidence>| {
+        let name = &sc.concept_names[concept];
+        let def = &sc.scenario.concepts[name];
+        if negated && def.negatable {
+            evidence.push(Evidence::new(
+                "concepts",
+                "negated",
+                matched,
+                format!("「{matched}」前有否定词，不算提到“{}”", def.label),
+            ));
+            return;
+        }
+        if found.iter().any(|h| h.concept == concept) {
+            return;
+        }
+        evidence.push(Evidence::new("concepts", "hit", matched, format!("提到“{}”：「{matched}」", def.label)));
+        found.push(ConceptHit { concept, matched: matched.to_string(), span });
+    };
+    for hit in sc.concepts.find(a, analyzer.negators()) {
+        for &concept in hit.payloads {
+            consider(concept, hit.phrase, hit.span.clone(), hit.negated, evidence);
+        }
+    }
+    for (concept, re) in &sc.concept_patterns {
+        if let Some(m) = re.find(&a.norm) {
+            let span = m.start()..m.end();
+            let negated = a.is_negated(&span, analyzer.negators());
+            consider(*concept, m.as_str(), span, negated, evidence);
+        }
+    }
+    found
+}
+
+#[allow(clippy::too_many_arguments)]
+fn score_tone(
+    analyzer: &Analyzer,
+    sc: &CompiledScenario,
+    ctx: &AnswerContext,
+    a: &Analyzed,
+    tone: &ToneReport,
+    concept_hits: &[ConceptHit],
+    evidence: &mut Vec<Evidence>,
+    features: &mut AnswerFeatures,
+) -> RubricScore {
+    let scenario = &sc.scenario;
+    let turn = &scenario.turns[ctx.turn];
+    let mut goals: Vec<ToneGoal> = scenario.tone_goals.clone();
+    for g in &turn.expect.tone {
+        if !goals.contains(g) {
+            goals.push(*g);
+        }
+    }
+    let upset = ctx.mood_before >= rubric::UPSET_MOOD || goals.contains(&ToneGoal::SootheFirst) || goals.contains(&ToneGoal::Empathize);
+    let (mut score, base_reason) = rubric::tone_base(tone.politeness, tone.empathy, upset);
+    let mut reasons = vec![base_reason];
+    for e in tone.evidence.iter().filter(|e| !e.negated) {
+        let label = match e.dimension {
+            "politeness" => "礼貌",
+            "empathy" => "共情",
+            "reassurance" => "安心",
+            "hostility" => "敌意",
+            _ => continue,
+        };
+        evidence.push(Evidence::new("tone", "tone", e.matched.clone(), format!("{label}用语「{}」", e.matched)));
+    }
+    if tone.hostility > 0.0 {
+        let p = rubric::HOSTILITY_PENALTY * tone.hostility;
+        score -= p;
+        let words: Vec<&str> = tone.evidence.iter().filter(|e| e.dimension == "hostility" && !e.negated).map(|e| e.matched.as_str()).collect();
+        reasons.push(format!("敌意/推责「{}」−{p:.1}", words.join("」「")));
+    }
+    let curt_limit = scenario.rubric.curt_chars as usize;
+    if tone.content_chars <= curt_limit {
+        features.curt = true;
+        score -= rubric::CURT_PENALTY;
+        reasons.push(format!("回答过短（{} 字）−{}", tone.content_chars, rubric::CURT_PENALTY));
+        evidence.push(Evidence::new("tone", "curt", a.original.clone(), format!("只有 {} 个字，显得敷衍", tone.content_chars)));
+    }
+    if tone.shouting {
+        score -= rubric::SHOUTING_PENALTY;
+        reasons.push(format!("语气激烈（感叹号连用）−{}", rubric::SHOUTING_PENALTY));
+        evidence.push(Evidence::new("tone", "shouting", "!!", "感叹号连用，像在吼客户"));
+    }
+    for goal in goals {
+        match goal {
+            ToneGoal::SootheFirst => {
+                let first_solution = concept_hits
+                    .iter()
+                    .filter(|h| !overlaps_empathy(tone, &h.span, a))
+                    .map(|h| h.span.start)
+                    .min();
+                match (tone.first_empathy_at, first_solution) {
+                    (None, _) => {
+                        features.soothe_first_missed = true;
+                        score -= rubric::SOOTHE_FIRST_MISSING;
+                        reasons.push(format!("✗ 先安抚再解决：没有安抚情绪 −{}", rubric::SOOTHE_FIRST_MISSING));
+                        evidence.push(Evidence::new("tone", "goal_missed", "先安抚再解决", "客户情绪激动，回答中没有任何安抚或致歉"));
+                    }
+                    (Some(e), Some(s)) if e > s => {
+                        score -= rubric::SOOTHE_FIRST_LATE;
+                        reasons.push(format!("✗ 先安抚再解决：先谈方案后安抚 −{}", rubric::SOOTHE_FIRST_LATE));
+                        evidence.push(Evidence::new("tone", "goal_missed", "先安抚再解决", "安抚出现在解决方案之后，应先安抚情绪"));
+                    }
+                    _ => {
+                        reasons.push("✓ 先安抚再解决".to_string());
+                        evidence.push(Evidence::new("tone", "goal_met", "先安抚再解决", "先安抚了情绪"));
+                    }
+                }
+            }
+            ToneGoal::VipAddress => {
+                let uses_nin = a.norm.contains('您');
+                let uses_ni = a.norm.contains('你');
+                let title = &sc.title_norm;
+                let uses_title = !title.is_empty() && a.norm.contains(title.as_str());
+                let honorific = analyzer.tone_index().find(a, analyzer.negators()).iter().any(|h| h.payloads.iter().any(|m| m.kind == LexiconKind::Honorific));
+                let mut ok = true;
+                if !uses_nin {
+                    ok = false;
+                    score -= rubric::VIP_NO_NIN;
+                    reasons.push(format!("✗ 没有用“您”称呼 −{}", rubric::VIP_NO_NIN));
+                }
+                if uses_ni {
+                    ok = false;
+                    score -= rubric::VIP_USES_NI;
+                    reasons.push(format!("✗ 用了“你”而不是“您” −{}", rubric::VIP_USES_NI));
+                }
+                if !uses_title {
+                    ok = false;
+                    score -= rubric::VIP_NO_TITLE;
+                    let also = if honorific { "（用了尊称，但不是客户的称谓）" } else { "" };
+                    reasons.push(format!("✗ 没有称呼“{}”{also} −{}", scenario.persona.title, rubric::VIP_NO_TITLE));
+                }
+                if ok {
+                    reasons.push(format!("✓ 以“您”和“{}”称呼客户", scenario.persona.title));
+                    evidence.push(Evidence::new("tone", "goal_met", scenario.persona.title.clone(), "尊称到位"));
+                } else {
+                    features.vip_address_missed = true;
+                    evidence.push(Evidence::new("tone", "goal_missed", "尊称", format!("贵宾客户应称“您”和“{}”", scenario.persona.title)));
+                }
+            }
+            ToneGoal::Empathize => {
+                if tone.empathy < 0.3 {
+                    score -= rubric::EMPATHIZE_MISSING;
+                    reasons.push(format!("✗ 缺少共情表达 −{}", rubric::EMPATHIZE_MISSING));
+                    evidence.push(Evidence::new("tone", "goal_missed", "共情", "没有表达对客户处境的理解"));
+                } else {
+                    reasons.push("✓ 表达了共情".to_string());
+                }
+            }
+            ToneGoal::Reassure => {
+                if tone.reassurance < 0.3 {
+                    score -= rubric::REASSURE_MISSING;
+                    reasons.push(format!("✗ 缺少安心承诺（如“请放心”“会跟进”）−{}", rubric::REASSURE_MISSING));
+                    evidence.push(Evidence::new("tone", "goal_missed", "安心承诺", "没有给客户吃定心丸"));
+                } else {
+                    reasons.push("✓ 给出了安心承诺".to_string());
+                }
+            }
+        }
+    }
+    if matches!(scenario.persona.kind, PersonaKind::Elderly) && tone.content_chars > 120 {
+        reasons.push("提示：对老年客户，回答宜短句、分步骤".to_string());
+    }
+    RubricScore::new(score, scenario.rubric.weights.tone, reasons)
+}
+
+fn overlaps_empathy(tone: &ToneReport, span: &Range<usize>, a: &Analyzed) -> bool {
+    // A concept hit that is itself an empathy marker (e.g. an "apology" concept) is soothing,
+    // not solving.
+    let at = a.norm[..span.start].chars().count();
+    tone.evidence.iter().any(|e| e.dimension == "empathy" && !e.negated && e.at == at)
+}
+
+fn score_no_repeat(
+    analyzer: &Analyzer,
+    sc: &CompiledScenario,
+    a: &Analyzed,
+    evidence: &mut Vec<Evidence>,
+    features: &mut AnswerFeatures,
+) -> RubricScore {
+    let weight = sc.scenario.rubric.weights.no_repeat;
+    let Some(history) = sc.scenario.bot_history.as_ref().filter(|b| !b.known_facts.is_empty()) else {
+        return RubricScore::not_applicable(weight, "客户没有经过机器人，无需检查");
+    };
+    let fact_hits = sc.known_facts.find(a, analyzer.negators());
+    if fact_hits.is_empty() {
+        return RubricScore::new(100.0, weight, vec!["没有再次询问客户已告诉机器人的信息".to_string()]);
+    }
+    let asking: Vec<Range<usize>> = analyzer
+        .tone_index()
+        .find(a, analyzer.negators())
+        .into_iter()
+        .filter(|h| h.payloads.iter().any(|m| m.kind == LexiconKind::Asking))
+        .map(|h| h.span)
+        .collect();
+    let clauses = a.clauses();
+    let mut asked = Vec::new();
+    let mut reasons = Vec::new();
+    for clause in &clauses {
+        let facts_here: Vec<usize> = fact_hits
+            .iter()
+            .filter(|h| clause.start <= h.span.start && h.span.end <= clause.end)
+            .flat_map(|h| h.payloads.iter().copied())
+            .collect();
+        if facts_here.is_empty() {
+            continue;
+        }
+        let clause_text = &a.norm[clause.clone()];
+        // A question mark right after the clause makes it a question too.
+        let question = a.norm[clause.end..].starts_with('?') || asking.iter().any(|s| clause.start <= s.start && s.end <= clause.end);
+        for f in facts_here {
+            let fact = &history.known_facts[f];
+            let quoted = fact.value.as_deref().map(crate::text::normalize::normalize).is_some_and(|v| !v.is_empty() && a.norm.contains(&v));
+            if quoted {
+                if !reasons.iter().any(|r: &String| r.contains(&fact.label)) {
+                    reasons.push(format!("✓ 直接复述了客户已提供的{}", fact.label));
+                    evidence.push(Evidence::new("no_repeat", "confirmed", fact.label.clone(), format!("引用了机器人已收集的{}，客户不必再说一遍", fact.label)));
+                }
+            } else if question && !asked.contains(&f) {
+                asked.push(f);
+                reasons.push(format!("✗ 再次询问{}（客户已告诉机器人）", fact.label));
+                evidence.push(Evidence::new(
+                    "no_repeat",
+                    "asked_again",
+                    clause_text.to_string(),
+                    format!("客户已经告诉机器人{}，又问了一遍", fact.label),
+                ));
+            }
+        }
+    }
+    features.asked_again = asked.len();
+    if reasons.is_empty() {
+        reasons.push("没有再次询问客户已告诉机器人的信息".to_string());
+    }
+    RubricScore::new(rubric::no_repeat(asked.len()), weight, reasons)
+}

@@ -1,0 +1,698 @@
+//! The session engine: a mock call as a pure state machine. Text and durations in, events out.
+//!
+//! No clock, no I/O: the shell (terminal, app) measures latency and passes it in, shows the
+//! events, and records them. The same scenario, seed and actions always give the same events,
+//! transcript and scores; rewinding replays the recorded actions up to the chosen turn.
+
+use std::sync::Arc;
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::customer::{HANG_UP_MOOD, MoodModel};
+use crate::scenario::compiled::{CompiledScenario, Target};
+use crate::scenario::schema::{Condition, EndingKind, EscalationPolicy, Line, Trigger};
+use crate::scoring::escalation::{EscalationFacts, trigger_text};
+use crate::scoring::scorecard::{Scorecard, build_scorecard};
+use crate::scoring::turn::{AnswerContext, TurnScore, score_answer};
+use crate::text::analyzer::Analyzer;
+
+/// Answers longer than this are refused (a pasted document is not an answer).
+pub const MAX_ANSWER_CHARS: usize = 2000;
+
+/// Built-in lines for when a scenario gives none.
+const DEFAULT_SUPERVISOR_LINE: &str = "我不想跟你说了，叫你们领导来！";
+const DEFAULT_SILENCE_LINE: &str = "喂？还在吗？";
+const DEFAULT_HANG_UP_LINE: &str = "算了，跟你们说不清楚！（挂断）";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Feedback after each answer; rewinding allowed.
+    Practice,
+    /// Nothing shown until the end; no rewinding.
+    Exam,
+}
+
+impl Mode {
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::Practice => "练习",
+            Mode::Exam => "考试",
+        }
+    }
+}
+
+/// How a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    InProgress,
+    Resolved,
+    Unresolved,
+    CustomerHungUp,
+    Transferred,
+    AgentHungUp,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::InProgress => "进行中",
+            Outcome::Resolved => "问题解决",
+            Outcome::Unresolved => "未解决",
+            Outcome::CustomerHungUp => "客户挂断",
+            Outcome::Transferred => "已转接",
+            Outcome::AgentHungUp => "坐席挂断",
+        }
+    }
+
+    pub fn from_ending(kind: EndingKind) -> Self {
+        match kind {
+            EndingKind::Resolved => Outcome::Resolved,
+            EndingKind::Unresolved => Outcome::Unresolved,
+            EndingKind::HungUp => Outcome::CustomerHungUp,
+            EndingKind::Transferred => Outcome::Transferred,
+        }
+    }
+
+    /// The ending kind a sample call may name for this outcome.
+    pub fn ending_kind(self) -> Option<EndingKind> {
+        match self {
+            Outcome::Resolved => Some(EndingKind::Resolved),
+            Outcome::Unresolved | Outcome::AgentHungUp => Some(EndingKind::Unresolved),
+            Outcome::CustomerHungUp => Some(EndingKind::HungUp),
+            Outcome::Transferred => Some(EndingKind::Transferred),
+            Outcome::InProgress => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Speaker {
+    Customer,
+    Agent,
+    System,
+}
+
+/// What kind of line a transcript entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineKind {
+    Script,
+    SupervisorDemand,
+    SilenceNudge,
+    Ending,
+    Answer,
+    Transfer,
+    HangUp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptEntry {
+    /// The turn (1-based) the line belongs to.
+    pub turn: u32,
+    pub speaker: Speaker,
+    pub kind: LineKind,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub turn_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub voice: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub latency_ms: Option<u64>,
+    /// The customer's mood after this line.
+    pub mood: f32,
+}
+
+/// Something the shell should show, play or record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    CallStarted { scenario_id: String, title: String, seed: u64, mode: Mode, mood: f32 },
+    CustomerSaid { turn: u32, turn_id: Option<String>, text: String, voice: Option<String>, kind: LineKind, mood: f32 },
+    /// The score of an answer (the shell hides it in exam mode).
+    AnswerScored { turn: u32, score: Box<TurnScore> },
+    MoodChanged { from: f32, to: f32, reasons: Vec<String> },
+    EscalationTriggered { turn: u32, trigger: String },
+    Transferred { turn: u32, note: String },
+    CallEnded { outcome: Outcome, ending_id: Option<String> },
+    Rewound { turn: u32, mood: f32 },
+}
+
+/// What the trainee did; the session keeps them to replay on rewind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    Answer { text: String, latency_ms: u64 },
+    /// The shell's timer saw this much silence since the customer's last line.
+    Silence { waited_ms: u64 },
+    Transfer { note: String, latency_ms: u64 },
+    HangUp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error("通话已经结束")]
+    CallOver,
+    #[error("考试模式不能回退")]
+    RewindInExam,
+    #[error("只能回退到第 1–{max} 回合，没有第 {turn} 回合")]
+    RewindOutOfRange { turn: u32, max: u32 },
+    #[error("回答为空")]
+    EmptyAnswer,
+    #[error("回答有 {chars} 个字，超过上限 {max} 字")]
+    AnswerTooLong { chars: usize, max: usize },
+}
+
+/// The compiled scenario with what scoring and the customer need.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub analyzer: Arc<Analyzer>,
+    pub scenario: Arc<CompiledScenario>,
+    pub model: Arc<MoodModel>,
+}
+
+#[derive(Debug, Clone)]
+struct State {
+    rng: ChaCha8Rng,
+    mood: f32,
+    /// The turn (index in the file) awaiting an answer.
+    pending: Option<usize>,
+    /// Customer turns said so far (the pending one included).
+    turn_no: u32,
+    answers: u32,
+    nudged: bool,
+    demanded: bool,
+    trigger: Option<(u32, Trigger)>,
+    transfer: Option<(u32, String)>,
+    transcript: Vec<TranscriptEntry>,
+    scores: Vec<(u32, TurnScore)>,
+    outcome: Outcome,
+    ending_id: Option<String>,
+}
+
+/// One mock call.
+#[derive(Debug, Clone)]
+pub struct Session {
+    engine: Engine,
+    seed: u64,
+    mode: Mode,
+    actions: Vec<Action>,
+    st: State,
+}
+
+impl Session {
+    /// Starts a call: the customer says the first turn's line.
+    pub fn start(engine: Engine, seed: u64, mode: Mode) -> (Session, Vec<Event>) {
+        let mut session = Session { st: initial_state(&engine, seed), engine, seed, mode, actions: Vec::new() };
+        let events = session.open();
+        (session, events)
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+    pub fn scenario(&self) -> &CompiledScenario {
+        &self.engine.scenario
+    }
+    pub fn mood(&self) -> f32 {
+        self.st.mood
+    }
+    pub fn outcome(&self) -> Outcome {
+        self.st.outcome
+    }
+    pub fn is_over(&self) -> bool {
+        self.st.outcome != Outcome::InProgress
+    }
+    /// The turn (1-based) awaiting an answer, or the last one said when the call is over.
+    pub fn turn(&self) -> u32 {
+        self.st.turn_no
+    }
+    pub fn pending_turn_id(&self) -> Option<&str> {
+        self.st.pending.map(|i| self.engine.scenario.scenario.turns[i].id.as_str())
+    }
+    pub fn transcript(&self) -> &[TranscriptEntry] {
+        &self.st.transcript
+    }
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
+    }
+    /// The scored answers with the turn (1-based) each answered.
+    pub fn turn_scores(&self) -> &[(u32, TurnScore)] {
+        &self.st.scores
+    }
+
+    /// The agent answers the pending turn after `latency_ms` of thinking and typing.
+    pub fn answer(&mut self, text: &str, latency_ms: u64) -> Result<Vec<Event>, SessionError> {
+        let chars = text.chars().count();
+        if self.is_over() {
+            return Err(SessionError::CallOver);
+        }
+        if text.trim().is_empty() {
+            return Err(SessionError::EmptyAnswer);
+        }
+        if chars > MAX_ANSWER_CHARS {
+            return Err(SessionError::AnswerTooLong { chars, max: MAX_ANSWER_CHARS });
+        }
+        let action = Action::Answer { text: text.to_string(), latency_ms };
+        let events = self.apply(&action);
+        self.actions.push(action);
+        Ok(events)
+    }
+
+    /// The shell reports silence: `waited_ms` since the customer's last line. Past the
+    /// persona's patience the customer asks whether the agent is still there (once a turn).
+    pub fn silence(&mut self, waited_ms: u64) -> Result<Vec<Event>, SessionError> {
+        if self.is_over() {
+            return Err(SessionError::CallOver);
+        }
+        if !self.silence_matters(waited_ms) {
+            return Ok(Vec::new());
+        }
+        let action = Action::Silence { waited_ms };
+        let events = self.apply(&action);
+        self.actions.push(action);
+        Ok(events)
+    }
+
+    /// True when a silence of `waited_ms` would make the customer speak up now.
+    pub fn silence_matters(&self, waited_ms: u64) -> bool {
+        !self.is_over() && !self.st.nudged && waited_ms > self.patience_ms()
+    }
+
+    /// The agent transfers the call with a handoff note.
+    pub fn transfer(&mut self, note: &str, latency_ms: u64) -> Result<Vec<Event>, SessionError> {
+        if self.is_over() {
+            return Err(SessionError::CallOver);
+        }
+        let action = Action::Transfer { note: note.trim().to_string(), latency_ms };
+        let events = self.apply(&action);
+        self.actions.push(action);
+        Ok(events)
+    }
+
+    /// The agent hangs up.
+    pub fn hang_up(&mut self) -> Result<Vec<Event>, SessionError> {
+        if self.is_over() {
+            return Err(SessionError::CallOver);
+        }
+        let events = self.apply(&Action::HangUp);
+        self.actions.push(Action::HangUp);
+        Ok(events)
+    }
+
+    /// Practice mode: goes back to turn `turn` (1-based), as if the agent had not yet answered
+    /// it; the customer's mood and line are what they were then.
+    pub fn rewind(&mut self, turn: u32) -> Result<Vec<Event>, SessionError> {
+        if self.mode == Mode::Exam {
+            return Err(SessionError::RewindInExam);
+        }
+        let max = self.st.turn_no;
+        if turn == 0 || turn > max {
+            return Err(SessionError::RewindOutOfRange { turn, max });
+        }
+        let actions = std::mem::take(&mut self.actions);
+        self.st = initial_state(&self.engine, self.seed);
+        self.open();
+        for action in actions {
+            if self.st.turn_no == turn && self.st.pending.is_some() {
+                break;
+            }
+            self.apply(&action);
+            self.actions.push(action);
+        }
+        Ok(vec![Event::Rewound { turn, mood: self.st.mood }])
+    }
+
+    /// The scorecard of the call so far (final once the call is over).
+    pub fn scorecard(&self) -> Scorecard {
+        let facts = EscalationFacts {
+            transfer: self.st.transfer.clone(),
+            trigger: self.st.trigger.clone(),
+            turns: self.st.turn_no,
+        };
+        build_scorecard(&self.engine, self.seed, self.mode, self.st.outcome, &self.st.scores, &facts)
+    }
+
+    fn patience_ms(&self) -> u64 {
+        u64::from(self.engine.scenario.scenario.persona.patience_secs) * 1000
+    }
+
+    fn open(&mut self) -> Vec<Event> {
+        let sc = &self.engine.scenario.scenario;
+        let mut events = vec![Event::CallStarted {
+            scenario_id: sc.id.clone(),
+            title: sc.title.clone(),
+            seed: self.seed,
+            mode: self.mode,
+            mood: self.st.mood,
+        }];
+        self.enter(Target::Turn(0), &mut events);
+        events
+    }
+
+    fn apply(&mut self, action: &Action) -> Vec<Event> {
+        let mut events = Vec::new();
+        match action {
+            Action::Answer { text, latency_ms } => self.on_answer(text, *latency_ms, &mut events),
+            Action::Silence { .. } => self.on_silence(&mut events),
+            Action::Transfer { note, .. } => self.on_transfer(note, &mut events),
+            Action::HangUp => {
+                self.push(Speaker::Agent, LineKind::HangUp, "（坐席挂断了电话）".to_string(), None, None, None);
+                self.end(Outcome::AgentHungUp, None, &mut events);
+            }
+        }
+        events
+    }
+
+    fn on_answer(&mut self, text: &str, latency_ms: u64, events: &mut Vec<Event>) {
+        let Some(turn_index) = self.st.pending else { return };
+        let engine = self.engine.clone();
+        let sc = &engine.scenario;
+        let persona = &sc.scenario.persona;
+        let latency_secs = latency_ms as f32 / 1000.0;
+        let ctx = AnswerContext { turn: turn_index, mood_before: self.st.mood, latency_secs: Some(latency_secs) };
+        let score = score_answer(&engine.analyzer, sc, text, &ctx);
+        self.st.answers += 1;
+        let turn_no = self.st.turn_no;
+        self.push(Speaker::Agent, LineKind::Answer, text.to_string(), None, None, Some(latency_ms));
+
+        let patience = persona.patience_secs.max(1) as f32;
+        let silence_over = if self.st.nudged { 0.0 } else { ((latency_secs - patience) / patience).max(0.0) };
+        let has_required = !sc.scenario.turns[turn_index].expect.required.is_empty();
+        let reaction = engine.model.react(persona, &score, has_required, silence_over);
+        let empathy = score.tone.empathy;
+        events.push(Event::AnswerScored { turn: turn_no, score: Box::new(score.clone()) });
+        self.st.scores.push((turn_no, score));
+        self.move_mood(reaction.delta, reaction.reasons(), events);
+        if self.st.mood >= HANG_UP_MOOD {
+            self.customer_hangs_up(events);
+            return;
+        }
+        let last = &self.st.scores.last().expect("just pushed").1;
+        let next = self.branch(&sc.scenario.turns[turn_index].next, last).unwrap_or_else(|| {
+            if turn_index + 1 < sc.scenario.turns.len() {
+                Target::Turn(turn_index + 1)
+            } else {
+                sc.ending_of_kind(EndingKind::Resolved).map_or(Target::Ending(usize::MAX), Target::Ending)
+            }
+        });
+        self.enter(next, events);
+        // The customer may demand a supervisor of their own accord, as real customers do.
+        if !self.is_over() && !self.st.demanded {
+            let chance = engine.model.demand_chance(self.st.mood, empathy);
+            let at_mark = self.st.mood >= f32::from(persona.demands_supervisor_at);
+            let roll: f32 = self.st.rng.random();
+            if at_mark || roll < chance {
+                self.demand_supervisor(events);
+            }
+        }
+    }
+
+    fn on_silence(&mut self, events: &mut Vec<Event>) {
+        let engine = self.engine.clone();
+        let persona = &engine.scenario.scenario.persona;
+        self.st.nudged = true;
+        let line = self.pick(&persona.silence_lines, DEFAULT_SILENCE_LINE);
+        let delta = engine.model.silence(persona);
+        self.move_mood(delta, vec![format!("让客户久等 {delta:+.1}")], events);
+        if self.st.mood >= HANG_UP_MOOD {
+            self.customer_hangs_up(events);
+            return;
+        }
+        self.say(line, None, LineKind::SilenceNudge, None, events);
+    }
+
+    fn on_transfer(&mut self, note: &str, events: &mut Vec<Event>) {
+        let turn = self.st.turn_no;
+        let shown = if note.is_empty() { "（转接，无交接说明）".to_string() } else { format!("（转接）{note}") };
+        self.push(Speaker::Agent, LineKind::Transfer, shown, None, None, None);
+        if self.st.transfer.is_none() {
+            self.st.transfer = Some((turn, note.to_string()));
+        }
+        events.push(Event::Transferred { turn, note: note.to_string() });
+        let engine = self.engine.clone();
+        let sc = &engine.scenario;
+        let last = self.st.scores.last().map(|(_, s)| s.clone());
+        let target = match &last {
+            Some(score) => self.branch(&sc.scenario.escalation.on_transfer, score),
+            None => self.branch_without_answer(&sc.scenario.escalation.on_transfer),
+        };
+        match target {
+            Some(t) => self.enter(t, events),
+            None => match sc.ending_of_kind(EndingKind::Transferred) {
+                Some(e) => self.enter(Target::Ending(e), events),
+                None => self.end(Outcome::Transferred, None, events),
+            },
+        }
+    }
+
+    fn customer_hangs_up(&mut self, events: &mut Vec<Event>) {
+        let sc = self.engine.scenario.clone();
+        match sc.ending_of_kind(EndingKind::HungUp) {
+            Some(e) => self.enter(Target::Ending(e), events),
+            None => {
+                self.say(DEFAULT_HANG_UP_LINE.to_string(), None, LineKind::Ending, None, events);
+                self.end(Outcome::CustomerHungUp, None, events);
+            }
+        }
+    }
+
+    fn demand_supervisor(&mut self, events: &mut Vec<Event>) {
+        let engine = self.engine.clone();
+        self.st.demanded = true;
+        let line = self.pick(&engine.scenario.scenario.persona.supervisor_lines, DEFAULT_SUPERVISOR_LINE);
+        self.say(line, None, LineKind::SupervisorDemand, None, events);
+        self.fire_trigger(Trigger::DemandsSupervisor, events);
+    }
+
+    /// Goes to a turn (the customer says its line) or an ending (the call ends).
+    fn enter(&mut self, target: Target, events: &mut Vec<Event>) {
+        let engine = self.engine.clone();
+        let sc = &engine.scenario.scenario;
+        match target {
+            Target::Turn(i) => {
+                let turn = &sc.turns[i];
+                self.st.turn_no += 1;
+                self.st.pending = Some(i);
+                self.st.nudged = false;
+                let line = self.draw(&turn.customer);
+                self.say(line.text, line.voice, LineKind::Script, Some(turn.id.clone()), events);
+                if turn.demands_supervisor {
+                    self.st.demanded = true;
+                    self.fire_trigger(Trigger::DemandsSupervisor, events);
+                }
+                if turn.beyond_authority {
+                    self.fire_trigger(Trigger::BeyondAuthority, events);
+                }
+            }
+            Target::Ending(e) => {
+                let Some(ending) = sc.endings.get(e) else {
+                    self.end(Outcome::Unresolved, None, events);
+                    return;
+                };
+                if !ending.customer.is_empty() {
+                    let line = self.draw(&ending.customer);
+                    self.say(line.text, line.voice, LineKind::Ending, Some(ending.id.clone()), events);
+                }
+                self.end(Outcome::from_ending(ending.kind), Some(ending.id.clone()), events);
+            }
+        }
+    }
+
+    fn end(&mut self, outcome: Outcome, ending_id: Option<String>, events: &mut Vec<Event>) {
+        self.st.pending = None;
+        self.st.outcome = outcome;
+        self.st.ending_id = ending_id.clone();
+        events.push(Event::CallEnded { outcome, ending_id });
+    }
+
+    fn say(&mut self, text: String, voice: Option<String>, kind: LineKind, turn_id: Option<String>, events: &mut Vec<Event>) {
+        events.push(Event::CustomerSaid {
+            turn: self.st.turn_no,
+            turn_id: turn_id.clone(),
+            text: text.clone(),
+            voice: voice.clone(),
+            kind,
+            mood: self.st.mood,
+        });
+        self.push(Speaker::Customer, kind, text, turn_id, voice, None);
+    }
+
+    fn push(&mut self, speaker: Speaker, kind: LineKind, text: String, turn_id: Option<String>, voice: Option<String>, latency_ms: Option<u64>) {
+        self.st.transcript.push(TranscriptEntry { turn: self.st.turn_no, speaker, kind, text, turn_id, voice, latency_ms, mood: self.st.mood });
+    }
+
+    fn move_mood(&mut self, delta: f32, reasons: Vec<String>, events: &mut Vec<Event>) {
+        let from = self.st.mood;
+        let to = ((from + delta).clamp(0.0, HANG_UP_MOOD) * 10.0).round() / 10.0;
+        self.st.mood = to;
+        if let Some(last) = self.st.transcript.last_mut() {
+            last.mood = to;
+        }
+        events.push(Event::MoodChanged { from, to, reasons });
+        self.check_mood_trigger(events);
+    }
+
+    fn check_mood_trigger(&mut self, events: &mut Vec<Event>) {
+        if let EscalationPolicy::OnTrigger { triggers, .. } = &self.engine.scenario.scenario.escalation.policy {
+            let threshold = triggers.iter().find_map(|t| match t {
+                Trigger::MoodAtLeast(m) if self.st.mood >= f32::from(*m) => Some(t.clone()),
+                _ => None,
+            });
+            if let Some(t) = threshold {
+                self.fire_trigger(t, events);
+            }
+        }
+    }
+
+    /// Records the first trigger of the scenario's policy that fires.
+    fn fire_trigger(&mut self, trigger: Trigger, events: &mut Vec<Event>) {
+        if self.st.trigger.is_some() {
+            return;
+        }
+        let EscalationPolicy::OnTrigger { triggers, .. } = &self.engine.scenario.scenario.escalation.policy else { return };
+        let listed = triggers.iter().any(|t| std::mem::discriminant(t) == std::mem::discriminant(&trigger));
+        if !listed {
+            return;
+        }
+        let turn = self.st.turn_no;
+        events.push(Event::EscalationTriggered { turn, trigger: trigger_text(&trigger) });
+        self.st.trigger = Some((turn, trigger));
+    }
+
+    fn draw(&mut self, lines: &[Line]) -> Line {
+        if lines.is_empty() {
+            return Line { text: String::new(), voice: None };
+        }
+        let i = self.st.rng.random_range(0..lines.len());
+        lines[i].clone()
+    }
+
+    fn pick(&mut self, lines: &[String], default: &str) -> String {
+        if lines.is_empty() {
+            return default.to_string();
+        }
+        let i = self.st.rng.random_range(0..lines.len());
+        lines[i].clone()
+    }
+
+    fn branch(&self, branches: &[crate::scenario::schema::Branch], last: &TurnScore) -> Option<Target> {
+        branches.iter().find(|b| self.holds(&b.when, Some(last))).and_then(|b| self.engine.scenario.target(&b.goto))
+    }
+
+    fn branch_without_answer(&self, branches: &[crate::scenario::schema::Branch]) -> Option<Target> {
+        branches.iter().find(|b| self.holds(&b.when, None)).and_then(|b| self.engine.scenario.target(&b.goto))
+    }
+
+    fn holds(&self, c: &Condition, last: Option<&TurnScore>) -> bool {
+        match c {
+            Condition::Always => true,
+            Condition::MoodAtLeast(m) => self.st.mood >= f32::from(*m),
+            Condition::MoodBelow(m) => self.st.mood < f32::from(*m),
+            Condition::Hit(name) => last.is_some_and(|s| s.hit(name)),
+            Condition::Missed(name) => last.is_none_or(|s| !s.hit(name)),
+            Condition::AnswersAtLeast(n) => self.st.answers >= *n,
+            Condition::RedLine => last.is_some_and(|s| s.features.red_line),
+            Condition::All(cs) => cs.iter().all(|c| self.holds(c, last)),
+            Condition::Any(cs) => cs.iter().any(|c| self.holds(c, last)),
+            Condition::Not(c) => !self.holds(c, last),
+        }
+    }
+}
+
+fn initial_state(engine: &Engine, seed: u64) -> State {
+    State {
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        mood: f32::from(engine.scenario.scenario.persona.mood.min(100)),
+        pending: None,
+        turn_no: 0,
+        answers: 0,
+        nudged: false,
+        demanded: false,
+        trigger: None,
+        transfer: None,
+        transcript: Vec::new(),
+        scores: Vec::new(),
+        outcome: Outcome::InProgress,
+        ending_id: None,
+    }
+}
+
+/// Parses a line typed in a terminal or a scripted answer: `/transfer NOTE`, `/hangup`,
+/// `/rewind N`, or an answer with an optional `@12s ` latency prefix.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Answer { text: String, latency_ms: Option<u64> },
+    Transfer { note: String, latency_ms: Option<u64> },
+    HangUp,
+    Rewind(u32),
+    /// A command that was not understood, with the reason.
+    Invalid(String),
+}
+
+impl Input {
+    pub fn parse(line: &str) -> Input {
+        let line = line.trim_end_matches(['\r', '\n']);
+        let (latency_ms, rest) = split_latency(line);
+        let rest = rest.trim();
+        if let Some(cmd) = rest.strip_prefix('/') {
+            let (name, arg) = cmd.split_once(char::is_whitespace).unwrap_or((cmd, ""));
+            return match name {
+                "transfer" | "转接" => Input::Transfer { note: arg.trim().to_string(), latency_ms },
+                "hangup" | "挂断" => Input::HangUp,
+                "rewind" | "回退" => match arg.trim().parse::<u32>() {
+                    Ok(n) => Input::Rewind(n),
+                    Err(_) => Input::Invalid(format!("/rewind 需要一个回合号，例如 /rewind 2（收到“{}”）", arg.trim())),
+                },
+                other => Input::Invalid(format!("未知命令 /{other}；可用：/transfer 说明、/hangup、/rewind N")),
+            };
+        }
+        Input::Answer { text: rest.to_string(), latency_ms }
+    }
+}
+
+/// Splits an optional `@12s `, `@1.5s ` or `@800ms ` prefix off a line.
+fn split_latency(line: &str) -> (Option<u64>, &str) {
+    let Some(rest) = line.strip_prefix('@') else { return (None, line) };
+    let (token, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let ms = if let Some(v) = token.strip_suffix("ms") {
+        v.parse::<u64>().ok()
+    } else if let Some(v) = token.strip_suffix('s') {
+        v.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0 && *x < 1e9).map(|x| (x * 1000.0).round() as u64)
+    } else {
+        None
+    };
+    match ms {
+        Some(ms) => (Some(ms), tail),
+        None => (None, line),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands_and_latency() {
+        assert_eq!(Input::parse("@12s 您好"), Input::Answer { text: "您好".into(), latency_ms: Some(12000) });
+        assert_eq!(Input::parse("@800ms 好的"), Input::Answer { text: "好的".into(), latency_ms: Some(800) });
+        assert_eq!(Input::parse("/transfer 客户要求退款"), Input::Transfer { note: "客户要求退款".into(), latency_ms: None });
+        assert_eq!(Input::parse("@3s /transfer x"), Input::Transfer { note: "x".into(), latency_ms: Some(3000) });
+        assert_eq!(Input::parse("/hangup"), Input::HangUp);
+        assert_eq!(Input::parse("/rewind 2"), Input::Rewind(2));
+        assert!(matches!(Input::parse("/rewind x"), Input::Invalid(_)));
+        assert!(matches!(Input::parse("/dance"), Input::Invalid(_)));
+        // Not a latency prefix: kept as text.
+        assert_eq!(Input::parse("@王总 您好"), Input::Answer { text: "@王总 您好".into(), latency_ms: None });
+    }
+}

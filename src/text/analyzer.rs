@@ -1,0 +1,281 @@
+//! The `Analyzer`: jieba segmentation plus the lexicons, built once and shared by all scoring.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use jieba_rs::Jieba;
+
+use crate::lexicon::{LexiconKind, LexiconSet};
+use crate::text::normalize::{is_clause_break, normalize};
+use crate::text::phrases::PhraseIndex;
+
+/// How many tokens before a phrase a negator may stand and still negate it.
+const NEGATION_REACH: usize = 4;
+
+/// A token of the normalised text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Byte range in `Analyzed::norm`.
+    pub span: Range<usize>,
+    pub negator: bool,
+    /// Punctuation that ends a clause.
+    pub clause_break: bool,
+}
+
+/// A text ready for matching: normalised, segmented, with the places where a phrase may start
+/// and end.
+#[derive(Debug, Clone)]
+pub struct Analyzed {
+    pub original: String,
+    pub norm: String,
+    pub tokens: Vec<Token>,
+    /// `word_start[i]`: a word may start at byte `i` of `norm` (length `norm.len() + 1`).
+    word_start: Vec<bool>,
+    /// `word_end[i]`: a word may end at byte `i` of `norm`.
+    word_end: Vec<bool>,
+    /// Index of the token holding each byte (length `norm.len()`).
+    token_of_byte: Vec<u32>,
+}
+
+impl Analyzed {
+    pub fn token_text(&self, i: usize) -> &str {
+        &self.norm[self.tokens[i].span.clone()]
+    }
+
+    /// True when `range` starts and ends on word boundaries.
+    pub fn on_word_boundaries(&self, range: &Range<usize>) -> bool {
+        self.word_start.get(range.start).copied().unwrap_or(false) && self.word_end.get(range.end).copied().unwrap_or(false)
+    }
+
+    /// Index of the token holding byte `offset`.
+    pub fn token_at(&self, offset: usize) -> usize {
+        self.token_of_byte.get(offset).map_or(self.tokens.len().saturating_sub(1), |&t| t as usize)
+    }
+
+    /// True when the phrase at `range` is negated: a negator stands before it in the same
+    /// clause, at most a few tokens back (an odd number of them: "不是不能" is not negated).
+    pub fn is_negated(&self, range: &Range<usize>, negators: &HashSet<String>) -> bool {
+        if self.tokens.is_empty() {
+            return false;
+        }
+        let first = self.token_at(range.start);
+        let mut count = 0;
+        // Inside the token that holds the phrase: e.g. the added word "不能退款" holds "退款".
+        let token = &self.tokens[first];
+        if token.span.start < range.start {
+            let prefix = &self.norm[token.span.start..range.start];
+            if negators.iter().any(|n| prefix.ends_with(n.as_str())) {
+                count += 1;
+            }
+        }
+        for i in (first.saturating_sub(NEGATION_REACH)..first).rev() {
+            let t = &self.tokens[i];
+            if t.clause_break {
+                break;
+            }
+            if t.negator {
+                count += 1;
+            }
+        }
+        count % 2 == 1
+    }
+
+    /// Byte ranges of the sentences (split at 。！？ and line breaks).
+    pub fn sentences(&self) -> Vec<Range<usize>> {
+        split_ranges(&self.norm, crate::text::normalize::is_sentence_break)
+    }
+
+    /// Byte ranges of the clauses (split at any clause punctuation).
+    pub fn clauses(&self) -> Vec<Range<usize>> {
+        split_ranges(&self.norm, is_clause_break)
+    }
+}
+
+fn split_ranges(text: &str, is_break: fn(char) -> bool) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if is_break(c) {
+            if i > start {
+                out.push(start..i);
+            }
+            start = i + c.len_utf8();
+        }
+    }
+    if start < text.len() {
+        out.push(start..text.len());
+    }
+    out
+}
+
+/// Marker payload of the shared tone index.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ToneMarker {
+    pub kind: LexiconKind,
+    pub weight: f32,
+}
+
+/// jieba with the lexicons and every scenario phrase in its dictionary, and the tone markers
+/// compiled for fast matching. Build it once (about 0.1 s) and share it.
+pub struct Analyzer {
+    jieba: Jieba,
+    lexicons: LexiconSet,
+    negators: HashSet<String>,
+    tone_index: PhraseIndex<ToneMarker>,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer").field("lexicons", &self.lexicons.lexicons.len()).finish()
+    }
+}
+
+impl Analyzer {
+    /// Builds jieba with its default dictionary and the lexicons' phrases added.
+    pub fn new(lexicons: LexiconSet) -> Self {
+        let mut jieba = Jieba::new();
+        let negators: HashSet<String> = lexicons.markers(LexiconKind::Negation).map(|(p, _)| normalize(p)).collect();
+        let mut tone_entries = Vec::new();
+        for lexicon in &lexicons.lexicons {
+            if lexicon.kind == LexiconKind::Negation || lexicon.kind == LexiconKind::Synonyms {
+                continue;
+            }
+            for (phrase, weight) in &lexicon.markers {
+                tone_entries.push((phrase.clone(), ToneMarker { kind: lexicon.kind, weight: *weight }));
+            }
+        }
+        let mut words: Vec<String> = tone_entries.iter().map(|(p, _)| normalize(p)).collect();
+        words.extend(negators.iter().cloned());
+        for phrases in lexicons.lexicons.iter().flat_map(|l| l.groups.values()) {
+            words.extend(phrases.iter().map(|p| normalize(p)));
+        }
+        add_words(&mut jieba, words.iter().map(String::as_str));
+        let tone_index = PhraseIndex::build(tone_entries);
+        Analyzer { jieba, lexicons, negators, tone_index }
+    }
+
+    /// An analyzer with the shipped lexicons.
+    pub fn with_embedded_lexicons() -> Self {
+        Analyzer::new(LexiconSet::embedded())
+    }
+
+    /// Adds phrases (a scenario's concepts, red lines …) to the dictionary so that jieba keeps
+    /// them whole. Adding a phrase twice is harmless.
+    pub fn add_phrases<'a>(&mut self, phrases: impl IntoIterator<Item = &'a str>) {
+        let normalized: Vec<String> = phrases.into_iter().map(normalize).collect();
+        add_words(&mut self.jieba, normalized.iter().map(String::as_str));
+    }
+
+    pub fn lexicons(&self) -> &LexiconSet {
+        &self.lexicons
+    }
+
+    pub fn negators(&self) -> &HashSet<String> {
+        &self.negators
+    }
+
+    pub fn tone_index(&self) -> &PhraseIndex<ToneMarker> {
+        &self.tone_index
+    }
+
+    /// Normalises and segments a text.
+    pub fn analyze(&self, text: &str) -> Analyzed {
+        let norm = normalize(text);
+        let len = norm.len();
+        let mut word_start = vec![false; len + 1];
+        let mut word_end = vec![false; len + 1];
+        let mut token_of_byte = vec![0u32; len];
+        let mut tokens = Vec::new();
+        for tok in self.jieba.cut(&norm, true) {
+            let span = tok.byte_start..tok.byte_end;
+            let index = tokens.len() as u32;
+            token_of_byte[span.clone()].fill(index);
+            word_start[span.start] = true;
+            word_end[span.end] = true;
+            let chars = tok.end - tok.start;
+            if chars >= 3 {
+                self.mark_inner_words(tok.word, span.start, &mut word_start, &mut word_end);
+            }
+            let clause_break = tok.word.chars().all(|c| is_clause_break(c) || c.is_whitespace());
+            tokens.push(Token { negator: self.negators.contains(tok.word), clause_break, span });
+        }
+        Analyzed { original: text.to_string(), norm, tokens, word_start, word_end, token_of_byte }
+    }
+
+    /// Marks the 2- and 3-character dictionary words inside a longer token as word boundaries,
+    /// so "抱歉" is found inside the added phrase "非常抱歉" while "请" is not found in "申请".
+    fn mark_inner_words(&self, word: &str, base: usize, starts: &mut [bool], ends: &mut [bool]) {
+        let offsets: Vec<usize> = word.char_indices().map(|(i, _)| i).chain(std::iter::once(word.len())).collect();
+        let n = offsets.len() - 1;
+        for width in 2..=3 {
+            for i in 0..n.saturating_sub(width - 1) {
+                let (a, b) = (offsets[i], offsets[i + width]);
+                if (a, b) != (0, word.len()) && self.jieba.has_word(&word[a..b]) {
+                    starts[base + a] = true;
+                    ends[base + b] = true;
+                }
+            }
+        }
+    }
+}
+
+fn add_words<'a>(jieba: &mut Jieba, words: impl IntoIterator<Item = &'a str>) {
+    for word in words {
+        let word = word.trim();
+        if word.chars().count() >= 2 && !jieba.has_word(word) {
+            jieba.add_word(word, None, None);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::OnceLock;
+
+    pub(crate) fn analyzer() -> &'static Analyzer {
+        static A: OnceLock<Analyzer> = OnceLock::new();
+        A.get_or_init(Analyzer::with_embedded_lexicons)
+    }
+
+    fn find(a: &Analyzed, phrase: &str) -> Range<usize> {
+        let start = a.norm.find(phrase).unwrap();
+        start..start + phrase.len()
+    }
+
+    #[test]
+    fn negation_in_the_same_clause() {
+        let an = analyzer();
+        let a = an.analyze("不好意思，这个订单不能退款");
+        assert!(an.negators().contains("不能"));
+        assert!(a.is_negated(&find(&a, "退款"), an.negators()));
+        let b = an.analyze("没问题，马上给您退款");
+        assert!(!b.is_negated(&find(&b, "退款"), an.negators()));
+        let c = an.analyze("我们无法为您办理退款");
+        assert!(c.is_negated(&find(&c, "退款"), an.negators()));
+    }
+
+    #[test]
+    fn negation_does_not_cross_clauses() {
+        let an = analyzer();
+        let a = an.analyze("不用担心，已经为您退款了");
+        assert!(!a.is_negated(&find(&a, "退款"), an.negators()));
+    }
+
+    #[test]
+    fn inner_words_of_added_phrases_are_boundaries() {
+        let an = analyzer();
+        let a = an.analyze("非常抱歉给您添麻烦了");
+        assert!(a.on_word_boundaries(&find(&a, "抱歉")));
+        let b = an.analyze("您可以在线申请");
+        assert!(!b.on_word_boundaries(&find(&b, "请")));
+    }
+
+    #[test]
+    fn traditional_input_is_segmented_as_simplified() {
+        let an = analyzer();
+        let a = an.analyze("對不起，給您添麻煩了");
+        assert_eq!(a.norm, "对不起,给您添麻烦了");
+        assert!(a.on_word_boundaries(&find(&a, "对不起")));
+    }
+}

@@ -1,0 +1,210 @@
+//! Tone of a text: politeness, empathy, reassurance, hostility and anger (0–1), with evidence.
+
+use serde::Serialize;
+
+use crate::lexicon::LexiconKind;
+use crate::text::analyzer::{Analyzed, Analyzer};
+use crate::text::normalize::content_chars;
+use crate::text::phrases::drop_nested;
+
+/// One marker found in a text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToneEvidence {
+    /// Which dimension it counts for: politeness, empathy, reassurance, hostility, anger,
+    /// supervisor_demand, shouting.
+    pub dimension: &'static str,
+    /// The words matched (normalised).
+    pub matched: String,
+    pub weight: f32,
+    /// A negated marker ("不理解") is reported but does not count.
+    pub negated: bool,
+    /// Character offset in the text.
+    pub at: usize,
+}
+
+/// The tone of one text. Scores combine marker weights as a noisy-or, `1 − Π(1 − w)`: one strong
+/// marker counts most, each further marker adds less, and the score never passes 1.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToneReport {
+    pub politeness: f32,
+    pub empathy: f32,
+    pub reassurance: f32,
+    pub hostility: f32,
+    /// The speaker's own anger, as for a customer message.
+    pub anger: f32,
+    pub demands_supervisor: bool,
+    /// Runs of two or more `!`, or all-caps Latin shouting.
+    pub shouting: bool,
+    pub exclamations: usize,
+    /// Letters, digits and CJK characters, punctuation left out.
+    pub content_chars: usize,
+    /// Byte offset in the normalised text of the first empathy marker, if any.
+    #[serde(skip)]
+    pub first_empathy_at: Option<usize>,
+    pub evidence: Vec<ToneEvidence>,
+}
+
+fn dimension(kind: LexiconKind) -> Option<&'static str> {
+    Some(match kind {
+        LexiconKind::Politeness => "politeness",
+        LexiconKind::Empathy => "empathy",
+        LexiconKind::Reassurance => "reassurance",
+        LexiconKind::Hostility => "hostility",
+        LexiconKind::Anger => "anger",
+        LexiconKind::SupervisorDemand => "supervisor_demand",
+        _ => return None,
+    })
+}
+
+/// Noisy-or of weights: 1 − Π(1 − w).
+pub fn noisy_or(weights: impl IntoIterator<Item = f32>) -> f32 {
+    1.0 - weights.into_iter().fold(1.0, |acc, w| acc * (1.0 - w.clamp(0.0, 1.0)))
+}
+
+impl Analyzer {
+    /// The tone of a text.
+    pub fn tone(&self, text: &str) -> ToneReport {
+        self.tone_of(&self.analyze(text))
+    }
+
+    /// The tone of an already analysed text.
+    pub fn tone_of(&self, a: &Analyzed) -> ToneReport {
+        let mut hits = Vec::new();
+        for hit in self.tone_index().find(a, self.negators()) {
+            for marker in hit.payloads {
+                if let Some(dim) = dimension(marker.kind) {
+                    hits.push((hit.span.clone(), dim, (hit.phrase, marker.weight, hit.negated)));
+                }
+            }
+        }
+        drop_nested(&mut hits);
+        let mut evidence: Vec<ToneEvidence> = hits
+            .iter()
+            .map(|(span, dim, (phrase, weight, negated))| ToneEvidence {
+                dimension: dim,
+                matched: phrase.to_string(),
+                weight: *weight,
+                negated: *negated,
+                at: a.norm[..span.start].chars().count(),
+            })
+            .collect();
+
+        let (exclamations, longest_run) = exclamation_runs(&a.norm);
+        let latin_caps = a.original.split_whitespace().filter(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_uppercase())).count();
+        let shouting = longest_run >= 2 || latin_caps > 0;
+        let question_run = longest_run_of(&a.norm, '?');
+        if longest_run >= 2 || question_run >= 2 {
+            let run = longest_run.max(question_run);
+            evidence.push(ToneEvidence {
+                dimension: "shouting",
+                matched: if longest_run >= question_run { "!".repeat(run) } else { "?".repeat(run) },
+                weight: if run >= 3 { 0.45 } else { 0.3 },
+                negated: false,
+                at: 0,
+            });
+        }
+
+        let score = |dim: &str| noisy_or(evidence.iter().filter(|e| e.dimension == dim && !e.negated).map(|e| e.weight));
+        let shout_weight = evidence.iter().filter(|e| e.dimension == "shouting").map(|e| e.weight);
+        let anger = noisy_or(
+            evidence.iter().filter(|e| e.dimension == "anger" && !e.negated).map(|e| e.weight).chain(shout_weight),
+        );
+        let first_empathy_at = hits.iter().filter(|h| h.1 == "empathy" && !(h.2).2).map(|h| h.0.start).min();
+        ToneReport {
+            politeness: round3(score("politeness")),
+            empathy: round3(score("empathy")),
+            reassurance: round3(score("reassurance")),
+            hostility: round3(score("hostility")),
+            anger: round3(anger),
+            demands_supervisor: evidence.iter().any(|e| e.dimension == "supervisor_demand" && !e.negated),
+            shouting,
+            exclamations,
+            content_chars: content_chars(&a.norm),
+            first_empathy_at,
+            evidence,
+        }
+    }
+}
+
+/// Rounds to three decimals so reports do not show float noise.
+pub fn round3(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn exclamation_runs(norm: &str) -> (usize, usize) {
+    (norm.chars().filter(|&c| c == '!').count(), longest_run_of(norm, '!'))
+}
+
+fn longest_run_of(norm: &str, target: char) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for c in norm.chars() {
+        if c == target {
+            run += 1;
+            best = best.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::text::analyzer::Analyzer;
+    use std::sync::OnceLock;
+
+    fn analyzer() -> &'static Analyzer {
+        static A: OnceLock<Analyzer> = OnceLock::new();
+        A.get_or_init(Analyzer::with_embedded_lexicons)
+    }
+
+    #[test]
+    fn polite_empathic_answer() {
+        let t = analyzer().tone("王先生您好，非常理解您的心情，给您添麻烦了，我马上帮您处理。");
+        assert!(t.politeness > 0.6, "{t:?}");
+        assert!(t.empathy > 0.8, "{t:?}");
+        assert!(t.reassurance > 0.3, "{t:?}");
+        assert_eq!(t.hostility, 0.0);
+        assert!(!t.shouting);
+        assert!(t.evidence.iter().any(|e| e.matched == "理解您的心情"));
+    }
+
+    #[test]
+    fn blame_is_hostile() {
+        let t = analyzer().tone("这个不归我管，你自己看说明书吧，我也没办法");
+        assert!(t.hostility > 0.9, "{t:?}");
+        assert!(t.empathy < 0.01, "{t:?}");
+    }
+
+    #[test]
+    fn negated_markers_do_not_count() {
+        let t = analyzer().tone("这不是你的问题，我们来处理");
+        assert_eq!(t.hostility, 0.0, "{t:?}");
+        assert!(t.evidence.iter().any(|e| e.matched == "你的问题" && e.negated));
+    }
+
+    #[test]
+    fn nested_markers_count_once() {
+        let t = analyzer().tone("非常抱歉");
+        let empathy: Vec<_> = t.evidence.iter().filter(|e| e.dimension == "empathy").collect();
+        assert_eq!(empathy.len(), 1, "{empathy:?}");
+        assert_eq!(t.empathy, 0.7);
+    }
+
+    #[test]
+    fn angry_customer_message() {
+        let t = analyzer().tone("你们这什么破服务！！！我要投诉，叫你们领导出来");
+        assert!(t.anger > 0.8, "{t:?}");
+        assert!(t.shouting);
+        assert!(t.demands_supervisor);
+        let calm = analyzer().tone("请问我的快递什么时候到？");
+        assert!(calm.anger < 0.1, "{calm:?}");
+    }
+
+    #[test]
+    fn full_width_exclamations_are_shouting() {
+        let t = analyzer().tone("快点！！");
+        assert!(t.shouting);
+        assert_eq!(t.exclamations, 2);
+    }
+}
