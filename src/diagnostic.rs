@@ -28,7 +28,13 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(path: &Path, pos: Pos, code: &'static str, message: impl Into<String>, hint: impl Into<String>) -> Self {
+    pub fn error(
+        path: &Path,
+        pos: Pos,
+        code: &'static str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             path: path.to_path_buf(),
             line: pos.line,
@@ -40,8 +46,17 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(path: &Path, pos: Pos, code: &'static str, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(path, pos, code, message, hint) }
+    pub fn warning(
+        path: &Path,
+        pos: Pos,
+        code: &'static str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(path, pos, code, message, hint)
+        }
     }
 
     pub fn is_error(&self) -> bool {
@@ -55,7 +70,15 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "错误",
             Severity::Warning => "警告",
         };
-        write!(f, "{}:{}:{}: {level}[{}]: {}", self.path.display(), self.line.max(1), self.column.max(1), self.code, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {level}[{}]: {}",
+            self.path.display(),
+            self.line.max(1),
+            self.column.max(1),
+            self.code,
+            self.message
+        )?;
         if !self.hint.is_empty() {
             write!(f, "\n    提示：{}", self.hint)?;
         }
@@ -162,7 +185,9 @@ impl SourceText {
     /// Where the bare field `key:` is first written after the item `anchor_key: "anchor"`.
     pub fn locate_key_within(&self, anchor_key: &str, anchor: &str, key: &str) -> Pos {
         match self.offset_of(anchor_key, anchor, 0) {
-            Some(start) => self.key_offset(key, start).map_or_else(|| self.pos_of(start), |at| self.pos_of(at)),
+            Some(start) => self
+                .key_offset(key, start)
+                .map_or_else(|| self.pos_of(start), |at| self.pos_of(at)),
             None => self.locate_key(key),
         }
     }
@@ -170,7 +195,9 @@ impl SourceText {
     /// Where the bare field `key:` is first written after the field `anchor_key:`.
     pub fn locate_key_after(&self, anchor_key: &str, key: &str) -> Pos {
         match self.key_offset(anchor_key, 0) {
-            Some(start) => self.key_offset(key, start).map_or_else(|| self.pos_of(start), |at| self.pos_of(at)),
+            Some(start) => self
+                .key_offset(key, start)
+                .map_or_else(|| self.pos_of(start), |at| self.pos_of(at)),
             None => self.locate_key(key),
         }
     }
@@ -180,7 +207,10 @@ impl SourceText {
         let mut from = from.min(self.text.len());
         while let Some(found) = self.text.get(from..)?.find(&needle) {
             let at = from + found;
-            let before_ok = self.text[..at].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+            let before_ok = self.text[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
             if before_ok {
                 return Some(at);
             }
@@ -191,20 +221,28 @@ impl SourceText {
 
     /// Where a bare field name (`key:`) is first written after byte `from`.
     pub fn locate_key(&self, key: &str) -> Pos {
-        self.key_offset(key, 0).map_or(Pos::START, |at| self.pos_of(at))
+        self.key_offset(key, 0)
+            .map_or(Pos::START, |at| self.pos_of(at))
     }
 
     /// Where a plain substring first appears.
     pub fn locate_text(&self, needle: &str) -> Pos {
-        self.text.find(needle).map_or(Pos::START, |at| self.pos_of(at))
+        self.text
+            .find(needle)
+            .map_or(Pos::START, |at| self.pos_of(at))
     }
 }
 
 fn preceded_by_key(before: &str, key: &str) -> bool {
     // True when `before` ends with `key:` or `key(`, optionally followed by an opening `[` and
     // earlier quoted list items: `goto: "x"`, `required: ["a", "x"]`, `Hit("x")`.
-    let Some(at) = before.rfind(key) else { return false };
-    let boundary_ok = before[..at].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+    let Some(at) = before.rfind(key) else {
+        return false;
+    };
+    let boundary_ok = before[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
     let mut rest = before[at + key.len()..].trim_start();
     if !boundary_ok || !(rest.starts_with(':') || rest.starts_with('(')) {
         return false;
@@ -214,7 +252,9 @@ fn preceded_by_key(before: &str, key: &str) -> bool {
         rest = list.trim_start();
         // Skip earlier items: "…", "…",
         while let Some(item) = rest.strip_prefix('"') {
-            let Some(close) = find_closing_quote(item) else { return false };
+            let Some(close) = find_closing_quote(item) else {
+                return false;
+            };
             rest = item[close + 1..].trim_start();
             match rest.strip_prefix(',') {
                 Some(after) => rest = after.trim_start(),
@@ -246,7 +286,10 @@ mod tests {
     use super::*;
 
     fn src(text: &str) -> SourceText {
-        SourceText { path: PathBuf::from("x.ron"), text: text.to_string() }
+        SourceText {
+            path: PathBuf::from("x.ron"),
+            text: text.to_string(),
+        }
     }
 
     #[test]

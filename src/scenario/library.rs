@@ -4,9 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::customer::MoodModel;
 use crate::diagnostic::{Diagnostic, Diagnostics, Pos};
+use crate::lexicon::{self, LexiconSet};
+use crate::ron_file::{self, read_source};
 use crate::scenario::compiled::CompiledScenario;
-use crate::scenario::{Layout, compile_parsed, parse_file};
+use crate::scenario::{Layout, compile_parsed, lint, parse_file, parse_source};
 use crate::text::analyzer::Analyzer;
 
 /// What kind of trainer file a path holds, judged by its first word (`Scenario(`,
@@ -32,7 +35,11 @@ pub fn file_kind(path: &Path, text: Option<&str>) -> FileKind {
             _ => {}
         }
     }
-    if path.components().any(|c| c.as_os_str() == "lexicons") { FileKind::Lexicon } else { FileKind::Scenario }
+    if path.components().any(|c| c.as_os_str() == "lexicons") {
+        FileKind::Lexicon
+    } else {
+        FileKind::Scenario
+    }
 }
 
 /// All `*.ron` files below `dir`, sorted, skipping `lexicons/` directories unless asked.
@@ -43,7 +50,10 @@ pub fn ron_files(dir: &Path, include_lexicons: bool) -> std::io::Result<Vec<Path
         for entry in std::fs::read_dir(&d)? {
             let path = entry?.path();
             if path.is_dir() {
-                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
                 if name.starts_with('.') || (!include_lexicons && name == "lexicons") {
                     continue;
                 }
@@ -57,11 +67,31 @@ pub fn ron_files(dir: &Path, include_lexicons: bool) -> std::io::Result<Vec<Path
     Ok(out)
 }
 
+/// The scenarios directory: `$PEILIAN_SCENARIOS`, else `./scenarios`, else the one beside the
+/// executable's project (for `cargo run` from elsewhere), else the source tree's.
+pub fn default_scenarios_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("PEILIAN_SCENARIOS") {
+        return Some(PathBuf::from(dir));
+    }
+    let mut candidates = vec![PathBuf::from("scenarios")];
+    if let Ok(exe) = std::env::current_exe() {
+        candidates.extend(exe.ancestors().skip(1).take(4).map(|d| d.join("scenarios")));
+    }
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"));
+    candidates.into_iter().find(|d| d.is_dir())
+}
+
 /// One entry of the library: a usable scenario, or a file that failed with its errors.
 #[derive(Debug, Clone)]
 pub enum Entry {
-    Ready { scenario: Arc<CompiledScenario>, warnings: Vec<Diagnostic> },
-    Failed { path: PathBuf, errors: Diagnostics },
+    Ready {
+        scenario: Arc<CompiledScenario>,
+        warnings: Vec<Diagnostic>,
+    },
+    Failed {
+        path: PathBuf,
+        errors: Diagnostics,
+    },
 }
 
 impl Entry {
@@ -83,14 +113,21 @@ pub struct Library {
 impl Library {
     /// Loads every scenario under `dir` (drafts only when `include_drafts`), adding their phrases
     /// to the analyzer. Files that fail are kept as `Entry::Failed`.
-    pub fn load(dir: &Path, analyzer: &mut Analyzer, include_drafts: bool) -> std::io::Result<Library> {
+    pub fn load(
+        dir: &Path,
+        analyzer: &mut Analyzer,
+        include_drafts: bool,
+    ) -> std::io::Result<Library> {
         let layout = Layout::around(dir);
         let mut entries = Vec::new();
         for path in ron_files(dir, false)? {
             let parsed = match parse_file(&path) {
                 Ok(p) => p,
                 Err(d) => {
-                    entries.push(Entry::Failed { path, errors: Diagnostics(vec![d]) });
+                    entries.push(Entry::Failed {
+                        path,
+                        errors: Diagnostics(vec![d]),
+                    });
                     continue;
                 }
             };
@@ -98,11 +135,17 @@ impl Library {
                 continue;
             }
             match compile_parsed(parsed, analyzer, layout.assets.as_deref()) {
-                Ok((scenario, warnings)) => entries.push(Entry::Ready { scenario: Arc::new(scenario), warnings }),
+                Ok((scenario, warnings)) => entries.push(Entry::Ready {
+                    scenario: Arc::new(scenario),
+                    warnings,
+                }),
                 Err(errors) => entries.push(Entry::Failed { path, errors }),
             }
         }
-        let mut library = Library { dir: dir.to_path_buf(), entries };
+        let mut library = Library {
+            dir: dir.to_path_buf(),
+            entries,
+        };
         library.reject_duplicate_ids();
         Ok(library)
     }
@@ -111,12 +154,17 @@ impl Library {
     fn reject_duplicate_ids(&mut self) {
         let mut seen: Vec<(String, PathBuf)> = Vec::new();
         for entry in &mut self.entries {
-            let Entry::Ready { scenario, .. } = entry else { continue };
+            let Entry::Ready { scenario, .. } = entry else {
+                continue;
+            };
             let id = scenario.id().to_string();
             let path = scenario.path.clone().unwrap_or_default();
             if let Some((_, first)) = seen.iter().find(|(i, _)| *i == id) {
                 let d = duplicate_id(&path, &id, first);
-                *entry = Entry::Failed { path, errors: Diagnostics(vec![d]) };
+                *entry = Entry::Failed {
+                    path,
+                    errors: Diagnostics(vec![d]),
+                };
             } else {
                 seen.push((id, path));
             }
@@ -152,15 +200,129 @@ pub fn duplicate_id(path: &Path, id: &str, first: &Path) -> Diagnostic {
     )
 }
 
+/// The result of linting files: how many were read and every finding.
+#[derive(Debug, Clone, Default)]
+pub struct LintReport {
+    pub files: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LintReport {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+/// Lints files and directories (recursively, lexicons included): parse errors, semantic checks,
+/// lexicon checks and duplicate scenario ids across all files. Fails only when a path cannot
+/// be read at all.
+pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            files.extend(ron_files(p, true)?);
+        } else if p.exists() {
+            files.push(p.clone());
+        } else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{}: 路径不存在", p.display()),
+            ));
+        }
+    }
+    let mut report = LintReport {
+        files: files.len(),
+        diagnostics: Vec::new(),
+    };
+    let mut lexicon_cache: Vec<(Option<PathBuf>, LexiconSet)> = Vec::new();
+    let mut ids: Vec<(String, PathBuf)> = Vec::new();
+    for path in &files {
+        let src = match read_source(path) {
+            Ok(s) => s,
+            Err(d) => {
+                report.diagnostics.push(d);
+                continue;
+            }
+        };
+        match file_kind(path, Some(&src.text)) {
+            FileKind::Lexicon => match lexicon::parse(&src) {
+                Ok(l) => report.diagnostics.extend(lexicon::check(&l, &src)),
+                Err(d) => report.diagnostics.push(d),
+            },
+            FileKind::MoodModel => {
+                if let Err(d) = ron_file::parse::<MoodModel>(&src) {
+                    report.diagnostics.push(d);
+                }
+            }
+            FileKind::Scenario => {
+                let parsed = match parse_source(src) {
+                    Ok(p) => p,
+                    Err(d) => {
+                        report.diagnostics.push(d);
+                        continue;
+                    }
+                };
+                let layout = Layout::around(path);
+                let lexicons = match lexicon_cache
+                    .iter()
+                    .find(|(dir, _)| *dir == layout.lexicons)
+                {
+                    Some((_, set)) => set.clone(),
+                    None => {
+                        // Broken lexicon files are reported when linted themselves; the
+                        // scenario is then checked against the shipped lexicons.
+                        let set = layout
+                            .lexicon_set()
+                            .unwrap_or_else(|_| LexiconSet::embedded());
+                        lexicon_cache.push((layout.lexicons.clone(), set.clone()));
+                        set
+                    }
+                };
+                report.diagnostics.extend(lint::check(
+                    &parsed.scenario,
+                    &parsed.source,
+                    &lexicons,
+                    layout.assets.as_deref(),
+                ));
+                let id = parsed.scenario.id.clone();
+                if let Some((_, first)) = ids.iter().find(|(i, _)| *i == id) {
+                    let mut d = duplicate_id(path, &id, first);
+                    let pos = parsed.source.locate("id", &id);
+                    (d.line, d.column) = (pos.line, pos.column);
+                    report.diagnostics.push(d);
+                } else {
+                    ids.push((id, path.clone()));
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn file_kind_reads_the_first_word() {
-        assert_eq!(file_kind(Path::new("a.ron"), Some("// c\nLexicon(\n")), FileKind::Lexicon);
-        assert_eq!(file_kind(Path::new("a.ron"), Some("MoodModel(")), FileKind::MoodModel);
-        assert_eq!(file_kind(Path::new("x/lexicons/a.ron"), Some("(")), FileKind::Lexicon);
-        assert_eq!(file_kind(Path::new("x/a.ron"), Some("(")), FileKind::Scenario);
+        assert_eq!(
+            file_kind(Path::new("a.ron"), Some("// c\nLexicon(\n")),
+            FileKind::Lexicon
+        );
+        assert_eq!(
+            file_kind(Path::new("a.ron"), Some("MoodModel(")),
+            FileKind::MoodModel
+        );
+        assert_eq!(
+            file_kind(Path::new("x/lexicons/a.ron"), Some("(")),
+            FileKind::Lexicon
+        );
+        assert_eq!(
+            file_kind(Path::new("x/a.ron"), Some("(")),
+            FileKind::Scenario
+        );
     }
 }

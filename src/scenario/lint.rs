@@ -8,14 +8,25 @@ use regex::Regex;
 
 use crate::diagnostic::{Diagnostic, Pos, SourceText};
 use crate::lexicon::LexiconSet;
-use crate::scenario::schema::{Condition, EndingKind, EscalationPolicy, Line, Scenario, ToneGoal, Trigger};
+use crate::scenario::schema::{
+    Condition, EndingKind, EscalationPolicy, Line, Scenario, ToneGoal, Trigger,
+};
 
 /// Audio formats the app can play.
 pub const AUDIO_EXTENSIONS: [&str; 4] = ["ogg", "wav", "mp3", "flac"];
 
 /// Checks a scenario. `assets` is the project's `assets/` directory, when known, for voice clips.
-pub fn check(s: &Scenario, src: &SourceText, lexicons: &LexiconSet, assets: Option<&Path>) -> Vec<Diagnostic> {
-    let mut l = Linter { s, src, out: Vec::new() };
+pub fn check(
+    s: &Scenario,
+    src: &SourceText,
+    lexicons: &LexiconSet,
+    assets: Option<&Path>,
+) -> Vec<Diagnostic> {
+    let mut l = Linter {
+        s,
+        src,
+        out: Vec::new(),
+    };
     l.header();
     l.persona();
     l.concepts(lexicons);
@@ -35,36 +46,87 @@ struct Linter<'a> {
 }
 
 impl Linter<'_> {
-    fn error(&mut self, pos: Pos, code: &'static str, message: impl Into<String>, hint: impl Into<String>) {
-        self.out.push(Diagnostic::error(&self.src.path, pos, code, message, hint));
+    fn error(
+        &mut self,
+        pos: Pos,
+        code: &'static str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.out
+            .push(Diagnostic::error(&self.src.path, pos, code, message, hint));
     }
 
-    fn warning(&mut self, pos: Pos, code: &'static str, message: impl Into<String>, hint: impl Into<String>) {
-        self.out.push(Diagnostic::warning(&self.src.path, pos, code, message, hint));
+    fn warning(
+        &mut self,
+        pos: Pos,
+        code: &'static str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.out.push(Diagnostic::warning(
+            &self.src.path,
+            pos,
+            code,
+            message,
+            hint,
+        ));
     }
 
     fn header(&mut self) {
         let s = self.s;
         let id_ok = !s.id.is_empty()
-            && s.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && s.id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !s.id.starts_with('-');
         if !id_ok {
-            self.error(self.src.locate("id", &s.id), "bad-id", format!("场景 id “{}” 不合规", s.id), "id 只用小写英文字母、数字和 -，例如 \"angry-late-delivery\"");
+            self.error(
+                self.src.locate("id", &s.id),
+                "bad-id",
+                format!("场景 id “{}” 不合规", s.id),
+                "id 只用小写英文字母、数字和 -，例如 \"angry-late-delivery\"",
+            );
         }
         if s.title.trim().is_empty() {
-            self.error(self.src.locate_key("title"), "empty", "标题为空", "写一个学员一看就懂的标题");
+            self.error(
+                self.src.locate_key("title"),
+                "empty",
+                "标题为空",
+                "写一个学员一看就懂的标题",
+            );
         }
         if s.version == 0 {
-            self.error(self.src.locate_key("version"), "bad-value", "version 必须从 1 开始", "改为 version: 1；每次修改剧本或评分时加 1");
+            self.error(
+                self.src.locate_key("version"),
+                "bad-value",
+                "version 必须从 1 开始",
+                "改为 version: 1；每次修改剧本或评分时加 1",
+            );
         }
         if !(1..=5).contains(&s.difficulty) {
-            self.error(self.src.locate_key("difficulty"), "bad-value", format!("难度 {} 不在 1–5 之间", s.difficulty), "1 最容易，5 最难");
+            self.error(
+                self.src.locate_key("difficulty"),
+                "bad-value",
+                format!("难度 {} 不在 1–5 之间", s.difficulty),
+                "1 最容易，5 最难",
+            );
         }
         if s.skills.is_empty() {
-            self.error(self.src.locate_key("skills"), "empty", "没有写训练的技能", "例如 skills: [Empathy, Escalation]");
+            self.error(
+                self.src.locate_key("skills"),
+                "empty",
+                "没有写训练的技能",
+                "例如 skills: [Empathy, Escalation]",
+            );
         }
         if s.provenance.is_empty() && !s.draft {
-            self.warning(self.src.locate_key("id"), "no-provenance", "没有写出处（provenance）", "列出改编自的历史案例 id，方便追溯");
+            self.warning(
+                self.src.locate_key("id"),
+                "no-provenance",
+                "没有写出处（provenance）",
+                "列出改编自的历史案例 id，方便追溯",
+            );
         }
     }
 
@@ -73,32 +135,76 @@ impl Linter<'_> {
         let src = self.src;
         let pos = |key| src.locate_key_after("persona", key);
         if p.mood > 100 {
-            self.error(pos("mood"), "bad-value", format!("初始情绪 {} 超过 100", p.mood), "情绪从 0（平静）到 100（挂断）");
+            self.error(
+                pos("mood"),
+                "bad-value",
+                format!("初始情绪 {} 超过 100", p.mood),
+                "情绪从 0（平静）到 100（挂断）",
+            );
         }
         if p.patience_secs == 0 {
-            self.error(pos("patience_secs"), "bad-value", "耐心秒数为 0", "写客户愿意等待回答的秒数，例如 20");
+            self.error(
+                pos("patience_secs"),
+                "bad-value",
+                "耐心秒数为 0",
+                "写客户愿意等待回答的秒数，例如 20",
+            );
         }
         if !(p.sensitivity > 0.0 && p.sensitivity <= 5.0) {
-            self.error(pos("sensitivity"), "bad-value", format!("敏感度 {} 不在 (0, 5] 之间", p.sensitivity), "1.0 是一般客户，2.0 加倍敏感");
+            self.error(
+                pos("sensitivity"),
+                "bad-value",
+                format!("敏感度 {} 不在 (0, 5] 之间", p.sensitivity),
+                "1.0 是一般客户，2.0 加倍敏感",
+            );
         }
         if p.demands_supervisor_at > 100 {
-            self.error(pos("demands_supervisor_at"), "bad-value", "要求找领导的情绪阈值超过 100", "写 0–100 之间的数");
+            self.error(
+                pos("demands_supervisor_at"),
+                "bad-value",
+                "要求找领导的情绪阈值超过 100",
+                "写 0–100 之间的数",
+            );
         }
         if p.name.trim().is_empty() || p.title.trim().is_empty() {
-            self.error(pos("persona"), "empty", "客户的 name 或 title 为空", "例如 name: \"王建国\", title: \"王先生\"");
+            self.error(
+                pos("persona"),
+                "empty",
+                "客户的 name 或 title 为空",
+                "例如 name: \"王建国\", title: \"王先生\"",
+            );
         }
         let wants_title = self.s.tone_goals.contains(&ToneGoal::VipAddress)
-            || self.s.turns.iter().any(|t| t.expect.tone.contains(&ToneGoal::VipAddress));
+            || self
+                .s
+                .turns
+                .iter()
+                .any(|t| t.expect.tone.contains(&ToneGoal::VipAddress));
         if wants_title && p.title.chars().count() < 2 {
-            self.error(pos("title"), "bad-value", "尊称目标需要客户的称谓", "title 写成“王总”“李女士”这样的称谓");
+            self.error(
+                pos("title"),
+                "bad-value",
+                "尊称目标需要客户的称谓",
+                "title 写成“王总”“李女士”这样的称谓",
+            );
         }
         if let Some(history) = &self.s.bot_history {
             if history.lines.is_empty() {
-                self.warning(self.src.locate_key("bot_history"), "empty", "机器人历史没有对话", "写出客户与机器人的对话，学员接听前能看到");
+                self.warning(
+                    self.src.locate_key("bot_history"),
+                    "empty",
+                    "机器人历史没有对话",
+                    "写出客户与机器人的对话，学员接听前能看到",
+                );
             }
             for fact in &history.known_facts {
                 if fact.keywords.iter().all(|k| k.trim().is_empty()) {
-                    self.error(self.src.locate("label", &fact.label), "empty", format!("已知信息“{}”没有关键词", fact.label), "keywords 写出提到这项信息的词，例如 [\"订单号\", \"单号\"]");
+                    self.error(
+                        self.src.locate("label", &fact.label),
+                        "empty",
+                        format!("已知信息“{}”没有关键词", fact.label),
+                        "keywords 写出提到这项信息的词，例如 [\"订单号\", \"单号\"]",
+                    );
                 }
             }
         }
@@ -106,14 +212,31 @@ impl Linter<'_> {
 
     fn concepts(&mut self, lexicons: &LexiconSet) {
         let groups: HashSet<&str> = lexicons.group_names().collect();
-        let used: HashSet<String> = self.used_concepts().into_iter().map(str::to_string).collect();
+        let used: HashSet<String> = self
+            .used_concepts()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         for (name, c) in &self.s.concepts {
             let at = self.src.locate_text(&format!("\"{name}\":"));
             if c.label.trim().is_empty() {
-                self.error(at, "empty", format!("概念“{name}”的 label 为空"), "label 是学员看到的名字，例如 \"道歉\"");
+                self.error(
+                    at,
+                    "empty",
+                    format!("概念“{name}”的 label 为空"),
+                    "label 是学员看到的名字，例如 \"道歉\"",
+                );
             }
-            if c.phrases.iter().all(|p| p.trim().is_empty()) && c.groups.is_empty() && c.patterns.is_empty() {
-                self.error(at, "empty", format!("概念“{name}”没有任何短语、词组或正则"), "至少写一个 phrases，或引用 groups");
+            if c.phrases.iter().all(|p| p.trim().is_empty())
+                && c.groups.is_empty()
+                && c.patterns.is_empty()
+            {
+                self.error(
+                    at,
+                    "empty",
+                    format!("概念“{name}”没有任何短语、词组或正则"),
+                    "至少写一个 phrases，或引用 groups",
+                );
             }
             if c.phrases.iter().any(|p| p.trim().is_empty()) {
                 self.error(at, "empty", format!("概念“{name}”含空短语"), "删除空字符串");
@@ -126,20 +249,38 @@ impl Linter<'_> {
                         self.src.locate_within("", &format!("{name}"), "groups", g),
                         "unknown-lexicon",
                         format!("概念“{name}”引用的同义词组“{g}”在词库中不存在"),
-                        format!("可用的词组：{}；或在 scenarios/lexicons/ 中添加", known.join("、")),
+                        format!(
+                            "可用的词组：{}；或在 scenarios/lexicons/ 中添加",
+                            known.join("、")
+                        ),
                     );
                 }
             }
             for p in &c.patterns {
                 if let Err(e) = Regex::new(p) {
-                    self.error(self.src.locate("", p), "bad-pattern", format!("概念“{name}”的正则无效：{e}"), "检查转义：RON 字符串里的反斜杠要写成 \\\\");
+                    self.error(
+                        self.src.locate("", p),
+                        "bad-pattern",
+                        format!("概念“{name}”的正则无效：{e}"),
+                        "检查转义：RON 字符串里的反斜杠要写成 \\\\",
+                    );
                 }
             }
             if !(c.weight.is_finite() && c.weight > 0.0) {
-                self.error(at, "bad-weight", format!("概念“{name}”的权重 {} 必须大于 0", c.weight), "常用 1.0；更重要的要点写 2.0");
+                self.error(
+                    at,
+                    "bad-weight",
+                    format!("概念“{name}”的权重 {} 必须大于 0", c.weight),
+                    "常用 1.0；更重要的要点写 2.0",
+                );
             }
             if !used.contains(name) {
-                self.warning(at, "unused", format!("概念“{name}”没有被任何回合或分支用到"), "在某个回合的 expect.required/optional 中引用它，或删除");
+                self.warning(
+                    at,
+                    "unused",
+                    format!("概念“{name}”没有被任何回合或分支用到"),
+                    "在某个回合的 expect.required/optional 中引用它，或删除",
+                );
             }
         }
     }
@@ -162,29 +303,64 @@ impl Linter<'_> {
     fn turns_and_endings(&mut self) {
         let s = self.s;
         if s.turns.is_empty() {
-            self.error(self.src.locate_key("turns"), "empty", "剧本没有回合", "至少写一个回合：客户的第一句话");
+            self.error(
+                self.src.locate_key("turns"),
+                "empty",
+                "剧本没有回合",
+                "至少写一个回合：客户的第一句话",
+            );
         }
         if s.endings.is_empty() {
-            self.error(self.src.locate_key("endings"), "empty", "没有结局", "至少写一个结局，例如 (id: \"resolved\", kind: Resolved)");
+            self.error(
+                self.src.locate_key("endings"),
+                "empty",
+                "没有结局",
+                "至少写一个结局，例如 (id: \"resolved\", kind: Resolved)",
+            );
         }
         let mut seen: HashMap<&str, usize> = HashMap::new();
-        for id in s.turns.iter().map(|t| t.id.as_str()).chain(s.endings.iter().map(|e| e.id.as_str())) {
+        for id in s
+            .turns
+            .iter()
+            .map(|t| t.id.as_str())
+            .chain(s.endings.iter().map(|e| e.id.as_str()))
+        {
             let n = seen.entry(id).or_default();
             if *n == 1 {
-                self.error(self.src.locate_nth("id", id, 1), "duplicate-id", format!("id “{id}” 重复"), "回合和结局的 id 必须各不相同");
+                self.error(
+                    self.src.locate_nth("id", id, 1),
+                    "duplicate-id",
+                    format!("id “{id}” 重复"),
+                    "回合和结局的 id 必须各不相同",
+                );
             }
             *n += 1;
             if id.trim().is_empty() {
-                self.error(self.src.locate_key("id"), "empty", "有回合或结局的 id 为空", "写一个简短的英文 id");
+                self.error(
+                    self.src.locate_key("id"),
+                    "empty",
+                    "有回合或结局的 id 为空",
+                    "写一个简短的英文 id",
+                );
             }
         }
         for t in &s.turns {
             let at = self.src.locate("id", &t.id);
             if t.customer.is_empty() {
-                self.error(at, "empty", format!("回合“{}”没有客户台词", t.id), "customer 至少写一个 (text: \"…\")");
+                self.error(
+                    at,
+                    "empty",
+                    format!("回合“{}”没有客户台词", t.id),
+                    "customer 至少写一个 (text: \"…\")",
+                );
             }
             if t.customer.iter().any(|l| l.text.trim().is_empty()) {
-                self.error(at, "empty", format!("回合“{}”有空台词", t.id), "删除空的台词或补上内容");
+                self.error(
+                    at,
+                    "empty",
+                    format!("回合“{}”有空台词", t.id),
+                    "删除空的台词或补上内容",
+                );
             }
             for name in t.expect.required.iter().chain(&t.expect.optional) {
                 if !s.concepts.contains_key(name) {
@@ -197,10 +373,20 @@ impl Linter<'_> {
                 }
             }
             if t.expect.forbidden.iter().any(|p| p.trim().is_empty()) {
-                self.error(at, "empty", format!("回合“{}”的 forbidden 含空短语", t.id), "删除空字符串");
+                self.error(
+                    at,
+                    "empty",
+                    format!("回合“{}”的 forbidden 含空短语", t.id),
+                    "删除空字符串",
+                );
             }
             if t.expect.model_answer.trim().is_empty() {
-                self.warning(at, "no-model-answer", format!("回合“{}”没有示范回答", t.id), "写一个 model_answer，成绩单上给学员参考");
+                self.warning(
+                    at,
+                    "no-model-answer",
+                    format!("回合“{}”没有示范回答", t.id),
+                    "写一个 model_answer，成绩单上给学员参考",
+                );
             }
             for b in &t.next {
                 self.condition(&b.when, &t.id);
@@ -210,19 +396,35 @@ impl Linter<'_> {
             self.condition(&b.when, "on_transfer");
         }
         if s.forbidden.iter().any(|p| p.trim().is_empty()) {
-            self.error(self.src.locate_key("forbidden"), "empty", "forbidden 含空短语", "删除空字符串");
+            self.error(
+                self.src.locate_key("forbidden"),
+                "empty",
+                "forbidden 含空短语",
+                "删除空字符串",
+            );
         }
         for e in &s.endings {
             if e.customer.iter().any(|l| l.text.trim().is_empty()) {
-                self.error(self.src.locate("id", &e.id), "empty", format!("结局“{}”有空台词", e.id), "删除空的台词或补上内容");
+                self.error(
+                    self.src.locate("id", &e.id),
+                    "empty",
+                    format!("结局“{}”有空台词", e.id),
+                    "删除空的台词或补上内容",
+                );
             }
         }
     }
 
     fn condition(&mut self, c: &Condition, turn: &str) {
         match c {
-            Condition::Hit(name) | Condition::Missed(name) if !self.s.concepts.contains_key(name) => {
-                let key = if matches!(c, Condition::Hit(_)) { "Hit" } else { "Missed" };
+            Condition::Hit(name) | Condition::Missed(name)
+                if !self.s.concepts.contains_key(name) =>
+            {
+                let key = if matches!(c, Condition::Hit(_)) {
+                    "Hit"
+                } else {
+                    "Missed"
+                };
                 self.error(
                     self.src.locate(key, name),
                     "unknown-concept",
@@ -231,9 +433,16 @@ impl Linter<'_> {
                 );
             }
             Condition::MoodAtLeast(m) | Condition::MoodBelow(m) if *m > 100 => {
-                self.error(self.src.locate_text(&format!("{m}")), "bad-value", format!("情绪条件 {m} 超过 100"), "情绪从 0 到 100");
+                self.error(
+                    self.src.locate_text(&format!("{m}")),
+                    "bad-value",
+                    format!("情绪条件 {m} 超过 100"),
+                    "情绪从 0 到 100",
+                );
             }
-            Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| self.condition(c, turn)),
+            Condition::All(cs) | Condition::Any(cs) => {
+                cs.iter().for_each(|c| self.condition(c, turn))
+            }
             Condition::Not(c) => self.condition(c, turn),
             _ => {}
         }
@@ -250,7 +459,12 @@ impl Linter<'_> {
             .iter()
             .enumerate()
             .map(|(i, t)| (t.id.as_str(), Node::Turn(i)))
-            .chain(s.endings.iter().enumerate().map(|(i, e)| (e.id.as_str(), Node::Ending(i))))
+            .chain(
+                s.endings
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.id.as_str(), Node::Ending(i))),
+            )
             .collect();
         let mut unknown = Vec::new();
         for t in &s.turns {
@@ -266,7 +480,12 @@ impl Linter<'_> {
             }
         }
         for (from, to) in &unknown {
-            let known: Vec<&str> = index.keys().copied().collect::<BTreeSet<_>>().into_iter().collect();
+            let known: Vec<&str> = index
+                .keys()
+                .copied()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
             self.error(
                 self.src.locate("goto", to),
                 "unknown-target",
@@ -275,10 +494,17 @@ impl Linter<'_> {
             );
         }
 
-        let resolved = s.endings.iter().position(|e| e.kind == EndingKind::Resolved);
+        let resolved = s
+            .endings
+            .iter()
+            .position(|e| e.kind == EndingKind::Resolved);
         let edges = |i: usize| -> Vec<Node> {
             let t = &s.turns[i];
-            let mut out: Vec<Node> = t.next.iter().filter_map(|b| index.get(b.goto.as_str()).copied()).collect();
+            let mut out: Vec<Node> = t
+                .next
+                .iter()
+                .filter_map(|b| index.get(b.goto.as_str()).copied())
+                .collect();
             let unconditional = t.next.iter().any(|b| b.when == Condition::Always);
             if !unconditional {
                 if i + 1 < s.turns.len() {
@@ -290,7 +516,12 @@ impl Linter<'_> {
             out
         };
         // Transfers and hang-ups can happen from any turn.
-        let anywhere: Vec<Node> = s.escalation.on_transfer.iter().filter_map(|b| index.get(b.goto.as_str()).copied()).collect();
+        let anywhere: Vec<Node> = s
+            .escalation
+            .on_transfer
+            .iter()
+            .filter_map(|b| index.get(b.goto.as_str()).copied())
+            .collect();
         let mut reached = vec![false; s.turns.len()];
         let mut ending_reached = false;
         let mut queue = VecDeque::from([0usize]);
@@ -309,7 +540,12 @@ impl Linter<'_> {
         }
         for (i, t) in s.turns.iter().enumerate() {
             if !reached[i] {
-                self.warning(self.src.locate("id", &t.id), "unreachable", format!("回合“{}”永远不会被走到", t.id), "从其他回合的 next 指向它，或删除这个回合");
+                self.warning(
+                    self.src.locate("id", &t.id),
+                    "unreachable",
+                    format!("回合“{}”永远不会被走到", t.id),
+                    "从其他回合的 next 指向它，或删除这个回合",
+                );
             }
         }
         if !ending_reached {
@@ -321,7 +557,10 @@ impl Linter<'_> {
                 self.error(
                     self.src.locate("id", &last.id),
                     "no-ending",
-                    format!("最后一个回合“{}”没有无条件分支，而剧本没有 Resolved 结局可落", last.id),
+                    format!(
+                        "最后一个回合“{}”没有无条件分支，而剧本没有 Resolved 结局可落",
+                        last.id
+                    ),
                     "加上 (when: Always, goto: \"结局 id\")",
                 );
             }
@@ -340,19 +579,42 @@ impl Linter<'_> {
         match &esc.policy {
             EscalationPolicy::Window { from, to } => {
                 if *from == 0 || from > to {
-                    self.error(self.src.locate_text("Window"), "bad-window", format!("转接窗口 {from}–{to} 无效"), "from 从 1 开始，且不大于 to，例如 Window(from: 2, to: 3)");
+                    self.error(
+                        self.src.locate_text("Window"),
+                        "bad-window",
+                        format!("转接窗口 {from}–{to} 无效"),
+                        "from 从 1 开始，且不大于 to，例如 Window(from: 2, to: 3)",
+                    );
                 } else if *from as usize > s.turns.len() * 2 {
-                    self.warning(self.src.locate_text("Window"), "bad-window", format!("转接窗口从第 {from} 回合开始，但剧本只有 {} 个回合", s.turns.len()), "检查窗口是否写错");
+                    self.warning(
+                        self.src.locate_text("Window"),
+                        "bad-window",
+                        format!(
+                            "转接窗口从第 {from} 回合开始，但剧本只有 {} 个回合",
+                            s.turns.len()
+                        ),
+                        "检查窗口是否写错",
+                    );
                 }
             }
             EscalationPolicy::OnTrigger { triggers, .. } => {
                 if triggers.is_empty() {
-                    self.error(self.src.locate_text("OnTrigger"), "bad-window", "OnTrigger 没有列出触发条件", "例如 triggers: [DemandsSupervisor, BeyondAuthority]");
+                    self.error(
+                        self.src.locate_text("OnTrigger"),
+                        "bad-window",
+                        "OnTrigger 没有列出触发条件",
+                        "例如 triggers: [DemandsSupervisor, BeyondAuthority]",
+                    );
                 }
                 for t in triggers {
                     match t {
                         Trigger::MoodAtLeast(m) if *m > 100 => {
-                            self.error(self.src.locate_text("MoodAtLeast"), "bad-value", format!("情绪阈值 {m} 超过 100"), "情绪从 0 到 100");
+                            self.error(
+                                self.src.locate_text("MoodAtLeast"),
+                                "bad-value",
+                                format!("情绪阈值 {m} 超过 100"),
+                                "情绪从 0 到 100",
+                            );
                         }
                         Trigger::BeyondAuthority if !s.turns.iter().any(|t| t.beyond_authority) => {
                             self.error(self.src.locate_text("BeyondAuthority"), "never-fires", "触发条件 BeyondAuthority 永远不会发生：没有回合标记 beyond_authority: true", "在客户提出越权要求的回合写 beyond_authority: true");
@@ -363,18 +625,36 @@ impl Linter<'_> {
             }
             EscalationPolicy::SolveYourself | EscalationPolicy::Either => {}
         }
-        let needs_transfer = matches!(esc.policy, EscalationPolicy::Window { .. } | EscalationPolicy::OnTrigger { .. });
+        let needs_transfer = matches!(
+            esc.policy,
+            EscalationPolicy::Window { .. } | EscalationPolicy::OnTrigger { .. }
+        );
         if needs_transfer && esc.handoff_facts.is_empty() {
-            self.warning(self.src.locate_key("escalation"), "no-handoff-facts", "需要转接，但没有写交接说明要包含的要点", "在 handoff_facts 中列出接手的人需要知道的事实");
+            self.warning(
+                self.src.locate_key("escalation"),
+                "no-handoff-facts",
+                "需要转接，但没有写交接说明要包含的要点",
+                "在 handoff_facts 中列出接手的人需要知道的事实",
+            );
         }
         for f in &esc.handoff_facts {
             let at = self.src.locate("label", &f.label);
             if f.phrases.iter().all(|p| p.trim().is_empty()) && f.patterns.is_empty() {
-                self.error(at, "empty", format!("交接要点“{}”没有短语", f.label), "phrases 写出交接说明里能代表这项事实的词");
+                self.error(
+                    at,
+                    "empty",
+                    format!("交接要点“{}”没有短语", f.label),
+                    "phrases 写出交接说明里能代表这项事实的词",
+                );
             }
             for p in &f.patterns {
                 if let Err(e) = Regex::new(p) {
-                    self.error(self.src.locate("", p), "bad-pattern", format!("交接要点“{}”的正则无效：{e}", f.label), "检查转义：RON 字符串里的反斜杠要写成 \\\\");
+                    self.error(
+                        self.src.locate("", p),
+                        "bad-pattern",
+                        format!("交接要点“{}”的正则无效：{e}", f.label),
+                        "检查转义：RON 字符串里的反斜杠要写成 \\\\",
+                    );
                 }
             }
         }
@@ -382,26 +662,59 @@ impl Linter<'_> {
 
     fn voices(&mut self, assets: Option<&Path>) {
         let s = self.s;
-        let lines = s.turns.iter().flat_map(|t| t.customer.iter()).chain(s.endings.iter().flat_map(|e| e.customer.iter()));
+        let lines = s
+            .turns
+            .iter()
+            .flat_map(|t| t.customer.iter())
+            .chain(s.endings.iter().flat_map(|e| e.customer.iter()));
         let voiced: Vec<&Line> = lines.filter(|l| l.voice.is_some()).collect();
         for line in voiced {
             let v = line.voice.as_deref().unwrap_or_default();
             let at = self.src.locate("voice", v);
             let p = Path::new(v);
-            let escapes = p.is_absolute() || p.components().any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)));
+            let escapes = p.is_absolute()
+                || p.components().any(|c| {
+                    matches!(
+                        c,
+                        Component::ParentDir | Component::RootDir | Component::Prefix(_)
+                    )
+                });
             if escapes || v.trim().is_empty() {
-                self.error(at, "audio-outside-assets", format!("语音路径“{v}”不在 assets/ 之内"), "写相对于 assets/ 的路径，例如 \"voice/angry-delivery/open-1.ogg\"");
+                self.error(
+                    at,
+                    "audio-outside-assets",
+                    format!("语音路径“{v}”不在 assets/ 之内"),
+                    "写相对于 assets/ 的路径，例如 \"voice/angry-delivery/open-1.ogg\"",
+                );
                 continue;
             }
-            let ext_ok = p.extension().and_then(|e| e.to_str()).is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+            let ext_ok = p
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
             if !ext_ok {
-                self.error(at, "audio-format", format!("语音“{v}”不是支持的格式"), format!("支持：{}", AUDIO_EXTENSIONS.join("、")));
+                self.error(
+                    at,
+                    "audio-format",
+                    format!("语音“{v}”不是支持的格式"),
+                    format!("支持：{}", AUDIO_EXTENSIONS.join("、")),
+                );
             }
             match assets {
                 Some(dir) if !dir.join(p).is_file() => {
-                    self.error(at, "audio-missing", format!("语音文件 assets/{v} 不存在"), "运行 peilian voice 场景文件 生成缺少的语音，或改正路径");
+                    self.error(
+                        at,
+                        "audio-missing",
+                        format!("语音文件 assets/{v} 不存在"),
+                        "运行 peilian voice 场景文件 生成缺少的语音，或改正路径",
+                    );
                 }
-                None => self.warning(at, "audio-unchecked", format!("找不到 assets/ 目录，无法检查语音“{v}”"), "在项目目录中运行 lint"),
+                None => self.warning(
+                    at,
+                    "audio-unchecked",
+                    format!("找不到 assets/ 目录，无法检查语音“{v}”"),
+                    "在项目目录中运行 lint",
+                ),
                 _ => {}
             }
         }
@@ -410,15 +723,31 @@ impl Linter<'_> {
     fn rubric(&mut self) {
         let r = &self.s.rubric;
         let w = &r.weights;
-        let all = [w.concepts, w.tone, w.escalation, w.no_repeat, w.responsiveness];
+        let all = [
+            w.concepts,
+            w.tone,
+            w.escalation,
+            w.no_repeat,
+            w.responsiveness,
+        ];
         if all.iter().any(|x| !x.is_finite() || *x < 0.0) || all.iter().sum::<f32>() <= 0.0 {
             self.error(self.src.locate_key("weights"), "bad-weight", "评分权重必须非负且总和大于 0", "例如 weights: (concepts: 0.4, tone: 0.25, escalation: 0.15, no_repeat: 0.1, responsiveness: 0.1)");
         }
         if !(0.0..=100.0).contains(&r.pass_mark) {
-            self.error(self.src.locate_key("pass_mark"), "bad-value", format!("及格线 {} 不在 0–100 之间", r.pass_mark), "常用 70");
+            self.error(
+                self.src.locate_key("pass_mark"),
+                "bad-value",
+                format!("及格线 {} 不在 0–100 之间", r.pass_mark),
+                "常用 70",
+            );
         }
         if !(0.0..=100.0).contains(&r.red_line_cap) {
-            self.error(self.src.locate_key("red_line_cap"), "bad-value", format!("红线封顶分 {} 不在 0–100 之间", r.red_line_cap), "常用 40");
+            self.error(
+                self.src.locate_key("red_line_cap"),
+                "bad-value",
+                format!("红线封顶分 {} 不在 0–100 之间", r.red_line_cap),
+                "常用 40",
+            );
         }
     }
 
@@ -427,29 +756,56 @@ impl Linter<'_> {
         for (i, sample) in s.samples.iter().enumerate() {
             let at = self.src.locate_nth("turn", &sample.turn, i);
             if !s.turns.iter().any(|t| t.id == sample.turn) {
-                self.error(at, "unknown-target", format!("样例回答指向不存在的回合“{}”", sample.turn), "turn 写回合的 id");
+                self.error(
+                    at,
+                    "unknown-target",
+                    format!("样例回答指向不存在的回合“{}”", sample.turn),
+                    "turn 写回合的 id",
+                );
             }
             if sample.answer.trim().is_empty() {
                 self.error(at, "empty", "样例回答为空", "写一段要测试的回答");
             }
             check_range(self, sample.score, at);
+            if sample.mood.is_some_and(|m| m > 100) {
+                self.error(at, "bad-value", "样例的情绪超过 100", "情绪从 0 到 100");
+            }
         }
         for call in &s.sample_calls {
-            let at = if call.name.is_empty() { self.src.locate_key("sample_calls") } else { self.src.locate("name", &call.name) };
+            let at = if call.name.is_empty() {
+                self.src.locate_key("sample_calls")
+            } else {
+                self.src.locate("name", &call.name)
+            };
             if call.answers.is_empty() {
-                self.error(at, "empty", "样例通话没有回答", "answers 按顺序写学员的回答");
+                self.error(
+                    at,
+                    "empty",
+                    "样例通话没有回答",
+                    "answers 按顺序写学员的回答",
+                );
             }
             check_range(self, call.score, at);
         }
         if s.samples.is_empty() && s.sample_calls.is_empty() && !s.draft {
-            self.warning(self.src.locate_key("id"), "no-samples", "没有样例回答，场景无法像代码一样测试", "加几条 samples：好回答的分数区间与差回答的分数区间");
+            self.warning(
+                self.src.locate_key("id"),
+                "no-samples",
+                "没有样例回答，场景无法像代码一样测试",
+                "加几条 samples：好回答的分数区间与差回答的分数区间",
+            );
         }
     }
 }
 
 fn check_range(l: &mut Linter<'_>, (lo, hi): (f32, f32), at: Pos) {
     if !(0.0..=100.0).contains(&lo) || !(0.0..=100.0).contains(&hi) || lo > hi {
-        l.error(at, "bad-range", format!("分数区间 ({lo}, {hi}) 无效"), "写 (最低, 最高)，都在 0–100 之间，例如 (80, 100)");
+        l.error(
+            at,
+            "bad-range",
+            format!("分数区间 ({lo}, {hi}) 无效"),
+            "写 (最低, 最高)，都在 0–100 之间，例如 (80, 100)",
+        );
     }
 }
 
@@ -487,12 +843,18 @@ fn collect_condition_concepts<'a>(c: &'a Condition, out: &mut HashSet<&'a str>) 
         Condition::Hit(n) | Condition::Missed(n) => {
             out.insert(n.as_str());
         }
-        Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| collect_condition_concepts(c, out)),
+        Condition::All(cs) | Condition::Any(cs) => {
+            cs.iter().for_each(|c| collect_condition_concepts(c, out))
+        }
         Condition::Not(c) => collect_condition_concepts(c, out),
         _ => {}
     }
 }
 
 fn concept_list(s: &Scenario) -> String {
-    if s.concepts.is_empty() { "（无）".to_string() } else { s.concepts.keys().cloned().collect::<Vec<_>>().join("、") }
+    if s.concepts.is_empty() {
+        "（无）".to_string()
+    } else {
+        s.concepts.keys().cloned().collect::<Vec<_>>().join("、")
+    }
 }

@@ -436,7 +436,12 @@ pub struct Rubric {
 
 impl Default for Rubric {
     fn default() -> Self {
-        Rubric { weights: RubricWeights::default(), pass_mark: 70.0, red_line_cap: 40.0, curt_chars: 4 }
+        Rubric {
+            weights: RubricWeights::default(),
+            pass_mark: 70.0,
+            red_line_cap: 40.0,
+            curt_chars: 4,
+        }
     }
 }
 
@@ -452,7 +457,13 @@ pub struct RubricWeights {
 
 impl Default for RubricWeights {
     fn default() -> Self {
-        RubricWeights { concepts: 0.40, tone: 0.25, escalation: 0.15, no_repeat: 0.10, responsiveness: 0.10 }
+        RubricWeights {
+            concepts: 0.40,
+            tone: 0.25,
+            escalation: 0.15,
+            no_repeat: 0.10,
+            responsiveness: 0.10,
+        }
     }
 }
 
@@ -464,6 +475,9 @@ pub struct Sample {
     pub answer: String,
     /// Inclusive range of the turn's overall score, e.g. (80, 100).
     pub score: (f32, f32),
+    /// The customer's mood when the answer is given; the persona's starting mood by default.
+    #[serde(default)]
+    pub mood: Option<u8>,
     #[serde(default)]
     pub note: String,
 }

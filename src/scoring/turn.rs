@@ -63,7 +63,12 @@ impl TurnScore {
 }
 
 /// Scores an answer to turn `ctx.turn` of a compiled scenario.
-pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx: &AnswerContext) -> TurnScore {
+pub fn score_answer(
+    analyzer: &Analyzer,
+    sc: &CompiledScenario,
+    text: &str,
+    ctx: &AnswerContext,
+) -> TurnScore {
     let scenario = &sc.scenario;
     let turn = &scenario.turns[ctx.turn];
     let weights = &scenario.rubric.weights;
@@ -78,8 +83,16 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
     let mut missed = Vec::new();
     let (mut req_total, mut req_hit, mut opt_total, mut opt_hit) = (0.0, 0.0, 0.0, 0.0);
     let mut concept_reasons = Vec::new();
-    for (name, required) in turn.expect.required.iter().map(|n| (n, true)).chain(turn.expect.optional.iter().map(|n| (n, false))) {
-        let Some(i) = sc.concept_index(name) else { continue };
+    for (name, required) in turn
+        .expect
+        .required
+        .iter()
+        .map(|n| (n, true))
+        .chain(turn.expect.optional.iter().map(|n| (n, false)))
+    {
+        let Some(i) = sc.concept_index(name) else {
+            continue;
+        };
         let concept = &scenario.concepts[name];
         let w = concept.weight;
         let found = concept_hits.iter().find(|h| h.concept == i);
@@ -101,7 +114,12 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
             None if required => {
                 missed.push(name.clone());
                 concept_reasons.push(format!("✗ 缺少必需要点：{}", concept.label));
-                evidence.push(Evidence::new("concepts", "missed", concept.label.clone(), format!("缺少必需要点“{}”", concept.label)));
+                evidence.push(Evidence::new(
+                    "concepts",
+                    "missed",
+                    concept.label.clone(),
+                    format!("缺少必需要点“{}”", concept.label),
+                ));
             }
             None => concept_reasons.push(format!("· 未提及可选要点：{}", concept.label)),
         }
@@ -113,7 +131,11 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
             hits.push(name.clone());
         }
     }
-    features.required_hit = if req_total > 0.0 { req_hit / req_total } else { 1.0 };
+    features.required_hit = if req_total > 0.0 {
+        req_hit / req_total
+    } else {
+        1.0
+    };
     let concepts = if req_total + opt_total > 0.0 {
         let s = rubric::concepts(req_total, req_hit, opt_total, opt_hit);
         let mut reasons = vec![if req_total > 0.0 {
@@ -130,23 +152,45 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
     // Red lines.
     let mut red_lines = Vec::new();
     for hit in sc.red_lines.find(&analyzed, analyzer.negators()) {
-        let applies = hit.payloads.iter().any(|s| *s == RedLineScope::Everywhere || *s == RedLineScope::Turn(ctx.turn));
+        let applies = hit
+            .payloads
+            .iter()
+            .any(|s| *s == RedLineScope::Everywhere || *s == RedLineScope::Turn(ctx.turn));
         if !applies {
             continue;
         }
         if hit.negated {
-            evidence.push(Evidence::new("concepts", "negated", hit.phrase, format!("「{}」前有否定词，不算触犯红线", hit.phrase)));
+            evidence.push(Evidence::new(
+                "concepts",
+                "negated",
+                hit.phrase,
+                format!("「{}」前有否定词，不算触犯红线", hit.phrase),
+            ));
             continue;
         }
         if !red_lines.iter().any(|r| r == hit.phrase) {
             red_lines.push(hit.phrase.to_string());
-            evidence.push(Evidence::new("concepts", "red_line", hit.phrase, format!("触犯红线：说了「{}」", hit.phrase)));
+            evidence.push(Evidence::new(
+                "concepts",
+                "red_line",
+                hit.phrase,
+                format!("触犯红线：说了「{}」", hit.phrase),
+            ));
         }
     }
     features.red_line = !red_lines.is_empty();
 
     // Tone.
-    let tone_score = score_tone(analyzer, sc, ctx, &analyzed, &tone, &concept_hits, &mut evidence, &mut features);
+    let tone_score = score_tone(
+        analyzer,
+        sc,
+        ctx,
+        &analyzed,
+        &tone,
+        &concept_hits,
+        &mut evidence,
+        &mut features,
+    );
 
     // No asking twice.
     let no_repeat = score_no_repeat(analyzer, sc, &analyzed, &mut evidence, &mut features);
@@ -156,7 +200,12 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
         Some(latency) => {
             let (s, why) = rubric::responsiveness(latency, scenario.persona.patience_secs as f32);
             if s < 100.0 {
-                evidence.push(Evidence::new("responsiveness", "latency", format!("{latency:.0}s"), why.clone()));
+                evidence.push(Evidence::new(
+                    "responsiveness",
+                    "latency",
+                    format!("{latency:.0}s"),
+                    why.clone(),
+                ));
             }
             RubricScore::new(s, weights.responsiveness, vec![why])
         }
@@ -172,7 +221,11 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
     let mut capped = None;
     if features.red_line && overall > scenario.rubric.red_line_cap {
         overall = scenario.rubric.red_line_cap;
-        capped = Some(format!("触犯红线「{}」，本回合最高 {} 分", red_lines.join("」「"), scenario.rubric.red_line_cap));
+        capped = Some(format!(
+            "触犯红线「{}」，本回合最高 {} 分",
+            red_lines.join("」「"),
+            scenario.rubric.red_line_cap
+        ));
     }
     TurnScore {
         turn_id: turn.id.clone(),
@@ -198,9 +251,18 @@ pub(crate) struct ConceptHit {
     pub span: Range<usize>,
 }
 
-fn find_concepts(analyzer: &Analyzer, sc: &CompiledScenario, a: &Analyzed, evidence: &mut Vec<Evidence>) -> Vec<ConceptHit> {
+fn find_concepts(
+    analyzer: &Analyzer,
+    sc: &CompiledScenario,
+    a: &Analyzed,
+    evidence: &mut Vec<Evidence>,
+) -> Vec<ConceptHit> {
     let mut found: Vec<ConceptHit> = Vec::new();
-    let mut consider = |concept: usize, matched: &str, span: Range<usize>, negated: bool, evidence: &mut Vec<Evidence>| {
+    let mut consider = |concept: usize,
+                        matched: &str,
+                        span: Range<usize>,
+                        negated: bool,
+                        evidence: &mut Vec<Evidence>| {
         let name = &sc.concept_names[concept];
         let def = &sc.scenario.concepts[name];
         if negated && def.negatable {
@@ -215,8 +277,17 @@ fn find_concepts(analyzer: &Analyzer, sc: &CompiledScenario, a: &Analyzed, evide
         if found.iter().any(|h| h.concept == concept) {
             return;
         }
-        evidence.push(Evidence::new("concepts", "hit", matched, format!("提到“{}”：「{matched}」", def.label)));
-        found.push(ConceptHit { concept, matched: matched.to_string(), span });
+        evidence.push(Evidence::new(
+            "concepts",
+            "hit",
+            matched,
+            format!("提到“{}”：「{matched}」", def.label),
+        ));
+        found.push(ConceptHit {
+            concept,
+            matched: matched.to_string(),
+            span,
+        });
     };
     for hit in sc.concepts.find(a, analyzer.negators()) {
         for &concept in hit.payloads {
@@ -252,7 +323,9 @@ fn score_tone(
             goals.push(*g);
         }
     }
-    let upset = ctx.mood_before >= rubric::UPSET_MOOD || goals.contains(&ToneGoal::SootheFirst) || goals.contains(&ToneGoal::Empathize);
+    let upset = ctx.mood_before >= rubric::UPSET_MOOD
+        || goals.contains(&ToneGoal::SootheFirst)
+        || goals.contains(&ToneGoal::Empathize);
     let (mut score, base_reason) = rubric::tone_base(tone.politeness, tone.empathy, upset);
     let mut reasons = vec![base_reason];
     for e in tone.evidence.iter().filter(|e| !e.negated) {
@@ -263,25 +336,52 @@ fn score_tone(
             "hostility" => "敌意",
             _ => continue,
         };
-        evidence.push(Evidence::new("tone", "tone", e.matched.clone(), format!("{label}用语「{}」", e.matched)));
+        evidence.push(Evidence::new(
+            "tone",
+            "tone",
+            e.matched.clone(),
+            format!("{label}用语「{}」", e.matched),
+        ));
     }
     if tone.hostility > 0.0 {
         let p = rubric::HOSTILITY_PENALTY * tone.hostility;
         score -= p;
-        let words: Vec<&str> = tone.evidence.iter().filter(|e| e.dimension == "hostility" && !e.negated).map(|e| e.matched.as_str()).collect();
+        let words: Vec<&str> = tone
+            .evidence
+            .iter()
+            .filter(|e| e.dimension == "hostility" && !e.negated)
+            .map(|e| e.matched.as_str())
+            .collect();
         reasons.push(format!("敌意/推责「{}」−{p:.1}", words.join("」「")));
     }
     let curt_limit = scenario.rubric.curt_chars as usize;
     if tone.content_chars <= curt_limit {
         features.curt = true;
         score -= rubric::CURT_PENALTY;
-        reasons.push(format!("回答过短（{} 字）−{}", tone.content_chars, rubric::CURT_PENALTY));
-        evidence.push(Evidence::new("tone", "curt", a.original.clone(), format!("只有 {} 个字，显得敷衍", tone.content_chars)));
+        reasons.push(format!(
+            "回答过短（{} 字）−{}",
+            tone.content_chars,
+            rubric::CURT_PENALTY
+        ));
+        evidence.push(Evidence::new(
+            "tone",
+            "curt",
+            a.original.clone(),
+            format!("只有 {} 个字，显得敷衍", tone.content_chars),
+        ));
     }
     if tone.shouting {
         score -= rubric::SHOUTING_PENALTY;
-        reasons.push(format!("语气激烈（感叹号连用）−{}", rubric::SHOUTING_PENALTY));
-        evidence.push(Evidence::new("tone", "shouting", "!!", "感叹号连用，像在吼客户"));
+        reasons.push(format!(
+            "语气激烈（感叹号连用）−{}",
+            rubric::SHOUTING_PENALTY
+        ));
+        evidence.push(Evidence::new(
+            "tone",
+            "shouting",
+            "!!",
+            "感叹号连用，像在吼客户",
+        ));
     }
     for goal in goals {
         match goal {
@@ -295,17 +395,38 @@ fn score_tone(
                     (None, _) => {
                         features.soothe_first_missed = true;
                         score -= rubric::SOOTHE_FIRST_MISSING;
-                        reasons.push(format!("✗ 先安抚再解决：没有安抚情绪 −{}", rubric::SOOTHE_FIRST_MISSING));
-                        evidence.push(Evidence::new("tone", "goal_missed", "先安抚再解决", "客户情绪激动，回答中没有任何安抚或致歉"));
+                        reasons.push(format!(
+                            "✗ 先安抚再解决：没有安抚情绪 −{}",
+                            rubric::SOOTHE_FIRST_MISSING
+                        ));
+                        evidence.push(Evidence::new(
+                            "tone",
+                            "goal_missed",
+                            "先安抚再解决",
+                            "客户情绪激动，回答中没有任何安抚或致歉",
+                        ));
                     }
                     (Some(e), Some(s)) if e > s => {
                         score -= rubric::SOOTHE_FIRST_LATE;
-                        reasons.push(format!("✗ 先安抚再解决：先谈方案后安抚 −{}", rubric::SOOTHE_FIRST_LATE));
-                        evidence.push(Evidence::new("tone", "goal_missed", "先安抚再解决", "安抚出现在解决方案之后，应先安抚情绪"));
+                        reasons.push(format!(
+                            "✗ 先安抚再解决：先谈方案后安抚 −{}",
+                            rubric::SOOTHE_FIRST_LATE
+                        ));
+                        evidence.push(Evidence::new(
+                            "tone",
+                            "goal_missed",
+                            "先安抚再解决",
+                            "安抚出现在解决方案之后，应先安抚情绪",
+                        ));
                     }
                     _ => {
                         reasons.push("✓ 先安抚再解决".to_string());
-                        evidence.push(Evidence::new("tone", "goal_met", "先安抚再解决", "先安抚了情绪"));
+                        evidence.push(Evidence::new(
+                            "tone",
+                            "goal_met",
+                            "先安抚再解决",
+                            "先安抚了情绪",
+                        ));
                     }
                 }
             }
@@ -314,7 +435,11 @@ fn score_tone(
                 let uses_ni = a.norm.contains('你');
                 let title = &sc.title_norm;
                 let uses_title = !title.is_empty() && a.norm.contains(title.as_str());
-                let honorific = analyzer.tone_index().find(a, analyzer.negators()).iter().any(|h| h.payloads.iter().any(|m| m.kind == LexiconKind::Honorific));
+                let honorific = analyzer
+                    .tone_index()
+                    .find(a, analyzer.negators())
+                    .iter()
+                    .any(|h| h.payloads.iter().any(|m| m.kind == LexiconKind::Honorific));
                 let mut ok = true;
                 if !uses_nin {
                     ok = false;
@@ -329,22 +454,45 @@ fn score_tone(
                 if !uses_title {
                     ok = false;
                     score -= rubric::VIP_NO_TITLE;
-                    let also = if honorific { "（用了尊称，但不是客户的称谓）" } else { "" };
-                    reasons.push(format!("✗ 没有称呼“{}”{also} −{}", scenario.persona.title, rubric::VIP_NO_TITLE));
+                    let also = if honorific {
+                        "（用了尊称，但不是客户的称谓）"
+                    } else {
+                        ""
+                    };
+                    reasons.push(format!(
+                        "✗ 没有称呼“{}”{also} −{}",
+                        scenario.persona.title,
+                        rubric::VIP_NO_TITLE
+                    ));
                 }
                 if ok {
                     reasons.push(format!("✓ 以“您”和“{}”称呼客户", scenario.persona.title));
-                    evidence.push(Evidence::new("tone", "goal_met", scenario.persona.title.clone(), "尊称到位"));
+                    evidence.push(Evidence::new(
+                        "tone",
+                        "goal_met",
+                        scenario.persona.title.clone(),
+                        "尊称到位",
+                    ));
                 } else {
                     features.vip_address_missed = true;
-                    evidence.push(Evidence::new("tone", "goal_missed", "尊称", format!("贵宾客户应称“您”和“{}”", scenario.persona.title)));
+                    evidence.push(Evidence::new(
+                        "tone",
+                        "goal_missed",
+                        "尊称",
+                        format!("贵宾客户应称“您”和“{}”", scenario.persona.title),
+                    ));
                 }
             }
             ToneGoal::Empathize => {
                 if tone.empathy < 0.3 {
                     score -= rubric::EMPATHIZE_MISSING;
                     reasons.push(format!("✗ 缺少共情表达 −{}", rubric::EMPATHIZE_MISSING));
-                    evidence.push(Evidence::new("tone", "goal_missed", "共情", "没有表达对客户处境的理解"));
+                    evidence.push(Evidence::new(
+                        "tone",
+                        "goal_missed",
+                        "共情",
+                        "没有表达对客户处境的理解",
+                    ));
                 } else {
                     reasons.push("✓ 表达了共情".to_string());
                 }
@@ -352,8 +500,16 @@ fn score_tone(
             ToneGoal::Reassure => {
                 if tone.reassurance < 0.3 {
                     score -= rubric::REASSURE_MISSING;
-                    reasons.push(format!("✗ 缺少安心承诺（如“请放心”“会跟进”）−{}", rubric::REASSURE_MISSING));
-                    evidence.push(Evidence::new("tone", "goal_missed", "安心承诺", "没有给客户吃定心丸"));
+                    reasons.push(format!(
+                        "✗ 缺少安心承诺（如“请放心”“会跟进”）−{}",
+                        rubric::REASSURE_MISSING
+                    ));
+                    evidence.push(Evidence::new(
+                        "tone",
+                        "goal_missed",
+                        "安心承诺",
+                        "没有给客户吃定心丸",
+                    ));
                 } else {
                     reasons.push("✓ 给出了安心承诺".to_string());
                 }
@@ -370,7 +526,9 @@ fn overlaps_empathy(tone: &ToneReport, span: &Range<usize>, a: &Analyzed) -> boo
     // A concept hit that is itself an empathy marker (e.g. an "apology" concept) is soothing,
     // not solving.
     let at = a.norm[..span.start].chars().count();
-    tone.evidence.iter().any(|e| e.dimension == "empathy" && !e.negated && e.at == at)
+    tone.evidence
+        .iter()
+        .any(|e| e.dimension == "empathy" && !e.negated && e.at == at)
 }
 
 fn score_no_repeat(
@@ -381,12 +539,21 @@ fn score_no_repeat(
     features: &mut AnswerFeatures,
 ) -> RubricScore {
     let weight = sc.scenario.rubric.weights.no_repeat;
-    let Some(history) = sc.scenario.bot_history.as_ref().filter(|b| !b.known_facts.is_empty()) else {
+    let Some(history) = sc
+        .scenario
+        .bot_history
+        .as_ref()
+        .filter(|b| !b.known_facts.is_empty())
+    else {
         return RubricScore::not_applicable(weight, "客户没有经过机器人，无需检查");
     };
     let fact_hits = sc.known_facts.find(a, analyzer.negators());
     if fact_hits.is_empty() {
-        return RubricScore::new(100.0, weight, vec!["没有再次询问客户已告诉机器人的信息".to_string()]);
+        return RubricScore::new(
+            100.0,
+            weight,
+            vec!["没有再次询问客户已告诉机器人的信息".to_string()],
+        );
     }
     let asking: Vec<Range<usize>> = analyzer
         .tone_index()
@@ -409,14 +576,26 @@ fn score_no_repeat(
         }
         let clause_text = &a.norm[clause.clone()];
         // A question mark right after the clause makes it a question too.
-        let question = a.norm[clause.end..].starts_with('?') || asking.iter().any(|s| clause.start <= s.start && s.end <= clause.end);
+        let question = a.norm[clause.end..].starts_with('?')
+            || asking
+                .iter()
+                .any(|s| clause.start <= s.start && s.end <= clause.end);
         for f in facts_here {
             let fact = &history.known_facts[f];
-            let quoted = fact.value.as_deref().map(crate::text::normalize::normalize).is_some_and(|v| !v.is_empty() && a.norm.contains(&v));
+            let quoted = fact
+                .value
+                .as_deref()
+                .map(crate::text::normalize::normalize)
+                .is_some_and(|v| !v.is_empty() && a.norm.contains(&v));
             if quoted {
                 if !reasons.iter().any(|r: &String| r.contains(&fact.label)) {
                     reasons.push(format!("✓ 直接复述了客户已提供的{}", fact.label));
-                    evidence.push(Evidence::new("no_repeat", "confirmed", fact.label.clone(), format!("引用了机器人已收集的{}，客户不必再说一遍", fact.label)));
+                    evidence.push(Evidence::new(
+                        "no_repeat",
+                        "confirmed",
+                        fact.label.clone(),
+                        format!("引用了机器人已收集的{}，客户不必再说一遍", fact.label),
+                    ));
                 }
             } else if question && !asked.contains(&f) {
                 asked.push(f);

@@ -54,7 +54,11 @@ impl<T> PhraseIndex<T> {
                     .expect("phrase automaton within size limits"),
             )
         };
-        PhraseIndex { automaton, phrases, payloads }
+        PhraseIndex {
+            automaton,
+            phrases,
+            payloads,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -71,8 +75,14 @@ impl<T> PhraseIndex<T> {
 
     /// Every occurrence, overlapping ones included, that starts and ends on word boundaries,
     /// in text order.
-    pub fn find<'a>(&'a self, text: &Analyzed, negators: &std::collections::HashSet<String>) -> Vec<PhraseHit<'a, T>> {
-        let Some(automaton) = &self.automaton else { return Vec::new() };
+    pub fn find<'a>(
+        &'a self,
+        text: &Analyzed,
+        negators: &std::collections::HashSet<String>,
+    ) -> Vec<PhraseHit<'a, T>> {
+        let Some(automaton) = &self.automaton else {
+            return Vec::new();
+        };
         let mut hits = Vec::new();
         for m in automaton.find_overlapping_iter(&text.norm) {
             let span = m.start()..m.end();
@@ -95,7 +105,11 @@ impl<T> PhraseIndex<T> {
 /// Drops hits lying inside a longer hit with the same payload key, so "非常抱歉" counts once,
 /// not also as "抱歉".
 pub fn drop_nested<T, K: PartialEq>(hits: &mut Vec<(Range<usize>, K, T)>) {
-    let snapshot: Vec<(Range<usize>, usize)> = hits.iter().enumerate().map(|(i, h)| (h.0.clone(), i)).collect();
+    let snapshot: Vec<(Range<usize>, usize)> = hits
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.0.clone(), i))
+        .collect();
     let mut keep = vec![true; hits.len()];
     for (span, i) in &snapshot {
         for (other, j) in &snapshot {
@@ -119,7 +133,11 @@ mod tests {
 
     #[test]
     fn drop_nested_keeps_the_longest_per_key() {
-        let mut hits = vec![(0..12, "empathy", 1), (6..12, "empathy", 2), (6..12, "apology", 3)];
+        let mut hits = vec![
+            (0..12, "empathy", 1),
+            (6..12, "empathy", 2),
+            (6..12, "apology", 3),
+        ];
         drop_nested(&mut hits);
         assert_eq!(hits.iter().map(|h| h.2).collect::<Vec<_>>(), vec![1, 3]);
     }

@@ -1,0 +1,62 @@
+//! Command-line interface: argument parsing and one file per subcommand.
+
+mod common;
+mod lint;
+mod practice;
+mod render;
+mod score;
+mod test;
+mod tone;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// 陪练 peilian — 客服情景模拟陪练。不带子命令时打开桌面应用。
+///
+/// A role-play trainer for customer-service staff. Without a subcommand it opens the app.
+#[derive(Debug, Parser)]
+#[command(name = "peilian", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// 在终端里进行一次模拟通话 (a mock call in the terminal)
+    Practice(practice::Args),
+    /// 给一条回答打分 (score one answer against a turn)
+    Score(score::Args),
+    /// 分析一段文字的语气 (tone of a text; one JSON object a line from stdin without TEXT)
+    Tone(tone::Args),
+    /// 检查场景与词库文件 (check scenario and lexicon files)
+    Lint(lint::Args),
+    /// 运行场景自带的样例回答 (run each scenario's sample answers)
+    Test(test::Args),
+}
+
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Practice(args)) => practice::run(args),
+        Some(Command::Score(args)) => score::run(args),
+        Some(Command::Tone(args)) => tone::run(args),
+        Some(Command::Lint(args)) => lint::run(args),
+        Some(Command::Test(args)) => test::run(args),
+        None => open_app(),
+    }
+}
+
+#[cfg(feature = "gui")]
+fn open_app() -> anyhow::Result<ExitCode> {
+    peilian::gui::run()
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_app() -> anyhow::Result<ExitCode> {
+    use clap::CommandFactory;
+    eprintln!("这个版本没有编译桌面应用（gui 功能未开启）。可用的终端命令：\n");
+    Cli::command().print_help()?;
+    Ok(ExitCode::from(2))
+}

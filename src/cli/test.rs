@@ -1,0 +1,98 @@
+//! `peilian test`: runs each scenario's sample answers and shows any out of range.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use peilian::scenario::library::{FileKind, file_kind, ron_files};
+use peilian::scoring::samples::run_samples;
+
+use crate::cli::common::engine_for;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// 场景文件或目录 (scenario files or directories)
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// 以 JSON 输出每个样例的结果 (JSON output)
+    #[arg(long)]
+    json: bool,
+}
+
+/// Exit 0 when every sample is in range, 1 when any is not (or a scenario fails to load),
+/// 2 when it could not run.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut files = Vec::new();
+    for p in &args.paths {
+        if p.is_dir() {
+            files.extend(ron_files(p, false)?);
+        } else if p.is_file() {
+            files.push(p.clone());
+        } else {
+            eprintln!("错误：{}: 路径不存在", p.display());
+            return Ok(ExitCode::from(2));
+        }
+    }
+    let files: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|f| file_kind(f, std::fs::read_to_string(f).ok().as_deref()) == FileKind::Scenario)
+        .collect();
+    let (mut total, mut failed, mut broken) = (0, 0, 0);
+    let mut json_out = Vec::new();
+    for file in &files {
+        let engine = match engine_for(file)? {
+            Ok(e) => e,
+            Err(d) => {
+                broken += 1;
+                if args.json {
+                    json_out.push(serde_json::json!({ "file": file, "error": d.to_string() }));
+                } else {
+                    println!("✗ {}：无法加载\n{d}", file.display());
+                }
+                continue;
+            }
+        };
+        let results = run_samples(&engine);
+        total += results.len();
+        let bad = results.iter().filter(|r| !r.passed).count();
+        failed += bad;
+        if args.json {
+            json_out.push(serde_json::json!({ "file": file, "scenario": engine.scenario.id(), "results": results }));
+            continue;
+        }
+        let mark = if bad == 0 { "✓" } else { "✗" };
+        println!(
+            "{mark} {}（{}）：{} 个样例，{} 个不在范围内",
+            engine.scenario.id(),
+            file.display(),
+            results.len(),
+            bad
+        );
+        for r in results.iter().filter(|r| !r.passed) {
+            let outcome = r
+                .outcome
+                .as_ref()
+                .map(|(want, got)| format!("，结果应为 {want}，实为 {got}"))
+                .unwrap_or_default();
+            println!(
+                "  ✗ {}：得分 {:.1}，应在 {}–{}{outcome}",
+                r.name, r.score, r.expected.0, r.expected.1
+            );
+            for d in &r.details {
+                println!("      {d}");
+            }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&json_out)?);
+    } else {
+        println!(
+            "共 {} 个场景、{total} 个样例：{failed} 个不在范围内，{broken} 个场景无法加载",
+            files.len()
+        );
+    }
+    Ok(if failed == 0 && broken == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,149 @@
+//! Running a scenario's own sample answers and sample calls, so it can be tested like code.
+
+use serde::Serialize;
+
+use crate::scoring::turn::{AnswerContext, score_answer};
+use crate::session::{Engine, Input, Mode, Session};
+
+/// The result of one sample.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SampleResult {
+    /// "turn open #1" or the sample call's name.
+    pub name: String,
+    pub score: f32,
+    pub expected: (f32, f32),
+    /// For sample calls: the outcome expected and got, when one is expected.
+    pub outcome: Option<(String, String)>,
+    pub passed: bool,
+    /// Why, when it failed: the reasons behind the score.
+    pub details: Vec<String>,
+}
+
+/// Scores every sample answer (against its turn, at the persona's starting mood, untimed) and
+/// plays every sample call.
+pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
+    let sc = &engine.scenario;
+    let s = &sc.scenario;
+    let mut out = Vec::new();
+    for (i, sample) in s.samples.iter().enumerate() {
+        let Some(turn) = sc.turn_index(&sample.turn) else {
+            out.push(SampleResult {
+                name: format!("样例 {}（回合 {}）", i + 1, sample.turn),
+                score: 0.0,
+                expected: sample.score,
+                outcome: None,
+                passed: false,
+                details: vec![format!("回合“{}”不存在", sample.turn)],
+            });
+            continue;
+        };
+        let mood = sample.mood.unwrap_or(s.persona.mood).min(100);
+        let ctx = AnswerContext {
+            turn,
+            mood_before: f32::from(mood),
+            latency_secs: None,
+        };
+        let score = score_answer(&engine.analyzer, sc, &sample.answer, &ctx);
+        let passed = in_range(score.overall, sample.score);
+        let mut details = Vec::new();
+        if !passed {
+            details.push(format!("回答：{}", sample.answer));
+            for (name, r) in &score.rubrics {
+                if r.applicable {
+                    details.push(format!(
+                        "{} {:.1}：{}",
+                        crate::scoring::rubric_label(name),
+                        r.score,
+                        r.reasons.join("；")
+                    ));
+                }
+            }
+            details.extend(score.capped.clone());
+        }
+        let note = if sample.note.is_empty() {
+            String::new()
+        } else {
+            format!("：{}", sample.note)
+        };
+        out.push(SampleResult {
+            name: format!("样例 {}（回合 {}）{note}", i + 1, sample.turn),
+            score: score.overall,
+            expected: sample.score,
+            outcome: None,
+            passed,
+            details,
+        });
+    }
+    for (i, call) in s.sample_calls.iter().enumerate() {
+        let (mut session, _) = Session::start(engine.clone(), call.seed, Mode::Practice);
+        let mut problems = Vec::new();
+        for (n, line) in call.answers.iter().enumerate() {
+            if session.is_over() {
+                problems.push(format!(
+                    "第 {} 条回答之前通话已结束（{}）",
+                    n + 1,
+                    session.outcome().label()
+                ));
+                break;
+            }
+            let result = match Input::parse(line) {
+                Input::Answer { text, latency_ms } => {
+                    session.answer(&text, latency_ms.unwrap_or(0))
+                }
+                Input::Transfer { note, latency_ms } => {
+                    session.transfer(&note, latency_ms.unwrap_or(0))
+                }
+                Input::HangUp => session.hang_up(),
+                Input::Rewind(t) => session.rewind(t),
+                Input::Invalid(why) => {
+                    problems.push(why);
+                    continue;
+                }
+            };
+            if let Err(e) = result {
+                problems.push(format!("第 {} 条回答：{e}", n + 1));
+            }
+        }
+        let card = session.scorecard();
+        let got = session.outcome();
+        let outcome = call.outcome.map(|want| {
+            (
+                format!("{want:?}"),
+                got.ending_kind()
+                    .map_or_else(|| got.label().to_string(), |k| format!("{k:?}")),
+            )
+        });
+        let outcome_ok = call
+            .outcome
+            .is_none_or(|want| got.ending_kind() == Some(want));
+        let passed = in_range(card.overall, call.score) && outcome_ok && problems.is_empty();
+        let mut details = problems;
+        if !passed {
+            details.extend(card.summary.iter().cloned());
+            for t in &card.turns {
+                details.push(format!(
+                    "第{}回合 {:.1}：{}",
+                    t.turn, t.score.overall, t.score.answer
+                ));
+            }
+        }
+        let name = if call.name.is_empty() {
+            format!("样例通话 {}", i + 1)
+        } else {
+            format!("样例通话 {}：{}", i + 1, call.name)
+        };
+        out.push(SampleResult {
+            name,
+            score: card.overall,
+            expected: call.score,
+            outcome,
+            passed,
+            details,
+        });
+    }
+    out
+}
+
+fn in_range(x: f32, (lo, hi): (f32, f32)) -> bool {
+    x >= lo && x <= hi
+}
