@@ -55,9 +55,7 @@ impl Default for MoodModel {
 
 impl MoodModel {
     pub fn embedded() -> Self {
-        ron_file::options()
-            .from_str(EMBEDDED_MODEL)
-            .expect("the shipped mood model is checked by the test suite")
+        ron_file::options().from_str(EMBEDDED_MODEL).expect("the shipped mood model is checked by the test suite")
     }
 
     pub fn load(path: &Path) -> Result<Self, Diagnostic> {
@@ -76,23 +74,14 @@ pub struct Reaction {
 
 impl Reaction {
     pub fn reasons(&self) -> Vec<String> {
-        self.terms
-            .iter()
-            .map(|(why, pts)| format!("{why} {pts:+.1}"))
-            .collect()
+        self.terms.iter().map(|(why, pts)| format!("{why} {pts:+.1}")).collect()
     }
 }
 
 impl MoodModel {
     /// The mood change an answer causes. `silence_over` is how many patience-lengths the agent
     /// stayed silent beyond the patience (0 when answered in time or already nudged).
-    pub fn react(
-        &self,
-        persona: &Persona,
-        score: &TurnScore,
-        has_required: bool,
-        silence_over: f32,
-    ) -> Reaction {
+    pub fn react(&self, persona: &Persona, score: &TurnScore, has_required: bool, silence_over: f32) -> Reaction {
         let t = &score.tone;
         let f = &score.features;
         let anxious = matches!(persona.kind, PersonaKind::Anxious);
@@ -103,10 +92,7 @@ impl MoodModel {
             }
         };
         add("共情", -self.empathy_calm * t.empathy);
-        add(
-            "安心承诺",
-            -self.reassurance_calm * t.reassurance * if anxious { 1.5 } else { 1.0 },
-        );
+        add("安心承诺", -self.reassurance_calm * t.reassurance * if anxious { 1.5 } else { 1.0 });
         add("礼貌", -self.politeness_calm * t.politeness);
         if has_required {
             add("说到要点", -self.concepts_calm * f.required_hit);

@@ -53,10 +53,7 @@ impl Diagnostic {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(path, pos, code, message, hint)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(path, pos, code, message, hint) }
     }
 
     pub fn is_error(&self) -> bool {
@@ -185,9 +182,7 @@ impl SourceText {
     /// Where the bare field `key:` is first written after the item `anchor_key: "anchor"`.
     pub fn locate_key_within(&self, anchor_key: &str, anchor: &str, key: &str) -> Pos {
         match self.offset_of(anchor_key, anchor, 0) {
-            Some(start) => self
-                .key_offset(key, start)
-                .map_or_else(|| self.pos_of(start), |at| self.pos_of(at)),
+            Some(start) => self.key_offset(key, start).map_or_else(|| self.pos_of(start), |at| self.pos_of(at)),
             None => self.locate_key(key),
         }
     }
@@ -195,9 +190,7 @@ impl SourceText {
     /// Where the bare field `key:` is first written after the field `anchor_key:`.
     pub fn locate_key_after(&self, anchor_key: &str, key: &str) -> Pos {
         match self.key_offset(anchor_key, 0) {
-            Some(start) => self
-                .key_offset(key, start)
-                .map_or_else(|| self.pos_of(start), |at| self.pos_of(at)),
+            Some(start) => self.key_offset(key, start).map_or_else(|| self.pos_of(start), |at| self.pos_of(at)),
             None => self.locate_key(key),
         }
     }
@@ -207,10 +200,7 @@ impl SourceText {
         let mut from = from.min(self.text.len());
         while let Some(found) = self.text.get(from..)?.find(&needle) {
             let at = from + found;
-            let before_ok = self.text[..at]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+            let before_ok = self.text[..at].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
             if before_ok {
                 return Some(at);
             }
@@ -221,15 +211,12 @@ impl SourceText {
 
     /// Where a bare field name (`key:`) is first written after byte `from`.
     pub fn locate_key(&self, key: &str) -> Pos {
-        self.key_offset(key, 0)
-            .map_or(Pos::START, |at| self.pos_of(at))
+        self.key_offset(key, 0).map_or(Pos::START, |at| self.pos_of(at))
     }
 
     /// Where a plain substring first appears.
     pub fn locate_text(&self, needle: &str) -> Pos {
-        self.text
-            .find(needle)
-            .map_or(Pos::START, |at| self.pos_of(at))
+        self.text.find(needle).map_or(Pos::START, |at| self.pos_of(at))
     }
 }
 
@@ -239,10 +226,7 @@ fn preceded_by_key(before: &str, key: &str) -> bool {
     let Some(at) = before.rfind(key) else {
         return false;
     };
-    let boundary_ok = before[..at]
-        .chars()
-        .next_back()
-        .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+    let boundary_ok = before[..at].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
     let mut rest = before[at + key.len()..].trim_start();
     if !boundary_ok || !(rest.starts_with(':') || rest.starts_with('(')) {
         return false;
@@ -286,10 +270,7 @@ mod tests {
     use super::*;
 
     fn src(text: &str) -> SourceText {
-        SourceText {
-            path: PathBuf::from("x.ron"),
-            text: text.to_string(),
-        }
+        SourceText { path: PathBuf::from("x.ron"), text: text.to_string() }
     }
 
     #[test]

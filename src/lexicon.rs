@@ -72,43 +72,16 @@ impl LexiconKind {
 
 /// The shipped lexicons, compiled in.
 pub const EMBEDDED: &[(&str, &str)] = &[
-    (
-        "politeness.ron",
-        include_str!("../scenarios/lexicons/politeness.ron"),
-    ),
-    (
-        "empathy.ron",
-        include_str!("../scenarios/lexicons/empathy.ron"),
-    ),
-    (
-        "reassurance.ron",
-        include_str!("../scenarios/lexicons/reassurance.ron"),
-    ),
-    (
-        "hostility.ron",
-        include_str!("../scenarios/lexicons/hostility.ron"),
-    ),
+    ("politeness.ron", include_str!("../scenarios/lexicons/politeness.ron")),
+    ("empathy.ron", include_str!("../scenarios/lexicons/empathy.ron")),
+    ("reassurance.ron", include_str!("../scenarios/lexicons/reassurance.ron")),
+    ("hostility.ron", include_str!("../scenarios/lexicons/hostility.ron")),
     ("anger.ron", include_str!("../scenarios/lexicons/anger.ron")),
-    (
-        "negation.ron",
-        include_str!("../scenarios/lexicons/negation.ron"),
-    ),
-    (
-        "asking.ron",
-        include_str!("../scenarios/lexicons/asking.ron"),
-    ),
-    (
-        "honorific.ron",
-        include_str!("../scenarios/lexicons/honorific.ron"),
-    ),
-    (
-        "supervisor.ron",
-        include_str!("../scenarios/lexicons/supervisor.ron"),
-    ),
-    (
-        "synonyms.ron",
-        include_str!("../scenarios/lexicons/synonyms.ron"),
-    ),
+    ("negation.ron", include_str!("../scenarios/lexicons/negation.ron")),
+    ("asking.ron", include_str!("../scenarios/lexicons/asking.ron")),
+    ("honorific.ron", include_str!("../scenarios/lexicons/honorific.ron")),
+    ("supervisor.ron", include_str!("../scenarios/lexicons/supervisor.ron")),
+    ("synonyms.ron", include_str!("../scenarios/lexicons/synonyms.ron")),
 ];
 
 /// All lexicons in use, with where each came from.
@@ -124,11 +97,8 @@ impl LexiconSet {
         let mut set = LexiconSet::default();
         for (name, text) in EMBEDDED {
             let path = Path::new("scenarios/lexicons").join(name);
-            let lexicon = parse(&SourceText {
-                path: path.clone(),
-                text: (*text).to_string(),
-            })
-            .expect("the shipped lexicons are checked by the test suite");
+            let lexicon = parse(&SourceText { path: path.clone(), text: (*text).to_string() })
+                .expect("the shipped lexicons are checked by the test suite");
             set.lexicons.push(lexicon);
             set.sources.push(path);
         }
@@ -156,17 +126,11 @@ impl LexiconSet {
         let mut set = LexiconSet::default();
         let mut problems = Vec::new();
         for path in files {
-            match ron_file::read_source(&path)
-                .map_err(|d| vec![d])
-                .and_then(|src| {
-                    let lexicon = parse(&src).map_err(|d| vec![d])?;
-                    let issues = check(&lexicon, &src);
-                    if issues.iter().any(Diagnostic::is_error) {
-                        Err(issues)
-                    } else {
-                        Ok(lexicon)
-                    }
-                }) {
+            match ron_file::read_source(&path).map_err(|d| vec![d]).and_then(|src| {
+                let lexicon = parse(&src).map_err(|d| vec![d])?;
+                let issues = check(&lexicon, &src);
+                if issues.iter().any(Diagnostic::is_error) { Err(issues) } else { Ok(lexicon) }
+            }) {
                 Ok(lexicon) => {
                     set.lexicons.push(lexicon);
                     set.sources.push(path);
@@ -175,11 +139,7 @@ impl LexiconSet {
             }
         }
         problems.extend(set.duplicate_names());
-        if problems.iter().any(Diagnostic::is_error) {
-            Err(problems)
-        } else {
-            Ok(set)
-        }
+        if problems.iter().any(Diagnostic::is_error) { Err(problems) } else { Ok(set) }
     }
 
     /// The lexicons of `dir` when it exists, else the embedded ones.
@@ -200,33 +160,22 @@ impl LexiconSet {
 
     /// The phrases of a named synonym group, if any lexicon defines it.
     pub fn group(&self, name: &str) -> Option<&[String]> {
-        self.lexicons
-            .iter()
-            .find_map(|l| l.groups.get(name).map(Vec::as_slice))
+        self.lexicons.iter().find_map(|l| l.groups.get(name).map(Vec::as_slice))
     }
 
     pub fn group_names(&self) -> impl Iterator<Item = &str> {
-        self.lexicons
-            .iter()
-            .flat_map(|l| l.groups.keys().map(String::as_str))
+        self.lexicons.iter().flat_map(|l| l.groups.keys().map(String::as_str))
     }
 
     fn duplicate_names(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for (i, lexicon) in self.lexicons.iter().enumerate() {
-            if let Some(j) = self.lexicons[..i]
-                .iter()
-                .position(|l| l.name == lexicon.name)
-            {
+            if let Some(j) = self.lexicons[..i].iter().position(|l| l.name == lexicon.name) {
                 out.push(Diagnostic::error(
                     &self.sources[i],
                     Pos::START,
                     "duplicate-id",
-                    format!(
-                        "词库名“{}”与 {} 重复",
-                        lexicon.name,
-                        self.sources[j].display()
-                    ),
+                    format!("词库名“{}”与 {} 重复", lexicon.name, self.sources[j].display()),
                     "每个词库的 name 必须唯一；合并两个文件或改名",
                 ));
             }
@@ -264,13 +213,7 @@ pub fn check(lexicon: &Lexicon, src: &SourceText) -> Vec<Diagnostic> {
     }
     for (phrase, weight) in &lexicon.markers {
         if phrase.trim().is_empty() {
-            out.push(Diagnostic::error(
-                path,
-                src.locate_key("markers"),
-                "empty",
-                "markers 中有空词条",
-                "删除空字符串",
-            ));
+            out.push(Diagnostic::error(path, src.locate_key("markers"), "empty", "markers 中有空词条", "删除空字符串"));
         }
         if !(0.0..=1.0).contains(weight) || weight.is_nan() {
             out.push(Diagnostic::error(
@@ -314,24 +257,15 @@ mod tests {
             LexiconKind::Honorific,
             LexiconKind::SupervisorDemand,
         ] {
-            assert!(
-                set.markers(kind).count() >= 3,
-                "{kind:?} has too few markers"
-            );
+            assert!(set.markers(kind).count() >= 3, "{kind:?} has too few markers");
         }
-        assert!(
-            set.group("道歉")
-                .is_some_and(|g| g.iter().any(|p| p == "抱歉"))
-        );
+        assert!(set.group("道歉").is_some_and(|g| g.iter().any(|p| p == "抱歉")));
     }
 
     #[test]
     fn shipped_lexicons_pass_their_checks() {
         for (name, text) in EMBEDDED {
-            let src = SourceText {
-                path: PathBuf::from(name),
-                text: (*text).to_string(),
-            };
+            let src = SourceText { path: PathBuf::from(name), text: (*text).to_string() };
             let lexicon = parse(&src).unwrap();
             let problems = check(&lexicon, &src);
             assert!(problems.is_empty(), "{name}: {problems:?}");

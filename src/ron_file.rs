@@ -15,13 +15,7 @@ pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
 /// diagnostic that says where and what to do.
 pub fn read_source(path: &Path) -> Result<SourceText, Diagnostic> {
     let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::error(
-            path,
-            Pos::default(),
-            "io",
-            format!("无法读取文件：{e}"),
-            "检查路径是否存在、是否有读取权限",
-        )
+        Diagnostic::error(path, Pos::default(), "io", format!("无法读取文件：{e}"), "检查路径是否存在、是否有读取权限")
     })?;
     source_from_bytes(path, &bytes)
 }
@@ -33,11 +27,7 @@ pub fn source_from_bytes(path: &Path, bytes: &[u8]) -> Result<SourceText, Diagno
             path,
             Pos::default(),
             "too-large",
-            format!(
-                "文件有 {} 字节，超过上限 {} 字节",
-                bytes.len(),
-                MAX_FILE_BYTES
-            ),
+            format!("文件有 {} 字节，超过上限 {} 字节", bytes.len(), MAX_FILE_BYTES),
             "场景文件应是一个案例；把大文件拆成多个场景",
         ));
     }
@@ -52,10 +42,7 @@ pub fn source_from_bytes(path: &Path, bytes: &[u8]) -> Result<SourceText, Diagno
         ));
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(SourceText {
-            path: path.to_path_buf(),
-            text: text.to_string(),
-        }),
+        Ok(text) => Ok(SourceText { path: path.to_path_buf(), text: text.to_string() }),
         Err(e) => Err(Diagnostic::error(
             path,
             pos_of_byte(bytes, e.valid_up_to()),
@@ -69,14 +56,8 @@ pub fn source_from_bytes(path: &Path, bytes: &[u8]) -> Result<SourceText, Diagno
 fn pos_of_byte(bytes: &[u8], offset: usize) -> Pos {
     let before = &bytes[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
     Pos::new(line, column)
 }
 
@@ -87,42 +68,27 @@ pub fn options() -> ron::Options {
 
 /// Parses a RON document into `T`, turning a parse error into a diagnostic with a hint.
 pub fn parse<T: DeserializeOwned>(src: &SourceText) -> Result<T, Diagnostic> {
-    options()
-        .from_str::<T>(&src.text)
-        .map_err(|e| parse_error(&src.path, &e))
+    options().from_str::<T>(&src.text).map_err(|e| parse_error(&src.path, &e))
 }
 
 /// Turns a RON error into a diagnostic that explains itself in the trainer's language.
 pub fn parse_error(path: &Path, e: &SpannedError) -> Diagnostic {
     let pos = Pos::new(e.span.start.line.max(1), e.span.start.col.max(1));
     let (code, message, hint): (&'static str, String, String) = match &e.code {
-        RonError::NoSuchStructField {
-            expected,
-            found,
-            outer,
-        } => (
+        RonError::NoSuchStructField { expected, found, outer } => (
             "unknown-field",
             format!("未知字段 `{found}`{}", in_outer(outer)),
-            format!(
-                "可用的字段：{}。检查拼写，或删去这个字段",
-                expected.join(", ")
-            ),
+            format!("可用的字段：{}。检查拼写，或删去这个字段", expected.join(", ")),
         ),
         RonError::MissingStructField { field, outer } => (
             "missing-field",
             format!("缺少必填字段 `{field}`{}", in_outer(outer)),
             format!("加上 `{field}: …`；每个字段的含义见 docs/scenario-format.md"),
         ),
-        RonError::DuplicateStructField { field, outer } => (
-            "duplicate-field",
-            format!("字段 `{field}` 写了两次{}", in_outer(outer)),
-            "删去其中一个".to_string(),
-        ),
-        RonError::NoSuchEnumVariant {
-            expected,
-            found,
-            outer,
-        } => (
+        RonError::DuplicateStructField { field, outer } => {
+            ("duplicate-field", format!("字段 `{field}` 写了两次{}", in_outer(outer)), "删去其中一个".to_string())
+        }
+        RonError::NoSuchEnumVariant { expected, found, outer } => (
             "unknown-variant",
             format!("`{found}` 不是可选值{}", in_outer(outer)),
             format!("可选的值：{}", expected.join(", ")),
@@ -132,50 +98,35 @@ pub fn parse_error(path: &Path, e: &SpannedError) -> Diagnostic {
             format!("类型不对：这里需要 {expected}，写的是 {found}"),
             "文字要加英文双引号，数字不加引号，列表用 [ ]".to_string(),
         ),
-        RonError::ExpectedString | RonError::ExpectedStringEnd => (
-            "wrong-type",
-            "这里需要一段文字".to_string(),
-            "文字要用英文双引号括起来，例如 \"您好\"".to_string(),
-        ),
+        RonError::ExpectedString | RonError::ExpectedStringEnd => {
+            ("wrong-type", "这里需要一段文字".to_string(), "文字要用英文双引号括起来，例如 \"您好\"".to_string())
+        }
         RonError::ExpectedInteger | RonError::ExpectedFloat | RonError::IntegerOutOfBounds => (
             "wrong-type",
             "这里需要一个（范围内的）数字".to_string(),
             "写一个不带引号的数字，例如 3 或 0.5".to_string(),
         ),
-        RonError::ExpectedComma => (
-            "syntax",
-            "这里缺少逗号".to_string(),
-            "列表项和字段之间用英文逗号 , 分隔（中文逗号，不行）".to_string(),
-        ),
+        RonError::ExpectedComma => {
+            ("syntax", "这里缺少逗号".to_string(), "列表项和字段之间用英文逗号 , 分隔（中文逗号，不行）".to_string())
+        }
         RonError::UnexpectedChar(c) if !c.is_ascii() => (
             "syntax",
             format!("意外的字符 `{c}`"),
             "RON 的标点必须是英文半角的：, : ( ) [ ] \"；中文只能写在引号里".to_string(),
         ),
-        RonError::Eof => (
-            "syntax",
-            "文件意外结束".to_string(),
-            "检查括号和引号是否成对".to_string(),
-        ),
+        RonError::Eof => ("syntax", "文件意外结束".to_string(), "检查括号和引号是否成对".to_string()),
         RonError::ExpectedDifferentStructName { expected, found } => (
             "wrong-kind",
             format!("这里需要 `{expected}(…)`，写的是 `{found}(…)`"),
             "场景文件以 Scenario( 开头，词库文件以 Lexicon( 开头".to_string(),
         ),
-        other => (
-            "syntax",
-            format!("格式错误：{other}"),
-            "对照 docs/scenario-format.md 的示例检查这一行".to_string(),
-        ),
+        other => ("syntax", format!("格式错误：{other}"), "对照 docs/scenario-format.md 的示例检查这一行".to_string()),
     };
     Diagnostic::error(path, pos, code, message, hint)
 }
 
 fn in_outer(outer: &Option<String>) -> String {
-    outer
-        .as_ref()
-        .map(|o| format!("（在 {o} 中）"))
-        .unwrap_or_default()
+    outer.as_ref().map(|o| format!("（在 {o} 中）")).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -216,10 +167,7 @@ mod tests {
 
     #[test]
     fn chinese_comma_gets_a_specific_hint() {
-        let src = SourceText {
-            path: PathBuf::from("l.ron"),
-            text: "Lexicon(name: \"a\"，kind: Politeness)".into(),
-        };
+        let src = SourceText { path: PathBuf::from("l.ron"), text: "Lexicon(name: \"a\"，kind: Politeness)".into() };
         let d = parse::<Lexicon>(&src).unwrap_err();
         assert!(d.hint.contains("英文"), "{d}");
     }

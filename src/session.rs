@@ -247,13 +247,7 @@ pub struct Session {
 impl Session {
     /// Starts a call: the customer says the first turn's line.
     pub fn start(engine: Engine, seed: u64, mode: Mode) -> (Session, Vec<Event>) {
-        let mut session = Session {
-            st: initial_state(&engine, seed),
-            engine,
-            seed,
-            mode,
-            actions: Vec::new(),
-        };
+        let mut session = Session { st: initial_state(&engine, seed), engine, seed, mode, actions: Vec::new() };
         let events = session.open();
         (session, events)
     }
@@ -284,9 +278,7 @@ impl Session {
         self.st.turn_no
     }
     pub fn pending_turn_id(&self) -> Option<&str> {
-        self.st
-            .pending
-            .map(|i| self.engine.scenario.scenario.turns[i].id.as_str())
+        self.st.pending.map(|i| self.engine.scenario.scenario.turns[i].id.as_str())
     }
     pub fn transcript(&self) -> &[TranscriptEntry] {
         &self.st.transcript
@@ -309,15 +301,9 @@ impl Session {
             return Err(SessionError::EmptyAnswer);
         }
         if chars > MAX_ANSWER_CHARS {
-            return Err(SessionError::AnswerTooLong {
-                chars,
-                max: MAX_ANSWER_CHARS,
-            });
+            return Err(SessionError::AnswerTooLong { chars, max: MAX_ANSWER_CHARS });
         }
-        let action = Action::Answer {
-            text: text.to_string(),
-            latency_ms,
-        };
+        let action = Action::Answer { text: text.to_string(), latency_ms };
         let events = self.apply(&action);
         self.actions.push(action);
         Ok(events)
@@ -348,10 +334,7 @@ impl Session {
         if self.is_over() {
             return Err(SessionError::CallOver);
         }
-        let action = Action::Transfer {
-            note: note.trim().to_string(),
-            latency_ms,
-        };
+        let action = Action::Transfer { note: note.trim().to_string(), latency_ms };
         let events = self.apply(&action);
         self.actions.push(action);
         Ok(events)
@@ -387,10 +370,7 @@ impl Session {
             self.apply(&action);
             self.actions.push(action);
         }
-        Ok(vec![Event::Rewound {
-            turn,
-            mood: self.st.mood,
-        }])
+        Ok(vec![Event::Rewound { turn, mood: self.st.mood }])
     }
 
     /// The scorecard of the call so far (final once the call is over).
@@ -400,14 +380,7 @@ impl Session {
             trigger: self.st.trigger.clone(),
             turns: self.st.turn_no,
         };
-        build_scorecard(
-            &self.engine,
-            self.seed,
-            self.mode,
-            self.st.outcome,
-            &self.st.scores,
-            &facts,
-        )
+        build_scorecard(&self.engine, self.seed, self.mode, self.st.outcome, &self.st.scores, &facts)
     }
 
     fn patience_ms(&self) -> u64 {
@@ -434,14 +407,7 @@ impl Session {
             Action::Silence { .. } => self.on_silence(&mut events),
             Action::Transfer { note, .. } => self.on_transfer(note, &mut events),
             Action::HangUp => {
-                self.push(
-                    Speaker::Agent,
-                    LineKind::HangUp,
-                    "（坐席挂断了电话）".to_string(),
-                    None,
-                    None,
-                    None,
-                );
+                self.push(Speaker::Agent, LineKind::HangUp, "（坐席挂断了电话）".to_string(), None, None, None);
                 self.end(Outcome::AgentHungUp, None, &mut events);
             }
         }
@@ -456,38 +422,18 @@ impl Session {
         let sc = &engine.scenario;
         let persona = &sc.scenario.persona;
         let latency_secs = latency_ms as f32 / 1000.0;
-        let ctx = AnswerContext {
-            turn: turn_index,
-            mood_before: self.st.mood,
-            latency_secs: Some(latency_secs),
-        };
+        let ctx = AnswerContext { turn: turn_index, mood_before: self.st.mood, latency_secs: Some(latency_secs) };
         let score = score_answer(&engine.analyzer, sc, text, &ctx);
         self.st.answers += 1;
         let turn_no = self.st.turn_no;
-        self.push(
-            Speaker::Agent,
-            LineKind::Answer,
-            text.to_string(),
-            None,
-            None,
-            Some(latency_ms),
-        );
+        self.push(Speaker::Agent, LineKind::Answer, text.to_string(), None, None, Some(latency_ms));
 
         let patience = persona.patience_secs.max(1) as f32;
-        let silence_over = if self.st.nudged {
-            0.0
-        } else {
-            ((latency_secs - patience) / patience).max(0.0)
-        };
+        let silence_over = if self.st.nudged { 0.0 } else { ((latency_secs - patience) / patience).max(0.0) };
         let has_required = !sc.scenario.turns[turn_index].expect.required.is_empty();
-        let reaction = engine
-            .model
-            .react(persona, &score, has_required, silence_over);
+        let reaction = engine.model.react(persona, &score, has_required, silence_over);
         let empathy = score.tone.empathy;
-        events.push(Event::AnswerScored {
-            turn: turn_no,
-            score: Box::new(score.clone()),
-        });
+        events.push(Event::AnswerScored { turn: turn_no, score: Box::new(score.clone()) });
         self.st.scores.push((turn_no, score));
         self.move_mood(reaction.delta, reaction.reasons(), events);
         if self.st.mood >= HANG_UP_MOOD {
@@ -495,16 +441,13 @@ impl Session {
             return;
         }
         let last = &self.st.scores.last().expect("just pushed").1;
-        let next = self
-            .branch(&sc.scenario.turns[turn_index].next, last)
-            .unwrap_or_else(|| {
-                if turn_index + 1 < sc.scenario.turns.len() {
-                    Target::Turn(turn_index + 1)
-                } else {
-                    sc.ending_of_kind(EndingKind::Resolved)
-                        .map_or(Target::Ending(usize::MAX), Target::Ending)
-                }
-            });
+        let next = self.branch(&sc.scenario.turns[turn_index].next, last).unwrap_or_else(|| {
+            if turn_index + 1 < sc.scenario.turns.len() {
+                Target::Turn(turn_index + 1)
+            } else {
+                sc.ending_of_kind(EndingKind::Resolved).map_or(Target::Ending(usize::MAX), Target::Ending)
+            }
+        });
         self.enter(next, events);
         // The customer may demand a supervisor of their own accord, as real customers do.
         if !self.is_over() && !self.st.demanded {
@@ -533,19 +476,13 @@ impl Session {
 
     fn on_transfer(&mut self, note: &str, events: &mut Vec<Event>) {
         let turn = self.st.turn_no;
-        let shown = if note.is_empty() {
-            "（转接，无交接说明）".to_string()
-        } else {
-            format!("（转接）{note}")
-        };
+        let shown =
+            if note.is_empty() { "（转接，无交接说明）".to_string() } else { format!("（转接）{note}") };
         self.push(Speaker::Agent, LineKind::Transfer, shown, None, None, None);
         if self.st.transfer.is_none() {
             self.st.transfer = Some((turn, note.to_string()));
         }
-        events.push(Event::Transferred {
-            turn,
-            note: note.to_string(),
-        });
+        events.push(Event::Transferred { turn, note: note.to_string() });
         let engine = self.engine.clone();
         let sc = &engine.scenario;
         let last = self.st.scores.last().map(|(_, s)| s.clone());
@@ -567,13 +504,7 @@ impl Session {
         match sc.ending_of_kind(EndingKind::HungUp) {
             Some(e) => self.enter(Target::Ending(e), events),
             None => {
-                self.say(
-                    DEFAULT_HANG_UP_LINE.to_string(),
-                    None,
-                    LineKind::Ending,
-                    None,
-                    events,
-                );
+                self.say(DEFAULT_HANG_UP_LINE.to_string(), None, LineKind::Ending, None, events);
                 self.end(Outcome::CustomerHungUp, None, events);
             }
         }
@@ -582,10 +513,7 @@ impl Session {
     fn demand_supervisor(&mut self, events: &mut Vec<Event>) {
         let engine = self.engine.clone();
         self.st.demanded = true;
-        let line = self.pick(
-            &engine.scenario.scenario.persona.supervisor_lines,
-            DEFAULT_SUPERVISOR_LINE,
-        );
+        let line = self.pick(&engine.scenario.scenario.persona.supervisor_lines, DEFAULT_SUPERVISOR_LINE);
         self.say(line, None, LineKind::SupervisorDemand, None, events);
         self.fire_trigger(Trigger::DemandsSupervisor, events);
     }
@@ -601,13 +529,7 @@ impl Session {
                 self.st.pending = Some(i);
                 self.st.nudged = false;
                 let line = self.draw(&turn.customer);
-                self.say(
-                    line.text,
-                    line.voice,
-                    LineKind::Script,
-                    Some(turn.id.clone()),
-                    events,
-                );
+                self.say(line.text, line.voice, LineKind::Script, Some(turn.id.clone()), events);
                 if turn.demands_supervisor {
                     self.st.demanded = true;
                     self.fire_trigger(Trigger::DemandsSupervisor, events);
@@ -623,19 +545,9 @@ impl Session {
                 };
                 if !ending.customer.is_empty() {
                     let line = self.draw(&ending.customer);
-                    self.say(
-                        line.text,
-                        line.voice,
-                        LineKind::Ending,
-                        Some(ending.id.clone()),
-                        events,
-                    );
+                    self.say(line.text, line.voice, LineKind::Ending, Some(ending.id.clone()), events);
                 }
-                self.end(
-                    Outcome::from_ending(ending.kind),
-                    Some(ending.id.clone()),
-                    events,
-                );
+                self.end(Outcome::from_ending(ending.kind), Some(ending.id.clone()), events);
             }
         }
     }
@@ -699,9 +611,7 @@ impl Session {
     }
 
     fn check_mood_trigger(&mut self, events: &mut Vec<Event>) {
-        if let EscalationPolicy::OnTrigger { triggers, .. } =
-            &self.engine.scenario.scenario.escalation.policy
-        {
+        if let EscalationPolicy::OnTrigger { triggers, .. } = &self.engine.scenario.scenario.escalation.policy {
             let threshold = triggers.iter().find_map(|t| match t {
                 Trigger::MoodAtLeast(m) if self.st.mood >= f32::from(*m) => Some(t.clone()),
                 _ => None,
@@ -717,31 +627,21 @@ impl Session {
         if self.st.trigger.is_some() {
             return;
         }
-        let EscalationPolicy::OnTrigger { triggers, .. } =
-            &self.engine.scenario.scenario.escalation.policy
-        else {
+        let EscalationPolicy::OnTrigger { triggers, .. } = &self.engine.scenario.scenario.escalation.policy else {
             return;
         };
-        let listed = triggers
-            .iter()
-            .any(|t| std::mem::discriminant(t) == std::mem::discriminant(&trigger));
+        let listed = triggers.iter().any(|t| std::mem::discriminant(t) == std::mem::discriminant(&trigger));
         if !listed {
             return;
         }
         let turn = self.st.turn_no;
-        events.push(Event::EscalationTriggered {
-            turn,
-            trigger: trigger_text(&trigger),
-        });
+        events.push(Event::EscalationTriggered { turn, trigger: trigger_text(&trigger) });
         self.st.trigger = Some((turn, trigger));
     }
 
     fn draw(&mut self, lines: &[Line]) -> Line {
         if lines.is_empty() {
-            return Line {
-                text: String::new(),
-                voice: None,
-            };
+            return Line { text: String::new(), voice: None };
         }
         let i = self.st.rng.random_range(0..lines.len());
         lines[i].clone()
@@ -755,25 +655,12 @@ impl Session {
         lines[i].clone()
     }
 
-    fn branch(
-        &self,
-        branches: &[crate::scenario::schema::Branch],
-        last: &TurnScore,
-    ) -> Option<Target> {
-        branches
-            .iter()
-            .find(|b| self.holds(&b.when, Some(last)))
-            .and_then(|b| self.engine.scenario.target(&b.goto))
+    fn branch(&self, branches: &[crate::scenario::schema::Branch], last: &TurnScore) -> Option<Target> {
+        branches.iter().find(|b| self.holds(&b.when, Some(last))).and_then(|b| self.engine.scenario.target(&b.goto))
     }
 
-    fn branch_without_answer(
-        &self,
-        branches: &[crate::scenario::schema::Branch],
-    ) -> Option<Target> {
-        branches
-            .iter()
-            .find(|b| self.holds(&b.when, None))
-            .and_then(|b| self.engine.scenario.target(&b.goto))
+    fn branch_without_answer(&self, branches: &[crate::scenario::schema::Branch]) -> Option<Target> {
+        branches.iter().find(|b| self.holds(&b.when, None)).and_then(|b| self.engine.scenario.target(&b.goto))
     }
 
     fn holds(&self, c: &Condition, last: Option<&TurnScore>) -> bool {
@@ -836,27 +723,16 @@ impl Input {
         if let Some(cmd) = rest.strip_prefix('/') {
             let (name, arg) = cmd.split_once(char::is_whitespace).unwrap_or((cmd, ""));
             return match name {
-                "transfer" | "转接" => Input::Transfer {
-                    note: arg.trim().to_string(),
-                    latency_ms,
-                },
+                "transfer" | "转接" => Input::Transfer { note: arg.trim().to_string(), latency_ms },
                 "hangup" | "挂断" => Input::HangUp,
                 "rewind" | "回退" => match arg.trim().parse::<u32>() {
                     Ok(n) => Input::Rewind(n),
-                    Err(_) => Input::Invalid(format!(
-                        "/rewind 需要一个回合号，例如 /rewind 2（收到“{}”）",
-                        arg.trim()
-                    )),
+                    Err(_) => Input::Invalid(format!("/rewind 需要一个回合号，例如 /rewind 2（收到“{}”）", arg.trim())),
                 },
-                other => Input::Invalid(format!(
-                    "未知命令 /{other}；可用：/transfer 说明、/hangup、/rewind N"
-                )),
+                other => Input::Invalid(format!("未知命令 /{other}；可用：/transfer 说明、/hangup、/rewind N")),
             };
         }
-        Input::Answer {
-            text: rest.to_string(),
-            latency_ms,
-        }
+        Input::Answer { text: rest.to_string(), latency_ms }
     }
 }
 
@@ -869,10 +745,7 @@ fn split_latency(line: &str) -> (Option<u64>, &str) {
     let ms = if let Some(v) = token.strip_suffix("ms") {
         v.parse::<u64>().ok()
     } else if let Some(v) = token.strip_suffix('s') {
-        v.parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite() && *x >= 0.0 && *x < 1e9)
-            .map(|x| (x * 1000.0).round() as u64)
+        v.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0 && *x < 1e9).map(|x| (x * 1000.0).round() as u64)
     } else {
         None
     };
@@ -888,45 +761,18 @@ mod tests {
 
     #[test]
     fn parses_commands_and_latency() {
-        assert_eq!(
-            Input::parse("@12s 您好"),
-            Input::Answer {
-                text: "您好".into(),
-                latency_ms: Some(12000)
-            }
-        );
-        assert_eq!(
-            Input::parse("@800ms 好的"),
-            Input::Answer {
-                text: "好的".into(),
-                latency_ms: Some(800)
-            }
-        );
+        assert_eq!(Input::parse("@12s 您好"), Input::Answer { text: "您好".into(), latency_ms: Some(12000) });
+        assert_eq!(Input::parse("@800ms 好的"), Input::Answer { text: "好的".into(), latency_ms: Some(800) });
         assert_eq!(
             Input::parse("/transfer 客户要求退款"),
-            Input::Transfer {
-                note: "客户要求退款".into(),
-                latency_ms: None
-            }
+            Input::Transfer { note: "客户要求退款".into(), latency_ms: None }
         );
-        assert_eq!(
-            Input::parse("@3s /transfer x"),
-            Input::Transfer {
-                note: "x".into(),
-                latency_ms: Some(3000)
-            }
-        );
+        assert_eq!(Input::parse("@3s /transfer x"), Input::Transfer { note: "x".into(), latency_ms: Some(3000) });
         assert_eq!(Input::parse("/hangup"), Input::HangUp);
         assert_eq!(Input::parse("/rewind 2"), Input::Rewind(2));
         assert!(matches!(Input::parse("/rewind x"), Input::Invalid(_)));
         assert!(matches!(Input::parse("/dance"), Input::Invalid(_)));
         // Not a latency prefix: kept as text.
-        assert_eq!(
-            Input::parse("@王总 您好"),
-            Input::Answer {
-                text: "@王总 您好".into(),
-                latency_ms: None
-            }
-        );
+        assert_eq!(Input::parse("@王总 您好"), Input::Answer { text: "@王总 您好".into(), latency_ms: None });
     }
 }

@@ -29,10 +29,7 @@ pub fn resolve_scenario(arg: &str) -> anyhow::Result<PathBuf> {
                 }
             }
         }
-        bail!(
-            "找不到场景“{arg}”：它既不是文件，也不是 {} 中任何场景的 id",
-            dir.display()
-        );
+        bail!("找不到场景“{arg}”：它既不是文件，也不是 {} 中任何场景的 id", dir.display());
     }
     bail!("找不到场景文件“{arg}”")
 }
@@ -51,16 +48,10 @@ pub fn engine_for(path: &Path) -> anyhow::Result<Result<Engine, Diagnostics>> {
         Err(d) => return Ok(Err(d)),
     };
     let model = match std::env::var_os("PEILIAN_MOOD_MODEL") {
-        Some(p) => MoodModel::load(Path::new(&p))
-            .map_err(|d| anyhow::anyhow!("{d}"))
-            .context("读取情绪模型")?,
+        Some(p) => MoodModel::load(Path::new(&p)).map_err(|d| anyhow::anyhow!("{d}")).context("读取情绪模型")?,
         None => MoodModel::embedded(),
     };
-    Ok(Ok(Engine {
-        analyzer: Arc::new(analyzer),
-        scenario: Arc::new(compiled),
-        model: Arc::new(model),
-    }))
+    Ok(Ok(Engine { analyzer: Arc::new(analyzer), scenario: Arc::new(compiled), model: Arc::new(model) }))
 }
 
 /// One line read from a stream, or why it could not be read.
@@ -80,11 +71,7 @@ pub struct LineReader<R> {
 
 impl<R: BufRead> LineReader<R> {
     pub fn new(inner: R) -> Self {
-        LineReader {
-            inner,
-            line_no: 0,
-            buf: Vec::new(),
-        }
+        LineReader { inner, line_no: 0, buf: Vec::new() }
     }
 
     pub fn next_line(&mut self) -> std::io::Result<ReadLine> {
@@ -94,11 +81,8 @@ impl<R: BufRead> LineReader<R> {
             return Ok(ReadLine::Eof);
         }
         self.line_no += 1;
-        let bytes = if self.line_no == 1 {
-            self.buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&self.buf)
-        } else {
-            &self.buf[..]
-        };
+        let bytes =
+            if self.line_no == 1 { self.buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&self.buf) } else { &self.buf[..] };
         match std::str::from_utf8(bytes) {
             Ok(s) => Ok(ReadLine::Line(s.trim_end_matches(['\n', '\r']).to_string())),
             Err(_) => Ok(ReadLine::BadUtf8(self.line_no)),

@@ -36,16 +36,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         for d in &report.diagnostics {
             println!("{d}");
         }
-        println!(
-            "检查了 {} 个文件：{} 个错误，{} 个警告",
-            report.files,
-            report.errors(),
-            report.warnings()
-        );
+        println!("检查了 {} 个文件：{} 个错误，{} 个警告", report.files, report.errors(), report.warnings());
     }
-    Ok(if report.diagnostics.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if report.diagnostics.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -76,14 +76,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let interactive = std::io::stdin().is_terminal();
-    let seed = args
-        .seed
-        .unwrap_or_else(|| if interactive { rand_seed() } else { 0 });
-    let mode = if args.exam {
-        Mode::Exam
-    } else {
-        Mode::Practice
-    };
+    let seed = args.seed.unwrap_or_else(|| if interactive { rand_seed() } else { 0 });
+    let mode = if args.exam { Mode::Exam } else { Mode::Practice };
     let feedback = mode == Mode::Practice;
     // The conversation goes to stdout, or with --json to stderr for a person (nowhere when piped).
     let mut chat: Box<dyn Write> = match (args.json, interactive) {
@@ -113,9 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Source::Scripted(LineReader::new(std::io::stdin().lock()))
     };
 
-    let patience = Duration::from_secs(u64::from(
-        session.scenario().scenario.persona.patience_secs.max(1),
-    ));
+    let patience = Duration::from_secs(u64::from(session.scenario().scenario.persona.patience_secs.max(1)));
     let mut since_customer = Instant::now();
     loop {
         if session.is_over() {
@@ -124,10 +116,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 break;
             }
             if interactive {
-                write!(
-                    chat,
-                    "通话已结束。输入 /rewind N 回到第 N 回合重答，直接回车查看成绩单> "
-                )?;
+                write!(chat, "通话已结束。输入 /rewind N 回到第 N 回合重答，直接回车查看成绩单> ")?;
                 chat.flush()?;
             }
             let again = match source.next(None)? {
@@ -158,8 +147,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         // Wait for an answer; a person who stays silent past the customer's patience hears
         // about it once a turn.
         let can_nudge = interactive && session.silence_matters(u64::MAX);
-        let timeout = can_nudge
-            .then(|| patience.saturating_sub(since_customer.elapsed()) + Duration::from_millis(50));
+        let timeout = can_nudge.then(|| patience.saturating_sub(since_customer.elapsed()) + Duration::from_millis(50));
         let line = match source.next(timeout)? {
             Next::Line(l) => l,
             Next::Silence => {
@@ -174,12 +162,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let measured = since_customer.elapsed().as_millis() as u64;
         let outcome = match Input::parse(&line) {
             Input::Answer { text, .. } if text.trim().is_empty() => continue,
-            Input::Answer { text, latency_ms } => {
-                session.answer(&text, latency(interactive, latency_ms, measured))
-            }
-            Input::Transfer { note, latency_ms } => {
-                session.transfer(&note, latency(interactive, latency_ms, measured))
-            }
+            Input::Answer { text, latency_ms } => session.answer(&text, latency(interactive, latency_ms, measured)),
+            Input::Transfer { note, latency_ms } => session.transfer(&note, latency(interactive, latency_ms, measured)),
             Input::HangUp => session.hang_up(),
             Input::Rewind(n) => session.rewind(n),
             Input::Invalid(why) => {
@@ -189,10 +173,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         match outcome {
             Ok(events) => {
-                if events
-                    .iter()
-                    .any(|e| matches!(e, Event::CustomerSaid { .. } | Event::Rewound { .. }))
-                {
+                if events.iter().any(|e| matches!(e, Event::CustomerSaid { .. } | Event::Rewound { .. })) {
                     since_customer = Instant::now();
                 }
                 show(&mut chat, &events, feedback)?;
@@ -245,9 +226,6 @@ fn bad_utf8(line: usize) -> anyhow::Result<ExitCode> {
 }
 
 fn rand_seed() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     (nanos as u64 ^ u64::from(std::process::id()).rotate_left(32)) % 1_000_000
 }

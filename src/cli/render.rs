@@ -19,22 +19,12 @@ pub fn header(sc: &CompiledScenario, mode: Mode, seed: u64) -> String {
     let p = &s.persona;
     let mut out = String::new();
     let _ = writeln!(out, "══ {} ══", s.title);
-    let stars =
-        "★".repeat(s.difficulty.min(5) as usize) + &"☆".repeat(5 - s.difficulty.min(5) as usize);
-    let _ = writeln!(
-        out,
-        "{}模式 · 种子 {seed} · {} · 难度 {stars}",
-        mode.label(),
-        s.channel.label()
-    );
+    let stars = "★".repeat(s.difficulty.min(5) as usize) + &"☆".repeat(5 - s.difficulty.min(5) as usize);
+    let _ = writeln!(out, "{}模式 · 种子 {seed} · {} · 难度 {stars}", mode.label(), s.channel.label());
     if !s.briefing.is_empty() {
         let _ = writeln!(out, "情况说明：{}", s.briefing);
     }
-    let tier = p
-        .vip_tier
-        .as_deref()
-        .map(|t| format!(" · {t}"))
-        .unwrap_or_default();
+    let tier = p.vip_tier.as_deref().map(|t| format!(" · {t}")).unwrap_or_default();
     let _ = writeln!(
         out,
         "客户：{}（{}）{} {}{tier} · 耐心 {} 秒",
@@ -55,15 +45,8 @@ pub fn header(sc: &CompiledScenario, mode: Mode, seed: u64) -> String {
         }
         let _ = writeln!(out, "——————————————");
     }
-    let rewind = if mode == Mode::Practice {
-        "，/rewind N 回到第 N 回合重答"
-    } else {
-        ""
-    };
-    let _ = writeln!(
-        out,
-        "输入回答后按回车；/transfer 交接说明 转接，/hangup 挂断{rewind}"
-    );
+    let rewind = if mode == Mode::Practice { "，/rewind N 回到第 N 回合重答" } else { "" };
+    let _ = writeln!(out, "输入回答后按回车；/transfer 交接说明 转接，/hangup 挂断{rewind}");
     out
 }
 
@@ -71,52 +54,30 @@ pub fn header(sc: &CompiledScenario, mode: Mode, seed: u64) -> String {
 pub fn event(e: &Event, feedback: bool) -> Option<String> {
     match e {
         Event::CallStarted { .. } => None,
-        Event::CustomerSaid {
-            turn,
-            text,
-            kind,
-            mood,
-            ..
-        } => {
+        Event::CustomerSaid { turn, text, kind, mood, .. } => {
             let tag = match kind {
                 LineKind::SupervisorDemand => "（要求找领导）",
                 LineKind::SilenceNudge => "（等得不耐烦）",
                 LineKind::Ending => "（通话结束）",
                 _ => "",
             };
-            let prefix = if *kind == LineKind::Script {
-                format!("\n[{turn}] ")
-            } else {
-                "    ".to_string()
-            };
-            Some(format!(
-                "{prefix}客户{tag}：{text}\n    情绪 {} {mood:.0}",
-                bar(*mood, 10)
-            ))
+            let prefix = if *kind == LineKind::Script { format!("\n[{turn}] ") } else { "    ".to_string() };
+            Some(format!("{prefix}客户{tag}：{text}\n    情绪 {} {mood:.0}", bar(*mood, 10)))
         }
         Event::AnswerScored { score, .. } if feedback => Some(turn_feedback(score)),
         Event::AnswerScored { .. } => None,
         Event::MoodChanged { from, to, reasons } if feedback => Some(format!(
             "    情绪 {from:.0} → {to:.0}（{}）",
-            if reasons.is_empty() {
-                "无变化".to_string()
-            } else {
-                reasons.join("，")
-            }
+            if reasons.is_empty() { "无变化".to_string() } else { reasons.join("，") }
         )),
         Event::MoodChanged { .. } => None,
-        Event::EscalationTriggered { trigger, .. } if feedback => {
-            Some(format!("    ⚑ 出现转接条件：{trigger}"))
-        }
+        Event::EscalationTriggered { trigger, .. } if feedback => Some(format!("    ⚑ 出现转接条件：{trigger}")),
         Event::EscalationTriggered { .. } => None,
-        Event::Transferred { note, .. } => Some(format!(
-            "    → 已转接。交接说明：{}",
-            if note.is_empty() { "（无）" } else { note }
-        )),
+        Event::Transferred { note, .. } => {
+            Some(format!("    → 已转接。交接说明：{}", if note.is_empty() { "（无）" } else { note }))
+        }
         Event::CallEnded { outcome, .. } => Some(format!("\n—— 通话结束：{} ——", outcome.label())),
-        Event::Rewound { turn, mood } => Some(format!(
-            "    ↶ 回到第 {turn} 回合（情绪 {mood:.0}），请重新作答"
-        )),
+        Event::Rewound { turn, mood } => Some(format!("    ↶ 回到第 {turn} 回合（情绪 {mood:.0}），请重新作答")),
     }
 }
 
@@ -141,11 +102,7 @@ pub fn turn_feedback(s: &TurnScore) -> String {
     if !marks.is_empty() {
         let _ = write!(out, "\n    {}", marks.join("  "));
     }
-    for e in s
-        .evidence
-        .iter()
-        .filter(|e| matches!(e.kind, "negated" | "asked_again" | "red_line"))
-    {
+    for e in s.evidence.iter().filter(|e| matches!(e.kind, "negated" | "asked_again" | "red_line")) {
         let _ = write!(out, "\n    · {}", e.detail);
     }
     if s.overall < 80.0 && !s.model_answer.is_empty() {
@@ -157,11 +114,7 @@ pub fn turn_feedback(s: &TurnScore) -> String {
 pub fn scorecard(card: &Scorecard) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\n══ 成绩单：{} ══", card.scenario_title);
-    let verdict = if card.passed {
-        "✓ 通过"
-    } else {
-        "✗ 未通过"
-    };
+    let verdict = if card.passed { "✓ 通过" } else { "✗ 未通过" };
     let _ = writeln!(
         out,
         "总分 {:.1} / 100  {verdict}（及格线 {}）  结果：{}",
@@ -177,22 +130,10 @@ pub fn scorecard(card: &Scorecard) -> String {
             continue;
         };
         if !r.applicable {
-            let _ = writeln!(
-                out,
-                "{:<6} 不适用（{}）",
-                rubric_label(name),
-                r.reasons.join("；")
-            );
+            let _ = writeln!(out, "{:<6} 不适用（{}）", rubric_label(name), r.reasons.join("；"));
             continue;
         }
-        let _ = writeln!(
-            out,
-            "{:<6} {:>5.1} {} 权重 {:.2}",
-            rubric_label(name),
-            r.score,
-            bar(r.score, 10),
-            r.weight
-        );
+        let _ = writeln!(out, "{:<6} {:>5.1} {} 权重 {:.2}", rubric_label(name), r.score, bar(r.score, 10), r.weight);
         for reason in &r.reasons {
             let _ = writeln!(out, "         {reason}");
         }
@@ -203,24 +144,14 @@ pub fn scorecard(card: &Scorecard) -> String {
     for t in &card.turns {
         let s = &t.score;
         let _ = writeln!(out, "[{}] {:.1} 分  你：{}", t.turn, s.overall, s.answer);
-        let hits: Vec<String> = s
-            .evidence
-            .iter()
-            .filter(|e| e.kind == "hit")
-            .map(|e| e.detail.clone())
-            .collect();
+        let hits: Vec<String> = s.evidence.iter().filter(|e| e.kind == "hit").map(|e| e.detail.clone()).collect();
         if !hits.is_empty() {
             let _ = writeln!(out, "     命中：{}", hits.join("；"));
         }
         let missed: Vec<String> = s
             .evidence
             .iter()
-            .filter(|e| {
-                matches!(
-                    e.kind,
-                    "missed" | "goal_missed" | "red_line" | "asked_again"
-                )
-            })
+            .filter(|e| matches!(e.kind, "missed" | "goal_missed" | "red_line" | "asked_again"))
             .map(|e| e.detail.clone())
             .collect();
         if !missed.is_empty() {

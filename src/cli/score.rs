@@ -40,12 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let sc = &engine.scenario;
     let Some(turn) = sc.turn_index(&args.turn) else {
         let ids: Vec<&str> = sc.scenario.turns.iter().map(|t| t.id.as_str()).collect();
-        eprintln!(
-            "错误：场景“{}”没有回合“{}”；可用的回合：{}",
-            sc.id(),
-            args.turn,
-            ids.join("、")
-        );
+        eprintln!("错误：场景“{}”没有回合“{}”；可用的回合：{}", sc.id(), args.turn, ids.join("、"));
         return Ok(ExitCode::from(2));
     };
     let chars = args.text.chars().count();
@@ -57,15 +52,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("错误：--latency {l} 不是有效的秒数");
         return Ok(ExitCode::from(2));
     }
-    let mood = args
-        .mood
-        .unwrap_or(f32::from(sc.scenario.persona.mood))
-        .clamp(0.0, 100.0);
-    let ctx = AnswerContext {
-        turn,
-        mood_before: mood,
-        latency_secs: args.latency,
-    };
+    let mood = args.mood.unwrap_or(f32::from(sc.scenario.persona.mood)).clamp(0.0, 100.0);
+    let ctx = AnswerContext { turn, mood_before: mood, latency_secs: args.latency };
     let score = score_answer(&engine.analyzer, sc, &args.text, &ctx);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&score)?);
@@ -73,12 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", render::turn_feedback(&score));
         for (name, r) in &score.rubrics {
             if r.applicable {
-                println!(
-                    "  {} {:.1}：{}",
-                    peilian::scoring::rubric_label(name),
-                    r.score,
-                    r.reasons.join("；")
-                );
+                println!("  {} {:.1}：{}", peilian::scoring::rubric_label(name), r.score, r.reasons.join("；"));
             }
         }
     }

@@ -68,15 +68,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             bad
         );
         for r in results.iter().filter(|r| !r.passed) {
-            let outcome = r
-                .outcome
-                .as_ref()
-                .map(|(want, got)| format!("，结果应为 {want}，实为 {got}"))
-                .unwrap_or_default();
-            println!(
-                "  ✗ {}：得分 {:.1}，应在 {}–{}{outcome}",
-                r.name, r.score, r.expected.0, r.expected.1
-            );
+            let outcome =
+                r.outcome.as_ref().map(|(want, got)| format!("，结果应为 {want}，实为 {got}")).unwrap_or_default();
+            println!("  ✗ {}：得分 {:.1}，应在 {}–{}{outcome}", r.name, r.score, r.expected.0, r.expected.1);
             for d in &r.details {
                 println!("      {d}");
             }
@@ -85,14 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&json_out)?);
     } else {
-        println!(
-            "共 {} 个场景、{total} 个样例：{failed} 个不在范围内，{broken} 个场景无法加载",
-            files.len()
-        );
+        println!("共 {} 个场景、{total} 个样例：{failed} 个不在范围内，{broken} 个场景无法加载", files.len());
     }
-    Ok(if failed == 0 && broken == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if failed == 0 && broken == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -59,11 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     t.reassurance,
                     t.hostility,
                     t.anger,
-                    if t.shouting {
-                        "  （语气激烈）"
-                    } else {
-                        ""
-                    }
+                    if t.shouting { "  （语气激烈）" } else { "" }
                 );
                 for e in &t.evidence {
                     println!(
@@ -71,11 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                         e.dimension,
                         e.matched,
                         e.weight,
-                        if e.negated {
-                            "（被否定，不计）"
-                        } else {
-                            ""
-                        }
+                        if e.negated { "（被否定，不计）" } else { "" }
                     );
                 }
             }
@@ -94,23 +86,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     }
                     ReadLine::BadUtf8(n) => {
                         bad += 1;
-                        eprintln!(
-                            "stdin:{n}: 不是有效的 UTF-8 文本，已跳过（输出一行 error 对象）"
-                        );
-                        serde_json::to_writer(
-                            &mut out,
-                            &json!({ "line": n, "error": "invalid UTF-8" }),
-                        )?;
+                        eprintln!("stdin:{n}: 不是有效的 UTF-8 文本，已跳过（输出一行 error 对象）");
+                        serde_json::to_writer(&mut out, &json!({ "line": n, "error": "invalid UTF-8" }))?;
                         writeln!(out)?;
                     }
                 }
             }
             out.flush()?;
-            Ok(if bad > 0 {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(if bad > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
     }
 }

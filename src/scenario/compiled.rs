@@ -46,10 +46,7 @@ pub struct CompiledScenario {
 #[derive(Debug, thiserror::Error)]
 pub enum CompileError {
     #[error("概念“{concept}”的正则表达式无效：{source}")]
-    BadPattern {
-        concept: String,
-        source: regex::Error,
-    },
+    BadPattern { concept: String, source: regex::Error },
     #[error("“{0}”不是任何回合或结局的 id")]
     UnknownTarget(String),
     #[error("引用了未定义的概念“{0}”")]
@@ -74,42 +71,28 @@ impl CompiledScenario {
                 concept_entries.push((phrase.clone(), i));
             }
             for group in &concept.groups {
-                let phrases = analyzer
-                    .lexicons()
-                    .group(group)
-                    .ok_or_else(|| CompileError::UnknownGroup(group.clone()))?;
+                let phrases =
+                    analyzer.lexicons().group(group).ok_or_else(|| CompileError::UnknownGroup(group.clone()))?;
                 concept_entries.extend(phrases.iter().map(|p| (p.clone(), i)));
             }
             for pattern in &concept.patterns {
-                let re = Regex::new(pattern).map_err(|source| CompileError::BadPattern {
-                    concept: name.clone(),
-                    source,
-                })?;
+                let re =
+                    Regex::new(pattern).map_err(|source| CompileError::BadPattern { concept: name.clone(), source })?;
                 concept_patterns.push((i, re));
             }
         }
-        let mut red_line_entries: Vec<(String, RedLineScope)> = scenario
-            .forbidden
-            .iter()
-            .map(|p| (p.clone(), RedLineScope::Everywhere))
-            .collect();
+        let mut red_line_entries: Vec<(String, RedLineScope)> =
+            scenario.forbidden.iter().map(|p| (p.clone(), RedLineScope::Everywhere)).collect();
         for (t, turn) in scenario.turns.iter().enumerate() {
-            red_line_entries.extend(
-                turn.expect
-                    .forbidden
-                    .iter()
-                    .map(|p| (p.clone(), RedLineScope::Turn(t))),
-            );
+            red_line_entries.extend(turn.expect.forbidden.iter().map(|p| (p.clone(), RedLineScope::Turn(t))));
         }
         let mut fact_entries = Vec::new();
         let mut handoff_patterns = Vec::new();
         for (i, fact) in scenario.escalation.handoff_facts.iter().enumerate() {
             fact_entries.extend(fact.phrases.iter().map(|p| (p.clone(), i)));
             for pattern in &fact.patterns {
-                let re = Regex::new(pattern).map_err(|source| CompileError::BadPattern {
-                    concept: fact.label.clone(),
-                    source,
-                })?;
+                let re = Regex::new(pattern)
+                    .map_err(|source| CompileError::BadPattern { concept: fact.label.clone(), source })?;
                 handoff_patterns.push((i, re));
             }
         }

@@ -35,11 +35,7 @@ pub fn file_kind(path: &Path, text: Option<&str>) -> FileKind {
             _ => {}
         }
     }
-    if path.components().any(|c| c.as_os_str() == "lexicons") {
-        FileKind::Lexicon
-    } else {
-        FileKind::Scenario
-    }
+    if path.components().any(|c| c.as_os_str() == "lexicons") { FileKind::Lexicon } else { FileKind::Scenario }
 }
 
 /// All `*.ron` files below `dir`, sorted, skipping `lexicons/` directories unless asked.
@@ -50,10 +46,7 @@ pub fn ron_files(dir: &Path, include_lexicons: bool) -> std::io::Result<Vec<Path
         for entry in std::fs::read_dir(&d)? {
             let path = entry?.path();
             if path.is_dir() {
-                let name = path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or_default();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
                 if name.starts_with('.') || (!include_lexicons && name == "lexicons") {
                     continue;
                 }
@@ -84,14 +77,8 @@ pub fn default_scenarios_dir() -> Option<PathBuf> {
 /// One entry of the library: a usable scenario, or a file that failed with its errors.
 #[derive(Debug, Clone)]
 pub enum Entry {
-    Ready {
-        scenario: Arc<CompiledScenario>,
-        warnings: Vec<Diagnostic>,
-    },
-    Failed {
-        path: PathBuf,
-        errors: Diagnostics,
-    },
+    Ready { scenario: Arc<CompiledScenario>, warnings: Vec<Diagnostic> },
+    Failed { path: PathBuf, errors: Diagnostics },
 }
 
 impl Entry {
@@ -113,21 +100,14 @@ pub struct Library {
 impl Library {
     /// Loads every scenario under `dir` (drafts only when `include_drafts`), adding their phrases
     /// to the analyzer. Files that fail are kept as `Entry::Failed`.
-    pub fn load(
-        dir: &Path,
-        analyzer: &mut Analyzer,
-        include_drafts: bool,
-    ) -> std::io::Result<Library> {
+    pub fn load(dir: &Path, analyzer: &mut Analyzer, include_drafts: bool) -> std::io::Result<Library> {
         let layout = Layout::around(dir);
         let mut entries = Vec::new();
         for path in ron_files(dir, false)? {
             let parsed = match parse_file(&path) {
                 Ok(p) => p,
                 Err(d) => {
-                    entries.push(Entry::Failed {
-                        path,
-                        errors: Diagnostics(vec![d]),
-                    });
+                    entries.push(Entry::Failed { path, errors: Diagnostics(vec![d]) });
                     continue;
                 }
             };
@@ -135,17 +115,11 @@ impl Library {
                 continue;
             }
             match compile_parsed(parsed, analyzer, layout.assets.as_deref()) {
-                Ok((scenario, warnings)) => entries.push(Entry::Ready {
-                    scenario: Arc::new(scenario),
-                    warnings,
-                }),
+                Ok((scenario, warnings)) => entries.push(Entry::Ready { scenario: Arc::new(scenario), warnings }),
                 Err(errors) => entries.push(Entry::Failed { path, errors }),
             }
         }
-        let mut library = Library {
-            dir: dir.to_path_buf(),
-            entries,
-        };
+        let mut library = Library { dir: dir.to_path_buf(), entries };
         library.reject_duplicate_ids();
         Ok(library)
     }
@@ -161,10 +135,7 @@ impl Library {
             let path = scenario.path.clone().unwrap_or_default();
             if let Some((_, first)) = seen.iter().find(|(i, _)| *i == id) {
                 let d = duplicate_id(&path, &id, first);
-                *entry = Entry::Failed {
-                    path,
-                    errors: Diagnostics(vec![d]),
-                };
+                *entry = Entry::Failed { path, errors: Diagnostics(vec![d]) };
             } else {
                 seen.push((id, path));
             }
@@ -227,16 +198,10 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
         } else if p.exists() {
             files.push(p.clone());
         } else {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("{}: 路径不存在", p.display()),
-            ));
+            return Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{}: 路径不存在", p.display())));
         }
     }
-    let mut report = LintReport {
-        files: files.len(),
-        diagnostics: Vec::new(),
-    };
+    let mut report = LintReport { files: files.len(), diagnostics: Vec::new() };
     let mut lexicon_cache: Vec<(Option<PathBuf>, LexiconSet)> = Vec::new();
     let mut ids: Vec<(String, PathBuf)> = Vec::new();
     for path in &files {
@@ -266,17 +231,12 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
                     }
                 };
                 let layout = Layout::around(path);
-                let lexicons = match lexicon_cache
-                    .iter()
-                    .find(|(dir, _)| *dir == layout.lexicons)
-                {
+                let lexicons = match lexicon_cache.iter().find(|(dir, _)| *dir == layout.lexicons) {
                     Some((_, set)) => set.clone(),
                     None => {
                         // Broken lexicon files are reported when linted themselves; the
                         // scenario is then checked against the shipped lexicons.
-                        let set = layout
-                            .lexicon_set()
-                            .unwrap_or_else(|_| LexiconSet::embedded());
+                        let set = layout.lexicon_set().unwrap_or_else(|_| LexiconSet::embedded());
                         lexicon_cache.push((layout.lexicons.clone(), set.clone()));
                         set
                     }
@@ -308,21 +268,9 @@ mod tests {
 
     #[test]
     fn file_kind_reads_the_first_word() {
-        assert_eq!(
-            file_kind(Path::new("a.ron"), Some("// c\nLexicon(\n")),
-            FileKind::Lexicon
-        );
-        assert_eq!(
-            file_kind(Path::new("a.ron"), Some("MoodModel(")),
-            FileKind::MoodModel
-        );
-        assert_eq!(
-            file_kind(Path::new("x/lexicons/a.ron"), Some("(")),
-            FileKind::Lexicon
-        );
-        assert_eq!(
-            file_kind(Path::new("x/a.ron"), Some("(")),
-            FileKind::Scenario
-        );
+        assert_eq!(file_kind(Path::new("a.ron"), Some("// c\nLexicon(\n")), FileKind::Lexicon);
+        assert_eq!(file_kind(Path::new("a.ron"), Some("MoodModel(")), FileKind::MoodModel);
+        assert_eq!(file_kind(Path::new("x/lexicons/a.ron"), Some("(")), FileKind::Lexicon);
+        assert_eq!(file_kind(Path::new("x/a.ron"), Some("(")), FileKind::Scenario);
     }
 }

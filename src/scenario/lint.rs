@@ -8,25 +8,14 @@ use regex::Regex;
 
 use crate::diagnostic::{Diagnostic, Pos, SourceText};
 use crate::lexicon::LexiconSet;
-use crate::scenario::schema::{
-    Condition, EndingKind, EscalationPolicy, Line, Scenario, ToneGoal, Trigger,
-};
+use crate::scenario::schema::{Condition, EndingKind, EscalationPolicy, Line, Scenario, ToneGoal, Trigger};
 
 /// Audio formats the app can play.
 pub const AUDIO_EXTENSIONS: [&str; 4] = ["ogg", "wav", "mp3", "flac"];
 
 /// Checks a scenario. `assets` is the project's `assets/` directory, when known, for voice clips.
-pub fn check(
-    s: &Scenario,
-    src: &SourceText,
-    lexicons: &LexiconSet,
-    assets: Option<&Path>,
-) -> Vec<Diagnostic> {
-    let mut l = Linter {
-        s,
-        src,
-        out: Vec::new(),
-    };
+pub fn check(s: &Scenario, src: &SourceText, lexicons: &LexiconSet, assets: Option<&Path>) -> Vec<Diagnostic> {
+    let mut l = Linter { s, src, out: Vec::new() };
     l.header();
     l.persona();
     l.concepts(lexicons);
@@ -46,39 +35,18 @@ struct Linter<'a> {
 }
 
 impl Linter<'_> {
-    fn error(
-        &mut self,
-        pos: Pos,
-        code: &'static str,
-        message: impl Into<String>,
-        hint: impl Into<String>,
-    ) {
-        self.out
-            .push(Diagnostic::error(&self.src.path, pos, code, message, hint));
+    fn error(&mut self, pos: Pos, code: &'static str, message: impl Into<String>, hint: impl Into<String>) {
+        self.out.push(Diagnostic::error(&self.src.path, pos, code, message, hint));
     }
 
-    fn warning(
-        &mut self,
-        pos: Pos,
-        code: &'static str,
-        message: impl Into<String>,
-        hint: impl Into<String>,
-    ) {
-        self.out.push(Diagnostic::warning(
-            &self.src.path,
-            pos,
-            code,
-            message,
-            hint,
-        ));
+    fn warning(&mut self, pos: Pos, code: &'static str, message: impl Into<String>, hint: impl Into<String>) {
+        self.out.push(Diagnostic::warning(&self.src.path, pos, code, message, hint));
     }
 
     fn header(&mut self) {
         let s = self.s;
         let id_ok = !s.id.is_empty()
-            && s.id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && s.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !s.id.starts_with('-');
         if !id_ok {
             self.error(
@@ -89,12 +57,7 @@ impl Linter<'_> {
             );
         }
         if s.title.trim().is_empty() {
-            self.error(
-                self.src.locate_key("title"),
-                "empty",
-                "标题为空",
-                "写一个学员一看就懂的标题",
-            );
+            self.error(self.src.locate_key("title"), "empty", "标题为空", "写一个学员一看就懂的标题");
         }
         if s.version == 0 {
             self.error(
@@ -143,12 +106,7 @@ impl Linter<'_> {
             );
         }
         if p.patience_secs == 0 {
-            self.error(
-                pos("patience_secs"),
-                "bad-value",
-                "耐心秒数为 0",
-                "写客户愿意等待回答的秒数，例如 20",
-            );
+            self.error(pos("patience_secs"), "bad-value", "耐心秒数为 0", "写客户愿意等待回答的秒数，例如 20");
         }
         if !(p.sensitivity > 0.0 && p.sensitivity <= 5.0) {
             self.error(
@@ -159,12 +117,7 @@ impl Linter<'_> {
             );
         }
         if p.demands_supervisor_at > 100 {
-            self.error(
-                pos("demands_supervisor_at"),
-                "bad-value",
-                "要求找领导的情绪阈值超过 100",
-                "写 0–100 之间的数",
-            );
+            self.error(pos("demands_supervisor_at"), "bad-value", "要求找领导的情绪阈值超过 100", "写 0–100 之间的数");
         }
         if p.name.trim().is_empty() || p.title.trim().is_empty() {
             self.error(
@@ -175,18 +128,9 @@ impl Linter<'_> {
             );
         }
         let wants_title = self.s.tone_goals.contains(&ToneGoal::VipAddress)
-            || self
-                .s
-                .turns
-                .iter()
-                .any(|t| t.expect.tone.contains(&ToneGoal::VipAddress));
+            || self.s.turns.iter().any(|t| t.expect.tone.contains(&ToneGoal::VipAddress));
         if wants_title && p.title.chars().count() < 2 {
-            self.error(
-                pos("title"),
-                "bad-value",
-                "尊称目标需要客户的称谓",
-                "title 写成“王总”“李女士”这样的称谓",
-            );
+            self.error(pos("title"), "bad-value", "尊称目标需要客户的称谓", "title 写成“王总”“李女士”这样的称谓");
         }
         if let Some(history) = &self.s.bot_history {
             if history.lines.is_empty() {
@@ -212,25 +156,13 @@ impl Linter<'_> {
 
     fn concepts(&mut self, lexicons: &LexiconSet) {
         let groups: HashSet<&str> = lexicons.group_names().collect();
-        let used: HashSet<String> = self
-            .used_concepts()
-            .into_iter()
-            .map(str::to_string)
-            .collect();
+        let used: HashSet<String> = self.used_concepts().into_iter().map(str::to_string).collect();
         for (name, c) in &self.s.concepts {
             let at = self.src.locate_text(&format!("\"{name}\":"));
             if c.label.trim().is_empty() {
-                self.error(
-                    at,
-                    "empty",
-                    format!("概念“{name}”的 label 为空"),
-                    "label 是学员看到的名字，例如 \"道歉\"",
-                );
+                self.error(at, "empty", format!("概念“{name}”的 label 为空"), "label 是学员看到的名字，例如 \"道歉\"");
             }
-            if c.phrases.iter().all(|p| p.trim().is_empty())
-                && c.groups.is_empty()
-                && c.patterns.is_empty()
-            {
+            if c.phrases.iter().all(|p| p.trim().is_empty()) && c.groups.is_empty() && c.patterns.is_empty() {
                 self.error(
                     at,
                     "empty",
@@ -249,10 +181,7 @@ impl Linter<'_> {
                         self.src.locate_within("", &format!("{name}"), "groups", g),
                         "unknown-lexicon",
                         format!("概念“{name}”引用的同义词组“{g}”在词库中不存在"),
-                        format!(
-                            "可用的词组：{}；或在 scenarios/lexicons/ 中添加",
-                            known.join("、")
-                        ),
+                        format!("可用的词组：{}；或在 scenarios/lexicons/ 中添加", known.join("、")),
                     );
                 }
             }
@@ -303,12 +232,7 @@ impl Linter<'_> {
     fn turns_and_endings(&mut self) {
         let s = self.s;
         if s.turns.is_empty() {
-            self.error(
-                self.src.locate_key("turns"),
-                "empty",
-                "剧本没有回合",
-                "至少写一个回合：客户的第一句话",
-            );
+            self.error(self.src.locate_key("turns"), "empty", "剧本没有回合", "至少写一个回合：客户的第一句话");
         }
         if s.endings.is_empty() {
             self.error(
@@ -319,12 +243,7 @@ impl Linter<'_> {
             );
         }
         let mut seen: HashMap<&str, usize> = HashMap::new();
-        for id in s
-            .turns
-            .iter()
-            .map(|t| t.id.as_str())
-            .chain(s.endings.iter().map(|e| e.id.as_str()))
-        {
+        for id in s.turns.iter().map(|t| t.id.as_str()).chain(s.endings.iter().map(|e| e.id.as_str())) {
             let n = seen.entry(id).or_default();
             if *n == 1 {
                 self.error(
@@ -336,31 +255,16 @@ impl Linter<'_> {
             }
             *n += 1;
             if id.trim().is_empty() {
-                self.error(
-                    self.src.locate_key("id"),
-                    "empty",
-                    "有回合或结局的 id 为空",
-                    "写一个简短的英文 id",
-                );
+                self.error(self.src.locate_key("id"), "empty", "有回合或结局的 id 为空", "写一个简短的英文 id");
             }
         }
         for t in &s.turns {
             let at = self.src.locate("id", &t.id);
             if t.customer.is_empty() {
-                self.error(
-                    at,
-                    "empty",
-                    format!("回合“{}”没有客户台词", t.id),
-                    "customer 至少写一个 (text: \"…\")",
-                );
+                self.error(at, "empty", format!("回合“{}”没有客户台词", t.id), "customer 至少写一个 (text: \"…\")");
             }
             if t.customer.iter().any(|l| l.text.trim().is_empty()) {
-                self.error(
-                    at,
-                    "empty",
-                    format!("回合“{}”有空台词", t.id),
-                    "删除空的台词或补上内容",
-                );
+                self.error(at, "empty", format!("回合“{}”有空台词", t.id), "删除空的台词或补上内容");
             }
             for name in t.expect.required.iter().chain(&t.expect.optional) {
                 if !s.concepts.contains_key(name) {
@@ -373,12 +277,7 @@ impl Linter<'_> {
                 }
             }
             if t.expect.forbidden.iter().any(|p| p.trim().is_empty()) {
-                self.error(
-                    at,
-                    "empty",
-                    format!("回合“{}”的 forbidden 含空短语", t.id),
-                    "删除空字符串",
-                );
+                self.error(at, "empty", format!("回合“{}”的 forbidden 含空短语", t.id), "删除空字符串");
             }
             if t.expect.model_answer.trim().is_empty() {
                 self.warning(
@@ -396,12 +295,7 @@ impl Linter<'_> {
             self.condition(&b.when, "on_transfer");
         }
         if s.forbidden.iter().any(|p| p.trim().is_empty()) {
-            self.error(
-                self.src.locate_key("forbidden"),
-                "empty",
-                "forbidden 含空短语",
-                "删除空字符串",
-            );
+            self.error(self.src.locate_key("forbidden"), "empty", "forbidden 含空短语", "删除空字符串");
         }
         for e in &s.endings {
             if e.customer.iter().any(|l| l.text.trim().is_empty()) {
@@ -417,14 +311,8 @@ impl Linter<'_> {
 
     fn condition(&mut self, c: &Condition, turn: &str) {
         match c {
-            Condition::Hit(name) | Condition::Missed(name)
-                if !self.s.concepts.contains_key(name) =>
-            {
-                let key = if matches!(c, Condition::Hit(_)) {
-                    "Hit"
-                } else {
-                    "Missed"
-                };
+            Condition::Hit(name) | Condition::Missed(name) if !self.s.concepts.contains_key(name) => {
+                let key = if matches!(c, Condition::Hit(_)) { "Hit" } else { "Missed" };
                 self.error(
                     self.src.locate(key, name),
                     "unknown-concept",
@@ -440,9 +328,7 @@ impl Linter<'_> {
                     "情绪从 0 到 100",
                 );
             }
-            Condition::All(cs) | Condition::Any(cs) => {
-                cs.iter().for_each(|c| self.condition(c, turn))
-            }
+            Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| self.condition(c, turn)),
             Condition::Not(c) => self.condition(c, turn),
             _ => {}
         }
@@ -459,12 +345,7 @@ impl Linter<'_> {
             .iter()
             .enumerate()
             .map(|(i, t)| (t.id.as_str(), Node::Turn(i)))
-            .chain(
-                s.endings
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| (e.id.as_str(), Node::Ending(i))),
-            )
+            .chain(s.endings.iter().enumerate().map(|(i, e)| (e.id.as_str(), Node::Ending(i))))
             .collect();
         let mut unknown = Vec::new();
         for t in &s.turns {
@@ -480,12 +361,7 @@ impl Linter<'_> {
             }
         }
         for (from, to) in &unknown {
-            let known: Vec<&str> = index
-                .keys()
-                .copied()
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
+            let known: Vec<&str> = index.keys().copied().collect::<BTreeSet<_>>().into_iter().collect();
             self.error(
                 self.src.locate("goto", to),
                 "unknown-target",
@@ -494,17 +370,10 @@ impl Linter<'_> {
             );
         }
 
-        let resolved = s
-            .endings
-            .iter()
-            .position(|e| e.kind == EndingKind::Resolved);
+        let resolved = s.endings.iter().position(|e| e.kind == EndingKind::Resolved);
         let edges = |i: usize| -> Vec<Node> {
             let t = &s.turns[i];
-            let mut out: Vec<Node> = t
-                .next
-                .iter()
-                .filter_map(|b| index.get(b.goto.as_str()).copied())
-                .collect();
+            let mut out: Vec<Node> = t.next.iter().filter_map(|b| index.get(b.goto.as_str()).copied()).collect();
             let unconditional = t.next.iter().any(|b| b.when == Condition::Always);
             if !unconditional {
                 if i + 1 < s.turns.len() {
@@ -516,12 +385,8 @@ impl Linter<'_> {
             out
         };
         // Transfers and hang-ups can happen from any turn.
-        let anywhere: Vec<Node> = s
-            .escalation
-            .on_transfer
-            .iter()
-            .filter_map(|b| index.get(b.goto.as_str()).copied())
-            .collect();
+        let anywhere: Vec<Node> =
+            s.escalation.on_transfer.iter().filter_map(|b| index.get(b.goto.as_str()).copied()).collect();
         let mut reached = vec![false; s.turns.len()];
         let mut ending_reached = false;
         let mut queue = VecDeque::from([0usize]);
@@ -549,7 +414,12 @@ impl Linter<'_> {
             }
         }
         if !ending_reached {
-            self.error(self.src.locate_key("turns"), "no-ending", "从第一个回合出发到不了任何结局", "给最后的回合加 next: [(when: Always, goto: \"某个结局\")]，或添加 kind: Resolved 的结局");
+            self.error(
+                self.src.locate_key("turns"),
+                "no-ending",
+                "从第一个回合出发到不了任何结局",
+                "给最后的回合加 next: [(when: Always, goto: \"某个结局\")]，或添加 kind: Resolved 的结局",
+            );
         }
         if let Some(last) = s.turns.last() {
             let falls = !last.next.iter().any(|b| b.when == Condition::Always);
@@ -557,10 +427,7 @@ impl Linter<'_> {
                 self.error(
                     self.src.locate("id", &last.id),
                     "no-ending",
-                    format!(
-                        "最后一个回合“{}”没有无条件分支，而剧本没有 Resolved 结局可落",
-                        last.id
-                    ),
+                    format!("最后一个回合“{}”没有无条件分支，而剧本没有 Resolved 结局可落", last.id),
                     "加上 (when: Always, goto: \"结局 id\")",
                 );
             }
@@ -568,7 +435,12 @@ impl Linter<'_> {
         // Every reachable turn must be able to reach an ending (no closed loops).
         for (i, t) in s.turns.iter().enumerate() {
             if reached[i] && !can_end(i, &edges, &anywhere, s.turns.len()) {
-                self.error(self.src.locate("id", &t.id), "no-ending", format!("从回合“{}”出发永远到不了结局（死循环）", t.id), "给循环加一个带条件的出口，例如 (when: AnswersAtLeast(4), goto: \"unresolved\")");
+                self.error(
+                    self.src.locate("id", &t.id),
+                    "no-ending",
+                    format!("从回合“{}”出发永远到不了结局（死循环）", t.id),
+                    "给循环加一个带条件的出口，例如 (when: AnswersAtLeast(4), goto: \"unresolved\")",
+                );
             }
         }
     }
@@ -589,10 +461,7 @@ impl Linter<'_> {
                     self.warning(
                         self.src.locate_text("Window"),
                         "bad-window",
-                        format!(
-                            "转接窗口从第 {from} 回合开始，但剧本只有 {} 个回合",
-                            s.turns.len()
-                        ),
+                        format!("转接窗口从第 {from} 回合开始，但剧本只有 {} 个回合", s.turns.len()),
                         "检查窗口是否写错",
                     );
                 }
@@ -617,7 +486,12 @@ impl Linter<'_> {
                             );
                         }
                         Trigger::BeyondAuthority if !s.turns.iter().any(|t| t.beyond_authority) => {
-                            self.error(self.src.locate_text("BeyondAuthority"), "never-fires", "触发条件 BeyondAuthority 永远不会发生：没有回合标记 beyond_authority: true", "在客户提出越权要求的回合写 beyond_authority: true");
+                            self.error(
+                                self.src.locate_text("BeyondAuthority"),
+                                "never-fires",
+                                "触发条件 BeyondAuthority 永远不会发生：没有回合标记 beyond_authority: true",
+                                "在客户提出越权要求的回合写 beyond_authority: true",
+                            );
                         }
                         _ => {}
                     }
@@ -625,10 +499,7 @@ impl Linter<'_> {
             }
             EscalationPolicy::SolveYourself | EscalationPolicy::Either => {}
         }
-        let needs_transfer = matches!(
-            esc.policy,
-            EscalationPolicy::Window { .. } | EscalationPolicy::OnTrigger { .. }
-        );
+        let needs_transfer = matches!(esc.policy, EscalationPolicy::Window { .. } | EscalationPolicy::OnTrigger { .. });
         if needs_transfer && esc.handoff_facts.is_empty() {
             self.warning(
                 self.src.locate_key("escalation"),
@@ -662,23 +533,16 @@ impl Linter<'_> {
 
     fn voices(&mut self, assets: Option<&Path>) {
         let s = self.s;
-        let lines = s
-            .turns
-            .iter()
-            .flat_map(|t| t.customer.iter())
-            .chain(s.endings.iter().flat_map(|e| e.customer.iter()));
+        let lines =
+            s.turns.iter().flat_map(|t| t.customer.iter()).chain(s.endings.iter().flat_map(|e| e.customer.iter()));
         let voiced: Vec<&Line> = lines.filter(|l| l.voice.is_some()).collect();
         for line in voiced {
             let v = line.voice.as_deref().unwrap_or_default();
             let at = self.src.locate("voice", v);
             let p = Path::new(v);
             let escapes = p.is_absolute()
-                || p.components().any(|c| {
-                    matches!(
-                        c,
-                        Component::ParentDir | Component::RootDir | Component::Prefix(_)
-                    )
-                });
+                || p.components()
+                    .any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)));
             if escapes || v.trim().is_empty() {
                 self.error(
                     at,
@@ -723,15 +587,14 @@ impl Linter<'_> {
     fn rubric(&mut self) {
         let r = &self.s.rubric;
         let w = &r.weights;
-        let all = [
-            w.concepts,
-            w.tone,
-            w.escalation,
-            w.no_repeat,
-            w.responsiveness,
-        ];
+        let all = [w.concepts, w.tone, w.escalation, w.no_repeat, w.responsiveness];
         if all.iter().any(|x| !x.is_finite() || *x < 0.0) || all.iter().sum::<f32>() <= 0.0 {
-            self.error(self.src.locate_key("weights"), "bad-weight", "评分权重必须非负且总和大于 0", "例如 weights: (concepts: 0.4, tone: 0.25, escalation: 0.15, no_repeat: 0.1, responsiveness: 0.1)");
+            self.error(
+                self.src.locate_key("weights"),
+                "bad-weight",
+                "评分权重必须非负且总和大于 0",
+                "例如 weights: (concepts: 0.4, tone: 0.25, escalation: 0.15, no_repeat: 0.1, responsiveness: 0.1)",
+            );
         }
         if !(0.0..=100.0).contains(&r.pass_mark) {
             self.error(
@@ -778,12 +641,7 @@ impl Linter<'_> {
                 self.src.locate("name", &call.name)
             };
             if call.answers.is_empty() {
-                self.error(
-                    at,
-                    "empty",
-                    "样例通话没有回答",
-                    "answers 按顺序写学员的回答",
-                );
+                self.error(at, "empty", "样例通话没有回答", "answers 按顺序写学员的回答");
             }
             check_range(self, call.score, at);
         }
@@ -843,9 +701,7 @@ fn collect_condition_concepts<'a>(c: &'a Condition, out: &mut HashSet<&'a str>) 
         Condition::Hit(n) | Condition::Missed(n) => {
             out.insert(n.as_str());
         }
-        Condition::All(cs) | Condition::Any(cs) => {
-            cs.iter().for_each(|c| collect_condition_concepts(c, out))
-        }
+        Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| collect_condition_concepts(c, out)),
         Condition::Not(c) => collect_condition_concepts(c, out),
         _ => {}
     }

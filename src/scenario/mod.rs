@@ -33,11 +33,7 @@ pub fn parse_file(path: &Path) -> Result<ParsedScenario, Diagnostic> {
 pub fn parse_source(src: SourceText) -> Result<ParsedScenario, Diagnostic> {
     let scenario: Scenario = ron_file::parse(&src)?;
     let content_hash = content_hash(src.text.as_bytes());
-    Ok(ParsedScenario {
-        scenario,
-        source: src,
-        content_hash,
-    })
+    Ok(ParsedScenario { scenario, source: src, content_hash })
 }
 
 /// Where a scenario's lexicons and assets are: the nearest `lexicons/` (or
@@ -50,16 +46,9 @@ pub struct Layout {
 
 impl Layout {
     pub fn around(path: &Path) -> Self {
-        let start = if path.is_dir() {
-            path.to_path_buf()
-        } else {
-            path.parent().map(Path::to_path_buf).unwrap_or_default()
-        };
-        let start = if start.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            start
-        };
+        let start =
+            if path.is_dir() { path.to_path_buf() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
+        let start = if start.as_os_str().is_empty() { PathBuf::from(".") } else { start };
         let mut layout = Layout::default();
         for dir in start.ancestors() {
             if layout.lexicons.is_none() {
@@ -103,14 +92,8 @@ pub fn compile_parsed(
     analyzer: &mut Analyzer,
     assets: Option<&Path>,
 ) -> Result<(CompiledScenario, Vec<Diagnostic>), Diagnostics> {
-    let findings = lint::check(
-        &parsed.scenario,
-        &parsed.source,
-        analyzer.lexicons(),
-        assets,
-    );
-    let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
-        findings.into_iter().partition(Diagnostic::is_error);
+    let findings = lint::check(&parsed.scenario, &parsed.source, analyzer.lexicons(), assets);
+    let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = findings.into_iter().partition(Diagnostic::is_error);
     // A missing voice clip does not stop a call: it is played silently.
     let (blocking, soft): (Vec<Diagnostic>, Vec<Diagnostic>) =
         errors.into_iter().partition(|d| d.code != "audio-missing");
@@ -118,20 +101,15 @@ pub fn compile_parsed(
         return Err(Diagnostics(blocking));
     }
     let path = parsed.source.path.clone();
-    let compiled = CompiledScenario::compile(
-        parsed.scenario,
-        analyzer,
-        Some(path.clone()),
-        parsed.content_hash,
-    )
-    .map_err(|e| {
-        Diagnostics(vec![Diagnostic::error(
-            &path,
-            Default::default(),
-            "compile",
-            e.to_string(),
-            "运行 peilian lint 查看详情",
-        )])
-    })?;
+    let compiled = CompiledScenario::compile(parsed.scenario, analyzer, Some(path.clone()), parsed.content_hash)
+        .map_err(|e| {
+            Diagnostics(vec![Diagnostic::error(
+                &path,
+                Default::default(),
+                "compile",
+                e.to_string(),
+                "运行 peilian lint 查看详情",
+            )])
+        })?;
     Ok((compiled, warnings.into_iter().chain(soft).collect()))
 }

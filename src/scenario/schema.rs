@@ -436,12 +436,7 @@ pub struct Rubric {
 
 impl Default for Rubric {
     fn default() -> Self {
-        Rubric {
-            weights: RubricWeights::default(),
-            pass_mark: 70.0,
-            red_line_cap: 40.0,
-            curt_chars: 4,
-        }
+        Rubric { weights: RubricWeights::default(), pass_mark: 70.0, red_line_cap: 40.0, curt_chars: 4 }
     }
 }
 
@@ -457,13 +452,7 @@ pub struct RubricWeights {
 
 impl Default for RubricWeights {
     fn default() -> Self {
-        RubricWeights {
-            concepts: 0.40,
-            tone: 0.25,
-            escalation: 0.15,
-            no_repeat: 0.10,
-            responsiveness: 0.10,
-        }
+        RubricWeights { concepts: 0.40, tone: 0.25, escalation: 0.15, no_repeat: 0.10, responsiveness: 0.10 }
     }
 }
 

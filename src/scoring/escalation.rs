@@ -58,11 +58,7 @@ pub struct EscalationResult {
 }
 
 /// Scores the call's escalation.
-pub fn score(
-    analyzer: &Analyzer,
-    sc: &CompiledScenario,
-    facts: &EscalationFacts,
-) -> EscalationResult {
+pub fn score(analyzer: &Analyzer, sc: &CompiledScenario, facts: &EscalationFacts) -> EscalationResult {
     let esc = &sc.scenario.escalation;
     let weight = sc.scenario.rubric.weights.escalation;
     let transfer_turn = facts.transfer.as_ref().map(|t| t.0);
@@ -91,20 +87,13 @@ pub fn score(
         }
         (EscalationPolicy::Window { from, to }, Some(t)) => {
             if t < *from {
-                reasons.push(format!(
-                    "第 {t} 回合就转接，早于应转接的第 {from}–{to} 回合"
-                ));
+                reasons.push(format!("第 {t} 回合就转接，早于应转接的第 {from}–{to} 回合"));
                 (Timing::Early, rubric::EARLY)
             } else if t > *to {
-                reasons.push(format!(
-                    "第 {t} 回合才转接，晚于第 {from}–{to} 回合，晚了 {} 回合",
-                    t - to
-                ));
+                reasons.push(format!("第 {t} 回合才转接，晚于第 {from}–{to} 回合，晚了 {} 回合", t - to));
                 (Timing::Late, rubric::late(t - to))
             } else {
-                reasons.push(format!(
-                    "第 {t} 回合转接，在应转接的第 {from}–{to} 回合内 ✓"
-                ));
+                reasons.push(format!("第 {t} 回合转接，在应转接的第 {from}–{to} 回合内 ✓"));
                 (Timing::OnTime, rubric::ON_TIME)
             }
         }
@@ -114,10 +103,8 @@ pub fn score(
                 (Timing::NotNeeded, rubric::ON_TIME)
             }
             (None, Some(t)) => {
-                reasons.push(format!(
-                    "第 {t} 回合转接，但此时还没有出现需要转接的情况（{}）",
-                    trigger_list(&esc.policy)
-                ));
+                reasons
+                    .push(format!("第 {t} 回合转接，但此时还没有出现需要转接的情况（{}）", trigger_list(&esc.policy)));
                 (Timing::Early, rubric::EARLY)
             }
             (Some(g), Some(t)) if t < g => {
@@ -125,25 +112,16 @@ pub fn score(
                 (Timing::Early, rubric::EARLY)
             }
             (Some(g), Some(t)) if t <= g + grace => {
-                reasons.push(format!(
-                    "第 {g} 回合{}，第 {t} 回合转接，及时 ✓",
-                    trigger_label(facts)
-                ));
+                reasons.push(format!("第 {g} 回合{}，第 {t} 回合转接，及时 ✓", trigger_label(facts)));
                 (Timing::OnTime, rubric::ON_TIME)
             }
             (Some(g), Some(t)) => {
                 let late = t - g - grace;
-                reasons.push(format!(
-                    "第 {g} 回合{}，第 {t} 回合才转接，晚了 {late} 回合",
-                    trigger_label(facts)
-                ));
+                reasons.push(format!("第 {g} 回合{}，第 {t} 回合才转接，晚了 {late} 回合", trigger_label(facts)));
                 (Timing::Late, rubric::late(late))
             }
             (Some(g), None) => {
-                reasons.push(format!(
-                    "第 {g} 回合{}，但始终没有转接",
-                    trigger_label(facts)
-                ));
+                reasons.push(format!("第 {g} 回合{}，但始终没有转接", trigger_label(facts)));
                 (Timing::Missed, rubric::MISSED)
             }
         },
@@ -152,12 +130,7 @@ pub fn score(
         reasons.push(format!("依据：{}", esc.rationale));
     }
 
-    let mut evidence = vec![Evidence::new(
-        "escalation",
-        "timing",
-        timing.label(),
-        reasons[0].clone(),
-    )];
+    let mut evidence = vec![Evidence::new("escalation", "timing", timing.label(), reasons[0].clone())];
     let mut facts_carried = Vec::new();
     let mut facts_missing = Vec::new();
     let mut score = timing_score;
@@ -166,10 +139,8 @@ pub fn score(
             let a = analyzer.analyze(note);
             let hits = sc.handoff_facts.find(&a, analyzer.negators());
             for (i, fact) in esc.handoff_facts.iter().enumerate() {
-                let by_phrase = hits
-                    .iter()
-                    .find(|h| !h.negated && h.payloads.contains(&i))
-                    .map(|h| h.phrase.to_string());
+                let by_phrase =
+                    hits.iter().find(|h| !h.negated && h.payloads.contains(&i)).map(|h| h.phrase.to_string());
                 let by_pattern = sc
                     .handoff_patterns
                     .iter()
@@ -229,11 +200,9 @@ pub fn score(
 
 fn trigger_list(policy: &EscalationPolicy) -> String {
     match policy {
-        EscalationPolicy::OnTrigger { triggers, .. } => triggers
-            .iter()
-            .map(trigger_text)
-            .collect::<Vec<_>>()
-            .join("、"),
+        EscalationPolicy::OnTrigger { triggers, .. } => {
+            triggers.iter().map(trigger_text).collect::<Vec<_>>().join("、")
+        }
         _ => String::new(),
     }
 }
@@ -247,9 +216,5 @@ pub fn trigger_text(t: &Trigger) -> String {
 }
 
 fn trigger_label(facts: &EscalationFacts) -> String {
-    facts
-        .trigger
-        .as_ref()
-        .map(|(_, t)| trigger_text(t))
-        .unwrap_or_default()
+    facts.trigger.as_ref().map(|(_, t)| trigger_text(t)).unwrap_or_default()
 }

@@ -14,13 +14,7 @@ pub mod turn;
 use serde::Serialize;
 
 /// The rubrics, in the order they are shown.
-pub const RUBRICS: [&str; 5] = [
-    "concepts",
-    "tone",
-    "escalation",
-    "no_repeat",
-    "responsiveness",
-];
+pub const RUBRICS: [&str; 5] = ["concepts", "tone", "escalation", "no_repeat", "responsiveness"];
 
 /// The Chinese name of a rubric.
 pub fn rubric_label(name: &str) -> &'static str {
@@ -49,21 +43,11 @@ pub struct RubricScore {
 
 impl RubricScore {
     pub fn new(score: f32, weight: f32, reasons: Vec<String>) -> Self {
-        RubricScore {
-            score: round1(score.clamp(0.0, 100.0)),
-            weight,
-            applicable: true,
-            reasons,
-        }
+        RubricScore { score: round1(score.clamp(0.0, 100.0)), weight, applicable: true, reasons }
     }
 
     pub fn not_applicable(weight: f32, reason: impl Into<String>) -> Self {
-        RubricScore {
-            score: 0.0,
-            weight,
-            applicable: false,
-            reasons: vec![reason.into()],
-        }
+        RubricScore { score: 0.0, weight, applicable: false, reasons: vec![reason.into()] }
     }
 }
 
@@ -87,12 +71,7 @@ impl Evidence {
         matched: impl Into<String>,
         detail: impl Into<String>,
     ) -> Self {
-        Evidence {
-            rubric,
-            kind,
-            matched: matched.into(),
-            detail: detail.into(),
-        }
+        Evidence { rubric, kind, matched: matched.into(), detail: detail.into() }
     }
 }
 
@@ -101,14 +80,8 @@ pub fn weighted_overall<'a>(rubrics: impl IntoIterator<Item = &'a RubricScore>) 
     let (sum, weights) = rubrics
         .into_iter()
         .filter(|r| r.applicable && r.weight > 0.0)
-        .fold((0.0, 0.0), |(s, w), r| {
-            (s + r.score * r.weight, w + r.weight)
-        });
-    if weights > 0.0 {
-        round1(sum / weights)
-    } else {
-        0.0
-    }
+        .fold((0.0, 0.0), |(s, w), r| (s + r.score * r.weight, w + r.weight));
+    if weights > 0.0 { round1(sum / weights) } else { 0.0 }
 }
 
 /// Rounds to one decimal: scores are shown and compared at that precision.
@@ -125,10 +98,7 @@ mod tests {
         let a = RubricScore::new(80.0, 0.4, vec![]);
         let b = RubricScore::new(60.0, 0.2, vec![]);
         let c = RubricScore::not_applicable(0.4, "n/a");
-        assert_eq!(
-            weighted_overall([&a, &b, &c]),
-            round1((80.0 * 0.4 + 60.0 * 0.2) / 0.6)
-        );
+        assert_eq!(weighted_overall([&a, &b, &c]), round1((80.0 * 0.4 + 60.0 * 0.2) / 0.6));
         assert_eq!(weighted_overall([&c]), 0.0);
     }
 }

@@ -9,17 +9,8 @@ pub const OPTIONAL_BONUS: f32 = 20.0;
 pub const OPTIONAL_ONLY_BASE: f32 = 80.0;
 
 /// `concepts` score from the weights hit and expected.
-pub fn concepts(
-    required_total: f32,
-    required_hit: f32,
-    optional_total: f32,
-    optional_hit: f32,
-) -> f32 {
-    let bonus = if optional_total > 0.0 {
-        OPTIONAL_BONUS * optional_hit / optional_total
-    } else {
-        0.0
-    };
+pub fn concepts(required_total: f32, required_hit: f32, optional_total: f32, optional_hit: f32) -> f32 {
+    let bonus = if optional_total > 0.0 { OPTIONAL_BONUS * optional_hit / optional_total } else { 0.0 };
     if required_total > 0.0 {
         (100.0 * required_hit / required_total + bonus).min(100.0)
     } else {
@@ -48,18 +39,10 @@ pub const VIP_NO_TITLE: f32 = 10.0;
 pub fn tone_base(politeness: f32, empathy: f32, upset: bool) -> (f32, String) {
     if upset {
         let s = 30.0 + 30.0 * politeness + 40.0 * empathy;
-        (
-            s,
-            format!(
-                "客户情绪激动，基础分 30 + 30×礼貌{politeness:.2} + 40×共情{empathy:.2} = {s:.1}"
-            ),
-        )
+        (s, format!("客户情绪激动，基础分 30 + 30×礼貌{politeness:.2} + 40×共情{empathy:.2} = {s:.1}"))
     } else {
         let s = 50.0 + 40.0 * politeness + 10.0 * empathy;
-        (
-            s,
-            format!("基础分 50 + 40×礼貌{politeness:.2} + 10×共情{empathy:.2} = {s:.1}"),
-        )
+        (s, format!("基础分 50 + 40×礼貌{politeness:.2} + 10×共情{empathy:.2} = {s:.1}"))
     }
 }
 
@@ -68,17 +51,11 @@ pub fn tone_base(politeness: f32, empathy: f32, upset: bool) -> (f32, String) {
 pub fn responsiveness(latency_secs: f32, patience_secs: f32) -> (f32, String) {
     let patience = patience_secs.max(1.0);
     if latency_secs <= patience {
-        (
-            100.0,
-            format!("{latency_secs:.0} 秒内作答，未超过客户耐心（{patience:.0} 秒）"),
-        )
+        (100.0, format!("{latency_secs:.0} 秒内作答，未超过客户耐心（{patience:.0} 秒）"))
     } else {
         let over = latency_secs - patience;
         let s = (100.0 * (1.0 - over / (2.0 * patience))).max(0.0);
-        (
-            s,
-            format!("{latency_secs:.0} 秒才作答，超过客户耐心（{patience:.0} 秒）{over:.0} 秒"),
-        )
+        (s, format!("{latency_secs:.0} 秒才作答，超过客户耐心（{patience:.0} 秒）{over:.0} 秒"))
     }
 }
 

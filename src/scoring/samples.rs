@@ -38,11 +38,7 @@ pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
             continue;
         };
         let mood = sample.mood.unwrap_or(s.persona.mood).min(100);
-        let ctx = AnswerContext {
-            turn,
-            mood_before: f32::from(mood),
-            latency_secs: None,
-        };
+        let ctx = AnswerContext { turn, mood_before: f32::from(mood), latency_secs: None };
         let score = score_answer(&engine.analyzer, sc, &sample.answer, &ctx);
         let passed = in_range(score.overall, sample.score);
         let mut details = Vec::new();
@@ -60,11 +56,7 @@ pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
             }
             details.extend(score.capped.clone());
         }
-        let note = if sample.note.is_empty() {
-            String::new()
-        } else {
-            format!("：{}", sample.note)
-        };
+        let note = if sample.note.is_empty() { String::new() } else { format!("：{}", sample.note) };
         out.push(SampleResult {
             name: format!("样例 {}（回合 {}）{note}", i + 1, sample.turn),
             score: score.overall,
@@ -79,20 +71,12 @@ pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
         let mut problems = Vec::new();
         for (n, line) in call.answers.iter().enumerate() {
             if session.is_over() {
-                problems.push(format!(
-                    "第 {} 条回答之前通话已结束（{}）",
-                    n + 1,
-                    session.outcome().label()
-                ));
+                problems.push(format!("第 {} 条回答之前通话已结束（{}）", n + 1, session.outcome().label()));
                 break;
             }
             let result = match Input::parse(line) {
-                Input::Answer { text, latency_ms } => {
-                    session.answer(&text, latency_ms.unwrap_or(0))
-                }
-                Input::Transfer { note, latency_ms } => {
-                    session.transfer(&note, latency_ms.unwrap_or(0))
-                }
+                Input::Answer { text, latency_ms } => session.answer(&text, latency_ms.unwrap_or(0)),
+                Input::Transfer { note, latency_ms } => session.transfer(&note, latency_ms.unwrap_or(0)),
                 Input::HangUp => session.hang_up(),
                 Input::Rewind(t) => session.rewind(t),
                 Input::Invalid(why) => {
@@ -107,24 +91,15 @@ pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
         let card = session.scorecard();
         let got = session.outcome();
         let outcome = call.outcome.map(|want| {
-            (
-                format!("{want:?}"),
-                got.ending_kind()
-                    .map_or_else(|| got.label().to_string(), |k| format!("{k:?}")),
-            )
+            (format!("{want:?}"), got.ending_kind().map_or_else(|| got.label().to_string(), |k| format!("{k:?}")))
         });
-        let outcome_ok = call
-            .outcome
-            .is_none_or(|want| got.ending_kind() == Some(want));
+        let outcome_ok = call.outcome.is_none_or(|want| got.ending_kind() == Some(want));
         let passed = in_range(card.overall, call.score) && outcome_ok && problems.is_empty();
         let mut details = problems;
         if !passed {
             details.extend(card.summary.iter().cloned());
             for t in &card.turns {
-                details.push(format!(
-                    "第{}回合 {:.1}：{}",
-                    t.turn, t.score.overall, t.score.answer
-                ));
+                details.push(format!("第{}回合 {:.1}：{}", t.turn, t.score.overall, t.score.answer));
             }
         }
         let name = if call.name.is_empty() {
@@ -132,14 +107,7 @@ pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
         } else {
             format!("样例通话 {}：{}", i + 1, call.name)
         };
-        out.push(SampleResult {
-            name,
-            score: card.overall,
-            expected: call.score,
-            outcome,
-            passed,
-            details,
-        });
+        out.push(SampleResult { name, score: card.overall, expected: call.score, outcome, passed, details });
     }
     out
 }

@@ -42,45 +42,18 @@ pub struct Scorecard {
 }
 
 /// Averages a per-turn rubric over the turns where it applies.
-fn mean_rubric(
-    name: &'static str,
-    weight: f32,
-    scores: &[(u32, TurnScore)],
-    label: &str,
-) -> RubricScore {
-    let applicable: Vec<(u32, &RubricScore)> = scores
-        .iter()
-        .filter_map(|(t, s)| {
-            s.rubrics
-                .get(name)
-                .filter(|r| r.applicable)
-                .map(|r| (*t, r))
-        })
-        .collect();
+fn mean_rubric(name: &'static str, weight: f32, scores: &[(u32, TurnScore)], label: &str) -> RubricScore {
+    let applicable: Vec<(u32, &RubricScore)> =
+        scores.iter().filter_map(|(t, s)| s.rubrics.get(name).filter(|r| r.applicable).map(|r| (*t, r))).collect();
     if applicable.is_empty() {
-        let why = scores
-            .iter()
-            .find_map(|(_, s)| s.rubrics.get(name).and_then(|r| r.reasons.first().cloned()));
-        return RubricScore::not_applicable(
-            weight,
-            why.unwrap_or_else(|| format!("没有可评的{label}")),
-        );
+        let why = scores.iter().find_map(|(_, s)| s.rubrics.get(name).and_then(|r| r.reasons.first().cloned()));
+        return RubricScore::not_applicable(weight, why.unwrap_or_else(|| format!("没有可评的{label}")));
     }
     let mean = applicable.iter().map(|(_, r)| r.score).sum::<f32>() / applicable.len() as f32;
-    let per_turn: Vec<String> = applicable
-        .iter()
-        .map(|(t, r)| format!("第{t}回合 {:.0}", r.score))
-        .collect();
-    let mut reasons = vec![format!(
-        "{} 个回合平均：{}",
-        applicable.len(),
-        per_turn.join("，")
-    )];
+    let per_turn: Vec<String> = applicable.iter().map(|(t, r)| format!("第{t}回合 {:.0}", r.score)).collect();
+    let mut reasons = vec![format!("{} 个回合平均：{}", applicable.len(), per_turn.join("，"))];
     // The weakest turn's own reasons explain where points went.
-    if let Some((t, worst)) = applicable
-        .iter()
-        .min_by(|a, b| a.1.score.total_cmp(&b.1.score))
-    {
+    if let Some((t, worst)) = applicable.iter().min_by(|a, b| a.1.score.total_cmp(&b.1.score)) {
         if worst.score < 100.0 {
             reasons.extend(
                 worst
@@ -106,56 +79,30 @@ pub(crate) fn build_scorecard(
     let w = &sc.rubric.weights;
     let escalation = escalation::score(&engine.analyzer, &engine.scenario, facts);
     let mut rubrics = BTreeMap::new();
-    rubrics.insert(
-        "concepts",
-        mean_rubric("concepts", w.concepts, scores, "要点"),
-    );
+    rubrics.insert("concepts", mean_rubric("concepts", w.concepts, scores, "要点"));
     rubrics.insert("tone", mean_rubric("tone", w.tone, scores, "语气"));
-    rubrics.insert(
-        "no_repeat",
-        mean_rubric("no_repeat", w.no_repeat, scores, "询问"),
-    );
-    rubrics.insert(
-        "responsiveness",
-        mean_rubric("responsiveness", w.responsiveness, scores, "响应"),
-    );
+    rubrics.insert("no_repeat", mean_rubric("no_repeat", w.no_repeat, scores, "询问"));
+    rubrics.insert("responsiveness", mean_rubric("responsiveness", w.responsiveness, scores, "响应"));
     rubrics.insert("escalation", escalation.score.clone());
     debug_assert!(RUBRICS.iter().all(|r| rubrics.contains_key(r)));
 
-    let mut overall = if scores.is_empty() && facts.transfer.is_none() {
-        0.0
-    } else {
-        weighted_overall(rubrics.values())
-    };
+    let mut overall =
+        if scores.is_empty() && facts.transfer.is_none() { 0.0 } else { weighted_overall(rubrics.values()) };
     let mut caps: Vec<(f32, String)> = Vec::new();
-    let red_lines: Vec<String> = scores
-        .iter()
-        .flat_map(|(_, s)| s.red_lines.iter().cloned())
-        .collect();
+    let red_lines: Vec<String> = scores.iter().flat_map(|(_, s)| s.red_lines.iter().cloned()).collect();
     if !red_lines.is_empty() {
         caps.push((
             sc.rubric.red_line_cap,
-            format!(
-                "触犯红线「{}」，总分最高 {} 分",
-                red_lines.join("」「"),
-                sc.rubric.red_line_cap
-            ),
+            format!("触犯红线「{}」，总分最高 {} 分", red_lines.join("」「"), sc.rubric.red_line_cap),
         ));
     }
     let unfinished_cap = (sc.rubric.pass_mark - rubric::UNFINISHED_BELOW_PASS).max(0.0);
     match outcome {
-        Outcome::CustomerHungUp => caps.push((
-            unfinished_cap,
-            format!("客户愤而挂断，总分最高 {unfinished_cap} 分"),
-        )),
-        Outcome::AgentHungUp => caps.push((
-            unfinished_cap,
-            format!("坐席在问题解决前挂断，总分最高 {unfinished_cap} 分"),
-        )),
-        Outcome::InProgress => caps.push((
-            unfinished_cap,
-            format!("通话未完成，总分最高 {unfinished_cap} 分"),
-        )),
+        Outcome::CustomerHungUp => caps.push((unfinished_cap, format!("客户愤而挂断，总分最高 {unfinished_cap} 分"))),
+        Outcome::AgentHungUp => {
+            caps.push((unfinished_cap, format!("坐席在问题解决前挂断，总分最高 {unfinished_cap} 分")))
+        }
+        Outcome::InProgress => caps.push((unfinished_cap, format!("通话未完成，总分最高 {unfinished_cap} 分"))),
         _ => {}
     }
     let mut capped = None;
@@ -168,10 +115,7 @@ pub(crate) fn build_scorecard(
     let overall = round1(overall);
     let passed = overall >= sc.rubric.pass_mark
         && red_lines.is_empty()
-        && !matches!(
-            outcome,
-            Outcome::CustomerHungUp | Outcome::AgentHungUp | Outcome::InProgress
-        );
+        && !matches!(outcome, Outcome::CustomerHungUp | Outcome::AgentHungUp | Outcome::InProgress);
 
     let mut summary = Vec::new();
     summary.push(format!(
@@ -185,12 +129,7 @@ pub(crate) fn build_scorecard(
     summary.push(format!(
         "{}：{}",
         escalation.timing.label(),
-        escalation
-            .score
-            .reasons
-            .first()
-            .cloned()
-            .unwrap_or_default()
+        escalation.score.reasons.first().cloned().unwrap_or_default()
     ));
     let missed: Vec<String> = scores
         .iter()
@@ -220,13 +159,7 @@ pub(crate) fn build_scorecard(
         pass_mark: sc.rubric.pass_mark,
         capped,
         rubrics,
-        turns: scores
-            .iter()
-            .map(|(t, s)| TurnResult {
-                turn: *t,
-                score: s.clone(),
-            })
-            .collect(),
+        turns: scores.iter().map(|(t, s)| TurnResult { turn: *t, score: s.clone() }).collect(),
         escalation,
         summary,
         coaching: sc.coaching.clone(),

@@ -63,12 +63,7 @@ impl TurnScore {
 }
 
 /// Scores an answer to turn `ctx.turn` of a compiled scenario.
-pub fn score_answer(
-    analyzer: &Analyzer,
-    sc: &CompiledScenario,
-    text: &str,
-    ctx: &AnswerContext,
-) -> TurnScore {
+pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx: &AnswerContext) -> TurnScore {
     let scenario = &sc.scenario;
     let turn = &scenario.turns[ctx.turn];
     let weights = &scenario.rubric.weights;
@@ -83,12 +78,8 @@ pub fn score_answer(
     let mut missed = Vec::new();
     let (mut req_total, mut req_hit, mut opt_total, mut opt_hit) = (0.0, 0.0, 0.0, 0.0);
     let mut concept_reasons = Vec::new();
-    for (name, required) in turn
-        .expect
-        .required
-        .iter()
-        .map(|n| (n, true))
-        .chain(turn.expect.optional.iter().map(|n| (n, false)))
+    for (name, required) in
+        turn.expect.required.iter().map(|n| (n, true)).chain(turn.expect.optional.iter().map(|n| (n, false)))
     {
         let Some(i) = sc.concept_index(name) else {
             continue;
@@ -131,11 +122,7 @@ pub fn score_answer(
             hits.push(name.clone());
         }
     }
-    features.required_hit = if req_total > 0.0 {
-        req_hit / req_total
-    } else {
-        1.0
-    };
+    features.required_hit = if req_total > 0.0 { req_hit / req_total } else { 1.0 };
     let concepts = if req_total + opt_total > 0.0 {
         let s = rubric::concepts(req_total, req_hit, opt_total, opt_hit);
         let mut reasons = vec![if req_total > 0.0 {
@@ -152,10 +139,7 @@ pub fn score_answer(
     // Red lines.
     let mut red_lines = Vec::new();
     for hit in sc.red_lines.find(&analyzed, analyzer.negators()) {
-        let applies = hit
-            .payloads
-            .iter()
-            .any(|s| *s == RedLineScope::Everywhere || *s == RedLineScope::Turn(ctx.turn));
+        let applies = hit.payloads.iter().any(|s| *s == RedLineScope::Everywhere || *s == RedLineScope::Turn(ctx.turn));
         if !applies {
             continue;
         }
@@ -181,16 +165,7 @@ pub fn score_answer(
     features.red_line = !red_lines.is_empty();
 
     // Tone.
-    let tone_score = score_tone(
-        analyzer,
-        sc,
-        ctx,
-        &analyzed,
-        &tone,
-        &concept_hits,
-        &mut evidence,
-        &mut features,
-    );
+    let tone_score = score_tone(analyzer, sc, ctx, &analyzed, &tone, &concept_hits, &mut evidence, &mut features);
 
     // No asking twice.
     let no_repeat = score_no_repeat(analyzer, sc, &analyzed, &mut evidence, &mut features);
@@ -200,12 +175,7 @@ pub fn score_answer(
         Some(latency) => {
             let (s, why) = rubric::responsiveness(latency, scenario.persona.patience_secs as f32);
             if s < 100.0 {
-                evidence.push(Evidence::new(
-                    "responsiveness",
-                    "latency",
-                    format!("{latency:.0}s"),
-                    why.clone(),
-                ));
+                evidence.push(Evidence::new("responsiveness", "latency", format!("{latency:.0}s"), why.clone()));
             }
             RubricScore::new(s, weights.responsiveness, vec![why])
         }
@@ -221,11 +191,8 @@ pub fn score_answer(
     let mut capped = None;
     if features.red_line && overall > scenario.rubric.red_line_cap {
         overall = scenario.rubric.red_line_cap;
-        capped = Some(format!(
-            "触犯红线「{}」，本回合最高 {} 分",
-            red_lines.join("」「"),
-            scenario.rubric.red_line_cap
-        ));
+        capped =
+            Some(format!("触犯红线「{}」，本回合最高 {} 分", red_lines.join("」「"), scenario.rubric.red_line_cap));
     }
     TurnScore {
         turn_id: turn.id.clone(),
@@ -258,37 +225,25 @@ fn find_concepts(
     evidence: &mut Vec<Evidence>,
 ) -> Vec<ConceptHit> {
     let mut found: Vec<ConceptHit> = Vec::new();
-    let mut consider = |concept: usize,
-                        matched: &str,
-                        span: Range<usize>,
-                        negated: bool,
-                        evidence: &mut Vec<Evidence>| {
-        let name = &sc.concept_names[concept];
-        let def = &sc.scenario.concepts[name];
-        if negated && def.negatable {
-            evidence.push(Evidence::new(
-                "concepts",
-                "negated",
-                matched,
-                format!("「{matched}」前有否定词，不算提到“{}”", def.label),
-            ));
-            return;
-        }
-        if found.iter().any(|h| h.concept == concept) {
-            return;
-        }
-        evidence.push(Evidence::new(
-            "concepts",
-            "hit",
-            matched,
-            format!("提到“{}”：「{matched}」", def.label),
-        ));
-        found.push(ConceptHit {
-            concept,
-            matched: matched.to_string(),
-            span,
-        });
-    };
+    let mut consider =
+        |concept: usize, matched: &str, span: Range<usize>, negated: bool, evidence: &mut Vec<Evidence>| {
+            let name = &sc.concept_names[concept];
+            let def = &sc.scenario.concepts[name];
+            if negated && def.negatable {
+                evidence.push(Evidence::new(
+                    "concepts",
+                    "negated",
+                    matched,
+                    format!("「{matched}」前有否定词，不算提到“{}”", def.label),
+                ));
+                return;
+            }
+            if found.iter().any(|h| h.concept == concept) {
+                return;
+            }
+            evidence.push(Evidence::new("concepts", "hit", matched, format!("提到“{}”：「{matched}」", def.label)));
+            found.push(ConceptHit { concept, matched: matched.to_string(), span });
+        };
     for hit in sc.concepts.find(a, analyzer.negators()) {
         for &concept in hit.payloads {
             consider(concept, hit.phrase, hit.span.clone(), hit.negated, evidence);
@@ -336,12 +291,7 @@ fn score_tone(
             "hostility" => "敌意",
             _ => continue,
         };
-        evidence.push(Evidence::new(
-            "tone",
-            "tone",
-            e.matched.clone(),
-            format!("{label}用语「{}」", e.matched),
-        ));
+        evidence.push(Evidence::new("tone", "tone", e.matched.clone(), format!("{label}用语「{}」", e.matched)));
     }
     if tone.hostility > 0.0 {
         let p = rubric::HOSTILITY_PENALTY * tone.hostility;
@@ -358,11 +308,7 @@ fn score_tone(
     if tone.content_chars <= curt_limit {
         features.curt = true;
         score -= rubric::CURT_PENALTY;
-        reasons.push(format!(
-            "回答过短（{} 字）−{}",
-            tone.content_chars,
-            rubric::CURT_PENALTY
-        ));
+        reasons.push(format!("回答过短（{} 字）−{}", tone.content_chars, rubric::CURT_PENALTY));
         evidence.push(Evidence::new(
             "tone",
             "curt",
@@ -372,33 +318,19 @@ fn score_tone(
     }
     if tone.shouting {
         score -= rubric::SHOUTING_PENALTY;
-        reasons.push(format!(
-            "语气激烈（感叹号连用）−{}",
-            rubric::SHOUTING_PENALTY
-        ));
-        evidence.push(Evidence::new(
-            "tone",
-            "shouting",
-            "!!",
-            "感叹号连用，像在吼客户",
-        ));
+        reasons.push(format!("语气激烈（感叹号连用）−{}", rubric::SHOUTING_PENALTY));
+        evidence.push(Evidence::new("tone", "shouting", "!!", "感叹号连用，像在吼客户"));
     }
     for goal in goals {
         match goal {
             ToneGoal::SootheFirst => {
-                let first_solution = concept_hits
-                    .iter()
-                    .filter(|h| !overlaps_empathy(tone, &h.span, a))
-                    .map(|h| h.span.start)
-                    .min();
+                let first_solution =
+                    concept_hits.iter().filter(|h| !overlaps_empathy(tone, &h.span, a)).map(|h| h.span.start).min();
                 match (tone.first_empathy_at, first_solution) {
                     (None, _) => {
                         features.soothe_first_missed = true;
                         score -= rubric::SOOTHE_FIRST_MISSING;
-                        reasons.push(format!(
-                            "✗ 先安抚再解决：没有安抚情绪 −{}",
-                            rubric::SOOTHE_FIRST_MISSING
-                        ));
+                        reasons.push(format!("✗ 先安抚再解决：没有安抚情绪 −{}", rubric::SOOTHE_FIRST_MISSING));
                         evidence.push(Evidence::new(
                             "tone",
                             "goal_missed",
@@ -408,10 +340,7 @@ fn score_tone(
                     }
                     (Some(e), Some(s)) if e > s => {
                         score -= rubric::SOOTHE_FIRST_LATE;
-                        reasons.push(format!(
-                            "✗ 先安抚再解决：先谈方案后安抚 −{}",
-                            rubric::SOOTHE_FIRST_LATE
-                        ));
+                        reasons.push(format!("✗ 先安抚再解决：先谈方案后安抚 −{}", rubric::SOOTHE_FIRST_LATE));
                         evidence.push(Evidence::new(
                             "tone",
                             "goal_missed",
@@ -421,12 +350,7 @@ fn score_tone(
                     }
                     _ => {
                         reasons.push("✓ 先安抚再解决".to_string());
-                        evidence.push(Evidence::new(
-                            "tone",
-                            "goal_met",
-                            "先安抚再解决",
-                            "先安抚了情绪",
-                        ));
+                        evidence.push(Evidence::new("tone", "goal_met", "先安抚再解决", "先安抚了情绪"));
                     }
                 }
             }
@@ -454,25 +378,12 @@ fn score_tone(
                 if !uses_title {
                     ok = false;
                     score -= rubric::VIP_NO_TITLE;
-                    let also = if honorific {
-                        "（用了尊称，但不是客户的称谓）"
-                    } else {
-                        ""
-                    };
-                    reasons.push(format!(
-                        "✗ 没有称呼“{}”{also} −{}",
-                        scenario.persona.title,
-                        rubric::VIP_NO_TITLE
-                    ));
+                    let also = if honorific { "（用了尊称，但不是客户的称谓）" } else { "" };
+                    reasons.push(format!("✗ 没有称呼“{}”{also} −{}", scenario.persona.title, rubric::VIP_NO_TITLE));
                 }
                 if ok {
                     reasons.push(format!("✓ 以“您”和“{}”称呼客户", scenario.persona.title));
-                    evidence.push(Evidence::new(
-                        "tone",
-                        "goal_met",
-                        scenario.persona.title.clone(),
-                        "尊称到位",
-                    ));
+                    evidence.push(Evidence::new("tone", "goal_met", scenario.persona.title.clone(), "尊称到位"));
                 } else {
                     features.vip_address_missed = true;
                     evidence.push(Evidence::new(
@@ -487,12 +398,7 @@ fn score_tone(
                 if tone.empathy < 0.3 {
                     score -= rubric::EMPATHIZE_MISSING;
                     reasons.push(format!("✗ 缺少共情表达 −{}", rubric::EMPATHIZE_MISSING));
-                    evidence.push(Evidence::new(
-                        "tone",
-                        "goal_missed",
-                        "共情",
-                        "没有表达对客户处境的理解",
-                    ));
+                    evidence.push(Evidence::new("tone", "goal_missed", "共情", "没有表达对客户处境的理解"));
                 } else {
                     reasons.push("✓ 表达了共情".to_string());
                 }
@@ -500,16 +406,8 @@ fn score_tone(
             ToneGoal::Reassure => {
                 if tone.reassurance < 0.3 {
                     score -= rubric::REASSURE_MISSING;
-                    reasons.push(format!(
-                        "✗ 缺少安心承诺（如“请放心”“会跟进”）−{}",
-                        rubric::REASSURE_MISSING
-                    ));
-                    evidence.push(Evidence::new(
-                        "tone",
-                        "goal_missed",
-                        "安心承诺",
-                        "没有给客户吃定心丸",
-                    ));
+                    reasons.push(format!("✗ 缺少安心承诺（如“请放心”“会跟进”）−{}", rubric::REASSURE_MISSING));
+                    evidence.push(Evidence::new("tone", "goal_missed", "安心承诺", "没有给客户吃定心丸"));
                 } else {
                     reasons.push("✓ 给出了安心承诺".to_string());
                 }
@@ -526,9 +424,7 @@ fn overlaps_empathy(tone: &ToneReport, span: &Range<usize>, a: &Analyzed) -> boo
     // A concept hit that is itself an empathy marker (e.g. an "apology" concept) is soothing,
     // not solving.
     let at = a.norm[..span.start].chars().count();
-    tone.evidence
-        .iter()
-        .any(|e| e.dimension == "empathy" && !e.negated && e.at == at)
+    tone.evidence.iter().any(|e| e.dimension == "empathy" && !e.negated && e.at == at)
 }
 
 fn score_no_repeat(
@@ -539,21 +435,12 @@ fn score_no_repeat(
     features: &mut AnswerFeatures,
 ) -> RubricScore {
     let weight = sc.scenario.rubric.weights.no_repeat;
-    let Some(history) = sc
-        .scenario
-        .bot_history
-        .as_ref()
-        .filter(|b| !b.known_facts.is_empty())
-    else {
+    let Some(history) = sc.scenario.bot_history.as_ref().filter(|b| !b.known_facts.is_empty()) else {
         return RubricScore::not_applicable(weight, "客户没有经过机器人，无需检查");
     };
     let fact_hits = sc.known_facts.find(a, analyzer.negators());
     if fact_hits.is_empty() {
-        return RubricScore::new(
-            100.0,
-            weight,
-            vec!["没有再次询问客户已告诉机器人的信息".to_string()],
-        );
+        return RubricScore::new(100.0, weight, vec!["没有再次询问客户已告诉机器人的信息".to_string()]);
     }
     let asking: Vec<Range<usize>> = analyzer
         .tone_index()
@@ -577,9 +464,7 @@ fn score_no_repeat(
         let clause_text = &a.norm[clause.clone()];
         // A question mark right after the clause makes it a question too.
         let question = a.norm[clause.end..].starts_with('?')
-            || asking
-                .iter()
-                .any(|s| clause.start <= s.start && s.end <= clause.end);
+            || asking.iter().any(|s| clause.start <= s.start && s.end <= clause.end);
         for f in facts_here {
             let fact = &history.known_facts[f];
             let quoted = fact

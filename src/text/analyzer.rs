@@ -50,9 +50,7 @@ impl Analyzed {
 
     /// Index of the token holding byte `offset`.
     pub fn token_at(&self, offset: usize) -> usize {
-        self.token_of_byte
-            .get(offset)
-            .map_or(self.tokens.len().saturating_sub(1), |&t| t as usize)
+        self.token_of_byte.get(offset).map_or(self.tokens.len().saturating_sub(1), |&t| t as usize)
     }
 
     /// True when the phrase at `range` is negated: a negator stands before it in the same
@@ -129,9 +127,7 @@ pub struct Analyzer {
 
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Analyzer")
-            .field("lexicons", &self.lexicons.lexicons.len())
-            .finish()
+        f.debug_struct("Analyzer").field("lexicons", &self.lexicons.lexicons.len()).finish()
     }
 }
 
@@ -139,23 +135,14 @@ impl Analyzer {
     /// Builds jieba with its default dictionary and the lexicons' phrases added.
     pub fn new(lexicons: LexiconSet) -> Self {
         let mut jieba = Jieba::new();
-        let negators: HashSet<String> = lexicons
-            .markers(LexiconKind::Negation)
-            .map(|(p, _)| normalize(p))
-            .collect();
+        let negators: HashSet<String> = lexicons.markers(LexiconKind::Negation).map(|(p, _)| normalize(p)).collect();
         let mut tone_entries = Vec::new();
         for lexicon in &lexicons.lexicons {
             if lexicon.kind == LexiconKind::Negation || lexicon.kind == LexiconKind::Synonyms {
                 continue;
             }
             for (phrase, weight) in &lexicon.markers {
-                tone_entries.push((
-                    phrase.clone(),
-                    ToneMarker {
-                        kind: lexicon.kind,
-                        weight: *weight,
-                    },
-                ));
+                tone_entries.push((phrase.clone(), ToneMarker { kind: lexicon.kind, weight: *weight }));
             }
         }
         let mut words: Vec<String> = tone_entries.iter().map(|(p, _)| normalize(p)).collect();
@@ -165,12 +152,7 @@ impl Analyzer {
         }
         add_words(&mut jieba, words.iter().map(String::as_str));
         let tone_index = PhraseIndex::build(tone_entries);
-        Analyzer {
-            jieba,
-            lexicons,
-            negators,
-            tone_index,
-        }
+        Analyzer { jieba, lexicons, negators, tone_index }
     }
 
     /// An analyzer with the shipped lexicons.
@@ -215,34 +197,16 @@ impl Analyzer {
             if chars >= 3 {
                 self.mark_inner_words(tok.word, span.start, &mut word_start, &mut word_end);
             }
-            let clause_break = tok
-                .word
-                .chars()
-                .all(|c| is_clause_break(c) || c.is_whitespace());
-            tokens.push(Token {
-                negator: self.negators.contains(tok.word),
-                clause_break,
-                span,
-            });
+            let clause_break = tok.word.chars().all(|c| is_clause_break(c) || c.is_whitespace());
+            tokens.push(Token { negator: self.negators.contains(tok.word), clause_break, span });
         }
-        Analyzed {
-            original: text.to_string(),
-            norm,
-            tokens,
-            word_start,
-            word_end,
-            token_of_byte,
-        }
+        Analyzed { original: text.to_string(), norm, tokens, word_start, word_end, token_of_byte }
     }
 
     /// Marks the 2- and 3-character dictionary words inside a longer token as word boundaries,
     /// so "抱歉" is found inside the added phrase "非常抱歉" while "请" is not found in "申请".
     fn mark_inner_words(&self, word: &str, base: usize, starts: &mut [bool], ends: &mut [bool]) {
-        let offsets: Vec<usize> = word
-            .char_indices()
-            .map(|(i, _)| i)
-            .chain(std::iter::once(word.len()))
-            .collect();
+        let offsets: Vec<usize> = word.char_indices().map(|(i, _)| i).chain(std::iter::once(word.len())).collect();
         let n = offsets.len() - 1;
         for width in 2..=3 {
             for i in 0..n.saturating_sub(width - 1) {

@@ -23,24 +23,7 @@ pub fn normalize(text: &str) -> String {
 
 /// True for characters that end a clause (negation does not reach across them).
 pub fn is_clause_break(c: char) -> bool {
-    matches!(
-        c,
-        ',' | '.'
-            | '!'
-            | '?'
-            | ';'
-            | ':'
-            | '\n'
-            | '，'
-            | '。'
-            | '！'
-            | '？'
-            | '；'
-            | '：'
-            | '、'
-            | '…'
-            | '~'
-    )
+    matches!(c, ',' | '.' | '!' | '?' | ';' | ':' | '\n' | '，' | '。' | '！' | '？' | '；' | '：' | '、' | '…' | '~')
 }
 
 /// True for characters that end a sentence.

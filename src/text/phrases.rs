@@ -54,11 +54,7 @@ impl<T> PhraseIndex<T> {
                     .expect("phrase automaton within size limits"),
             )
         };
-        PhraseIndex {
-            automaton,
-            phrases,
-            payloads,
-        }
+        PhraseIndex { automaton, phrases, payloads }
     }
 
     pub fn len(&self) -> usize {
@@ -75,11 +71,7 @@ impl<T> PhraseIndex<T> {
 
     /// Every occurrence, overlapping ones included, that starts and ends on word boundaries,
     /// in text order.
-    pub fn find<'a>(
-        &'a self,
-        text: &Analyzed,
-        negators: &std::collections::HashSet<String>,
-    ) -> Vec<PhraseHit<'a, T>> {
+    pub fn find<'a>(&'a self, text: &Analyzed, negators: &std::collections::HashSet<String>) -> Vec<PhraseHit<'a, T>> {
         let Some(automaton) = &self.automaton else {
             return Vec::new();
         };
@@ -105,11 +97,7 @@ impl<T> PhraseIndex<T> {
 /// Drops hits lying inside a longer hit with the same payload key, so "非常抱歉" counts once,
 /// not also as "抱歉".
 pub fn drop_nested<T, K: PartialEq>(hits: &mut Vec<(Range<usize>, K, T)>) {
-    let snapshot: Vec<(Range<usize>, usize)> = hits
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.0.clone(), i))
-        .collect();
+    let snapshot: Vec<(Range<usize>, usize)> = hits.iter().enumerate().map(|(i, h)| (h.0.clone(), i)).collect();
     let mut keep = vec![true; hits.len()];
     for (span, i) in &snapshot {
         for (other, j) in &snapshot {
@@ -133,11 +121,7 @@ mod tests {
 
     #[test]
     fn drop_nested_keeps_the_longest_per_key() {
-        let mut hits = vec![
-            (0..12, "empathy", 1),
-            (6..12, "empathy", 2),
-            (6..12, "apology", 3),
-        ];
+        let mut hits = vec![(0..12, "empathy", 1), (6..12, "empathy", 2), (6..12, "apology", 3)];
         drop_nested(&mut hits);
         assert_eq!(hits.iter().map(|h| h.2).collect::<Vec<_>>(), vec![1, 3]);
     }

@@ -58,9 +58,7 @@ fn dimension(kind: LexiconKind) -> Option<&'static str> {
 
 /// Noisy-or of weights: 1 − Π(1 − w).
 pub fn noisy_or(weights: impl IntoIterator<Item = f32>) -> f32 {
-    1.0 - weights
-        .into_iter()
-        .fold(1.0, |acc, w| acc * (1.0 - w.clamp(0.0, 1.0)))
+    1.0 - weights.into_iter().fold(1.0, |acc, w| acc * (1.0 - w.clamp(0.0, 1.0)))
 }
 
 impl Analyzer {
@@ -75,11 +73,7 @@ impl Analyzer {
         for hit in self.tone_index().find(a, self.negators()) {
             for marker in hit.payloads {
                 if let Some(dim) = dimension(marker.kind) {
-                    hits.push((
-                        hit.span.clone(),
-                        dim,
-                        (hit.phrase, marker.weight, hit.negated),
-                    ));
+                    hits.push((hit.span.clone(), dim, (hit.phrase, marker.weight, hit.negated)));
                 }
             }
         }
@@ -96,61 +90,35 @@ impl Analyzer {
             .collect();
 
         let (exclamations, longest_run) = exclamation_runs(&a.norm);
-        let latin_caps = a
-            .original
-            .split_whitespace()
-            .filter(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_uppercase()))
-            .count();
+        let latin_caps =
+            a.original.split_whitespace().filter(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_uppercase())).count();
         let shouting = longest_run >= 2 || latin_caps > 0;
         let question_run = longest_run_of(&a.norm, '?');
         if longest_run >= 2 || question_run >= 2 {
             let run = longest_run.max(question_run);
             evidence.push(ToneEvidence {
                 dimension: "shouting",
-                matched: if longest_run >= question_run {
-                    "!".repeat(run)
-                } else {
-                    "?".repeat(run)
-                },
+                matched: if longest_run >= question_run { "!".repeat(run) } else { "?".repeat(run) },
                 weight: if run >= 3 { 0.45 } else { 0.3 },
                 negated: false,
                 at: 0,
             });
         }
 
-        let score = |dim: &str| {
-            noisy_or(
-                evidence
-                    .iter()
-                    .filter(|e| e.dimension == dim && !e.negated)
-                    .map(|e| e.weight),
-            )
-        };
-        let shout_weight = evidence
-            .iter()
-            .filter(|e| e.dimension == "shouting")
-            .map(|e| e.weight);
+        let score =
+            |dim: &str| noisy_or(evidence.iter().filter(|e| e.dimension == dim && !e.negated).map(|e| e.weight));
+        let shout_weight = evidence.iter().filter(|e| e.dimension == "shouting").map(|e| e.weight);
         let anger = noisy_or(
-            evidence
-                .iter()
-                .filter(|e| e.dimension == "anger" && !e.negated)
-                .map(|e| e.weight)
-                .chain(shout_weight),
+            evidence.iter().filter(|e| e.dimension == "anger" && !e.negated).map(|e| e.weight).chain(shout_weight),
         );
-        let first_empathy_at = hits
-            .iter()
-            .filter(|h| h.1 == "empathy" && !(h.2).2)
-            .map(|h| h.0.start)
-            .min();
+        let first_empathy_at = hits.iter().filter(|h| h.1 == "empathy" && !(h.2).2).map(|h| h.0.start).min();
         ToneReport {
             politeness: round3(score("politeness")),
             empathy: round3(score("empathy")),
             reassurance: round3(score("reassurance")),
             hostility: round3(score("hostility")),
             anger: round3(anger),
-            demands_supervisor: evidence
-                .iter()
-                .any(|e| e.dimension == "supervisor_demand" && !e.negated),
+            demands_supervisor: evidence.iter().any(|e| e.dimension == "supervisor_demand" && !e.negated),
             shouting,
             exclamations,
             content_chars: content_chars(&a.norm),
@@ -166,10 +134,7 @@ pub fn round3(x: f32) -> f32 {
 }
 
 fn exclamation_runs(norm: &str) -> (usize, usize) {
-    (
-        norm.chars().filter(|&c| c == '!').count(),
-        longest_run_of(norm, '!'),
-    )
+    (norm.chars().filter(|&c| c == '!').count(), longest_run_of(norm, '!'))
 }
 
 fn longest_run_of(norm: &str, target: char) -> usize {
@@ -217,21 +182,13 @@ mod tests {
     fn negated_markers_do_not_count() {
         let t = analyzer().tone("这不是你的问题，我们来处理");
         assert_eq!(t.hostility, 0.0, "{t:?}");
-        assert!(
-            t.evidence
-                .iter()
-                .any(|e| e.matched == "你的问题" && e.negated)
-        );
+        assert!(t.evidence.iter().any(|e| e.matched == "你的问题" && e.negated));
     }
 
     #[test]
     fn nested_markers_count_once() {
         let t = analyzer().tone("非常抱歉");
-        let empathy: Vec<_> = t
-            .evidence
-            .iter()
-            .filter(|e| e.dimension == "empathy")
-            .collect();
+        let empathy: Vec<_> = t.evidence.iter().filter(|e| e.dimension == "empathy").collect();
         assert_eq!(empathy.len(), 1, "{empathy:?}");
         assert_eq!(t.empathy, 0.7);
     }
