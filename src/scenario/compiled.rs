@@ -91,7 +91,7 @@ impl CompiledScenario {
         for (i, fact) in scenario.escalation.handoff_facts.iter().enumerate() {
             fact_entries.extend(fact.phrases.iter().map(|p| (p.clone(), i)));
             for pattern in &fact.patterns {
-                let re = Regex::new(pattern)
+                let re = pattern_regex(pattern)
                     .map_err(|source| CompileError::BadPattern { concept: fact.label.clone(), source })?;
                 handoff_patterns.push((i, re));
             }
@@ -177,6 +177,12 @@ impl CompiledScenario {
     pub fn ending_of_kind(&self, kind: EndingKind) -> Option<usize> {
         self.scenario.endings.iter().position(|e| e.kind == kind)
     }
+}
+
+/// Compiles a trainer's pattern. Answers are matched after normalisation (ASCII lower-cased,
+/// full-width folded), so patterns ignore case: "DD[0-9]{8}" matches "dd20261118".
+pub fn pattern_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern).case_insensitive(true).size_limit(1 << 20).build()
 }
 
 /// A stable hash of file contents (FNV-1a 64, hex), so records can tell when a scenario changed.

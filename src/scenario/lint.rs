@@ -4,10 +4,9 @@
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Component, Path};
 
-use regex::Regex;
-
 use crate::diagnostic::{Diagnostic, Pos, SourceText};
 use crate::lexicon::LexiconSet;
+use crate::scenario::compiled::pattern_regex;
 use crate::scenario::schema::{Condition, EndingKind, EscalationPolicy, Line, Scenario, ToneGoal, Trigger};
 
 /// Audio formats the app can play.
@@ -186,7 +185,7 @@ impl Linter<'_> {
                 }
             }
             for p in &c.patterns {
-                if let Err(e) = Regex::new(p) {
+                if let Err(e) = pattern_regex(p) {
                     self.error(
                         self.src.locate("", p),
                         "bad-pattern",
@@ -519,7 +518,7 @@ impl Linter<'_> {
                 );
             }
             for p in &f.patterns {
-                if let Err(e) = Regex::new(p) {
+                if let Err(e) = pattern_regex(p) {
                     self.error(
                         self.src.locate("", p),
                         "bad-pattern",

@@ -10,6 +10,7 @@ use crate::scenario::compiled::{CompiledScenario, RedLineScope};
 use crate::scenario::schema::{PersonaKind, ToneGoal};
 use crate::scoring::{Evidence, RubricScore, round1, rubric, weighted_overall};
 use crate::text::analyzer::{Analyzed, Analyzer};
+use crate::text::normalize::normalize;
 use crate::text::tone::ToneReport;
 
 /// What is known about the moment an answer was given.
@@ -438,58 +439,58 @@ fn score_no_repeat(
     let Some(history) = sc.scenario.bot_history.as_ref().filter(|b| !b.known_facts.is_empty()) else {
         return RubricScore::not_applicable(weight, "客户没有经过机器人，无需检查");
     };
-    let fact_hits = sc.known_facts.find(a, analyzer.negators());
-    if fact_hits.is_empty() {
-        return RubricScore::new(100.0, weight, vec!["没有再次询问客户已告诉机器人的信息".to_string()]);
-    }
-    let asking: Vec<Range<usize>> = analyzer
-        .tone_index()
-        .find(a, analyzer.negators())
-        .into_iter()
-        .filter(|h| h.payloads.iter().any(|m| m.kind == LexiconKind::Asking))
-        .map(|h| h.span)
-        .collect();
-    let clauses = a.clauses();
-    let mut asked = Vec::new();
     let mut reasons = Vec::new();
-    for clause in &clauses {
-        let facts_here: Vec<usize> = fact_hits
-            .iter()
-            .filter(|h| clause.start <= h.span.start && h.span.end <= clause.end)
-            .flat_map(|h| h.payloads.iter().copied())
-            .collect();
-        if facts_here.is_empty() {
-            continue;
-        }
-        let clause_text = &a.norm[clause.clone()];
+    // Quoting back a value the customer gave the bot shows the history was read.
+    let quoted: Vec<usize> = history
+        .known_facts
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.value.as_deref().map(normalize).is_some_and(|v| !v.is_empty() && a.norm.contains(&v)))
+        .map(|(i, _)| i)
+        .collect();
+    for &f in &quoted {
+        let label = &history.known_facts[f].label;
+        reasons.push(format!("✓ 直接引用了客户已提供的{label}"));
+        evidence.push(Evidence::new(
+            "no_repeat",
+            "confirmed",
+            label.clone(),
+            format!("引用了机器人已收集的{label}，客户不必再说一遍"),
+        ));
+    }
+    let fact_hits = sc.known_facts.find(a, analyzer.negators());
+    let asking: Vec<Range<usize>> = if fact_hits.is_empty() {
+        Vec::new()
+    } else {
+        analyzer
+            .tone_index()
+            .find(a, analyzer.negators())
+            .into_iter()
+            .filter(|h| h.payloads.iter().any(|m| m.kind == LexiconKind::Asking))
+            .map(|h| h.span)
+            .collect()
+    };
+    let mut asked = Vec::new();
+    for clause in a.clauses() {
         // A question mark right after the clause makes it a question too.
         let question = a.norm[clause.end..].starts_with('?')
             || asking.iter().any(|s| clause.start <= s.start && s.end <= clause.end);
-        for f in facts_here {
-            let fact = &history.known_facts[f];
-            let quoted = fact
-                .value
-                .as_deref()
-                .map(crate::text::normalize::normalize)
-                .is_some_and(|v| !v.is_empty() && a.norm.contains(&v));
-            if quoted {
-                if !reasons.iter().any(|r: &String| r.contains(&fact.label)) {
-                    reasons.push(format!("✓ 直接复述了客户已提供的{}", fact.label));
-                    evidence.push(Evidence::new(
-                        "no_repeat",
-                        "confirmed",
-                        fact.label.clone(),
-                        format!("引用了机器人已收集的{}，客户不必再说一遍", fact.label),
-                    ));
+        if !question {
+            continue;
+        }
+        for h in fact_hits.iter().filter(|h| clause.start <= h.span.start && h.span.end <= clause.end) {
+            for &f in h.payloads {
+                if quoted.contains(&f) || asked.contains(&f) {
+                    continue;
                 }
-            } else if question && !asked.contains(&f) {
                 asked.push(f);
-                reasons.push(format!("✗ 再次询问{}（客户已告诉机器人）", fact.label));
+                let label = &history.known_facts[f].label;
+                reasons.push(format!("✗ 再次询问{label}（客户已告诉机器人）"));
                 evidence.push(Evidence::new(
                     "no_repeat",
                     "asked_again",
-                    clause_text.to_string(),
-                    format!("客户已经告诉机器人{}，又问了一遍", fact.label),
+                    a.norm[clause.clone()].to_string(),
+                    format!("客户已经告诉机器人{label}，又问了一遍"),
                 ));
             }
         }

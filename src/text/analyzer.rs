@@ -117,7 +117,9 @@ pub struct ToneMarker {
 }
 
 /// jieba with the lexicons and every scenario phrase in its dictionary, and the tone markers
-/// compiled for fast matching. Build it once (about 0.1 s) and share it.
+/// compiled for fast matching. Build it once (about 0.1 s) and share it; cloning is cheaper
+/// than building when a copy with extra phrases is needed.
+#[derive(Clone)]
 pub struct Analyzer {
     jieba: Jieba,
     lexicons: LexiconSet,

@@ -1,0 +1,210 @@
+//! The command-line contract that other tools and tests rely on.
+
+use crate::support::{fixture, json, run, run_with_stdin, stderr, stdout};
+
+const VIP: &str = "tests/fixtures/valid/vip-window.ron";
+
+fn good_vip_call() -> &'static [u8] {
+    "@4s 李总您好，非常抱歉给您添麻烦了，我马上帮您核实订单 DD20261118 的扣款。\n/transfer 李总订单 DD20261118 重复扣款，需退回多扣款项\n".as_bytes()
+}
+
+#[test]
+fn practice_json_holds_transcript_and_scorecard() {
+    let out = run_with_stdin(&["practice", VIP, "--seed", "1", "--json"], good_vip_call());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc = json(&out);
+    let transcript = doc["transcript"].as_array().expect("transcript array");
+    assert!(transcript.len() >= 4, "{transcript:?}");
+    assert_eq!(transcript[0]["speaker"], "customer");
+    assert_eq!(transcript[1]["speaker"], "agent");
+    assert_eq!(transcript[1]["latency_ms"], 4000);
+    let card = &doc["scorecard"];
+    let overall = card["overall"].as_f64().expect("overall");
+    assert!((0.0..=100.0).contains(&overall));
+    assert_eq!(card["passed"], true, "{card}");
+    assert_eq!(card["outcome"], "transferred");
+    for rubric in ["concepts", "tone", "escalation", "no_repeat", "responsiveness"] {
+        assert!(card["rubrics"][rubric]["score"].is_number(), "rubric {rubric} missing: {card}");
+    }
+    let turn = &card["turns"][0];
+    assert_eq!(turn["turn"], 1);
+    assert!(turn["evidence"].as_array().is_some_and(|e| !e.is_empty()));
+    assert_eq!(card["escalation"]["timing"], "on_time");
+}
+
+#[test]
+fn piped_practice_is_deterministic() {
+    let a = run_with_stdin(&["practice", VIP, "--seed", "42", "--json"], good_vip_call());
+    let b = run_with_stdin(&["practice", VIP, "--seed", "42", "--json"], good_vip_call());
+    assert_eq!(stdout(&a), stdout(&b));
+    // Without --seed a piped run uses seed 0, and is deterministic too.
+    let c = run_with_stdin(&["practice", VIP, "--json"], good_vip_call());
+    let d = run_with_stdin(&["practice", VIP, "--json"], good_vip_call());
+    assert_eq!(stdout(&c), stdout(&d));
+    assert_eq!(json(&c)["scorecard"]["seed"], 0);
+}
+
+#[test]
+fn seeds_choose_between_variants() {
+    let mut firsts = std::collections::BTreeSet::new();
+    for seed in 0..12 {
+        let out = run_with_stdin(&["practice", VIP, "--seed", &seed.to_string(), "--json"], b"");
+        firsts.insert(json(&out)["transcript"][0]["text"].as_str().unwrap().to_string());
+    }
+    assert_eq!(firsts.len(), 2, "both variants of the opening line should be drawn: {firsts:?}");
+}
+
+#[test]
+fn latency_prefix_scores_responsiveness() {
+    let out = run_with_stdin(
+        &["practice", VIP, "--seed", "1", "--json"],
+        "@25s 李总您好，非常抱歉，我马上帮您核实。\n".as_bytes(),
+    );
+    let turn = &json(&out)["scorecard"]["turns"][0];
+    let r = turn["rubrics"]["responsiveness"]["score"].as_f64().unwrap();
+    // Patience 10 s: 15 s over out of 20 s of slack.
+    assert_eq!(r, 25.0, "{turn}");
+}
+
+#[test]
+fn exam_mode_shows_no_feedback_and_refuses_rewind() {
+    let input = "李总您好，非常抱歉，我马上帮您核实。\n/rewind 1\n".as_bytes();
+    let practice = stdout(&run_with_stdin(&["practice", VIP, "--seed", "1"], input));
+    assert!(practice.contains("本回合"), "{practice}");
+    assert!(practice.contains("回到第 1 回合"), "{practice}");
+    let exam = stdout(&run_with_stdin(&["practice", VIP, "--seed", "1", "--exam"], input));
+    assert!(!exam.contains("本回合"), "{exam}");
+    assert!(exam.contains("考试模式不能回退"), "{exam}");
+    assert!(exam.contains("成绩单"), "the scorecard is shown at the end: {exam}");
+}
+
+#[test]
+fn practice_rejects_invalid_utf8_on_stdin() {
+    let out = run_with_stdin(&["practice", VIP, "--seed", "1"], b"\xe6\x82\xa8\xe5\xa5\xbd\n\xff\xfe bad\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("第 2 行"), "{}", stderr(&out));
+}
+
+#[test]
+fn practice_survives_a_huge_answer() {
+    let huge = "好".repeat(5000) + "\n李总您好，非常抱歉。\n";
+    let out = run_with_stdin(&["practice", VIP, "--seed", "1", "--json"], huge.as_bytes());
+    assert!(out.status.success());
+    let doc = json(&out);
+    // The huge line was refused; the next answer was taken.
+    assert_eq!(doc["transcript"][1]["text"], "李总您好，非常抱歉。");
+}
+
+#[test]
+fn practice_by_scenario_id_from_the_library() {
+    let out = run_with_stdin(&["practice", "angry-late-delivery-refund", "--json"], b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json(&out)["scorecard"]["scenario_id"], "angry-late-delivery-refund");
+    let missing = run(&["practice", "no-such-scenario"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("找不到场景"));
+}
+
+#[test]
+fn practice_on_a_binary_file_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.ron");
+    std::fs::write(&path, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    let out = run(&["practice", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("二进制"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("x.ron:3:1"), "names the file and the line of the first NUL: {}", stderr(&out));
+}
+
+#[test]
+fn score_json_has_overall_rubrics_and_evidence() {
+    let out = run(&["score", VIP, "--turn", "open", "--json", "李总您好，非常抱歉，我马上帮您核实订单 DD20261118。"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc = json(&out);
+    assert!(doc["overall"].as_f64().unwrap() >= 85.0, "{doc}");
+    assert!(doc["rubrics"]["concepts"]["score"].is_number());
+    let evidence = doc["evidence"].as_array().unwrap();
+    assert!(evidence.iter().any(|e| e["kind"] == "hit" && e["matched"] == "抱歉"), "{evidence:?}");
+}
+
+#[test]
+fn score_explains_negation() {
+    let out = run(&["score", VIP, "--turn", "refund_ask", "--json", "李总，这笔不能退款。"]);
+    let doc = json(&out);
+    assert_eq!(doc["rubrics"]["concepts"]["score"], 0.0, "{doc}");
+    assert!(doc["evidence"].as_array().unwrap().iter().any(|e| e["kind"] == "negated"), "{doc}");
+}
+
+#[test]
+fn score_unknown_turn_lists_the_turns() {
+    let out = run(&["score", VIP, "--turn", "nope", "您好"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("open"), "{}", stderr(&out));
+    let huge = "好".repeat(3000);
+    let out = run(&["score", VIP, "--turn", "open", &huge]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("超过上限"));
+}
+
+#[test]
+fn tone_json_has_the_four_dimensions() {
+    let out = run(&["tone", "--json", "你们这什么破服务！！！我要投诉"]);
+    let doc = json(&out);
+    for k in ["politeness", "empathy", "hostility", "anger"] {
+        let v = doc[k].as_f64().unwrap_or_else(|| panic!("{k} missing: {doc}"));
+        assert!((0.0..=1.0).contains(&v));
+    }
+    assert!(doc["anger"].as_f64().unwrap() > 0.7);
+    assert!(doc["evidence"].as_array().unwrap().iter().any(|e| e["matched"] == "我要投诉"), "{doc}");
+}
+
+#[test]
+fn tone_reads_lines_from_stdin() {
+    let mut input = "非常理解您的心情\n不归我管\n".as_bytes().to_vec();
+    input.extend_from_slice(b"\xff\n");
+    input.extend_from_slice("您好\n".as_bytes());
+    let out = run_with_stdin(&["tone"], &input);
+    let text = stdout(&out);
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[0]["empathy"].as_f64().unwrap() > 0.7);
+    assert!(lines[1]["hostility"].as_f64().unwrap() > 0.8);
+    assert_eq!(lines[2]["line"], 3);
+    assert!(lines[2]["error"].is_string());
+    assert_eq!(out.status.code(), Some(2), "some lines could not be read");
+}
+
+#[test]
+fn lint_exit_codes() {
+    let clean = run(&["lint", "scenarios"]);
+    assert_eq!(clean.status.code(), Some(0), "shipped library must lint clean:\n{}", stdout(&clean));
+    let findings = run(&["lint", fixture("invalid").to_str().unwrap()]);
+    assert_eq!(findings.status.code(), Some(1));
+    assert!(stdout(&findings).contains("unknown-field"));
+    let missing = run(&["lint", "does/not/exist"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn lint_json_lists_positions() {
+    let out = run(&["lint", "--json", fixture("invalid/unknown-field.ron").to_str().unwrap()]);
+    let doc = json(&out);
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["code"], "unknown-field");
+    assert_eq!(d["line"], 10);
+    assert!(d["hint"].as_str().unwrap().contains("mood"));
+}
+
+#[test]
+fn test_command_runs_samples() {
+    let ok = run(&["test", "scenarios"]);
+    assert_eq!(ok.status.code(), Some(0), "shipped samples must pass:\n{}", stdout(&ok));
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(fixture("valid/minimal.ron")).unwrap().replace("score: (60, 100)", "score: (0, 10)");
+    let path = dir.path().join("failing.ron");
+    std::fs::write(&path, text).unwrap();
+    let bad = run(&["test", path.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stdout(&bad).contains("应在 0–10"), "{}", stdout(&bad));
+}
