@@ -228,6 +228,10 @@ struct State {
     demanded: bool,
     trigger: Option<(u32, Trigger)>,
     transfer: Option<(u32, String)>,
+    /// The last answer told the customer about a transfer: its turn and the words.
+    announced: Option<(u32, String)>,
+    /// The transfer counted at the turn it was announced, with the words.
+    transfer_announced: Option<String>,
     transcript: Vec<TranscriptEntry>,
     scores: Vec<(u32, TurnScore)>,
     outcome: Outcome,
@@ -377,6 +381,7 @@ impl Session {
     pub fn scorecard(&self) -> Scorecard {
         let facts = EscalationFacts {
             transfer: self.st.transfer.clone(),
+            announced: self.st.transfer_announced.clone(),
             trigger: self.st.trigger.clone(),
             turns: self.st.turn_no,
         };
@@ -426,6 +431,7 @@ impl Session {
         let score = score_answer(&engine.analyzer, sc, text, &ctx);
         self.st.answers += 1;
         let turn_no = self.st.turn_no;
+        self.st.announced = engine.analyzer.announces_transfer(text).map(|words| (turn_no, words));
         self.push(Speaker::Agent, LineKind::Answer, text.to_string(), None, None, Some(latency_ms));
 
         let patience = persona.patience_secs.max(1) as f32;
@@ -475,12 +481,16 @@ impl Session {
     }
 
     fn on_transfer(&mut self, note: &str, events: &mut Vec<Event>) {
-        let turn = self.st.turn_no;
+        // Announcing the transfer in the answer and then transferring counts as transferring
+        // in the turn that answer replied to: agents are taught to tell the customer first.
+        let announced = self.st.announced.take().filter(|(t, _)| t + 1 == self.st.turn_no);
+        let turn = announced.as_ref().map_or(self.st.turn_no, |(t, _)| *t);
         let shown =
             if note.is_empty() { "（转接，无交接说明）".to_string() } else { format!("（转接）{note}") };
         self.push(Speaker::Agent, LineKind::Transfer, shown, None, None, None);
         if self.st.transfer.is_none() {
             self.st.transfer = Some((turn, note.to_string()));
+            self.st.transfer_announced = announced.map(|(_, words)| words);
         }
         events.push(Event::Transferred { turn, note: note.to_string() });
         let engine = self.engine.clone();
@@ -690,6 +700,8 @@ fn initial_state(engine: &Engine, seed: u64) -> State {
         demanded: false,
         trigger: None,
         transfer: None,
+        announced: None,
+        transfer_announced: None,
         transcript: Vec::new(),
         scores: Vec::new(),
         outcome: Outcome::InProgress,

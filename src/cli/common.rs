@@ -10,7 +10,6 @@ use peilian::diagnostic::Diagnostics;
 use peilian::scenario::library::{default_scenarios_dir, ron_files};
 use peilian::scenario::{Layout, load, parse_file};
 use peilian::session::Engine;
-use peilian::text::Analyzer;
 
 /// A scenario given on the command line: a file path, or an id from the scenarios directory.
 pub fn resolve_scenario(arg: &str) -> anyhow::Result<PathBuf> {
@@ -38,11 +37,10 @@ pub fn resolve_scenario(arg: &str) -> anyhow::Result<PathBuf> {
 /// diagnostics are returned for printing.
 pub fn engine_for(path: &Path) -> anyhow::Result<Result<Engine, Diagnostics>> {
     let layout = Layout::around(path);
-    let lexicons = match layout.lexicon_set() {
-        Ok(l) => l,
+    let mut analyzer = match layout.analyzer() {
+        Ok(a) => a,
         Err(d) => return Ok(Err(Diagnostics(d))),
     };
-    let mut analyzer = Analyzer::new(lexicons);
     let compiled = match load(path, &mut analyzer, layout.assets.as_deref()) {
         Ok((c, _warnings)) => c,
         Err(d) => return Ok(Err(d)),

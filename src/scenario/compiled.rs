@@ -128,15 +128,8 @@ impl CompiledScenario {
             }
         }
 
-        let all_phrases: Vec<&str> = concept_entries
-            .iter()
-            .map(|(p, _)| p.as_str())
-            .chain(red_line_entries.iter().map(|(p, _)| p.as_str()))
-            .chain(fact_entries.iter().map(|(p, _)| p.as_str()))
-            .chain(known_entries.iter().map(|(p, _)| p.as_str()))
-            .chain(std::iter::once(scenario.persona.title.as_str()))
-            .collect();
-        analyzer.add_phrases(all_phrases);
+        let own = dictionary_phrases(&scenario);
+        analyzer.add_phrases(own.iter().map(String::as_str));
 
         Ok(CompiledScenario {
             title_norm: normalize(scenario.persona.title.trim()),
@@ -177,6 +170,27 @@ impl CompiledScenario {
     pub fn ending_of_kind(&self, kind: EndingKind) -> Option<usize> {
         self.scenario.endings.iter().position(|e| e.kind == kind)
     }
+}
+
+/// The phrases a scenario adds to the jieba dictionary: its concepts' own phrases, red lines,
+/// handoff facts, the bot's known-fact keywords and the customer's title (shared synonym groups
+/// are in the lexicons already). Sorted and without duplicates.
+pub fn dictionary_phrases(scenario: &Scenario) -> Vec<String> {
+    let mut out: Vec<String> = scenario
+        .concepts
+        .values()
+        .flat_map(|c| c.phrases.iter())
+        .chain(scenario.forbidden.iter())
+        .chain(scenario.turns.iter().flat_map(|t| t.expect.forbidden.iter()))
+        .chain(scenario.escalation.handoff_facts.iter().flat_map(|f| f.phrases.iter()))
+        .chain(scenario.bot_history.iter().flat_map(|b| b.known_facts.iter().flat_map(|f| f.keywords.iter())))
+        .chain(std::iter::once(&scenario.persona.title))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Compiles a trainer's pattern. Answers are matched after normalisation (ASCII lower-cased,

@@ -102,6 +102,9 @@ impl Library {
     /// to the analyzer. Files that fail are kept as `Entry::Failed`.
     pub fn load(dir: &Path, analyzer: &mut Analyzer, include_drafts: bool) -> std::io::Result<Library> {
         let layout = Layout::around(dir);
+        // All phrases first, in one sorted batch, as `Layout::analyzer` does.
+        let phrases = super::library_phrases(dir);
+        analyzer.add_phrases(phrases.iter().map(String::as_str));
         let mut entries = Vec::new();
         for path in ron_files(dir, false)? {
             let parsed = match parse_file(&path) {

@@ -42,6 +42,8 @@ pub fn parse_source(src: SourceText) -> Result<ParsedScenario, Diagnostic> {
 pub struct Layout {
     pub lexicons: Option<PathBuf>,
     pub assets: Option<PathBuf>,
+    /// The library the file belongs to: the directory holding the `lexicons/` directory.
+    pub library: Option<PathBuf>,
 }
 
 impl Layout {
@@ -54,6 +56,7 @@ impl Layout {
             if layout.lexicons.is_none() {
                 for candidate in [dir.join("lexicons"), dir.join("scenarios").join("lexicons")] {
                     if candidate.is_dir() {
+                        layout.library = candidate.parent().map(Path::to_path_buf);
                         layout.lexicons = Some(candidate);
                         break;
                     }
@@ -73,6 +76,32 @@ impl Layout {
     pub fn lexicon_set(&self) -> Result<LexiconSet, Vec<Diagnostic>> {
         LexiconSet::from_dir_or_embedded(self.lexicons.as_deref())
     }
+
+    /// The analyzer every command and the app score with: the lexicons, and in the dictionary
+    /// the phrases of every scenario in the library, added in one sorted batch. So a scenario
+    /// scores the same whether it is played alone, tested, or loaded with the whole library.
+    pub fn analyzer(&self) -> Result<Analyzer, Vec<Diagnostic>> {
+        let mut analyzer = Analyzer::new(self.lexicon_set()?);
+        if let Some(dir) = &self.library {
+            let phrases = library_phrases(dir);
+            analyzer.add_phrases(phrases.iter().map(String::as_str));
+        }
+        Ok(analyzer)
+    }
+}
+
+/// The dictionary phrases of every scenario file under `dir` that parses (drafts included),
+/// sorted and without duplicates.
+pub fn library_phrases(dir: &Path) -> Vec<String> {
+    let mut all: Vec<String> = library::ron_files(dir, false)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| parse_file(f).ok())
+        .flat_map(|p| compiled::dictionary_phrases(&p.scenario))
+        .collect();
+    all.sort();
+    all.dedup();
+    all
 }
 
 /// Reads, checks and compiles one scenario file for playing or scoring. Warnings are returned

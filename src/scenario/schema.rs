@@ -243,6 +243,10 @@ pub struct Concept {
     /// When true (default) a negated phrase ("不能退款") does not count as said.
     #[serde(default = "default_true")]
     pub negatable: bool,
+    /// When true the concept soothes rather than solves (an apology, acknowledging the
+    /// customer's trouble): for the "soothe first" goal it counts as soothing.
+    #[serde(default)]
+    pub soothes: bool,
 }
 
 fn default_weight() -> f32 {

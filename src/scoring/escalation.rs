@@ -39,6 +39,9 @@ impl Timing {
 pub struct EscalationFacts {
     /// The turn (1-based) at which the agent transferred, and the note.
     pub transfer: Option<(u32, String)>,
+    /// When the transfer was announced in the answer just before it (and so counted at that
+    /// answer's turn): the words that announced it.
+    pub announced: Option<String>,
     /// The turn (1-based) at which a trigger of the policy first fired, and which.
     pub trigger: Option<(u32, Trigger)>,
     /// Turns the customer spoke in all.
@@ -126,6 +129,9 @@ pub fn score(analyzer: &Analyzer, sc: &CompiledScenario, facts: &EscalationFacts
             }
         },
     };
+    if let (Some(words), Some(t)) = (&facts.announced, transfer_turn) {
+        reasons.push(format!("第 {t} 回合的回答已告知客户转接（「{words}」），转接按第 {t} 回合计"));
+    }
     if !esc.rationale.is_empty() {
         reasons.push(format!("依据：{}", esc.rationale));
     }

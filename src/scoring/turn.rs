@@ -325,9 +325,18 @@ fn score_tone(
     for goal in goals {
         match goal {
             ToneGoal::SootheFirst => {
-                let first_solution =
-                    concept_hits.iter().filter(|h| !overlaps_empathy(tone, &h.span, a)).map(|h| h.span.start).min();
-                match (tone.first_empathy_at, first_solution) {
+                let soothes = |h: &&ConceptHit| scenario.concepts[&sc.concept_names[h.concept]].soothes;
+                let first_solution = concept_hits
+                    .iter()
+                    .filter(|h| !soothes(h) && !overlaps_empathy(tone, &h.span, a))
+                    .map(|h| h.span.start)
+                    .min();
+                let first_soothing_concept = concept_hits.iter().filter(soothes).map(|h| h.span.start).min();
+                let first_soothing = match (tone.first_empathy_at, first_soothing_concept) {
+                    (Some(x), Some(y)) => Some(x.min(y)),
+                    (x, y) => x.or(y),
+                };
+                match (first_soothing, first_solution) {
                     (None, _) => {
                         features.soothe_first_missed = true;
                         score -= rubric::SOOTHE_FIRST_MISSING;

@@ -1,6 +1,6 @@
 //! The `Analyzer`: jieba segmentation plus the lexicons, built once and shared by all scoring.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use jieba_rs::Jieba;
@@ -8,6 +8,9 @@ use jieba_rs::Jieba;
 use crate::lexicon::{LexiconKind, LexiconSet};
 use crate::text::normalize::{is_clause_break, normalize};
 use crate::text::phrases::PhraseIndex;
+
+/// The synonym group whose phrases announce a transfer to the customer ("我为您转接主管").
+pub const TRANSFER_ANNOUNCEMENT_GROUP: &str = "转接告知";
 
 /// How many tokens before a phrase a negator may stand and still negate it.
 const NEGATION_REACH: usize = 4;
@@ -125,6 +128,13 @@ pub struct Analyzer {
     lexicons: LexiconSet,
     negators: HashSet<String>,
     tone_index: PhraseIndex<ToneMarker>,
+    /// Phrases that tell the customer they are being transferred (the lexicon group
+    /// `TRANSFER_ANNOUNCEMENT_GROUP`).
+    transfer_index: PhraseIndex<()>,
+    /// Every word added to the dictionary, with the inner word boundaries (byte offsets) jieba
+    /// saw in it before it was added: an added phrase is kept whole, yet the words inside it
+    /// ("您" in "我教您", "请" in "请放心") can still be matched.
+    added: HashMap<String, Vec<usize>>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -136,7 +146,7 @@ impl std::fmt::Debug for Analyzer {
 impl Analyzer {
     /// Builds jieba with its default dictionary and the lexicons' phrases added.
     pub fn new(lexicons: LexiconSet) -> Self {
-        let mut jieba = Jieba::new();
+        let jieba = Jieba::new();
         let negators: HashSet<String> = lexicons.markers(LexiconKind::Negation).map(|(p, _)| normalize(p)).collect();
         let mut tone_entries = Vec::new();
         for lexicon in &lexicons.lexicons {
@@ -152,9 +162,13 @@ impl Analyzer {
         for phrases in lexicons.lexicons.iter().flat_map(|l| l.groups.values()) {
             words.extend(phrases.iter().map(|p| normalize(p)));
         }
-        add_words(&mut jieba, words.iter().map(String::as_str));
         let tone_index = PhraseIndex::build(tone_entries);
-        Analyzer { jieba, lexicons, negators, tone_index }
+        let transfer_index = PhraseIndex::build(
+            lexicons.group(TRANSFER_ANNOUNCEMENT_GROUP).unwrap_or_default().iter().map(|p| (p.clone(), ())),
+        );
+        let mut analyzer = Analyzer { jieba, lexicons, negators, tone_index, transfer_index, added: HashMap::new() };
+        analyzer.add_normalized(words);
+        analyzer
     }
 
     /// An analyzer with the shipped lexicons.
@@ -165,8 +179,28 @@ impl Analyzer {
     /// Adds phrases (a scenario's concepts, red lines …) to the dictionary so that jieba keeps
     /// them whole. Adding a phrase twice is harmless.
     pub fn add_phrases<'a>(&mut self, phrases: impl IntoIterator<Item = &'a str>) {
-        let normalized: Vec<String> = phrases.into_iter().map(normalize).collect();
-        add_words(&mut self.jieba, normalized.iter().map(String::as_str));
+        self.add_normalized(phrases.into_iter().map(normalize).collect());
+    }
+
+    fn add_normalized(&mut self, words: Vec<String>) {
+        // Inner boundaries are taken before any of the words is added, so they are those of
+        // the dictionary the analyzer started from.
+        let mut fresh: Vec<(String, Vec<usize>)> = Vec::new();
+        for word in words {
+            let word = word.trim();
+            if word.chars().count() < 2 || self.added.contains_key(word) || fresh.iter().any(|(w, _)| w == word) {
+                continue;
+            }
+            let inner: Vec<usize> =
+                self.jieba.cut(word, true).iter().map(|t| t.byte_end).filter(|&end| end < word.len()).collect();
+            fresh.push((word.to_string(), inner));
+        }
+        for (word, inner) in fresh {
+            if !self.jieba.has_word(&word) {
+                self.jieba.add_word(&word, None, None);
+            }
+            self.added.insert(word, inner);
+        }
     }
 
     pub fn lexicons(&self) -> &LexiconSet {
@@ -179,6 +213,13 @@ impl Analyzer {
 
     pub fn tone_index(&self) -> &PhraseIndex<ToneMarker> {
         &self.tone_index
+    }
+
+    /// The words with which a text tells the customer they are being transferred, if it does
+    /// ("我现在为您转接主管"; not "不用转接").
+    pub fn announces_transfer(&self, text: &str) -> Option<String> {
+        let a = self.analyze(text);
+        self.transfer_index.find(&a, &self.negators).into_iter().find(|h| !h.negated).map(|h| h.phrase.to_string())
     }
 
     /// Normalises and segments a text.
@@ -195,8 +236,13 @@ impl Analyzer {
             token_of_byte[span.clone()].fill(index);
             word_start[span.start] = true;
             word_end[span.end] = true;
-            let chars = tok.end - tok.start;
-            if chars >= 3 {
+            if let Some(inner) = self.added.get(tok.word) {
+                for &b in inner {
+                    word_start[span.start + b] = true;
+                    word_end[span.start + b] = true;
+                }
+            }
+            if tok.end - tok.start >= 3 {
                 self.mark_inner_words(tok.word, span.start, &mut word_start, &mut word_end);
             }
             let clause_break = tok.word.chars().all(|c| is_clause_break(c) || c.is_whitespace());
@@ -218,15 +264,6 @@ impl Analyzer {
                     ends[base + b] = true;
                 }
             }
-        }
-    }
-}
-
-fn add_words<'a>(jieba: &mut Jieba, words: impl IntoIterator<Item = &'a str>) {
-    for word in words {
-        let word = word.trim();
-        if word.chars().count() >= 2 && !jieba.has_word(word) {
-            jieba.add_word(word, None, None);
         }
     }
 }
@@ -272,6 +309,26 @@ mod tests {
         assert!(a.on_word_boundaries(&find(&a, "抱歉")));
         let b = an.analyze("您可以在线申请");
         assert!(!b.on_word_boundaries(&find(&b, "请")));
+    }
+
+    #[test]
+    fn words_inside_added_phrases_still_match() {
+        let mut an = analyzer().clone();
+        an.add_phrases(["我教您", "联系您"]);
+        let a = an.analyze("不着急，我教您。稍后联系您");
+        assert!(a.on_word_boundaries(&find(&a, "您")), "{:?}", a.tokens);
+        let t = an.tone_of(&a);
+        assert!(t.evidence.iter().filter(|e| e.matched == "您").count() >= 1, "{t:?}");
+        let b = an.analyze("请放心");
+        assert!(b.on_word_boundaries(&find(&b, "请")));
+    }
+
+    #[test]
+    fn transfer_announcements() {
+        let an = analyzer();
+        assert_eq!(an.announces_transfer("好的，我现在为您转接主管").as_deref(), Some("转接"));
+        assert_eq!(an.announces_transfer("这个不用转接，我来处理"), None);
+        assert_eq!(an.announces_transfer("我马上帮您查"), None);
     }
 
     #[test]

@@ -197,3 +197,26 @@ fn supervisor_demand_fires_the_trigger_event() {
     let events = s.answer("非常抱歉让您着急了，我马上帮您查退款进度。", 1000).unwrap();
     assert!(events.iter().any(|e| matches!(e, Event::EscalationTriggered { turn: 2, .. })), "{events:?}");
 }
+
+#[test]
+fn a_transfer_announced_in_the_answer_counts_at_that_turn() {
+    // Supervisor demanded in turn 2, grace 1: transferring at turn 4 is late…
+    assert_eq!(angry_transfer_at(Some(4)).0, Timing::Late);
+    // …unless the answer to turn 3 told the customer about the transfer.
+    let (mut s, _) = Session::start(angry(), 1, Mode::Practice);
+    s.answer("非常抱歉让您着急了，我马上帮您查退款进度。", 1000).unwrap();
+    s.answer("非常抱歉，我理解您的心情。", 1000).unwrap();
+    s.answer("抱歉让您久等了，我现在就为您转接主管。", 1000).unwrap();
+    assert_eq!(s.turn(), 4);
+    s.transfer("客户退款未到账，情绪激动", 1000).unwrap();
+    let esc = s.scorecard().escalation;
+    assert_eq!((esc.timing, esc.transfer_turn), (Timing::OnTime, Some(3)));
+    assert!(esc.score.reasons.iter().any(|r| r.contains("已告知客户转接")), "{:?}", esc.score.reasons);
+    // A negated mention ("不用转接") is not an announcement.
+    let (mut s, _) = Session::start(angry(), 1, Mode::Practice);
+    s.answer("非常抱歉让您着急了，我马上帮您查退款进度。", 1000).unwrap();
+    s.answer("非常抱歉，我理解您的心情。", 1000).unwrap();
+    s.answer("抱歉，这个不用转接，我来处理。", 1000).unwrap();
+    s.transfer("客户退款未到账", 1000).unwrap();
+    assert_eq!(s.scorecard().escalation.timing, Timing::Late);
+}

@@ -126,3 +126,32 @@ fn overall_is_the_weighted_mean_of_applicable_rubrics() {
         .fold((0.0, 0.0), |(a, b), r| (a + r.score * r.weight, b + r.weight));
     assert!((s.overall - (sum / w * 10.0).round() / 10.0).abs() < 0.051, "{} vs {}", s.overall, sum / w);
 }
+
+#[test]
+fn a_soothing_concept_counts_as_soothing_first() {
+    let base = std::fs::read_to_string(fixture("valid/angry-trigger.ron")).unwrap();
+    // "refund" restates the trouble here; marked as soothing it no longer counts as solving.
+    let marked = base.replace(
+        r#""refund": (label: "退款", phrases: ["退款"], weight: 2.0)"#,
+        r#""refund": (label: "退款", phrases: ["退款"], weight: 2.0, soothes: true)"#,
+    );
+    assert_ne!(base, marked);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("angry-soothing.ron");
+    std::fs::write(&path, marked).unwrap();
+    let plain = engine(&fixture("valid/angry-trigger.ron"));
+    let soothing = engine(&path);
+    let answer = "退款还没到确实让人着急，非常抱歉。";
+    let a = score(&plain, "open", answer, 70.0, None);
+    let b = score(&soothing, "open", answer, 70.0, None);
+    assert!(a.rubrics["tone"].reasons.iter().any(|r| r.contains("先谈方案后安抚")), "{:?}", a.rubrics["tone"]);
+    assert!(b.rubrics["tone"].reasons.iter().any(|r| r == "✓ 先安抚再解决"), "{:?}", b.rubrics["tone"]);
+}
+
+#[test]
+fn reassurance_words_soothe_an_anxious_customer() {
+    let e = engine(&fixture("valid/angry-trigger.ron"));
+    let s = score(&e, "open", "请您放心，退款我马上帮您查。", 70.0, None);
+    assert!(!s.features.soothe_first_missed, "{:?}", s.rubrics["tone"]);
+    assert!(s.tone.politeness > 0.0, "请 and 您 inside 请您放心 still count as polite: {:?}", s.tone.evidence);
+}

@@ -6,8 +6,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, OnceLock};
 
 use peilian::customer::MoodModel;
-use peilian::lexicon::LexiconSet;
-use peilian::scenario::load;
+use peilian::scenario::{Layout, load};
 use peilian::session::Engine;
 use peilian::text::Analyzer;
 
@@ -19,10 +18,11 @@ pub fn fixture(rel: &str) -> PathBuf {
     root().join("tests/fixtures").join(rel)
 }
 
-/// One shared analyzer with every fixture's phrases, built once for the whole test binary.
+/// The analyzer the CLI would build for a fixture (lexicons plus the library's phrases), built
+/// once for the whole test binary.
 fn base_analyzer() -> &'static Analyzer {
     static A: OnceLock<Analyzer> = OnceLock::new();
-    A.get_or_init(|| Analyzer::new(LexiconSet::embedded()))
+    A.get_or_init(|| Layout::around(&fixture("valid/minimal.ron")).analyzer().expect("lexicons"))
 }
 
 /// Compiles a scenario file into an engine (with its own copy of the analyzer).

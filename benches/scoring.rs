@@ -1,0 +1,62 @@
+//! Speed of the core: scoring one answer end to end, building the Analyzer, linting the
+//! shipped library. `benches/compare.sh` runs these beside a Python jieba baseline.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use peilian::customer::MoodModel;
+use peilian::lexicon::LexiconSet;
+use peilian::scenario::library::lint_paths;
+use peilian::scenario::{Layout, load};
+use peilian::scoring::turn::{AnswerContext, score_answer};
+use peilian::session::Engine;
+use peilian::text::Analyzer;
+
+const SCENARIO: &str = "scenarios/angry-late-delivery-refund.ron";
+
+fn answers() -> Vec<String> {
+    include_str!("answers.txt").lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect()
+}
+
+fn engine() -> Engine {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(SCENARIO);
+    let layout = Layout::around(&path);
+    let mut analyzer = layout.analyzer().expect("lexicons");
+    let (compiled, _) = load(&path, &mut analyzer, layout.assets.as_deref()).expect("scenario");
+    Engine { analyzer: Arc::new(analyzer), scenario: Arc::new(compiled), model: Arc::new(MoodModel::embedded()) }
+}
+
+fn bench(c: &mut Criterion) {
+    let e = engine();
+    let answers = answers();
+    let mean_chars = answers.iter().map(|a| a.chars().count()).sum::<usize>() / answers.len();
+    let turn = e.scenario.turn_index("open").expect("turn");
+    let ctx = AnswerContext { turn, mood_before: 72.0, latency_secs: Some(6.0) };
+    let mut i = 0;
+    c.bench_function(&format!("score_one_answer_all_rubrics (~{mean_chars} chars)"), |b| {
+        b.iter(|| {
+            i = (i + 1) % answers.len();
+            black_box(score_answer(&e.analyzer, &e.scenario, black_box(&answers[i]), &ctx))
+        })
+    });
+    c.bench_function("tone_of_one_answer", |b| {
+        b.iter(|| {
+            i = (i + 1) % answers.len();
+            black_box(e.analyzer.tone(black_box(&answers[i])))
+        })
+    });
+
+    let mut slow = c.benchmark_group("startup");
+    slow.sample_size(10);
+    slow.bench_function("build_analyzer", |b| b.iter(|| black_box(Analyzer::new(LexiconSet::embedded()))));
+    let library = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    slow.bench_function("lint_whole_library", |b| {
+        b.iter(|| black_box(lint_paths(std::slice::from_ref(&library)).expect("lint")))
+    });
+    slow.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
