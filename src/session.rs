@@ -191,6 +191,10 @@ pub enum Action {
         latency_ms: u64,
     },
     HangUp,
+    /// Practice mode: back to this turn (kept in the history, not replayed as an action).
+    Rewind {
+        turn: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -244,14 +248,18 @@ pub struct Session {
     engine: Engine,
     seed: u64,
     mode: Mode,
+    /// The actions that led to the current state (a rewind cuts them back).
     actions: Vec<Action>,
+    /// Every action taken, rewinds included, in order: what is recorded and replayed.
+    history: Vec<Action>,
     st: State,
 }
 
 impl Session {
     /// Starts a call: the customer says the first turn's line.
     pub fn start(engine: Engine, seed: u64, mode: Mode) -> (Session, Vec<Event>) {
-        let mut session = Session { st: initial_state(&engine, seed), engine, seed, mode, actions: Vec::new() };
+        let mut session =
+            Session { st: initial_state(&engine, seed), engine, seed, mode, actions: Vec::new(), history: Vec::new() };
         let events = session.open();
         (session, events)
     }
@@ -290,6 +298,35 @@ impl Session {
     pub fn actions(&self) -> &[Action] {
         &self.actions
     }
+    /// Every action taken, rewinds included.
+    pub fn history(&self) -> &[Action] {
+        &self.history
+    }
+    /// The turn at which the call was (first) transferred.
+    pub fn transfer_turn(&self) -> Option<u32> {
+        self.st.transfer.as_ref().map(|t| t.0)
+    }
+
+    /// Rebuilds a session from a recorded history (answers, transfers, rewinds …), e.g. to
+    /// re-score it against a newer version of the scenario. Actions the call no longer accepts
+    /// (it ended earlier under the new version) are skipped and counted.
+    pub fn replay(engine: Engine, seed: u64, mode: Mode, history: &[Action]) -> (Session, usize) {
+        let (mut session, _) = Session::start(engine, seed, mode);
+        let mut skipped = 0;
+        for action in history {
+            let ok = match action {
+                Action::Answer { text, latency_ms } => session.answer(text, *latency_ms).is_ok(),
+                Action::Silence { waited_ms } => session.silence(*waited_ms).is_ok(),
+                Action::Transfer { note, latency_ms } => session.transfer(note, *latency_ms).is_ok(),
+                Action::HangUp => session.hang_up().is_ok(),
+                Action::Rewind { turn } => session.rewind(*turn).is_ok(),
+            };
+            if !ok {
+                skipped += 1;
+            }
+        }
+        (session, skipped)
+    }
     /// The scored answers with the turn (1-based) each answered.
     pub fn turn_scores(&self) -> &[(u32, TurnScore)] {
         &self.st.scores
@@ -307,10 +344,7 @@ impl Session {
         if chars > MAX_ANSWER_CHARS {
             return Err(SessionError::AnswerTooLong { chars, max: MAX_ANSWER_CHARS });
         }
-        let action = Action::Answer { text: text.to_string(), latency_ms };
-        let events = self.apply(&action);
-        self.actions.push(action);
-        Ok(events)
+        Ok(self.take(Action::Answer { text: text.to_string(), latency_ms }))
     }
 
     /// The shell reports silence: `waited_ms` since the customer's last line. Past the
@@ -322,10 +356,7 @@ impl Session {
         if !self.silence_matters(waited_ms) {
             return Ok(Vec::new());
         }
-        let action = Action::Silence { waited_ms };
-        let events = self.apply(&action);
-        self.actions.push(action);
-        Ok(events)
+        Ok(self.take(Action::Silence { waited_ms }))
     }
 
     /// True when a silence of `waited_ms` would make the customer speak up now.
@@ -338,10 +369,7 @@ impl Session {
         if self.is_over() {
             return Err(SessionError::CallOver);
         }
-        let action = Action::Transfer { note: note.trim().to_string(), latency_ms };
-        let events = self.apply(&action);
-        self.actions.push(action);
-        Ok(events)
+        Ok(self.take(Action::Transfer { note: note.trim().to_string(), latency_ms }))
     }
 
     /// The agent hangs up.
@@ -349,9 +377,7 @@ impl Session {
         if self.is_over() {
             return Err(SessionError::CallOver);
         }
-        let events = self.apply(&Action::HangUp);
-        self.actions.push(Action::HangUp);
-        Ok(events)
+        Ok(self.take(Action::HangUp))
     }
 
     /// Practice mode: goes back to turn `turn` (1-based), as if the agent had not yet answered
@@ -364,6 +390,7 @@ impl Session {
         if turn == 0 || turn > max {
             return Err(SessionError::RewindOutOfRange { turn, max });
         }
+        self.history.push(Action::Rewind { turn });
         let actions = std::mem::take(&mut self.actions);
         self.st = initial_state(&self.engine, self.seed);
         self.open();
@@ -386,6 +413,14 @@ impl Session {
             turns: self.st.turn_no,
         };
         build_scorecard(&self.engine, self.seed, self.mode, self.st.outcome, &self.st.scores, &facts)
+    }
+
+    /// Applies an action and keeps it.
+    fn take(&mut self, action: Action) -> Vec<Event> {
+        let events = self.apply(&action);
+        self.history.push(action.clone());
+        self.actions.push(action);
+        events
     }
 
     fn patience_ms(&self) -> u64 {
@@ -415,6 +450,7 @@ impl Session {
                 self.push(Speaker::Agent, LineKind::HangUp, "（坐席挂断了电话）".to_string(), None, None, None);
                 self.end(Outcome::AgentHungUp, None, &mut events);
             }
+            Action::Rewind { .. } => {}
         }
         events
     }

@@ -1,15 +1,22 @@
 //! Helpers shared by subcommands: finding a scenario, building the analyzer, reading stdin.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use peilian::customer::MoodModel;
 use peilian::diagnostic::Diagnostics;
+use peilian::records::{
+    self,
+    prefs::Prefs,
+    recorder::{Recorder, Saved, SessionRecording},
+    store::Store,
+};
 use peilian::scenario::library::{default_scenarios_dir, ron_files};
 use peilian::scenario::{Layout, load, parse_file};
-use peilian::session::Engine;
+use peilian::scoring::scorecard::Scorecard;
+use peilian::session::{Engine, Session};
 
 /// A scenario given on the command line: a file path, or an id from the scenarios directory.
 pub fn resolve_scenario(arg: &str) -> anyhow::Result<PathBuf> {
@@ -86,4 +93,155 @@ impl<R: BufRead> LineReader<R> {
             Err(_) => Ok(ReadLine::BadUtf8(self.line_no)),
         }
     }
+}
+
+/// Options for recording a practice session.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RecordArgs {
+    /// 学员姓名（会被记住，下次可省略） (trainee name; remembered)
+    #[arg(long)]
+    pub trainee: Option<String>,
+    /// 学员所在团队（会被记住） (the trainee's team; remembered)
+    #[arg(long)]
+    pub team: Option<String>,
+    /// 不记录本次练习 (do not record this session)
+    #[arg(long)]
+    pub no_record: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Where the records database is.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DbArgs {
+    /// 数据库文件（默认在系统数据目录；也可用环境变量 PEILIAN_DB） (database file)
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+impl DbArgs {
+    pub fn path(&self) -> PathBuf {
+        let prefs = Prefs::load();
+        records::db_path(
+            self.db.clone().or_else(|| if std::env::var_os("PEILIAN_DB").is_some() { None } else { prefs.db_path }),
+        )
+    }
+
+    /// Opens the store for reading reports; a clear error when it cannot be opened.
+    pub fn open(&self) -> anyhow::Result<Store> {
+        let path = self.path();
+        if !path.exists() {
+            bail!(
+                "还没有练习记录：数据库 {} 不存在（先用 peilian practice 练习，或用 --db 指定数据库）",
+                path.display()
+            );
+        }
+        Store::open(&path).map_err(|e| anyhow::anyhow!("{e}\n    提示：{}", e.hint()))
+    }
+}
+
+/// A session being recorded by the terminal.
+pub struct TerminalRecording {
+    recorder: Recorder,
+    recording: SessionRecording,
+    warned: bool,
+}
+
+impl RecordArgs {
+    /// Starts recording unless `--no-record`. Remembers the trainee and team. Problems with the
+    /// database are reported once; the session is then kept in a recovery file.
+    pub fn begin(&self, session: &Session, out: &mut dyn Write) -> anyhow::Result<Option<TerminalRecording>> {
+        if self.no_record {
+            return Ok(None);
+        }
+        let mut prefs = Prefs::load();
+        let trainee = self.trainee.clone().or_else(|| prefs.trainee.clone());
+        let team = self.team.clone().or_else(|| {
+            if self.trainee.is_some() && self.trainee != prefs.trainee { None } else { prefs.team.clone() }
+        });
+        let trainee = match trainee {
+            Some(t) if !t.trim().is_empty() => t.trim().to_string(),
+            _ => {
+                writeln!(out, "（未指定学员，本次记录在“{DEFAULT_TRAINEE}”名下；用 --trainee 姓名 指定，之后会记住）")?;
+                DEFAULT_TRAINEE.to_string()
+            }
+        };
+        if prefs.trainee.as_deref() != Some(&trainee) || prefs.team != team {
+            prefs.trainee = Some(trainee.clone());
+            prefs.team = team.clone();
+            let _ = prefs.save();
+        }
+        let (mut recorder, error) = Recorder::open(&self.db.path());
+        let mut warned = false;
+        if let Some(e) = error {
+            writeln!(out, "⚠ {e}\n    {}\n    本次练习照常进行，成绩先写入恢复文件，数据库恢复后自动导入。", e.hint())?;
+            warned = true;
+        }
+        let (recording, saved) = SessionRecording::start(&mut recorder, &trainee, team.as_deref(), session);
+        let mut rec = TerminalRecording { recorder, recording, warned };
+        rec.report(&saved, out)?;
+        Ok(Some(rec))
+    }
+}
+
+/// The trainee name used when none was ever given.
+pub const DEFAULT_TRAINEE: &str = "练习者";
+
+impl TerminalRecording {
+    /// Records the session's latest actions.
+    pub fn action(&mut self, session: &Session) {
+        let saved = self.recording.sync(&mut self.recorder, session);
+        let _ = self.report(&saved, &mut std::io::stderr());
+    }
+
+    /// Records the end (when the call is over; an unfinished call stays incomplete) and says
+    /// where the record is. Returns the record's description for JSON output.
+    pub fn end(
+        &mut self,
+        session: &Session,
+        card: &Scorecard,
+        out: &mut dyn Write,
+    ) -> anyhow::Result<serde_json::Value> {
+        let saved = if session.is_over() {
+            self.recording.finish(&mut self.recorder, session, card)
+        } else {
+            self.recording.sync(&mut self.recorder, session)
+        };
+        let stored = saved == Saved::Stored;
+        match &saved {
+            Saved::Stored => writeln!(
+                out,
+                "（已记录：练习 {}，数据库 {}）",
+                short(&self.recording.uuid),
+                self.recorder.db_path().display()
+            )?,
+            Saved::Deferred { recovery_file, .. } => writeln!(
+                out,
+                "⚠ 数据库不可用，本次成绩已保存到恢复文件 {}；数据库恢复后下次启动会自动导入。",
+                recovery_file
+                    .as_deref()
+                    .map_or_else(|| "（无法写入恢复文件，仅在内存中）".to_string(), |p| p.display().to_string())
+            )?,
+        }
+        Ok(serde_json::json!({
+            "uuid": self.recording.uuid,
+            "stored": stored,
+            "database": self.recorder.db_path(),
+            "recovery_file": self.recorder.recovery_file(),
+        }))
+    }
+
+    fn report(&mut self, saved: &Saved, out: &mut dyn Write) -> std::io::Result<()> {
+        if let Saved::Deferred { reason, .. } = saved {
+            if !self.warned {
+                self.warned = true;
+                writeln!(out, "⚠ 暂时无法写入数据库：{reason}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn short(uuid: &str) -> &str {
+    uuid.get(..16).unwrap_or(uuid)
 }

@@ -4,6 +4,8 @@ mod common;
 mod lint;
 mod practice;
 mod render;
+mod replay;
+mod report;
 mod score;
 mod test;
 mod tone;
@@ -34,6 +36,10 @@ enum Command {
     Lint(lint::Args),
     /// 运行场景自带的样例回答 (run each scenario's sample answers)
     Test(test::Args),
+    /// 回放一次练习记录，可用当前场景重新评分 (replay a recorded session)
+    Replay(replay::Args),
+    /// 学员或团队的辅导报告：终端表格、JSON、CSV 或 HTML (coaching reports)
+    Report(report::Args),
 }
 
 pub fn run() -> anyhow::Result<ExitCode> {
@@ -44,6 +50,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Tone(args)) => tone::run(args),
         Some(Command::Lint(args)) => lint::run(args),
         Some(Command::Test(args)) => test::run(args),
+        Some(Command::Replay(args)) => replay::run(args),
+        Some(Command::Report(args)) => report::run(args),
         None => open_app(),
     }
 }

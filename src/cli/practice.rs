@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use peilian::session::{Event, Input, Mode, Session, SessionError};
 use serde_json::json;
 
-use crate::cli::common::{LineReader, ReadLine, engine_for, resolve_scenario};
+use crate::cli::common::{LineReader, ReadLine, RecordArgs, engine_for, resolve_scenario};
 use crate::cli::render;
 
 #[derive(Debug, clap::Args)]
@@ -25,6 +25,8 @@ pub struct Args {
     /// 结束时输出一个 JSON 文档（transcript 与 scorecard） (one JSON document at the end)
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    record: RecordArgs,
 }
 
 /// Where answers come from.
@@ -88,6 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let (mut session, events) = Session::start(engine, seed, mode);
     write!(chat, "{}", render::header(session.scenario(), mode, seed))?;
+    let mut recording = args.record.begin(&session, &mut chat)?;
     show(&mut chat, &events, feedback)?;
 
     let mut source = if interactive {
@@ -130,6 +133,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let Some(n) = again else { break };
             match session.rewind(n) {
                 Ok(events) => {
+                    if let Some(r) = recording.as_mut() {
+                        r.action(&session);
+                    }
                     since_customer = Instant::now();
                     show(&mut chat, &events, feedback)?;
                 }
@@ -173,6 +179,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         match outcome {
             Ok(events) => {
+                if let Some(r) = recording.as_mut() {
+                    r.action(&session);
+                }
                 if events.iter().any(|e| matches!(e, Event::CustomerSaid { .. } | Event::Rewound { .. })) {
                     since_customer = Instant::now();
                 }
@@ -196,8 +205,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 
     let card = session.scorecard();
+    let record = match recording.as_mut() {
+        Some(r) => r.end(&session, &card, &mut chat)?,
+        None => serde_json::Value::Null,
+    };
     if args.json {
-        let doc = json!({ "transcript": session.transcript(), "scorecard": card });
+        let doc = json!({ "transcript": session.transcript(), "scorecard": card, "record": record });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         write!(chat, "{}", render::scorecard(&card))?;

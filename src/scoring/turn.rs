@@ -49,6 +49,8 @@ pub struct TurnScore {
     pub hits: Vec<String>,
     /// Required concepts it lacked (names).
     pub missed: Vec<String>,
+    /// The same, as the trainee sees them (labels).
+    pub missed_labels: Vec<String>,
     /// Red-line phrases it crossed.
     pub red_lines: Vec<String>,
     pub evidence: Vec<Evidence>,
@@ -202,6 +204,7 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
         capped,
         rubrics,
         hits,
+        missed_labels: missed.iter().filter_map(|m| scenario.concepts.get(m).map(|c| c.label.clone())).collect(),
         missed,
         red_lines,
         evidence,

@@ -36,11 +36,15 @@ fn practice_json_holds_transcript_and_scorecard() {
 fn piped_practice_is_deterministic() {
     let a = run_with_stdin(&["practice", VIP, "--seed", "42", "--json"], good_vip_call());
     let b = run_with_stdin(&["practice", VIP, "--seed", "42", "--json"], good_vip_call());
-    assert_eq!(stdout(&a), stdout(&b));
+    let (a, b) = (json(&a), json(&b));
+    assert_eq!(a["transcript"], b["transcript"]);
+    assert_eq!(a["scorecard"], b["scorecard"]);
+    assert_ne!(a["record"]["uuid"], b["record"]["uuid"], "two sessions recorded");
     // Without --seed a piped run uses seed 0, and is deterministic too.
-    let c = run_with_stdin(&["practice", VIP, "--json"], good_vip_call());
-    let d = run_with_stdin(&["practice", VIP, "--json"], good_vip_call());
+    let c = run_with_stdin(&["practice", VIP, "--json", "--no-record"], good_vip_call());
+    let d = run_with_stdin(&["practice", VIP, "--json", "--no-record"], good_vip_call());
     assert_eq!(stdout(&c), stdout(&d));
+    assert_eq!(json(&c)["record"], serde_json::Value::Null);
     assert_eq!(json(&c)["scorecard"]["seed"], 0);
 }
 

@@ -4,5 +4,6 @@ mod cli;
 mod engine;
 mod lint;
 mod props;
+mod records;
 mod scoring;
 mod support;

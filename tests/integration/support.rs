@@ -37,10 +37,17 @@ fn clone_analyzer() -> Analyzer {
     base_analyzer().clone()
 }
 
+/// A private home for the binary's preferences and database, so tests never touch the user's.
+pub fn test_home() -> &'static Path {
+    static HOME: OnceLock<tempfile::TempDir> = OnceLock::new();
+    HOME.get_or_init(|| tempfile::tempdir().expect("temp dir")).path()
+}
+
 pub fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_peilian"));
     cmd.current_dir(root());
     cmd.env_remove("PEILIAN_SCENARIOS").env_remove("PEILIAN_MOOD_MODEL");
+    cmd.env("PEILIAN_HOME", test_home()).env("PEILIAN_DB", test_home().join("peilian.db")).env("TMPDIR", test_home());
     cmd
 }
 

@@ -1,0 +1,213 @@
+//! `peilian replay`: a recorded session turn by turn with its scores, and — when the scenario
+//! has changed since — the same answers re-scored with the current version side by side.
+
+use std::process::ExitCode;
+
+use peilian::records::coaching::{RecordedSession, recent_sessions, recorded_session};
+use peilian::scoring::scorecard::Scorecard;
+use peilian::session::Session;
+
+use crate::cli::common::{DbArgs, engine_for, resolve_scenario};
+use crate::cli::render;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// 练习记录的编号或 uuid（前缀即可）；不给时列出最近的练习 (session id or uuid prefix)
+    session: Option<String>,
+    /// 用当前版本的场景重新评分，与当时的分数并排显示 (re-score with the current scenario)
+    #[arg(long)]
+    rescore: bool,
+    /// 以 JSON 输出 (JSON output)
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let store = args.db.open()?;
+    let Some(key) = args.session else {
+        let recent = recent_sessions(&store, None, 20)?;
+        if recent.is_empty() {
+            println!("还没有练习记录。");
+        }
+        for s in recent {
+            println!(
+                "{:>6}  {}  {}  {}  {}",
+                s.id,
+                s.trainee,
+                s.scenario_title,
+                s.overall.map_or_else(|| "—".to_string(), |o| format!("{o:.1} 分")),
+                outcome_label(&s.outcome)
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let recorded = match recorded_session(&store, &key) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("错误：{e}；不带参数运行 peilian replay 可列出最近的练习");
+            return Ok(ExitCode::from(2));
+        }
+    };
+
+    // The scenario as it is now, if it can still be found.
+    let current = resolve_scenario(&recorded.scenario_id).ok().and_then(|p| engine_for(&p).ok()?.ok());
+    let changed = current.as_ref().map(|e| e.scenario.content_hash != recorded.content_hash);
+    let rescored: Option<(Scorecard, usize)> = match (&current, args.rescore) {
+        (Some(engine), true) => {
+            let (session, skipped) =
+                Session::replay(engine.clone(), recorded.seed, recorded.mode(), &recorded.history());
+            Some((session.scorecard(), skipped))
+        }
+        _ => None,
+    };
+
+    if args.json {
+        let doc = serde_json::json!({
+            "session": recorded,
+            "scenario_changed": changed,
+            "rescored": rescored.as_ref().map(|(card, skipped)| serde_json::json!({ "scorecard": card, "skipped_actions": skipped })),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    print_session(&recorded);
+    match (changed, &current) {
+        (None, _) | (_, None) => println!("\n（找不到场景“{}”的当前文件，无法重新评分）", recorded.scenario_id),
+        (Some(false), _) => println!("\n场景自记录以来没有改动。"),
+        (Some(true), Some(engine)) => {
+            println!(
+                "\n⚠ 场景已修改：记录时为 v{}（{}），现在是 v{}（{}）。",
+                recorded.scenario_version,
+                &recorded.content_hash,
+                engine.scenario.scenario.version,
+                engine.scenario.content_hash
+            );
+            if !args.rescore {
+                println!("  加 --rescore 用当前版本重新评分并对照。");
+            }
+        }
+    }
+    if let Some((card, skipped)) = &rescored {
+        print_side_by_side(&recorded, card, *skipped);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn outcome_label(outcome: &str) -> &'static str {
+    match outcome {
+        "resolved" => "问题解决",
+        "unresolved" => "未解决",
+        "customer_hung_up" => "客户挂断",
+        "transferred" => "已转接",
+        "agent_hung_up" => "坐席挂断",
+        _ => "未完成",
+    }
+}
+
+fn print_session(r: &RecordedSession) {
+    println!("══ 练习记录 {}：{} ══", r.id, r.scenario_title);
+    println!(
+        "学员 {} · {}模式 · 种子 {} · 场景 v{} · {}",
+        r.trainee,
+        if r.mode == "exam" { "考试" } else { "练习" },
+        r.seed,
+        r.scenario_version,
+        outcome_label(&r.outcome)
+    );
+    for t in &r.turns {
+        let old = if t.superseded { "（已回退重答）" } else { "" };
+        match t.kind.as_str() {
+            "answer" => {
+                println!("\n[{}] 客户：{}", t.turn, t.customer_line);
+                println!("    你{old}：{}（{:.1} 秒）", t.text, t.latency_ms as f64 / 1000.0);
+                if let Some(score) = t.score.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+                {
+                    let mut parts = vec![format!("本回合 {:.1} 分", t.overall.unwrap_or(0.0))];
+                    if let Some(rubrics) = score["rubrics"].as_object() {
+                        for (name, v) in rubrics {
+                            if v["applicable"] == true {
+                                parts.push(format!(
+                                    "{} {:.0}",
+                                    peilian::scoring::rubric_label(name),
+                                    v["score"].as_f64().unwrap_or(0.0)
+                                ));
+                            }
+                        }
+                    }
+                    println!("    {}", parts.join(" · "));
+                    let marks: Vec<String> = score["evidence"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter(|e| {
+                            matches!(
+                                e["kind"].as_str(),
+                                Some("missed" | "red_line" | "negated" | "asked_again" | "goal_missed")
+                            )
+                        })
+                        .filter_map(|e| e["detail"].as_str().map(str::to_string))
+                        .collect();
+                    if !marks.is_empty() {
+                        println!("    问题：{}", marks.join("；"));
+                    }
+                }
+            }
+            "transfer" => println!(
+                "    → 第 {} 回合转接。交接说明：{}",
+                t.turn,
+                if t.text.is_empty() { "（无）" } else { &t.text }
+            ),
+            "hangup" => println!("    （坐席挂断）"),
+            "silence" => println!("    （沉默 {:.0} 秒）", t.latency_ms as f64 / 1000.0),
+            "rewind" => println!("\n    ↶ 回退到第 {} 回合", t.turn),
+            _ => {}
+        }
+    }
+    match (&r.scorecard, r.overall) {
+        (Some(json), _) => {
+            if let Ok(card) = serde_json::from_str::<serde_json::Value>(json) {
+                println!(
+                    "\n总分 {:.1}（及格线 {}）{}",
+                    card["overall"].as_f64().unwrap_or(0.0),
+                    card["pass_mark"],
+                    if card["passed"] == true { " ✓ 通过" } else { " ✗ 未通过" }
+                );
+                for line in card["summary"].as_array().into_iter().flatten().skip(1) {
+                    println!("  {}", line.as_str().unwrap_or_default());
+                }
+            }
+        }
+        _ => println!("\n（练习未完成：上面是已记录的回合）"),
+    }
+}
+
+fn print_side_by_side(r: &RecordedSession, card: &Scorecard, skipped: usize) {
+    println!("\n══ 用当前版本重新评分 ══");
+    println!("{:<6} {:>8} {:>8}", "回合", "当时", "现在");
+    let old: Vec<(u32, f32)> = r
+        .turns
+        .iter()
+        .filter(|t| t.kind == "answer" && !t.superseded)
+        .map(|t| (t.turn, t.overall.unwrap_or(0.0)))
+        .collect();
+    let new: Vec<(u32, f32)> = card.turns.iter().map(|t| (t.turn, t.score.overall)).collect();
+    let turns: std::collections::BTreeSet<u32> = old.iter().chain(&new).map(|x| x.0).collect();
+    for t in turns {
+        let o = old.iter().find(|x| x.0 == t).map_or_else(|| "—".to_string(), |x| format!("{:.1}", x.1));
+        let n = new.iter().find(|x| x.0 == t).map_or_else(|| "—".to_string(), |x| format!("{:.1}", x.1));
+        println!("{:<6} {:>8} {:>8}", format!("第{t}"), o, n);
+    }
+    println!(
+        "{:<6} {:>8} {:>8}",
+        "总分",
+        r.overall.map_or_else(|| "—".to_string(), |o| format!("{o:.1}")),
+        format!("{:.1}", card.overall)
+    );
+    if skipped > 0 {
+        println!("（当前版本的剧本提前结束，{skipped} 个动作没有用上）");
+    }
+    print!("{}", render::scorecard(card));
+}

@@ -1,0 +1,251 @@
+//! `peilian report`: coaching tables in the terminal, or JSON, CSV, or one self-contained HTML
+//! page with charts.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use peilian::records::coaching::{ScenarioMeta, TeamReport, TraineeReport, team_report, trainee_report};
+use peilian::records::html;
+use peilian::scenario::library::{default_scenarios_dir, ron_files};
+use peilian::scenario::parse_file;
+use peilian::scoring::rubric_label;
+
+use crate::cli::common::DbArgs;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// 一位学员的报告 (one trainee's report)
+    #[arg(long, conflicts_with = "team")]
+    trainee: Option<String>,
+    /// 一个团队的报告；都不给时为全体学员 (one team; everyone when neither is given)
+    #[arg(long)]
+    team: Option<String>,
+    /// 以 JSON 输出 (JSON output)
+    #[arg(long, conflicts_with_all = ["csv", "html"])]
+    json: bool,
+    /// 以 CSV 输出 (CSV output)
+    #[arg(long, conflicts_with = "html")]
+    csv: bool,
+    /// 写一个带图表的独立 HTML 页面 (write a self-contained HTML page)
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+/// The library's promoted scenarios, for recommendations.
+pub fn library_metas() -> Vec<ScenarioMeta> {
+    let Some(dir) = default_scenarios_dir() else { return Vec::new() };
+    ron_files(&dir, false)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| parse_file(f).ok())
+        .filter(|p| !p.scenario.draft)
+        .map(|p| ScenarioMeta::of(&p.scenario))
+        .collect()
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let store = args.db.open()?;
+    if let Some(name) = &args.trainee {
+        let report = match trainee_report(&store, name, &library_metas()) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("错误：{e}");
+                return Ok(ExitCode::from(2));
+            }
+        };
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else if args.csv {
+            trainee_csv(&report)?;
+        } else if let Some(path) = &args.html {
+            std::fs::write(path, html::trainee_page(&report, 70.0))?;
+            eprintln!("已写入 {}", path.display());
+        } else {
+            print_trainee(&report);
+        }
+    } else {
+        let report = team_report(&store, args.team.as_deref())?;
+        if report.rows.is_empty() {
+            eprintln!("没有找到学员{}", args.team.as_deref().map(|t| format!("（团队“{t}”）")).unwrap_or_default());
+            return Ok(ExitCode::from(2));
+        }
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else if args.csv {
+            team_csv(&report)?;
+        } else if let Some(path) = &args.html {
+            std::fs::write(path, html::team_page(&report))?;
+            eprintln!("已写入 {}", path.display());
+        } else {
+            print_team(&report);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn opt(v: Option<f32>) -> String {
+    v.map_or_else(|| "—".to_string(), |x| format!("{x:.1}"))
+}
+
+fn pct(v: Option<f32>) -> String {
+    v.map_or_else(|| "—".to_string(), |x| format!("{:.0}%", x * 100.0))
+}
+
+fn print_trainee(r: &TraineeReport) {
+    println!("══ {} 的练习报告（团队：{}）══", r.trainee, if r.team.is_empty() { "未分组" } else { &r.team });
+    println!(
+        "练习 {} 次（完成 {}，未完成 {}） · 通过率 {} · 平均 {} · 最高 {} · 最近 {} · 趋势 {} {}",
+        r.sessions,
+        r.completed,
+        r.incomplete,
+        pct(r.pass_rate),
+        opt(r.average),
+        opt(r.best),
+        opt(r.latest),
+        r.trend.label(),
+        r.trend.delta.map(|d| format!("({d:+.1})")).unwrap_or_default()
+    );
+    println!("\n各评分项平均：");
+    for (k, v) in &r.rubric_averages {
+        println!("  {:<8} {v:>5.1}", rubric_label(k));
+    }
+    println!("\n各技能平均（弱者在前）：");
+    for s in &r.skills {
+        println!("  {:<8} {:>5.1}（{} 次）", s.label, s.average, s.sessions);
+    }
+    for w in &r.weakest {
+        println!("\n薄弱：{}（{:.1}）", w.skill.label, w.skill.average);
+        if !w.missed_concepts.is_empty() {
+            let v: Vec<String> = w.missed_concepts.iter().map(|c| format!("{}×{}", c.label, c.count)).collect();
+            println!("  常漏要点：{}", v.join("、"));
+        }
+        if !w.red_lines.is_empty() {
+            let v: Vec<String> = w.red_lines.iter().map(|c| format!("「{}」×{}", c.label, c.count)).collect();
+            println!("  红线：{}", v.join("、"));
+        }
+        let t = &w.transfers;
+        if t.mistimed() > 0 {
+            println!("  转接：过早 {} · 不该转 {} · 过晚 {} · 该转未转 {}", t.early, t.premature, t.late, t.missed);
+        }
+    }
+    println!("\n推荐下一步：");
+    for rec in &r.recommendations {
+        println!("  {}（{}，难度 {}）— {}", rec.title, rec.scenario_id, rec.difficulty, rec.reason);
+    }
+    println!("\n各场景：");
+    for s in &r.scenarios {
+        println!(
+            "  {} · {} 次 · 最高 {} · 最近 {} · {}",
+            s.title,
+            s.attempts,
+            opt(s.best),
+            opt(s.latest),
+            if s.passed { "已通过" } else { "未通过" }
+        );
+    }
+}
+
+fn print_team(r: &TeamReport) {
+    println!("══ {} ══", r.team.as_deref().map_or_else(|| "全体学员".to_string(), |t| format!("团队“{t}”")));
+    println!(
+        "{:<10} {:<8} {:>5} {:>6} {:>6} {:>6}  {:<10} 最弱技能",
+        "学员", "团队", "练习", "平均", "最高", "通过率", "趋势"
+    );
+    for x in &r.rows {
+        println!(
+            "{:<10} {:<8} {:>5} {:>6} {:>6} {:>6}  {:<10} {}",
+            x.name,
+            x.team,
+            x.sessions,
+            opt(x.average),
+            opt(x.best),
+            pct(x.pass_rate),
+            format!("{}{}", x.trend.label(), x.trend.delta.map(|d| format!("{d:+.1}")).unwrap_or_default()),
+            x.weakest_skill.as_ref().map_or_else(|| "—".to_string(), |w| format!("{}（{:.1}）", w.label, w.average))
+        );
+    }
+    println!("\n排行榜：");
+    for (i, name) in r.leaderboard.iter().take(10).enumerate() {
+        let avg = r.rows.iter().find(|x| &x.name == name).and_then(|x| x.average);
+        println!("  {}. {name} {}", i + 1, opt(avg));
+    }
+    if !r.missed_concepts.is_empty() {
+        let v: Vec<String> = r.missed_concepts.iter().map(|c| format!("{}×{}", c.label, c.count)).collect();
+        println!("\n最常遗漏的要点：{}", v.join("、"));
+    }
+    if !r.red_lines.is_empty() {
+        let v: Vec<String> =
+            r.red_lines.iter().map(|c| format!("「{}」×{}（{} 人）", c.phrase, c.count, c.trainees)).collect();
+        println!("红线触犯：{}", v.join("、"));
+    }
+}
+
+fn trainee_csv(r: &TraineeReport) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(std::io::stdout());
+    w.write_record([
+        "session_id",
+        "ended_ms",
+        "scenario_id",
+        "overall",
+        "passed",
+        "concepts",
+        "tone",
+        "escalation",
+        "no_repeat",
+        "responsiveness",
+    ])?;
+    for p in &r.timeline {
+        let g = |k: &str| p.rubrics.get(k).map(|v| format!("{v:.1}")).unwrap_or_default();
+        w.write_record([
+            p.session_id.to_string(),
+            p.ended_ms.to_string(),
+            p.scenario_id.clone(),
+            format!("{:.1}", p.overall),
+            p.passed.to_string(),
+            g("concepts"),
+            g("tone"),
+            g("escalation"),
+            g("no_repeat"),
+            g("responsiveness"),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn team_csv(r: &TeamReport) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(std::io::stdout());
+    w.write_record([
+        "trainee",
+        "team",
+        "sessions",
+        "completed",
+        "passed",
+        "pass_rate",
+        "average",
+        "best",
+        "trend_delta",
+        "weakest_skill",
+        "weakest_average",
+    ])?;
+    let f = |v: Option<f32>| v.map(|x| format!("{x:.1}")).unwrap_or_default();
+    for x in &r.rows {
+        w.write_record([
+            x.name.clone(),
+            x.team.clone(),
+            x.sessions.to_string(),
+            x.completed.to_string(),
+            x.passed.to_string(),
+            x.pass_rate.map(|p| format!("{p:.3}")).unwrap_or_default(),
+            f(x.average),
+            f(x.best),
+            f(x.trend.delta),
+            x.weakest_skill.as_ref().map(|s| s.label.clone()).unwrap_or_default(),
+            f(x.weakest_skill.as_ref().map(|s| s.average)),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}

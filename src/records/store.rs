@@ -1,0 +1,417 @@
+//! The records database: SQLite with WAL, foreign keys, STRICT tables and `user_version`
+//! migrations inside a transaction; one constructor path for files and memory.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use crate::records::ops::{Finish, Op, SessionStart, TurnRecord};
+
+/// Schema versions, oldest first; `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, MIGRATE_V1_TO_V2];
+
+/// The first schema (kept so that databases written by it are migrated, and tested).
+pub const SCHEMA_V1: &str = r#"
+CREATE TABLE trainees (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    team TEXT NOT NULL DEFAULT '',
+    created_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    trainee_id INTEGER NOT NULL REFERENCES trainees(id),
+    scenario_id TEXT NOT NULL,
+    scenario_version INTEGER NOT NULL,
+    scenario_title TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    app_version TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    mode TEXT NOT NULL CHECK (mode IN ('practice', 'exam')),
+    started_ms INTEGER NOT NULL,
+    ended_ms INTEGER,
+    outcome TEXT NOT NULL DEFAULT 'in_progress',
+    overall REAL,
+    passed INTEGER,
+    concepts REAL,
+    tone REAL,
+    escalation REAL,
+    no_repeat REAL,
+    responsiveness REAL,
+    escalation_timing TEXT,
+    scorecard TEXT,
+    transcript TEXT
+) STRICT;
+CREATE INDEX sessions_by_trainee ON sessions(trainee_id, started_ms);
+CREATE TABLE turns (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    turn INTEGER NOT NULL,
+    turn_id TEXT NOT NULL DEFAULT '',
+    customer_line TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    latency_ms INTEGER NOT NULL DEFAULT 0,
+    overall REAL,
+    score TEXT,
+    recorded_ms INTEGER NOT NULL,
+    UNIQUE (session_id, seq)
+) STRICT;
+"#;
+
+/// Version 2: skills per session, turns superseded by a rewind, and running totals per trainee
+/// (per skill, and per missed concept / red line, overall under skill '' and per skill) so
+/// coaching reports stay fast at a million sessions. Backfills the totals from version-1 data.
+pub const MIGRATE_V1_TO_V2: &str = r#"
+ALTER TABLE turns ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE session_skills (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    skill TEXT NOT NULL,
+    PRIMARY KEY (session_id, skill)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE skill_stats (
+    trainee_id INTEGER NOT NULL REFERENCES trainees(id),
+    skill TEXT NOT NULL,
+    sessions INTEGER NOT NULL,
+    score_sum REAL NOT NULL,
+    PRIMARY KEY (trainee_id, skill)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE miss_stats (
+    trainee_id INTEGER NOT NULL REFERENCES trainees(id),
+    skill TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('concept', 'red_line')),
+    label TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (trainee_id, skill, kind, label)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX sessions_by_trainee_end ON sessions(trainee_id, ended_ms, overall, passed);
+CREATE INDEX sessions_by_scenario ON sessions(trainee_id, scenario_id, ended_ms);
+INSERT INTO miss_stats (trainee_id, skill, kind, label, count)
+    SELECT s.trainee_id, '', 'concept', m.value, count(*)
+    FROM turns t JOIN sessions s ON s.id = t.session_id, json_each(t.score, '$.missed_labels') m
+    WHERE t.score IS NOT NULL AND json_valid(t.score)
+    GROUP BY s.trainee_id, m.value;
+INSERT INTO miss_stats (trainee_id, skill, kind, label, count)
+    SELECT s.trainee_id, '', 'red_line', m.value, count(*)
+    FROM turns t JOIN sessions s ON s.id = t.session_id, json_each(t.score, '$.red_lines') m
+    WHERE t.score IS NOT NULL AND json_valid(t.score)
+    GROUP BY s.trainee_id, m.value;
+"#;
+
+/// Current schema version.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a writer waits for another process to finish before giving up.
+const BUSY_WAIT: Duration = Duration::from_secs(15);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("无法打开数据库 {path}：{reason}")]
+    Open { path: PathBuf, reason: String },
+    #[error("数据库文件 {path} 已损坏，或不是 peilian 的数据库")]
+    Corrupt { path: PathBuf },
+    #[error("数据库 {path} 不可写（只读文件或目录）")]
+    ReadOnly { path: PathBuf },
+    #[error("磁盘已满，无法写入数据库 {path}")]
+    DiskFull { path: PathBuf },
+    #[error("数据库 {path} 长时间被其他程序占用")]
+    Locked { path: PathBuf },
+    #[error("数据库 {path} 的版本 {found} 比本程序支持的 {supported} 新")]
+    TooNew { path: PathBuf, found: i64, supported: i64 },
+    #[error("数据库出错：{0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("找不到记录：{0}")]
+    NotFound(String),
+}
+
+impl StoreError {
+    /// What the user can do about it, in Chinese.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            StoreError::Open { .. } => "检查路径和目录权限；可用 --db 或 PEILIAN_DB 指定其他位置",
+            StoreError::Corrupt { .. } => {
+                "把这个文件改名备份后重新开始，或用 --db 指定其他数据库；本次成绩会先写入恢复文件"
+            }
+            StoreError::ReadOnly { .. } => "检查文件和目录的写权限，或用 --db 指定可写的位置；本次成绩会先写入恢复文件",
+            StoreError::DiskFull { .. } => "清理磁盘空间；本次成绩会先保存在内存和恢复文件中",
+            StoreError::Locked { .. } => "稍后再试；本次成绩会先写入恢复文件，下次启动时自动导入",
+            StoreError::TooNew { .. } => "请升级 peilian，或用 --db 指定其他数据库",
+            StoreError::Sql(_) | StoreError::NotFound(_) => "",
+        }
+    }
+
+    fn classify(e: rusqlite::Error, path: &Path) -> StoreError {
+        let path = path.to_path_buf();
+        match e.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt { path },
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly { path },
+            Some(ErrorCode::DiskFull) => StoreError::DiskFull { path },
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
+            Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+                StoreError::Open { path, reason: e.to_string() }
+            }
+            _ => StoreError::Sql(e),
+        }
+    }
+}
+
+/// The records database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Open {
+                    path: path.to_path_buf(), reason: format!("无法创建目录：{e}")
+                })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::classify(e, path))?;
+        Store::with_connection(conn, path.to_path_buf())
+    }
+
+    /// A private database in memory (tests, `--no-record` dry runs).
+    pub fn in_memory() -> Result<Store, StoreError> {
+        Store::with_connection(Connection::open_in_memory()?, PathBuf::from(":memory:"))
+    }
+
+    /// The one constructor path: settings, then migrations.
+    fn with_connection(conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
+        let classify = |e| StoreError::classify(e, &path);
+        conn.busy_timeout(BUSY_WAIT).map_err(classify)?;
+        // The first statement that reads the file: a corrupt or foreign file fails here.
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(classify)?;
+        if path != Path::new(":memory:") && !mode.eq_ignore_ascii_case("wal") {
+            // A read-only file cannot switch to WAL.
+            return Err(StoreError::ReadOnly { path });
+        }
+        conn.pragma_update(None, "foreign_keys", true).map_err(classify)?;
+        // FULL: a committed turn survives a crash of the machine, not only of the process.
+        conn.pragma_update(None, "synchronous", "FULL").map_err(classify)?;
+        let mut store = Store { conn, path };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let tx = self.write()?;
+        let version: i64 =
+            tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| StoreError::classify(e, &path))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { path, found: version, supported: SCHEMA_VERSION });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql).map_err(|e| StoreError::classify(e, &path))?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        }
+        tx.commit().map_err(|e| StoreError::classify(e, &path))?;
+        Ok(())
+    }
+
+    /// A write transaction taken up front (`BEGIN IMMEDIATE`), so that two writers queue on the
+    /// busy timeout instead of failing with "database is locked" half-way through.
+    fn write(&mut self) -> Result<Transaction<'_>, StoreError> {
+        let path = self.path.clone();
+        self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| StoreError::classify(e, &path))
+    }
+
+    /// Applies one record operation in its own transaction. Operations are idempotent: applying
+    /// one twice (e.g. from a recovery file) changes nothing.
+    pub fn apply(&mut self, op: &Op) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let tx = self.write()?;
+        apply_in(&tx, op).map_err(|e| StoreError::classify(e, &path))?;
+        tx.commit().map_err(|e| StoreError::classify(e, &path))
+    }
+
+    /// Applies many operations in one transaction (imports, bench fills).
+    pub fn apply_all<'a>(&mut self, ops: impl IntoIterator<Item = &'a Op>) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let tx = self.write()?;
+        for op in ops {
+            apply_in(&tx, op).map_err(|e| StoreError::classify(e, &path))?;
+        }
+        tx.commit().map_err(|e| StoreError::classify(e, &path))
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The trainee's id, creating the trainee (and setting the team when given).
+    pub fn trainee_id(&mut self, name: &str, team: Option<&str>) -> Result<i64, StoreError> {
+        let tx = self.write()?;
+        let id = ensure_trainee(&tx, name, team, now_ms())?;
+        tx.commit()?;
+        Ok(id)
+    }
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+fn ensure_trainee(tx: &Transaction<'_>, name: &str, team: Option<&str>, at_ms: i64) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO trainees (name, team, created_ms) VALUES (?1, coalesce(?2, ''), ?3) ON CONFLICT(name) DO NOTHING",
+        params![name, team, at_ms],
+    )?;
+    if let Some(team) = team {
+        tx.execute("UPDATE trainees SET team = ?2 WHERE name = ?1 AND team <> ?2", params![name, team])?;
+    }
+    tx.query_row("SELECT id FROM trainees WHERE name = ?1", [name], |r| r.get(0))
+}
+
+fn session_row(tx: &Transaction<'_>, uuid: &str) -> rusqlite::Result<Option<(i64, i64)>> {
+    tx.query_row("SELECT id, trainee_id FROM sessions WHERE uuid = ?1", [uuid], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}
+
+fn apply_in(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
+    match op {
+        Op::Start(s) => start(tx, s),
+        Op::Turn(t) => turn(tx, t),
+        Op::Finish(f) => finish(tx, f),
+    }
+}
+
+fn start(tx: &Transaction<'_>, s: &SessionStart) -> rusqlite::Result<()> {
+    if session_row(tx, &s.uuid)?.is_some() {
+        return Ok(());
+    }
+    let trainee = ensure_trainee(tx, &s.trainee, s.team.as_deref(), s.started_ms)?;
+    tx.execute(
+        "INSERT INTO sessions (uuid, trainee_id, scenario_id, scenario_version, scenario_title, content_hash,
+             app_version, seed, mode, started_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            s.uuid,
+            trainee,
+            s.scenario_id,
+            s.scenario_version,
+            s.scenario_title,
+            s.content_hash,
+            s.app_version,
+            s.seed as i64,
+            s.mode,
+            s.started_ms
+        ],
+    )?;
+    let session = tx.last_insert_rowid();
+    let mut stmt = tx.prepare_cached("INSERT OR IGNORE INTO session_skills (session_id, skill) VALUES (?1, ?2)")?;
+    for skill in &s.skills {
+        stmt.execute(params![session, skill])?;
+    }
+    Ok(())
+}
+
+fn turn(tx: &Transaction<'_>, t: &TurnRecord) -> rusqlite::Result<()> {
+    let Some((session, trainee)) = session_row(tx, &t.uuid)? else {
+        return Err(rusqlite::Error::QueryReturnedNoRows);
+    };
+    let inserted = tx.execute(
+        "INSERT OR IGNORE INTO turns (session_id, seq, kind, turn, turn_id, customer_line, text, latency_ms, overall,
+             score, recorded_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            session,
+            t.seq,
+            t.kind,
+            t.turn,
+            t.turn_id,
+            t.customer_line,
+            t.text,
+            t.latency_ms as i64,
+            t.overall,
+            t.score,
+            t.recorded_ms
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(());
+    }
+    if t.kind == "rewind" {
+        // Answers from the turn rewound to onwards are superseded (kept as attempts).
+        tx.execute(
+            "UPDATE turns SET superseded = 1 WHERE session_id = ?1 AND seq < ?2 AND turn >= ?3 AND kind <> 'rewind'",
+            params![session, t.seq, t.turn],
+        )?;
+    }
+    // Counted overall (skill '') and under each skill the scenario trains.
+    let mut skills: Vec<String> = vec![String::new()];
+    let mut q = tx.prepare_cached("SELECT skill FROM session_skills WHERE session_id = ?1")?;
+    skills.extend(q.query_map([session], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?);
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO miss_stats (trainee_id, skill, kind, label, count) VALUES (?1, ?2, ?3, ?4, 1)
+         ON CONFLICT(trainee_id, skill, kind, label) DO UPDATE SET count = count + 1",
+    )?;
+    for skill in &skills {
+        for label in &t.missed_labels {
+            stmt.execute(params![trainee, skill, "concept", label])?;
+        }
+        for phrase in &t.red_lines {
+            stmt.execute(params![trainee, skill, "red_line", phrase])?;
+        }
+    }
+    Ok(())
+}
+
+fn finish(tx: &Transaction<'_>, f: &Finish) -> rusqlite::Result<()> {
+    let Some((session, trainee)) = session_row(tx, &f.uuid)? else {
+        return Err(rusqlite::Error::QueryReturnedNoRows);
+    };
+    let updated = tx.execute(
+        "UPDATE sessions SET ended_ms = ?2, outcome = ?3, overall = ?4, passed = ?5, concepts = ?6, tone = ?7,
+             escalation = ?8, no_repeat = ?9, responsiveness = ?10, escalation_timing = ?11, scorecard = ?12,
+             transcript = ?13
+         WHERE id = ?1 AND ended_ms IS NULL",
+        params![
+            session,
+            f.ended_ms,
+            f.outcome,
+            f.overall,
+            f.passed,
+            f.rubrics.concepts,
+            f.rubrics.tone,
+            f.rubrics.escalation,
+            f.rubrics.no_repeat,
+            f.rubrics.responsiveness,
+            f.escalation_timing,
+            f.scorecard,
+            f.transcript
+        ],
+    )?;
+    if updated == 0 {
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT INTO skill_stats (trainee_id, skill, sessions, score_sum)
+             SELECT ?1, skill, 1, ?3 FROM session_skills WHERE session_id = ?2
+         ON CONFLICT(trainee_id, skill) DO UPDATE SET sessions = sessions + 1, score_sum = score_sum + excluded.score_sum",
+        params![trainee, session, f.overall],
+    )?;
+    Ok(())
+}
