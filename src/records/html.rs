@@ -79,7 +79,15 @@ pub fn trend_svg(points: &[f32], pass_mark: f32, width: u32, height: u32) -> Str
             .y_label_area_size(36)
             .build_cartesian_2d(1f32..n, 0f32..100f32);
         if let Ok(mut chart) = chart {
-            let _ = chart.configure_mesh().x_desc("第几次").y_desc("分").x_labels(8).y_labels(6).draw();
+            let _ = chart
+                .configure_mesh()
+                .x_desc("第几次")
+                .y_desc("分")
+                .x_labels(points.len().clamp(2, 10))
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_labels(6)
+                .y_label_formatter(&|y| format!("{y:.0}"))
+                .draw();
             let _ =
                 chart.draw_series(LineSeries::new([(1.0, pass_mark), (n, pass_mark)], RED.mix(0.6).stroke_width(1)));
             let line = RGBColor(31, 78, 121);
@@ -96,8 +104,22 @@ pub fn trend_svg(points: &[f32], pass_mark: f32, width: u32, height: u32) -> Str
     svg
 }
 
+/// How bars are coloured and labelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BarStyle {
+    /// Scores 0–100: green from 70, amber from 50, red below.
+    Score,
+    /// Counts of mistakes: one warning colour, the count as label; `max` is the longest bar.
+    Count { max: u32 },
+}
+
 /// Horizontal bars (label, value 0–100).
 pub fn bars_svg(title: &str, bars: &[(String, f32)], width: u32) -> String {
+    styled_bars_svg(title, bars, width, BarStyle::Score)
+}
+
+/// Horizontal bars with a style.
+pub fn styled_bars_svg(title: &str, bars: &[(String, f32)], width: u32, style: BarStyle) -> String {
     let row = 26u32;
     let height = 50 + row * bars.len().max(1) as u32;
     let mut svg = String::new();
@@ -109,21 +131,28 @@ pub fn bars_svg(title: &str, bars: &[(String, f32)], width: u32) -> String {
         let bar_w = width as i32 - label_w - 70;
         for (i, (label, value)) in bars.iter().enumerate() {
             let y = 40 + (i as i32) * row as i32;
-            let v = value.clamp(0.0, 100.0);
-            let w = (bar_w as f32 * v / 100.0) as i32;
-            let color = if v >= 70.0 {
-                RGBColor(47, 133, 90)
-            } else if v >= 50.0 {
-                RGBColor(214, 158, 46)
-            } else {
-                RGBColor(197, 48, 48)
+            let (fraction, color, text) = match style {
+                BarStyle::Score => {
+                    let v = value.clamp(0.0, 100.0);
+                    let color = if v >= 70.0 {
+                        RGBColor(47, 133, 90)
+                    } else if v >= 50.0 {
+                        RGBColor(214, 158, 46)
+                    } else {
+                        RGBColor(197, 48, 48)
+                    };
+                    (v / 100.0, color, format!("{v:.1}"))
+                }
+                BarStyle::Count { max } => {
+                    (value / max.max(1) as f32, RGBColor(221, 107, 32), format!("{value:.0} 次"))
+                }
             };
+            let w = (bar_w as f32 * fraction.clamp(0.0, 1.0)) as i32;
             let _ = root.draw(&Text::new(label.clone(), (12, y + 4), ("sans-serif", 14).into_font()));
             let _ =
                 root.draw(&Rectangle::new([(label_w, y), (label_w + bar_w, y + 18)], RGBColor(237, 242, 247).filled()));
             let _ = root.draw(&Rectangle::new([(label_w, y), (label_w + w, y + 18)], color.filled()));
-            let _ =
-                root.draw(&Text::new(format!("{v:.1}"), (label_w + bar_w + 8, y + 3), ("sans-serif", 14).into_font()));
+            let _ = root.draw(&Text::new(text, (label_w + bar_w + 8, y + 3), ("sans-serif", 14).into_font()));
         }
         let _ = root.present();
     }
@@ -282,16 +311,12 @@ pub fn team_page(r: &TeamReport) -> String {
     }
     b.push_str("</table></section>");
     if !r.missed_concepts.is_empty() {
-        let max = r.missed_concepts.iter().map(|c| c.count).max().unwrap_or(1).max(1) as f32;
-        let bars: Vec<(String, f32)> = r
-            .missed_concepts
-            .iter()
-            .map(|c| (format!("{}（{}）", c.label, c.count), 100.0 * c.count as f32 / max))
-            .collect();
+        let max = r.missed_concepts.iter().map(|c| c.count).max().unwrap_or(1);
+        let bars: Vec<(String, f32)> = r.missed_concepts.iter().map(|c| (c.label.clone(), c.count as f32)).collect();
         let _ = write!(
             b,
             "<section><h2>最常遗漏的要点</h2><div class=\"charts\">{}</div></section>",
-            bars_svg("遗漏次数（相对最多者）", &bars, 640)
+            styled_bars_svg("遗漏次数", &bars, 640, BarStyle::Count { max })
         );
     }
     b.push_str("<section><h2>红线触犯</h2>");

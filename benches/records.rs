@@ -1,0 +1,207 @@
+//! Speed of the records: recording a turn, and coaching reports over a database of 1,000,000
+//! sessions (1,000 trainees × 1,000 sessions, filled once by the helper below and kept in the
+//! target directory).
+//!
+//! `cargo bench --no-default-features --bench records`
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use peilian::records::coaching::{ScenarioMeta, team_report, trainee_report};
+use peilian::records::ops::{Finish, Op, RubricColumns, SessionStart, TurnRecord};
+use peilian::records::store::Store;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const TRAINEES: usize = 1_000;
+const SESSIONS_PER_TRAINEE: usize = 1_000;
+const SKILLS: [&str; 6] = ["empathy", "deescalation", "escalation", "policy", "productknowledge", "retention"];
+const CONCEPTS: [&str; 8] = ["致歉", "核实订单", "退款时效", "加急处理", "跟进回复", "冻结卡片", "尊称", "交接说明"];
+const TIMINGS: [&str; 6] = ["on_time", "early", "late", "missed", "premature", "not_needed"];
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"), PathBuf::from)
+}
+
+fn library() -> Vec<ScenarioMeta> {
+    (0..14)
+        .map(|i| ScenarioMeta {
+            id: format!("scenario-{i}"),
+            title: format!("场景 {i}"),
+            skills: vec![SKILLS[i % SKILLS.len()].to_string(), SKILLS[(i + 2) % SKILLS.len()].to_string()],
+            difficulty: (i % 5 + 1) as u8,
+            persona: "angry".into(),
+        })
+        .collect()
+}
+
+/// Fills (once) a database with 1,000,000 finished sessions of two scored answers each.
+fn filled_db() -> PathBuf {
+    let path = target_dir().join("bench-records-1m.db");
+    let marker = path.with_extension("done");
+    if marker.exists() {
+        return path;
+    }
+    let _ = std::fs::remove_file(&path);
+    let started = Instant::now();
+    let mut store = Store::open(&path).expect("bench db");
+    store.conn().execute_batch("PRAGMA synchronous = OFF").expect("fast fill");
+    let lib = library();
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let mut ops = Vec::with_capacity(40_000);
+    for t in 0..TRAINEES {
+        let trainee = format!("学员{t:04}");
+        let team = format!("{}组", t % 20);
+        let skill_bias: f32 = rng.random_range(-15.0..15.0);
+        for s in 0..SESSIONS_PER_TRAINEE {
+            let uuid = format!("{t}-{s}");
+            let meta = &lib[rng.random_range(0..lib.len())];
+            let at = (s as i64) * 3_600_000;
+            ops.push(Op::Start(SessionStart {
+                uuid: uuid.clone(),
+                trainee: trainee.clone(),
+                team: Some(team.clone()),
+                scenario_id: meta.id.clone(),
+                scenario_version: 1,
+                scenario_title: meta.title.clone(),
+                content_hash: "0123456789abcdef".into(),
+                skills: meta.skills.clone(),
+                app_version: "bench".into(),
+                seed: s as u64,
+                mode: "practice".into(),
+                started_ms: at,
+            }));
+            let mut total = 0.0;
+            for seq in 0..2u32 {
+                let overall: f32 = (rng.random_range(30.0..100.0f32) + skill_bias).clamp(0.0, 100.0);
+                total += overall;
+                let missed: Vec<String> = if overall < 70.0 {
+                    vec![CONCEPTS[rng.random_range(0..CONCEPTS.len())].to_string()]
+                } else {
+                    vec![]
+                };
+                let red: Vec<String> = if overall < 35.0 { vec!["不归我管".to_string()] } else { vec![] };
+                ops.push(Op::Turn(TurnRecord {
+                    uuid: uuid.clone(),
+                    seq,
+                    kind: "answer".into(),
+                    turn: seq + 1,
+                    turn_id: "open".into(),
+                    customer_line: "你们怎么回事？钱到现在还没退！".into(),
+                    text: "非常抱歉让您久等了，我马上帮您查一下。".into(),
+                    latency_ms: 4000,
+                    overall: Some(overall),
+                    score: Some(format!(r#"{{"overall":{overall},"missed_labels":{missed:?},"red_lines":{red:?}}}"#)),
+                    missed_labels: missed,
+                    red_lines: red,
+                    recorded_ms: at + 1000,
+                }));
+            }
+            let overall = total / 2.0;
+            ops.push(Op::Finish(Finish {
+                uuid,
+                ended_ms: at + 60_000,
+                outcome: "resolved".into(),
+                overall,
+                passed: overall >= 70.0,
+                rubrics: RubricColumns {
+                    concepts: Some(overall),
+                    tone: Some((overall + 5.0).min(100.0)),
+                    escalation: Some(80.0),
+                    no_repeat: None,
+                    responsiveness: Some(100.0),
+                },
+                escalation_timing: TIMINGS[rng.random_range(0..TIMINGS.len())].into(),
+                scorecard: "{}".into(),
+                transcript: "[]".into(),
+            }));
+        }
+        if ops.len() >= 36_000 {
+            store.apply_all(&ops).expect("fill");
+            ops.clear();
+        }
+        if t % 100 == 99 {
+            eprintln!("filled {} trainees ({:.0} s)", t + 1, started.elapsed().as_secs_f64());
+        }
+    }
+    store.apply_all(&ops).expect("fill");
+    store
+        .conn()
+        .execute_batch("PRAGMA synchronous = FULL; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")
+        .expect("analyze");
+    std::fs::write(&marker, "1").expect("marker");
+    eprintln!("filled {} sessions in {:.0} s", TRAINEES * SESSIONS_PER_TRAINEE, started.elapsed().as_secs_f64());
+    path
+}
+
+fn bench(c: &mut Criterion) {
+    // Recording a turn: one transaction, synchronous = FULL (as the app records).
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = Store::open(&dir.path().join("turns.db")).expect("db");
+    store
+        .apply(&Op::Start(SessionStart {
+            uuid: "s".into(),
+            trainee: "学员".into(),
+            team: None,
+            scenario_id: "a".into(),
+            scenario_version: 1,
+            scenario_title: "A".into(),
+            content_hash: "h".into(),
+            skills: vec!["empathy".into()],
+            app_version: "bench".into(),
+            seed: 0,
+            mode: "practice".into(),
+            started_ms: 0,
+        }))
+        .expect("start");
+    let mut seq = 0u32;
+    let score =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/turn-score.json")).expect("score json");
+    c.bench_function("record_one_turn (fsync)", |b| {
+        b.iter(|| {
+            seq += 1;
+            store
+                .apply(&Op::Turn(TurnRecord {
+                    uuid: "s".into(),
+                    seq,
+                    kind: "answer".into(),
+                    turn: seq,
+                    turn_id: "open".into(),
+                    customer_line: "你们怎么回事？".into(),
+                    text: "非常抱歉让您久等了，我马上帮您查一下。".into(),
+                    latency_ms: 3000,
+                    overall: Some(80.0),
+                    score: Some(score.clone()),
+                    missed_labels: vec!["核实订单".into()],
+                    red_lines: vec![],
+                    recorded_ms: 0,
+                }))
+                .expect("turn")
+        })
+    });
+
+    let path = filled_db();
+    let store = Store::open(&path).expect("open filled");
+    let lib = library();
+    let mut g = c.benchmark_group("reports_1m_sessions");
+    g.sample_size(20);
+    let mut i = 0;
+    g.bench_function("trainee_report", |b| {
+        b.iter(|| {
+            i = (i + 37) % TRAINEES;
+            black_box(trainee_report(&store, &format!("学员{i:04}"), &lib).expect("report"))
+        })
+    });
+    g.sample_size(10);
+    g.bench_function("team_table_1000_trainees", |b| b.iter(|| black_box(team_report(&store, None).expect("team"))));
+    g.bench_function("team_table_one_team_of_50", |b| {
+        b.iter(|| black_box(team_report(&store, Some("3组")).expect("team")))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
