@@ -6,6 +6,7 @@
 pub mod customer;
 pub mod diagnostic;
 pub mod lexicon;
+pub mod mining;
 pub mod records;
 pub mod ron_file;
 pub mod scenario;

@@ -2,6 +2,7 @@
 
 mod common;
 mod lint;
+mod mine;
 mod practice;
 mod render;
 mod replay;
@@ -40,6 +41,8 @@ enum Command {
     Replay(replay::Args),
     /// 学员或团队的辅导报告：终端表格、JSON、CSV 或 HTML (coaching reports)
     Report(report::Args),
+    /// 从历史对话中挖掘场景草稿（先去除个人信息） (mine draft scenarios from transcripts)
+    Mine(mine::Args),
 }
 
 pub fn run() -> anyhow::Result<ExitCode> {
@@ -52,6 +55,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Test(args)) => test::run(args),
         Some(Command::Replay(args)) => replay::run(args),
         Some(Command::Report(args)) => report::run(args),
+        Some(Command::Mine(args)) => mine::run(args),
         None => open_app(),
     }
 }

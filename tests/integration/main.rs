@@ -3,6 +3,7 @@
 mod cli;
 mod engine;
 mod lint;
+mod mining;
 mod props;
 mod records;
 mod scoring;

@@ -1,0 +1,3 @@
+//! Mining throughput (filled in with issue 5).
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! Mining draft scenarios from exports of historical transcripts, with personal data removed.

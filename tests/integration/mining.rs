@@ -1,0 +1,1 @@
+//! Mining: inputs, redaction, analysis, drafts, determinism.
