@@ -68,7 +68,20 @@ pub fn options() -> ron::Options {
 
 /// Parses a RON document into `T`, turning a parse error into a diagnostic with a hint.
 pub fn parse<T: DeserializeOwned>(src: &SourceText) -> Result<T, Diagnostic> {
-    options().from_str::<T>(&src.text).map_err(|e| parse_error(&src.path, &e))
+    options().from_str::<T>(&src.text).map_err(|e| {
+        let mut d = parse_error(&src.path, &e);
+        // "mood: 72.5" where a whole number is expected stops at the ".": say so.
+        if d.code == "syntax" && char_at(&src.text, d.line, d.column) == Some('.') {
+            d.code = "wrong-type";
+            d.message = "这里需要整数，不能有小数".to_string();
+            d.hint = "去掉小数部分，例如 72".to_string();
+        }
+        d
+    })
+}
+
+fn char_at(text: &str, line: usize, column: usize) -> Option<char> {
+    text.lines().nth(line.checked_sub(1)?)?.chars().nth(column.checked_sub(1)?)
 }
 
 /// Turns a RON error into a diagnostic that explains itself in the trainer's language.
@@ -163,6 +176,19 @@ mod tests {
         assert_eq!(d.code, "unknown-field");
         assert_eq!(d.line, 4);
         assert!(d.hint.contains("markers"), "{}", d.hint);
+    }
+
+    #[test]
+    fn a_fraction_where_a_whole_number_belongs() {
+        let src = SourceText { path: PathBuf::from("s.ron"), text: "(mood: 72.5)".into() };
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct P {
+            mood: u8,
+        }
+        let d = parse::<P>(&src).unwrap_err();
+        assert_eq!(d.code, "wrong-type", "{d}");
+        assert!(d.message.contains("整数"), "{d}");
     }
 
     #[test]

@@ -234,8 +234,8 @@ struct State {
     transfer: Option<(u32, String)>,
     /// The last answer told the customer about a transfer: its turn and the words.
     announced: Option<(u32, String)>,
-    /// The transfer counted at the turn it was announced, with the words.
-    transfer_announced: Option<String>,
+    /// The first transfer was announced in the answer before it: that turn and the words.
+    transfer_announced: Option<(u32, String)>,
     transcript: Vec<TranscriptEntry>,
     scores: Vec<(u32, TurnScore)>,
     outcome: Outcome,
@@ -509,6 +509,7 @@ impl Session {
         let line = self.pick(&persona.silence_lines, DEFAULT_SILENCE_LINE);
         let delta = engine.model.silence(persona);
         self.move_mood(delta, vec![format!("让客户久等 {delta:+.1}")], events);
+        self.check_mood_trigger(events);
         if self.st.mood >= HANG_UP_MOOD {
             self.customer_hangs_up(events);
             return;
@@ -520,13 +521,13 @@ impl Session {
         // Announcing the transfer in the answer and then transferring counts as transferring
         // in the turn that answer replied to: agents are taught to tell the customer first.
         let announced = self.st.announced.take().filter(|(t, _)| t + 1 == self.st.turn_no);
-        let turn = announced.as_ref().map_or(self.st.turn_no, |(t, _)| *t);
+        let turn = self.st.turn_no;
         let shown =
             if note.is_empty() { "（转接，无交接说明）".to_string() } else { format!("（转接）{note}") };
         self.push(Speaker::Agent, LineKind::Transfer, shown, None, None, None);
         if self.st.transfer.is_none() {
             self.st.transfer = Some((turn, note.to_string()));
-            self.st.transfer_announced = announced.map(|(_, words)| words);
+            self.st.transfer_announced = announced;
         }
         events.push(Event::Transferred { turn, note: note.to_string() });
         let engine = self.engine.clone();
@@ -583,6 +584,8 @@ impl Session {
                 if turn.beyond_authority {
                     self.fire_trigger(Trigger::BeyondAuthority, events);
                 }
+                // The customer is this upset while saying this turn's line.
+                self.check_mood_trigger(events);
             }
             Target::Ending(e) => {
                 let Some(ending) = sc.endings.get(e) else {
@@ -653,7 +656,6 @@ impl Session {
             last.mood = to;
         }
         events.push(Event::MoodChanged { from, to, reasons });
-        self.check_mood_trigger(events);
     }
 
     fn check_mood_trigger(&mut self, events: &mut Vec<Event>) {
@@ -759,6 +761,8 @@ pub enum Input {
     },
     HangUp,
     Rewind(u32),
+    /// The agent stays silent this long (scripted runs and sample calls).
+    Silence(u64),
     /// A command that was not understood, with the reason.
     Invalid(String),
 }
@@ -773,11 +777,17 @@ impl Input {
             return match name {
                 "transfer" | "转接" => Input::Transfer { note: arg.trim().to_string(), latency_ms },
                 "hangup" | "挂断" => Input::HangUp,
+                "silence" | "沉默" => match split_latency(&format!("@{} ", arg.trim())).0 {
+                    Some(ms) => Input::Silence(ms),
+                    None => Input::Invalid(format!("/silence 需要时长，例如 /silence 30s（收到“{}”）", arg.trim())),
+                },
                 "rewind" | "回退" => match arg.trim().parse::<u32>() {
                     Ok(n) => Input::Rewind(n),
                     Err(_) => Input::Invalid(format!("/rewind 需要一个回合号，例如 /rewind 2（收到“{}”）", arg.trim())),
                 },
-                other => Input::Invalid(format!("未知命令 /{other}；可用：/transfer 说明、/hangup、/rewind N")),
+                other => {
+                    Input::Invalid(format!("未知命令 /{other}；可用：/transfer 说明、/hangup、/rewind N、/silence 30s"))
+                }
             };
         }
         Input::Answer { text: rest.to_string(), latency_ms }
@@ -818,6 +828,8 @@ mod tests {
         assert_eq!(Input::parse("@3s /transfer x"), Input::Transfer { note: "x".into(), latency_ms: Some(3000) });
         assert_eq!(Input::parse("/hangup"), Input::HangUp);
         assert_eq!(Input::parse("/rewind 2"), Input::Rewind(2));
+        assert_eq!(Input::parse("/silence 30s"), Input::Silence(30_000));
+        assert!(matches!(Input::parse("/silence soon"), Input::Invalid(_)));
         assert!(matches!(Input::parse("/rewind x"), Input::Invalid(_)));
         assert!(matches!(Input::parse("/dance"), Input::Invalid(_)));
         // Not a latency prefix: kept as text.

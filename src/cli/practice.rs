@@ -6,7 +6,6 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use peilian::session::{Event, Input, Mode, Session, SessionError};
-use serde_json::json;
 
 use crate::cli::common::{LineReader, ReadLine, RecordArgs, engine_for, resolve_scenario};
 use crate::cli::render;
@@ -172,6 +171,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Input::Transfer { note, latency_ms } => session.transfer(&note, latency(interactive, latency_ms, measured)),
             Input::HangUp => session.hang_up(),
             Input::Rewind(n) => session.rewind(n),
+            Input::Silence(ms) => session.silence(ms),
             Input::Invalid(why) => {
                 writeln!(chat, "    {why}")?;
                 continue;
@@ -210,7 +210,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => serde_json::Value::Null,
     };
     if args.json {
-        let doc = json!({ "transcript": session.transcript(), "scorecard": card, "record": record });
+        // A typed document, so f32 scores print as written (a JSON Value would widen them).
+        #[derive(serde::Serialize)]
+        struct Doc<'a> {
+            transcript: &'a [peilian::session::TranscriptEntry],
+            scorecard: &'a peilian::scoring::scorecard::Scorecard,
+            record: serde_json::Value,
+        }
+        let doc = Doc { transcript: session.transcript(), scorecard: &card, record };
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         write!(chat, "{}", render::scorecard(&card))?;

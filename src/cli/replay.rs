@@ -64,11 +64,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
 
     if args.json {
-        let doc = serde_json::json!({
-            "session": recorded,
-            "scenario_changed": changed,
-            "rescored": rescored.as_ref().map(|(card, skipped)| serde_json::json!({ "scorecard": card, "skipped_actions": skipped })),
-        });
+        #[derive(serde::Serialize)]
+        struct Rescored<'a> {
+            scorecard: &'a Scorecard,
+            skipped_actions: usize,
+        }
+        #[derive(serde::Serialize)]
+        struct Doc<'a> {
+            session: &'a RecordedSession,
+            scenario_changed: Option<bool>,
+            rescored: Option<Rescored<'a>>,
+        }
+        let doc = Doc {
+            session: &recorded,
+            scenario_changed: changed,
+            rescored: rescored.as_ref().map(|(scorecard, skipped)| Rescored { scorecard, skipped_actions: *skipped }),
+        };
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(ExitCode::SUCCESS);
     }

@@ -76,8 +76,8 @@ impl CompiledScenario {
                 concept_entries.extend(phrases.iter().map(|p| (p.clone(), i)));
             }
             for pattern in &concept.patterns {
-                let re =
-                    Regex::new(pattern).map_err(|source| CompileError::BadPattern { concept: name.clone(), source })?;
+                let re = pattern_regex(pattern)
+                    .map_err(|source| CompileError::BadPattern { concept: name.clone(), source })?;
                 concept_patterns.push((i, re));
             }
         }

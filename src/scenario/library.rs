@@ -207,6 +207,7 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
     let mut report = LintReport { files: files.len(), diagnostics: Vec::new() };
     let mut lexicon_cache: Vec<(Option<PathBuf>, LexiconSet)> = Vec::new();
     let mut ids: Vec<(String, PathBuf)> = Vec::new();
+    let mut lexicon_names: Vec<(String, PathBuf)> = Vec::new();
     for path in &files {
         let src = match read_source(path) {
             Ok(s) => s,
@@ -217,7 +218,24 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
         };
         match file_kind(path, Some(&src.text)) {
             FileKind::Lexicon => match lexicon::parse(&src) {
-                Ok(l) => report.diagnostics.extend(lexicon::check(&l, &src)),
+                Ok(l) => {
+                    report.diagnostics.extend(lexicon::check(&l, &src));
+                    let reported =
+                        |r: &LintReport| r.diagnostics.iter().any(|x| x.path == *path && x.code == "duplicate-id");
+                    if let Some((_, first)) =
+                        lexicon_names.iter().find(|(n, _)| *n == l.name).filter(|_| !reported(&report))
+                    {
+                        report.diagnostics.push(Diagnostic::error(
+                            path,
+                            src.locate("name", &l.name),
+                            "duplicate-id",
+                            format!("词库名“{}”与 {} 重复", l.name, first.display()),
+                            "每个词库的 name 必须唯一；合并两个文件或改名",
+                        ));
+                    } else if !lexicon_names.iter().any(|(n, _)| *n == l.name) {
+                        lexicon_names.push((l.name.clone(), path.clone()));
+                    }
+                }
                 Err(d) => report.diagnostics.push(d),
             },
             FileKind::MoodModel => {
@@ -237,9 +255,16 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
                 let lexicons = match lexicon_cache.iter().find(|(dir, _)| *dir == layout.lexicons) {
                     Some((_, set)) => set.clone(),
                     None => {
-                        // Broken lexicon files are reported when linted themselves; the
-                        // scenario is then checked against the shipped lexicons.
-                        let set = layout.lexicon_set().unwrap_or_else(|_| LexiconSet::embedded());
+                        // A broken lexicon directory is reported (once); the scenario is then
+                        // checked against the shipped lexicons.
+                        let set = layout.lexicon_set().unwrap_or_else(|problems| {
+                            for d in problems {
+                                if !report.diagnostics.iter().any(|x| x.path == d.path && x.code == d.code) {
+                                    report.diagnostics.push(d);
+                                }
+                            }
+                            LexiconSet::embedded()
+                        });
                         lexicon_cache.push((layout.lexicons.clone(), set.clone()));
                         set
                     }

@@ -39,9 +39,9 @@ impl Timing {
 pub struct EscalationFacts {
     /// The turn (1-based) at which the agent transferred, and the note.
     pub transfer: Option<(u32, String)>,
-    /// When the transfer was announced in the answer just before it (and so counted at that
-    /// answer's turn): the words that announced it.
-    pub announced: Option<String>,
+    /// When the transfer was announced in the answer just before it: that answer's turn and
+    /// the words; the transfer may count at that turn.
+    pub announced: Option<(u32, String)>,
     /// The turn (1-based) at which a trigger of the policy first fired, and which.
     pub trigger: Option<(u32, Trigger)>,
     /// Turns the customer spoke in all.
@@ -67,70 +67,24 @@ pub fn score(analyzer: &Analyzer, sc: &CompiledScenario, facts: &EscalationFacts
     let transfer_turn = facts.transfer.as_ref().map(|t| t.0);
     let trigger_turn = facts.trigger.as_ref().map(|t| t.0);
     let mut reasons = Vec::new();
-    let (timing, timing_score) = match (&esc.policy, transfer_turn) {
-        (EscalationPolicy::SolveYourself, None) => {
-            reasons.push("本案应由坐席自行解决，没有转接 ✓".to_string());
-            (Timing::NotNeeded, rubric::ON_TIME)
+    let actual = timing_at(&esc.policy, transfer_turn, trigger_turn, facts);
+    // Telling the customer about the transfer in the answer just before it: the transfer may
+    // count at that answer's turn, whichever is better for the trainee.
+    let announced =
+        facts.announced.as_ref().map(|(t, words)| (timing_at(&esc.policy, Some(*t), trigger_turn, facts), *t, words));
+    let mut counted_turn = transfer_turn;
+    let (timing, timing_score, why) = match announced {
+        Some((at_announcement, t, words)) if at_announcement.1 > actual.1 => {
+            let (timing, points, why) = at_announcement;
+            reasons.push(why);
+            reasons.push(format!("第 {t} 回合的回答已告知客户转接（「{words}」），转接按第 {t} 回合计"));
+            counted_turn = Some(t);
+            (timing, points, String::new())
         }
-        (EscalationPolicy::SolveYourself, Some(t)) => {
-            reasons.push(format!("第 {t} 回合转接，但本案在坐席权限内，应自行解决"));
-            (Timing::Premature, rubric::PREMATURE)
-        }
-        (EscalationPolicy::Either, None) => {
-            reasons.push("本案可转可不转，没有转接".to_string());
-            (Timing::NotNeeded, rubric::ON_TIME)
-        }
-        (EscalationPolicy::Either, Some(t)) => {
-            reasons.push(format!("第 {t} 回合转接；本案可转可不转"));
-            (Timing::OnTime, rubric::ON_TIME)
-        }
-        (EscalationPolicy::Window { from, to }, None) => {
-            reasons.push(format!("应在第 {from}–{to} 回合转接，但始终没有转接"));
-            (Timing::Missed, rubric::MISSED)
-        }
-        (EscalationPolicy::Window { from, to }, Some(t)) => {
-            if t < *from {
-                reasons.push(format!("第 {t} 回合就转接，早于应转接的第 {from}–{to} 回合"));
-                (Timing::Early, rubric::EARLY)
-            } else if t > *to {
-                reasons.push(format!("第 {t} 回合才转接，晚于第 {from}–{to} 回合，晚了 {} 回合", t - to));
-                (Timing::Late, rubric::late(t - to))
-            } else {
-                reasons.push(format!("第 {t} 回合转接，在应转接的第 {from}–{to} 回合内 ✓"));
-                (Timing::OnTime, rubric::ON_TIME)
-            }
-        }
-        (EscalationPolicy::OnTrigger { grace, .. }, _) => match (trigger_turn, transfer_turn) {
-            (None, None) => {
-                reasons.push("没有出现需要转接的情况，也没有转接 ✓".to_string());
-                (Timing::NotNeeded, rubric::ON_TIME)
-            }
-            (None, Some(t)) => {
-                reasons
-                    .push(format!("第 {t} 回合转接，但此时还没有出现需要转接的情况（{}）", trigger_list(&esc.policy)));
-                (Timing::Early, rubric::EARLY)
-            }
-            (Some(g), Some(t)) if t < g => {
-                reasons.push(format!("第 {t} 回合转接，早于第 {g} 回合出现的转接条件"));
-                (Timing::Early, rubric::EARLY)
-            }
-            (Some(g), Some(t)) if t <= g + grace => {
-                reasons.push(format!("第 {g} 回合{}，第 {t} 回合转接，及时 ✓", trigger_label(facts)));
-                (Timing::OnTime, rubric::ON_TIME)
-            }
-            (Some(g), Some(t)) => {
-                let late = t - g - grace;
-                reasons.push(format!("第 {g} 回合{}，第 {t} 回合才转接，晚了 {late} 回合", trigger_label(facts)));
-                (Timing::Late, rubric::late(late))
-            }
-            (Some(g), None) => {
-                reasons.push(format!("第 {g} 回合{}，但始终没有转接", trigger_label(facts)));
-                (Timing::Missed, rubric::MISSED)
-            }
-        },
+        _ => actual,
     };
-    if let (Some(words), Some(t)) = (&facts.announced, transfer_turn) {
-        reasons.push(format!("第 {t} 回合的回答已告知客户转接（「{words}」），转接按第 {t} 回合计"));
+    if !why.is_empty() {
+        reasons.insert(0, why);
     }
     if !esc.rationale.is_empty() {
         reasons.push(format!("依据：{}", esc.rationale));
@@ -195,13 +149,85 @@ pub fn score(analyzer: &Analyzer, sc: &CompiledScenario, facts: &EscalationFacts
     }
     EscalationResult {
         timing,
-        transfer_turn,
+        transfer_turn: counted_turn,
         trigger_turn,
         facts_carried,
         facts_missing,
         score: RubricScore::new(round1(score), weight, reasons),
         evidence,
     }
+}
+
+/// The timing of a transfer at `transfer_turn` (None: never), with its points and the reason.
+fn timing_at(
+    policy: &EscalationPolicy,
+    transfer_turn: Option<u32>,
+    trigger_turn: Option<u32>,
+    facts: &EscalationFacts,
+) -> (Timing, f32, String) {
+    let mut reasons = Vec::new();
+    let (timing, points) = match (policy, transfer_turn) {
+        (EscalationPolicy::SolveYourself, None) => {
+            reasons.push("本案应由坐席自行解决，没有转接 ✓".to_string());
+            (Timing::NotNeeded, rubric::ON_TIME)
+        }
+        (EscalationPolicy::SolveYourself, Some(t)) => {
+            reasons.push(format!("第 {t} 回合转接，但本案在坐席权限内，应自行解决"));
+            (Timing::Premature, rubric::PREMATURE)
+        }
+        (EscalationPolicy::Either, None) => {
+            reasons.push("本案可转可不转，没有转接".to_string());
+            (Timing::NotNeeded, rubric::ON_TIME)
+        }
+        (EscalationPolicy::Either, Some(t)) => {
+            reasons.push(format!("第 {t} 回合转接；本案可转可不转"));
+            (Timing::OnTime, rubric::ON_TIME)
+        }
+        (EscalationPolicy::Window { from, to }, None) => {
+            reasons.push(format!("应在第 {from}–{to} 回合转接，但始终没有转接"));
+            (Timing::Missed, rubric::MISSED)
+        }
+        (EscalationPolicy::Window { from, to }, Some(t)) => {
+            if t < *from {
+                reasons.push(format!("第 {t} 回合就转接，早于应转接的第 {from}–{to} 回合"));
+                (Timing::Early, rubric::EARLY)
+            } else if t > *to {
+                reasons.push(format!("第 {t} 回合才转接，晚于第 {from}–{to} 回合，晚了 {} 回合", t - to));
+                (Timing::Late, rubric::late(t - to))
+            } else {
+                reasons.push(format!("第 {t} 回合转接，在应转接的第 {from}–{to} 回合内 ✓"));
+                (Timing::OnTime, rubric::ON_TIME)
+            }
+        }
+        (EscalationPolicy::OnTrigger { grace, .. }, _) => match (trigger_turn, transfer_turn) {
+            (None, None) => {
+                reasons.push("没有出现需要转接的情况，也没有转接 ✓".to_string());
+                (Timing::NotNeeded, rubric::ON_TIME)
+            }
+            (None, Some(t)) => {
+                reasons.push(format!("第 {t} 回合转接，但此时还没有出现需要转接的情况（{}）", trigger_list(policy)));
+                (Timing::Early, rubric::EARLY)
+            }
+            (Some(g), Some(t)) if t < g => {
+                reasons.push(format!("第 {t} 回合转接，早于第 {g} 回合出现的转接条件"));
+                (Timing::Early, rubric::EARLY)
+            }
+            (Some(g), Some(t)) if t <= g + grace => {
+                reasons.push(format!("第 {g} 回合{}，第 {t} 回合转接，及时 ✓", trigger_label(facts)));
+                (Timing::OnTime, rubric::ON_TIME)
+            }
+            (Some(g), Some(t)) => {
+                let late = t - g - grace;
+                reasons.push(format!("第 {g} 回合{}，第 {t} 回合才转接，晚了 {late} 回合", trigger_label(facts)));
+                (Timing::Late, rubric::late(late))
+            }
+            (Some(g), None) => {
+                reasons.push(format!("第 {g} 回合{}，但始终没有转接", trigger_label(facts)));
+                (Timing::Missed, rubric::MISSED)
+            }
+        },
+    };
+    (timing, points, reasons.pop().unwrap_or_default())
 }
 
 fn trigger_list(policy: &EscalationPolicy) -> String {

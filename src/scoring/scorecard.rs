@@ -91,30 +91,31 @@ pub(crate) fn build_scorecard(
     let mut caps: Vec<(f32, String)> = Vec::new();
     let red_lines: Vec<String> = scores.iter().flat_map(|(_, s)| s.red_lines.iter().cloned()).collect();
     if !red_lines.is_empty() {
-        caps.push((
-            sc.rubric.red_line_cap,
-            format!("触犯红线「{}」，总分最高 {} 分", red_lines.join("」「"), sc.rubric.red_line_cap),
-        ));
+        caps.push((sc.rubric.red_line_cap, format!("触犯红线「{}」", red_lines.join("」「"))));
     }
     let unfinished_cap = (sc.rubric.pass_mark - rubric::UNFINISHED_BELOW_PASS).max(0.0);
     match outcome {
-        Outcome::CustomerHungUp => caps.push((unfinished_cap, format!("客户愤而挂断，总分最高 {unfinished_cap} 分"))),
-        Outcome::AgentHungUp => {
-            caps.push((unfinished_cap, format!("坐席在问题解决前挂断，总分最高 {unfinished_cap} 分")))
-        }
-        Outcome::InProgress => caps.push((unfinished_cap, format!("通话未完成，总分最高 {unfinished_cap} 分"))),
+        Outcome::CustomerHungUp => caps.push((unfinished_cap, "客户愤而挂断".to_string())),
+        Outcome::AgentHungUp => caps.push((unfinished_cap, "坐席在问题解决前挂断".to_string())),
+        Outcome::InProgress => caps.push((unfinished_cap, "通话未完成".to_string())),
         _ => {}
+    }
+    if scores.is_empty() && outcome != Outcome::InProgress {
+        caps.push((unfinished_cap, "没有回答客户就结束了通话".to_string()));
     }
     let mut capped = None;
     if let Some((limit, why)) = caps.into_iter().min_by(|a, b| a.0.total_cmp(&b.0)) {
-        if overall > limit {
+        capped = Some(if overall > limit {
             overall = limit;
-        }
-        capped = Some(why);
+            format!("{why}：总分封顶 {limit} 分")
+        } else {
+            format!("{why}：本次不通过")
+        });
     }
     let overall = round1(overall);
     let passed = overall >= sc.rubric.pass_mark
         && red_lines.is_empty()
+        && !scores.is_empty()
         && !matches!(outcome, Outcome::CustomerHungUp | Outcome::AgentHungUp | Outcome::InProgress);
 
     let mut summary = Vec::new();

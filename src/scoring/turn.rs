@@ -282,11 +282,26 @@ fn score_tone(
             goals.push(*g);
         }
     }
+    // Rules from practice that come with the persona: an upset angry customer is soothed
+    // first; a VIP is addressed as 您 and by title.
+    let mut implied = Vec::new();
+    match scenario.persona.kind {
+        PersonaKind::Angry if ctx.mood_before >= rubric::UPSET_MOOD && !goals.contains(&ToneGoal::SootheFirst) => {
+            implied.push("愤怒客户情绪激动时，默认要求先安抚再解决");
+            goals.push(ToneGoal::SootheFirst);
+        }
+        PersonaKind::Vip if !goals.contains(&ToneGoal::VipAddress) => {
+            implied.push("贵宾客户默认要求尊称（您与称谓）");
+            goals.push(ToneGoal::VipAddress);
+        }
+        _ => {}
+    }
     let upset = ctx.mood_before >= rubric::UPSET_MOOD
         || goals.contains(&ToneGoal::SootheFirst)
         || goals.contains(&ToneGoal::Empathize);
     let (mut score, base_reason) = rubric::tone_base(tone.politeness, tone.empathy, upset);
     let mut reasons = vec![base_reason];
+    reasons.extend(implied.iter().map(|r| format!("（{r}）")));
     for e in tone.evidence.iter().filter(|e| !e.negated) {
         let label = match e.dimension {
             "politeness" => "礼貌",

@@ -245,7 +245,9 @@ impl Analyzer {
             if tok.end - tok.start >= 3 {
                 self.mark_inner_words(tok.word, span.start, &mut word_start, &mut word_end);
             }
-            let clause_break = tok.word.chars().all(|c| is_clause_break(c) || c.is_whitespace());
+            // Punctuation ends a clause; a space alone does not ("不 退款" is still negated).
+            let clause_break = tok.word.chars().any(is_clause_break)
+                && tok.word.chars().all(|c| is_clause_break(c) || c.is_whitespace());
             tokens.push(Token { negator: self.negators.contains(tok.word), clause_break, span });
         }
         Analyzed { original: text.to_string(), norm, tokens, word_start, word_end, token_of_byte }

@@ -105,12 +105,21 @@ impl Analyzer {
             });
         }
 
-        let score =
-            |dim: &str| noisy_or(evidence.iter().filter(|e| e.dimension == dim && !e.negated).map(|e| e.weight));
+        // Each distinct phrase counts once: "您好您好您好" is no politer than "您好".
+        let distinct = |dim: &str| -> Vec<f32> {
+            let mut seen: Vec<&str> = Vec::new();
+            let mut weights = Vec::new();
+            for e in evidence.iter().filter(|e| e.dimension == dim && !e.negated) {
+                if !seen.contains(&e.matched.as_str()) {
+                    seen.push(e.matched.as_str());
+                    weights.push(e.weight);
+                }
+            }
+            weights
+        };
+        let score = |dim: &str| noisy_or(distinct(dim));
         let shout_weight = evidence.iter().filter(|e| e.dimension == "shouting").map(|e| e.weight);
-        let anger = noisy_or(
-            evidence.iter().filter(|e| e.dimension == "anger" && !e.negated).map(|e| e.weight).chain(shout_weight),
-        );
+        let anger = noisy_or(distinct("anger").into_iter().chain(shout_weight));
         let first_empathy_at = hits.iter().filter(|h| h.1 == "empathy" && !(h.2).2).map(|h| h.0.start).min();
         ToneReport {
             politeness: round3(score("politeness")),
@@ -201,6 +210,13 @@ mod tests {
         assert!(t.demands_supervisor);
         let calm = analyzer().tone("请问我的快递什么时候到？");
         assert!(calm.anger < 0.1, "{calm:?}");
+    }
+
+    #[test]
+    fn repeating_a_marker_does_not_pad_the_score() {
+        let once = analyzer().tone("您好");
+        let thrice = analyzer().tone("您好您好您好");
+        assert_eq!(once.politeness, thrice.politeness);
     }
 
     #[test]

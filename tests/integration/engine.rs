@@ -220,3 +220,40 @@ fn a_transfer_announced_in_the_answer_counts_at_that_turn() {
     s.transfer("客户退款未到账", 1000).unwrap();
     assert_eq!(s.scorecard().escalation.timing, Timing::Late);
 }
+
+#[test]
+fn an_announcement_never_makes_a_transfer_worse() {
+    // Window 2–3: announcing in turn 1 and transferring in turn 2 stays on time.
+    let (mut s, _) = Session::start(vip(), 1, Mode::Practice);
+    s.answer("李总您好，非常抱歉，我这就为您转接专席处理扣款。", 1000).unwrap();
+    s.transfer(NOTE, 1000).unwrap();
+    let esc = s.scorecard().escalation;
+    assert_eq!((esc.timing, esc.transfer_turn), (Timing::OnTime, Some(2)));
+}
+
+#[test]
+fn transferring_without_a_word_cannot_pass() {
+    let (mut s, _) = Session::start(vip(), 1, Mode::Practice);
+    s.transfer(NOTE, 1000).unwrap();
+    let card = s.scorecard();
+    assert!(!card.passed);
+    assert!(card.capped.as_deref().is_some_and(|c| c.contains("没有回答")), "{:?}", card.capped);
+}
+
+#[test]
+fn a_mood_trigger_fires_at_the_turn_the_customer_is_that_upset() {
+    let text = std::fs::read_to_string(fixture("valid/angry-trigger.ron")).unwrap().replace(
+        "policy: OnTrigger(triggers: [DemandsSupervisor], grace: 1)",
+        "policy: OnTrigger(triggers: [MoodAtLeast(80)], grace: 0)",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mood-trigger.ron");
+    std::fs::write(&path, text).unwrap();
+    let (mut s, _) = Session::start(engine(&path), 1, Mode::Practice);
+    s.answer("查吧", 1000).unwrap(); // curt: the mood passes 80
+    assert!(s.mood() >= 80.0, "{}", s.mood());
+    assert_eq!(s.turn(), 2);
+    s.transfer("客户退款未到账", 1000).unwrap();
+    let esc = s.scorecard().escalation;
+    assert_eq!((esc.trigger_turn, esc.timing), (Some(2), Timing::OnTime));
+}

@@ -155,3 +155,14 @@ fn reassurance_words_soothe_an_anxious_customer() {
     assert!(!s.features.soothe_first_missed, "{:?}", s.rubrics["tone"]);
     assert!(s.tone.politeness > 0.0, "请 and 您 inside 请您放心 still count as polite: {:?}", s.tone.evidence);
 }
+
+#[test]
+fn personas_bring_their_own_tone_rules() {
+    // The angry fixture's second turn sets no tone goal; being angry and upset implies one.
+    let e = engine(&fixture("valid/angry-trigger.ron"));
+    let s = score(&e, "supervisor", "我马上帮您联系主管。", 80.0, None);
+    assert!(s.features.soothe_first_missed, "{:?}", s.rubrics["tone"].reasons);
+    assert!(s.rubrics["tone"].reasons.iter().any(|r| r.contains("默认要求先安抚")));
+    let calm = score(&e, "supervisor", "我马上帮您联系主管。", 30.0, None);
+    assert!(!calm.features.soothe_first_missed, "a calm angry-persona customer needs no soothing first");
+}
