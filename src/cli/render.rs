@@ -71,13 +71,13 @@ pub fn event(e: &Event, feedback: bool) -> Option<String> {
             if reasons.is_empty() { "无变化".to_string() } else { reasons.join("，") }
         )),
         Event::MoodChanged { .. } => None,
-        Event::EscalationTriggered { trigger, .. } if feedback => Some(format!("    ⚑ 出现转接条件：{trigger}")),
+        Event::EscalationTriggered { trigger, .. } if feedback => Some(format!("    ◆ 出现转接条件：{trigger}")),
         Event::EscalationTriggered { .. } => None,
         Event::Transferred { note, .. } => {
             Some(format!("    → 已转接。交接说明：{}", if note.is_empty() { "（无）" } else { note }))
         }
         Event::CallEnded { outcome, .. } => Some(format!("\n—— 通话结束：{} ——", outcome.label())),
-        Event::Rewound { turn, mood } => Some(format!("    ↶ 回到第 {turn} 回合（情绪 {mood:.0}），请重新作答")),
+        Event::Rewound { turn, mood } => Some(format!("    ◀ 回到第 {turn} 回合（情绪 {mood:.0}），请重新作答")),
     }
 }
 
@@ -96,7 +96,7 @@ pub fn turn_feedback(s: &TurnScore) -> String {
         .rubrics
         .values()
         .flat_map(|r| r.reasons.iter())
-        .filter(|r| r.starts_with('✓') || r.starts_with('✗'))
+        .filter(|r| r.starts_with('✓') || r.starts_with('×'))
         .map(String::as_str)
         .collect();
     if !marks.is_empty() {
@@ -114,7 +114,7 @@ pub fn turn_feedback(s: &TurnScore) -> String {
 pub fn scorecard(card: &Scorecard) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\n══ 成绩单：{} ══", card.scenario_title);
-    let verdict = if card.passed { "✓ 通过" } else { "✗ 未通过" };
+    let verdict = if card.passed { "✓ 通过" } else { "× 未通过" };
     let _ = writeln!(
         out,
         "总分 {:.1} / 100  {verdict}（及格线 {}）  结果：{}",

@@ -173,7 +173,7 @@ fn print_session(r: &RecordedSession) {
             ),
             "hangup" => println!("    （坐席挂断）"),
             "silence" => println!("    （沉默 {:.0} 秒）", t.latency_ms as f64 / 1000.0),
-            "rewind" => println!("\n    ↶ 回退到第 {} 回合", t.turn),
+            "rewind" => println!("\n    ◀ 回退到第 {} 回合", t.turn),
             _ => {}
         }
     }
@@ -184,7 +184,7 @@ fn print_session(r: &RecordedSession) {
                     "\n总分 {:.1}（及格线 {}）{}",
                     card["overall"].as_f64().unwrap_or(0.0),
                     card["pass_mark"],
-                    if card["passed"] == true { " ✓ 通过" } else { " ✗ 未通过" }
+                    if card["passed"] == true { " ✓ 通过" } else { " × 未通过" }
                 );
                 for line in card["summary"].as_array().into_iter().flatten().skip(1) {
                     println!("  {}", line.as_str().unwrap_or_default());

@@ -46,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 if args.json {
                     json_out.push(serde_json::json!({ "file": file, "error": d.to_string() }));
                 } else {
-                    println!("✗ {}：无法加载\n{d}", file.display());
+                    println!("× {}：无法加载\n{d}", file.display());
                 }
                 continue;
             }
@@ -59,7 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             json_out.push(serde_json::json!({ "file": file, "scenario": engine.scenario.id(), "results": results }));
             continue;
         }
-        let mark = if bad == 0 { "✓" } else { "✗" };
+        let mark = if bad == 0 { "✓" } else { "×" };
         println!(
             "{mark} {}（{}）：{} 个样例，{} 个不在范围内",
             engine.scenario.id(),
@@ -70,7 +70,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         for r in results.iter().filter(|r| !r.passed) {
             let outcome =
                 r.outcome.as_ref().map(|(want, got)| format!("，结果应为 {want}，实为 {got}")).unwrap_or_default();
-            println!("  ✗ {}：得分 {:.1}，应在 {}–{}{outcome}", r.name, r.score, r.expected.0, r.expected.1);
+            println!("  × {}：得分 {:.1}，应在 {}–{}{outcome}", r.name, r.score, r.expected.0, r.expected.1);
             for d in &r.details {
                 println!("      {d}");
             }

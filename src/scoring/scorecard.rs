@@ -59,7 +59,7 @@ fn mean_rubric(name: &'static str, weight: f32, scores: &[(u32, TurnScore)], lab
                 worst
                     .reasons
                     .iter()
-                    .filter(|r| r.starts_with('✗') || r.contains('−'))
+                    .filter(|r| r.starts_with('×') || r.contains('−'))
                     .map(|r| format!("第{t}回合：{r}")),
             );
         }

@@ -107,7 +107,7 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
             }
             None if required => {
                 missed.push(name.clone());
-                concept_reasons.push(format!("✗ 缺少必需要点：{}", concept.label));
+                concept_reasons.push(format!("× 缺少必需要点：{}", concept.label));
                 evidence.push(Evidence::new(
                     "concepts",
                     "missed",
@@ -358,7 +358,7 @@ fn score_tone(
                     (None, _) => {
                         features.soothe_first_missed = true;
                         score -= rubric::SOOTHE_FIRST_MISSING;
-                        reasons.push(format!("✗ 先安抚再解决：没有安抚情绪 −{}", rubric::SOOTHE_FIRST_MISSING));
+                        reasons.push(format!("× 先安抚再解决：没有安抚情绪 −{}", rubric::SOOTHE_FIRST_MISSING));
                         evidence.push(Evidence::new(
                             "tone",
                             "goal_missed",
@@ -368,7 +368,7 @@ fn score_tone(
                     }
                     (Some(e), Some(s)) if e > s => {
                         score -= rubric::SOOTHE_FIRST_LATE;
-                        reasons.push(format!("✗ 先安抚再解决：先谈方案后安抚 −{}", rubric::SOOTHE_FIRST_LATE));
+                        reasons.push(format!("× 先安抚再解决：先谈方案后安抚 −{}", rubric::SOOTHE_FIRST_LATE));
                         evidence.push(Evidence::new(
                             "tone",
                             "goal_missed",
@@ -396,18 +396,18 @@ fn score_tone(
                 if !uses_nin {
                     ok = false;
                     score -= rubric::VIP_NO_NIN;
-                    reasons.push(format!("✗ 没有用“您”称呼 −{}", rubric::VIP_NO_NIN));
+                    reasons.push(format!("× 没有用“您”称呼 −{}", rubric::VIP_NO_NIN));
                 }
                 if uses_ni {
                     ok = false;
                     score -= rubric::VIP_USES_NI;
-                    reasons.push(format!("✗ 用了“你”而不是“您” −{}", rubric::VIP_USES_NI));
+                    reasons.push(format!("× 用了“你”而不是“您” −{}", rubric::VIP_USES_NI));
                 }
                 if !uses_title {
                     ok = false;
                     score -= rubric::VIP_NO_TITLE;
                     let also = if honorific { "（用了尊称，但不是客户的称谓）" } else { "" };
-                    reasons.push(format!("✗ 没有称呼“{}”{also} −{}", scenario.persona.title, rubric::VIP_NO_TITLE));
+                    reasons.push(format!("× 没有称呼“{}”{also} −{}", scenario.persona.title, rubric::VIP_NO_TITLE));
                 }
                 if ok {
                     reasons.push(format!("✓ 以“您”和“{}”称呼客户", scenario.persona.title));
@@ -425,7 +425,7 @@ fn score_tone(
             ToneGoal::Empathize => {
                 if tone.empathy < 0.3 {
                     score -= rubric::EMPATHIZE_MISSING;
-                    reasons.push(format!("✗ 缺少共情表达 −{}", rubric::EMPATHIZE_MISSING));
+                    reasons.push(format!("× 缺少共情表达 −{}", rubric::EMPATHIZE_MISSING));
                     evidence.push(Evidence::new("tone", "goal_missed", "共情", "没有表达对客户处境的理解"));
                 } else {
                     reasons.push("✓ 表达了共情".to_string());
@@ -434,7 +434,7 @@ fn score_tone(
             ToneGoal::Reassure => {
                 if tone.reassurance < 0.3 {
                     score -= rubric::REASSURE_MISSING;
-                    reasons.push(format!("✗ 缺少安心承诺（如“请放心”“会跟进”）−{}", rubric::REASSURE_MISSING));
+                    reasons.push(format!("× 缺少安心承诺（如“请放心”“会跟进”）−{}", rubric::REASSURE_MISSING));
                     evidence.push(Evidence::new("tone", "goal_missed", "安心承诺", "没有给客户吃定心丸"));
                 } else {
                     reasons.push("✓ 给出了安心承诺".to_string());
@@ -512,7 +512,7 @@ fn score_no_repeat(
                 }
                 asked.push(f);
                 let label = &history.known_facts[f].label;
-                reasons.push(format!("✗ 再次询问{label}（客户已告诉机器人）"));
+                reasons.push(format!("× 再次询问{label}（客户已告诉机器人）"));
                 evidence.push(Evidence::new(
                     "no_repeat",
                     "asked_again",
