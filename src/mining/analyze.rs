@@ -1,0 +1,589 @@
+//! What one dialogue says: redaction first, then each turn's tone (the core's `Analyzer`),
+//! complaints, supervisor demands, transfers, VIP and other persona cues, and the words it is
+//! about. Runs in parallel on many dialogues; everything here is `Send + Sync`.
+
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::Regex;
+use serde::Serialize;
+
+use crate::mining::input::{Labels, RawDialogue, Role};
+use crate::mining::redact::{RedactionCounts, Redactor};
+use crate::mining::vocab::{bracket_ranges, is_term};
+use crate::scenario::schema::PersonaKind;
+use crate::text::Analyzer;
+use crate::text::normalize::normalize;
+
+/// Turns longer than this (in characters) are cut before analysis; the report counts them.
+pub const MAX_TURN_CHARS: usize = 2_000;
+
+/// An agent answer of at most this many content characters is curt (as `rubric.curt_chars`).
+pub const CURT_CHARS: usize = 4;
+
+/// Empathy score from which an answer counts as empathic (as the simulator's demand chance).
+pub const EMPATHIC: f32 = 0.3;
+
+/// A first customer turn with at least this anger makes the persona angry.
+pub const ANGRY_ANGER: f32 = 0.5;
+
+/// With outcome labels: satisfaction from which a dialogue counts as well handled, and up to
+/// which it counts as poorly handled (the corpus scale is −2 … 2).
+pub const GOOD_SATISFACTION: f32 = 0.3;
+pub const POOR_SATISFACTION: f32 = -0.5;
+
+/// The persona a dialogue's customer shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Persona {
+    Normal,
+    Angry,
+    Vip,
+    Anxious,
+    Elderly,
+}
+
+impl Persona {
+    pub const ALL: [Persona; 5] = [Persona::Angry, Persona::Vip, Persona::Anxious, Persona::Elderly, Persona::Normal];
+
+    pub fn kind(self) -> PersonaKind {
+        match self {
+            Persona::Normal => PersonaKind::Normal,
+            Persona::Angry => PersonaKind::Angry,
+            Persona::Vip => PersonaKind::Vip,
+            Persona::Anxious => PersonaKind::Anxious,
+            Persona::Elderly => PersonaKind::Elderly,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Persona::Normal => "normal",
+            Persona::Angry => "angry",
+            Persona::Vip => "vip",
+            Persona::Anxious => "anxious",
+            Persona::Elderly => "elderly",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Persona::Normal => "普通",
+            Persona::Angry => "愤怒",
+            Persona::Vip => "VIP",
+            Persona::Anxious => "焦虑",
+            Persona::Elderly => "老年",
+        }
+    }
+
+    pub fn from_u8(v: u8) -> Persona {
+        match v {
+            1 => Persona::Angry,
+            2 => Persona::Vip,
+            3 => Persona::Anxious,
+            4 => Persona::Elderly,
+            _ => Persona::Normal,
+        }
+    }
+
+    pub fn as_u8(self) -> u8 {
+        match self {
+            Persona::Normal => 0,
+            Persona::Angry => 1,
+            Persona::Vip => 2,
+            Persona::Anxious => 3,
+            Persona::Elderly => 4,
+        }
+    }
+}
+
+/// How a dialogue was handled, from its labels or (without labels) from its tone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rating {
+    Good,
+    Middle,
+    Poor,
+}
+
+/// One turn after redaction and analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnFacts {
+    pub role: Role,
+    /// The redacted text (cut to `MAX_TURN_CHARS`).
+    pub text: String,
+    pub anger: f32,
+    pub empathy: f32,
+    pub politeness: f32,
+    pub reassurance: f32,
+    pub hostility: f32,
+    /// Customer: demands a supervisor or a human.
+    pub demand: bool,
+    /// Customer: threatens or files a complaint (投诉, 12315 …).
+    pub complaint: bool,
+    /// Agent: at most `CURT_CHARS` content characters.
+    pub curt: bool,
+    pub shouting: bool,
+    /// Agent: hands the case on (转接, 相关部门 …).
+    pub transfer: bool,
+    /// Agent: sends the customer to another channel (私信, 拨打热线, 营业厅 …).
+    pub channel: bool,
+    /// Agent: bit `i` set when the answer holds a phrase of synonym group `i` (see
+    /// `Detectors::groups`).
+    pub groups: u32,
+    /// Agent: hostility markers said (not negated).
+    pub hostile: Vec<String>,
+}
+
+impl TurnFacts {
+    pub fn is_empty(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+}
+
+/// One dialogue after redaction and analysis: what the statistics, families and drafts need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DialogueFacts {
+    pub input: u32,
+    pub line: u64,
+    pub id: String,
+    pub labels: Labels,
+    pub turns: Vec<TurnFacts>,
+    pub persona: Persona,
+    /// The VIP word the customer used (金卡, 会员 …).
+    pub vip_word: Option<String>,
+    /// 1-based index among customer turns of the first supervisor demand.
+    pub demand_at: Option<u8>,
+    /// 1-based index among agent turns of the first transfer.
+    pub transfer_at: Option<u8>,
+    /// 1-based index among agent turns of the first channel move.
+    pub channel_at: Option<u8>,
+    pub complaint: bool,
+    pub truncated_turns: u32,
+    pub empty_turns: u32,
+    pub redactions: RedactionCounts,
+}
+
+impl DialogueFacts {
+    pub fn customer_turns(&self) -> impl Iterator<Item = &TurnFacts> {
+        self.turns.iter().filter(|t| t.role == Role::Customer)
+    }
+
+    pub fn agent_turns(&self) -> impl Iterator<Item = &TurnFacts> {
+        self.turns.iter().filter(|t| t.role == Role::Agent)
+    }
+
+    /// The dialogue's quality on the labels' scale: the satisfaction label when there is one,
+    /// else a tone-based stand-in (see `docs/mining.md`).
+    pub fn quality(&self) -> f32 {
+        if let Some(s) = self.labels.satisfaction {
+            return s;
+        }
+        let agents: Vec<&TurnFacts> = self.agent_turns().filter(|t| !t.is_empty()).collect();
+        if agents.is_empty() {
+            return -1.0;
+        }
+        let n = agents.len() as f32;
+        let mean = |f: fn(&TurnFacts) -> f32| agents.iter().map(|t| f(t)).sum::<f32>() / n;
+        let hostility = agents.iter().map(|t| t.hostility).fold(0.0, f32::max);
+        let customers: Vec<&TurnFacts> = self.customer_turns().filter(|t| !t.is_empty()).collect();
+        let rise = match (customers.first(), customers.last()) {
+            (Some(a), Some(b)) if customers.len() > 1 => (b.anger - a.anger).max(0.0),
+            _ => 0.0,
+        };
+        let demand_later = self.demand_at.is_some_and(|d| d > 1);
+        let q = 2.0 * (0.4 * mean(|t| t.empathy) + 0.3 * mean(|t| t.politeness) + 0.3 * mean(|t| t.reassurance))
+            - 2.0 * hostility
+            - 1.5 * rise
+            - if demand_later { 1.0 } else { 0.0 };
+        (q - 0.5).clamp(-2.0, 2.0)
+    }
+
+    pub fn rating(&self) -> Rating {
+        let q = self.quality();
+        if q >= GOOD_SATISFACTION {
+            Rating::Good
+        } else if q <= POOR_SATISFACTION {
+            Rating::Poor
+        } else {
+            Rating::Middle
+        }
+    }
+
+    /// Anger of the customer turns in order (empty turns left out).
+    pub fn anger_curve(&self) -> Vec<f32> {
+        self.customer_turns().filter(|t| !t.is_empty()).map(|t| t.anger).collect()
+    }
+}
+
+/// Keyword rules beside the lexicons: complaints, demands, VIP, persona cues, transfers.
+/// `docs/mining.md` lists them.
+pub struct Detectors {
+    complaint: Regex,
+    demand: Regex,
+    vip: Regex,
+    elderly: Regex,
+    anxious: Regex,
+    transfer: Regex,
+    channel: Regex,
+    groups: AhoCorasick,
+    /// Group index of each pattern of `groups`.
+    group_of: Vec<u32>,
+    /// Extra anger cues for customer turns (see `EXTRA_ANGER`).
+    anger: AhoCorasick,
+    /// Names of the synonym groups, bit `i` of `TurnFacts::groups` is `group_names[i]`.
+    pub group_names: Vec<String>,
+}
+
+/// Anger cues the shipped anger lexicon lacks, found in the shared corpus (a customer calling
+/// the company 流氓 or 坑 scored 0 there). They are combined with the core's anger score as a
+/// noisy-or for customer turns only; proposed as additions to `scenarios/lexicons/anger.ron`.
+pub const EXTRA_ANGER: [(&str, f32); 34] = [
+    ("流氓", 0.7),
+    ("王八蛋", 0.9),
+    ("有病", 0.6),
+    ("坑", 0.4),
+    ("骗", 0.4),
+    ("忽悠", 0.5),
+    ("无良", 0.6),
+    ("黑心", 0.6),
+    ("霸王", 0.5),
+    ("垄断", 0.4),
+    ("乱收费", 0.6),
+    ("乱扣", 0.6),
+    ("偷流量", 0.6),
+    ("不要脸", 0.8),
+    ("恶劣", 0.6),
+    ("态度差", 0.6),
+    ("太烂", 0.6),
+    ("烂透", 0.7),
+    ("差评", 0.5),
+    ("心寒", 0.5),
+    ("寒心", 0.5),
+    ("醉了", 0.3),
+    ("无语", 0.4),
+    ("多少次", 0.4),
+    ("什么意思", 0.4),
+    ("耍", 0.4),
+    ("糊弄", 0.5),
+    ("敷衍", 0.5),
+    ("推卸", 0.5),
+    ("踢皮球", 0.6),
+    ("tmd", 0.8),
+    ("尼玛", 0.8),
+    ("你妹", 0.6),
+    ("马丹", 0.6),
+];
+
+/// Synonym groups whose use by agents is counted (at most 32).
+pub const COUNTED_GROUPS: [&str; 12] =
+    ["道歉", "共情", "安抚", "核实", "跟进", "回电", "退款", "补偿", "权限说明", "时效", "致谢", "转接告知"];
+
+fn re(p: &str) -> Regex {
+    Regex::new(p).unwrap_or_else(|e| panic!("mining pattern {p}: {e}"))
+}
+
+impl Detectors {
+    pub fn new(analyzer: &Analyzer) -> Self {
+        let mut patterns = Vec::new();
+        let mut group_of = Vec::new();
+        let mut group_names = Vec::new();
+        for name in COUNTED_GROUPS {
+            let Some(phrases) = analyzer.lexicons().group(name) else { continue };
+            let index = group_names.len() as u32;
+            group_names.push(name.to_string());
+            for p in phrases {
+                let p = normalize(p);
+                if !p.trim().is_empty() {
+                    patterns.push(p);
+                    group_of.push(index);
+                }
+            }
+        }
+        let groups = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .expect("synonym phrases build an automaton");
+        let anger = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(EXTRA_ANGER.iter().map(|(p, _)| *p))
+            .expect("anger cues build an automaton");
+        Detectors {
+            anger,
+            complaint: re("投诉|举报|曝光|12315|工信部|消协|消费者协会|起诉|律师|315|媒体|维权|上访"),
+            demand: re(
+                "(找|叫|要|让|换|请)(你们|你家)?(的)?(领导|主管|经理|负责人|上级|老板)|转人工|人工客服|人工服务|真人客服|换个人",
+            ),
+            vip: re("vip|会员|金卡|钻石卡|白金卡|铂金卡|银卡|黑卡|贵宾|星级用户|[一二三四五六七]星级|全球通|老用户|老客户|大客户"),
+            elderly: re(
+                "老人|老年|父母|我爸|我妈|老爸|老妈|爸妈|爷爷|奶奶|姥姥|姥爷|外婆|外公|老伴|年纪大|岁数大|不会用|看不懂|不懂操作|老头|老太",
+            ),
+            anxious: re("被盗|盗刷|冻结|着急|急死|担心|急用|求救|救命|求助|紧急|丢了|丢失|被骗|怎么办|急急|十万火急"),
+            transfer: re(
+                "转接|转交|转给|转至|转到|移交|专员|专席|专人|相关部门|有关部门|反馈给|提交给|上报|升级处理|工程师|技术人员|技术部门|售后部门",
+            ),
+            channel: re("私信|私聊|站内信|拨打|致电|来电|热线|营业厅|10010|10000|10086|客服电话|在线客服|qq客服|官网"),
+            groups,
+            group_of,
+            group_names,
+        }
+    }
+
+    /// The core's anger combined with the extra cues (each distinct cue once, noisy-or).
+    pub fn customer_anger(&self, core: f32, norm: &str) -> f32 {
+        let mut seen = 0u64;
+        let mut calm = 1.0 - core;
+        for m in self.anger.find_overlapping_iter(norm) {
+            let i = m.pattern().as_usize();
+            if seen & (1 << i) == 0 {
+                seen |= 1 << i;
+                calm *= 1.0 - EXTRA_ANGER[i].1;
+            }
+        }
+        ((1.0 - calm) * 1000.0).round() / 1000.0
+    }
+
+    fn vip_word(&self, norm: &str) -> Option<String> {
+        self.vip.find(norm).map(|m| m.as_str().to_uppercase())
+    }
+}
+
+/// What the workers share: the analyzer, the redactor and the detectors.
+pub struct Context {
+    pub analyzer: Arc<Analyzer>,
+    pub redactor: Redactor,
+    pub detectors: Detectors,
+}
+
+/// A dialogue's words, counted per role: what the TF-IDF needs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Terms {
+    pub customer: Vec<(String, u32)>,
+    pub agent: Vec<(String, u32)>,
+}
+
+/// Redacts and analyses one dialogue. `Err` says why it cannot be mined (with a hint).
+pub fn analyze(
+    ctx: &Context,
+    input: u32,
+    line: u64,
+    raw: RawDialogue,
+) -> Result<(DialogueFacts, Terms), (String, String)> {
+    // Dialogue ids are the export's own record keys, kept as they are for provenance.
+    let id = raw.id;
+    let mut redactions = RedactionCounts::default();
+    let mut turns = Vec::with_capacity(raw.turns.len());
+    let (mut truncated_turns, mut empty_turns) = (0u32, 0u32);
+    let mut terms = Terms::default();
+    let mut customer_terms: std::collections::BTreeMap<String, u32> = Default::default();
+    let mut agent_terms: std::collections::BTreeMap<String, u32> = Default::default();
+    let (mut vip_word, mut elderly, mut anxious) = (None, false, false);
+    for t in raw.turns {
+        // Cut far beyond the limit before redacting (bounded work for a 10 MB turn), redact,
+        // then cut to the limit: an item crossing the first cut is still redacted.
+        let (head, long) = cut_chars(&t.text, MAX_TURN_CHARS + 256);
+        let (redacted, counts) = ctx.redactor.redact(head);
+        redactions.merge(&counts);
+        let (text, cut) = cut_chars(&redacted, MAX_TURN_CHARS);
+        let text = drop_open_placeholder(text).trim().to_string();
+        if long || cut {
+            truncated_turns += 1;
+        }
+        if text.is_empty() {
+            empty_turns += 1;
+        }
+        let a = ctx.analyzer.analyze(&text);
+        let tone = ctx.analyzer.tone_of(&a);
+        let norm = &a.norm;
+        let brackets = bracket_ranges(norm);
+        let bag = if t.role == Role::Customer { &mut customer_terms } else { &mut agent_terms };
+        for tok in &a.tokens {
+            if brackets.iter().any(|r| tok.span.start < r.end && r.start < tok.span.end) {
+                continue;
+            }
+            let word = &norm[tok.span.clone()];
+            if is_term(word) {
+                *bag.entry(word.to_string()).or_insert(0) += 1;
+            }
+        }
+        let mut facts = TurnFacts {
+            role: t.role,
+            anger: tone.anger,
+            empathy: tone.empathy,
+            politeness: tone.politeness,
+            reassurance: tone.reassurance,
+            hostility: tone.hostility,
+            demand: false,
+            complaint: false,
+            curt: false,
+            shouting: tone.shouting,
+            transfer: false,
+            channel: false,
+            groups: 0,
+            hostile: Vec::new(),
+            text,
+        };
+        let d = &ctx.detectors;
+        match t.role {
+            Role::Customer => {
+                facts.anger = d.customer_anger(tone.anger, norm);
+                facts.demand = tone.demands_supervisor || d.demand.is_match(norm);
+                facts.complaint = d.complaint.is_match(norm);
+                if vip_word.is_none() {
+                    vip_word = d.vip_word(norm);
+                }
+                elderly |= d.elderly.is_match(norm);
+                anxious |= d.anxious.is_match(norm);
+            }
+            Role::Agent => {
+                facts.curt = !facts.text.is_empty() && tone.content_chars <= CURT_CHARS;
+                facts.transfer = d.transfer.is_match(norm);
+                facts.channel = d.channel.is_match(norm);
+                for m in d.groups.find_overlapping_iter(norm.as_str()) {
+                    facts.groups |= 1 << d.group_of[m.pattern().as_usize()];
+                }
+                let mut hostile: Vec<String> = tone
+                    .evidence
+                    .iter()
+                    .filter(|e| e.dimension == "hostility" && !e.negated)
+                    .map(|e| e.matched.clone())
+                    .collect();
+                hostile.sort();
+                hostile.dedup();
+                facts.hostile = hostile;
+            }
+        }
+        turns.push(facts);
+    }
+    if !turns.iter().any(|t| t.role == Role::Customer && !t.is_empty()) {
+        return Err(("对话里没有客户说的话（客户的轮次都为空）".into(), "这段对话无法挖掘；检查 role 是否写反".into()));
+    }
+    terms.customer = customer_terms.into_iter().collect();
+    terms.agent = agent_terms.into_iter().collect();
+
+    let nth = |role: Role, pred: &dyn Fn(&TurnFacts) -> bool| -> Option<u8> {
+        turns.iter().filter(|t| t.role == role).position(pred).map(|i| (i + 1).min(255) as u8)
+    };
+    let demand_at = nth(Role::Customer, &|t| t.demand);
+    let transfer_at = nth(Role::Agent, &|t| t.transfer);
+    let channel_at = nth(Role::Agent, &|t| t.channel);
+    let complaint = turns.iter().any(|t| t.complaint);
+    let first = turns.iter().find(|t| t.role == Role::Customer && !t.is_empty());
+    let first_anger = first.map_or(0.0, |t| t.anger);
+    let max_anger = turns.iter().filter(|t| t.role == Role::Customer).map(|t| t.anger).fold(0.0, f32::max);
+    let first_complaint = first.is_some_and(|t| t.complaint);
+    let persona = if vip_word.is_some() {
+        Persona::Vip
+    } else if elderly {
+        Persona::Elderly
+    } else if anxious && first_anger < 0.6 {
+        Persona::Anxious
+    } else if first_anger >= ANGRY_ANGER || first_complaint || max_anger >= 0.7 {
+        Persona::Angry
+    } else {
+        Persona::Normal
+    };
+    Ok((
+        DialogueFacts {
+            input,
+            line,
+            id,
+            labels: raw.labels,
+            turns,
+            persona,
+            vip_word,
+            demand_at,
+            transfer_at,
+            channel_at,
+            complaint,
+            truncated_turns,
+            empty_turns,
+            redactions,
+        },
+        terms,
+    ))
+}
+
+/// The first `max` characters of `s`, and whether anything was cut.
+fn cut_chars(s: &str, max: usize) -> (&str, bool) {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => (&s[..i], true),
+        None => (s, false),
+    }
+}
+
+/// Drops a placeholder cut in half at the end ("…[手机").
+fn drop_open_placeholder(s: &str) -> &str {
+    match s.rfind('[') {
+        Some(i) if !s[i..].contains(']') && s.len() - i <= 16 => &s[..i],
+        _ => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mining::input::RawTurn;
+
+    fn ctx() -> Context {
+        let analyzer = Arc::new(Analyzer::with_embedded_lexicons());
+        let detectors = Detectors::new(&analyzer);
+        Context { analyzer, redactor: Redactor::new(), detectors }
+    }
+
+    fn dialogue(turns: &[(Role, &str)]) -> RawDialogue {
+        RawDialogue {
+            id: "d1".into(),
+            turns: turns.iter().map(|(r, t)| RawTurn { role: *r, text: t.to_string() }).collect(),
+            labels: Labels::default(),
+        }
+    }
+
+    #[test]
+    fn an_angry_customer_demanding_a_supervisor() {
+        let c = ctx();
+        let (f, terms) = analyze(
+            &c,
+            0,
+            1,
+            dialogue(&[
+                (Role::Customer, "你们这什么破服务！！！宽带断了三天没人修，我要投诉！电话13812345678"),
+                (Role::Agent, "您好，非常抱歉给您带来不便，已反馈给相关部门尽快处理。"),
+                (Role::Customer, "别敷衍我，叫你们领导来！"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(f.persona, Persona::Angry);
+        assert!(f.complaint);
+        assert_eq!(f.demand_at, Some(2));
+        assert_eq!(f.transfer_at, Some(1));
+        assert!(f.turns[0].text.contains("[手机号]") && !f.turns[0].text.contains("13812345678"));
+        assert_eq!(f.redactions.total(), 1);
+        assert!(f.turns[1].empathy > 0.5);
+        let apology = c.detectors.group_names.iter().position(|g| g == "道歉").unwrap();
+        assert!(f.turns[1].groups & (1 << apology) != 0);
+        assert!(terms.customer.iter().any(|(w, _)| w == "宽带"), "{terms:?}");
+        assert!(!terms.customer.iter().any(|(w, _)| w.contains("手机号")), "placeholders are not words: {terms:?}");
+    }
+
+    #[test]
+    fn persona_cues() {
+        let c = ctx();
+        let persona = |text: &str| analyze(&c, 0, 1, dialogue(&[(Role::Customer, text)])).unwrap().0.persona;
+        assert_eq!(persona("我是你们的金卡会员，网速太慢了"), Persona::Vip);
+        assert_eq!(persona("我爸妈不会用这个手机，怎么设置"), Persona::Elderly);
+        assert_eq!(persona("我的卡被盗刷了怎么办"), Persona::Anxious);
+        assert_eq!(persona("请问套餐怎么改"), Persona::Normal);
+    }
+
+    #[test]
+    fn empty_and_long_turns() {
+        let c = ctx();
+        let long = "信号差".repeat(2_000);
+        let (f, _) = analyze(&c, 0, 1, dialogue(&[(Role::Customer, &long), (Role::Agent, "")])).unwrap();
+        assert_eq!(f.truncated_turns, 1);
+        assert_eq!(f.empty_turns, 1);
+        assert_eq!(f.turns[0].text.chars().count(), MAX_TURN_CHARS);
+        assert!(analyze(&c, 0, 1, dialogue(&[(Role::Customer, ""), (Role::Agent, "您好")])).is_err());
+    }
+}

@@ -1,0 +1,398 @@
+//! Case families: dialogues grouped by topic and persona. Topics come from the corpus itself:
+//! the words that most often lead a dialogue's customer-side TF-IDF ranking become topic
+//! seeds, and each dialogue joins the seed that scores highest in it. Each family keeps its
+//! statistics and a few representatives, chosen deterministically by quality and id.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::mining::analyze::{DialogueFacts, Persona, Rating};
+use crate::mining::input::Role;
+use crate::mining::vocab::Vocab;
+
+/// Most customer turns an emotion curve follows.
+pub const CURVE_LEN: usize = 7;
+/// Agent answers whose synonym-group use is counted per position.
+pub const POSITIONS: usize = 4;
+/// Representatives kept per family.
+pub const GOOD_REPS: usize = 8;
+pub const POOR_REPS: usize = 6;
+
+/// The topic seeds, best first.
+#[derive(Debug, Clone, Default)]
+pub struct Topics {
+    /// Word ids of the seeds, in rank order.
+    pub seeds: Vec<u32>,
+    /// How many dialogues ranked each seed among their top three words.
+    pub leads: Vec<u64>,
+    rank: HashMap<u32, usize>,
+}
+
+impl Topics {
+    /// Picks up to `k` seeds from the lead counts (ties by word).
+    pub fn choose(leads: &HashMap<u32, u64>, vocab: &Vocab, k: usize) -> Topics {
+        let mut all: Vec<(u32, u64)> = leads.iter().map(|(&w, &n)| (w, n)).collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| vocab.word(a.0).cmp(vocab.word(b.0))));
+        all.truncate(k);
+        let rank = all.iter().enumerate().map(|(i, (w, _))| (*w, i)).collect();
+        Topics { seeds: all.iter().map(|x| x.0).collect(), leads: all.iter().map(|x| x.1).collect(), rank }
+    }
+
+    pub fn len(&self) -> usize {
+        self.seeds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seeds.is_empty()
+    }
+
+    /// The topic of a dialogue: the seed with the highest TF-IDF among its customer words
+    /// (ties to the better-ranked seed); `None` when it holds no seed.
+    pub fn topic_of(&self, customer_terms: &[(u32, u32)], vocab: &Vocab, n: u64) -> Option<usize> {
+        let total: u32 = customer_terms.iter().map(|t| t.1).sum();
+        let mut best: Option<(f64, usize)> = None;
+        for &(w, c) in customer_terms {
+            let Some(&r) = self.rank.get(&w) else { continue };
+            let score = tfidf(c, total, vocab.df_customer[w as usize], n);
+            let better = match best {
+                None => true,
+                Some((s, br)) => score > s || (score == s && r < br),
+            };
+            if better {
+                best = Some((score, r));
+            }
+        }
+        best.map(|b| b.1)
+    }
+}
+
+/// TF-IDF of a word counted `count` times among `total` words of a document.
+pub fn tfidf(count: u32, total: u32, df: u32, n: u64) -> f64 {
+    if total == 0 {
+        return 0.0;
+    }
+    f64::from(count) / f64::from(total) * Vocab::idf(df, n)
+}
+
+/// The top `k` words of a document by TF-IDF among those `eligible` (ties by word id order of
+/// first appearance in the corpus, which is deterministic).
+pub fn top_words(terms: &[(u32, u32)], df: &[u32], n: u64, k: usize, eligible: impl Fn(u32) -> bool) -> Vec<(u32, f64)> {
+    let total: u32 = terms.iter().map(|t| t.1).sum();
+    let mut scored: Vec<(u32, f64)> =
+        terms.iter().filter(|t| eligible(t.0)).map(|&(w, c)| (w, tfidf(c, total, df[w as usize], n))).collect();
+    scored.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal).then(a.0.cmp(&b.0)));
+    scored.truncate(k);
+    scored
+}
+
+/// A family's key: its topic (an index into `Topics::seeds`, `None` for no seed) and persona.
+pub type FamilyKey = (Option<usize>, Persona);
+
+/// A dialogue kept as a representative, ordered by its sort key.
+#[derive(Debug, Clone)]
+pub struct Rep {
+    /// Quality in thousandths (higher is better).
+    pub quality: i32,
+    pub facts: DialogueFacts,
+}
+
+/// A bounded set of the best (or worst) dialogues by quality, ties by id: the same members
+/// whatever order the dialogues arrive in.
+#[derive(Debug, Clone, Default)]
+pub struct Reservoir {
+    cap: usize,
+    /// Keep the highest quality (true) or the lowest (false).
+    best: bool,
+    pub items: Vec<Rep>,
+}
+
+impl Reservoir {
+    pub fn new(cap: usize, best: bool) -> Self {
+        Reservoir { cap, best, items: Vec::new() }
+    }
+
+    fn before(&self, a: &Rep, b: &Rep) -> bool {
+        let q = if self.best { b.quality.cmp(&a.quality) } else { a.quality.cmp(&b.quality) };
+        q.then_with(|| a.facts.id.cmp(&b.facts.id)).then_with(|| a.facts.line.cmp(&b.facts.line)) == Ordering::Less
+    }
+
+    pub fn offer(&mut self, rep: Rep) {
+        if self.items.len() == self.cap {
+            match self.items.last() {
+                Some(worst) if self.before(&rep, worst) => {}
+                _ => return,
+            }
+        }
+        let at = self.items.iter().position(|x| self.before(&rep, x)).unwrap_or(self.items.len());
+        self.items.insert(at, rep);
+        self.items.truncate(self.cap);
+    }
+}
+
+/// Counts of one rating class per agent position and synonym group.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GroupUse {
+    /// Dialogues with an agent answer at that position.
+    pub answers: [u64; POSITIONS],
+    /// `hits[position][group]`: of those, how many used the group.
+    pub hits: [[u64; 32]; POSITIONS],
+}
+
+impl GroupUse {
+    fn add(&mut self, d: &DialogueFacts) {
+        for (pos, a) in d.agent_turns().filter(|t| !t.is_empty()).take(POSITIONS).enumerate() {
+            self.answers[pos] += 1;
+            for g in 0..32 {
+                if a.groups & (1 << g) != 0 {
+                    self.hits[pos][g] += 1;
+                }
+            }
+        }
+    }
+
+    /// Share of answers at `pos` that used group `g`.
+    pub fn share(&self, pos: usize, g: usize) -> f32 {
+        if self.answers[pos] == 0 { 0.0 } else { self.hits[pos][g] as f32 / self.answers[pos] as f32 }
+    }
+}
+
+/// A hostile phrase said by agents in poorly rated dialogues, with one example.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostileUse {
+    pub count: u64,
+    pub example_id: String,
+    pub example_quality: f32,
+}
+
+/// Everything kept about one family.
+#[derive(Debug, Clone)]
+pub struct Family {
+    pub key: FamilyKey,
+    pub dialogues: u64,
+    pub good: u64,
+    pub poor: u64,
+    pub labelled: u64,
+    pub satisfaction_sum: f64,
+    pub complaints: u64,
+    pub demands: u64,
+    pub transfers: u64,
+    pub channel_moves: u64,
+    /// First transfer per agent position, among well-rated dialogues.
+    pub good_transfer_at: [u64; POSITIONS + 1],
+    pub good_transfers: u64,
+    pub first_anger_sum: f64,
+    pub curve_sum: [f64; CURVE_LEN],
+    pub curve_n: [u64; CURVE_LEN],
+    pub customer_turns_sum: u64,
+    pub groups_good: GroupUse,
+    pub groups_poor: GroupUse,
+    pub groups_all: GroupUse,
+    /// Agent words: in how many well-rated / poorly rated dialogues of the family.
+    pub agent_words_good: HashMap<u32, u32>,
+    pub agent_words_poor: HashMap<u32, u32>,
+    /// Customer words: in how many of the family's dialogues.
+    pub customer_words: HashMap<u32, u32>,
+    pub hostile_poor: BTreeMap<String, HostileUse>,
+    pub vip_words: BTreeMap<String, u64>,
+    pub good_reps: Reservoir,
+    pub poor_reps: Reservoir,
+    /// Dialogues with a supervisor demand (for the customer's demand lines).
+    pub demand_reps: Reservoir,
+}
+
+impl Family {
+    pub fn new(key: FamilyKey) -> Self {
+        Family {
+            key,
+            dialogues: 0,
+            good: 0,
+            poor: 0,
+            labelled: 0,
+            satisfaction_sum: 0.0,
+            complaints: 0,
+            demands: 0,
+            transfers: 0,
+            channel_moves: 0,
+            good_transfer_at: [0; POSITIONS + 1],
+            good_transfers: 0,
+            first_anger_sum: 0.0,
+            curve_sum: [0.0; CURVE_LEN],
+            curve_n: [0; CURVE_LEN],
+            customer_turns_sum: 0,
+            groups_good: GroupUse::default(),
+            groups_poor: GroupUse::default(),
+            groups_all: GroupUse::default(),
+            agent_words_good: HashMap::new(),
+            agent_words_poor: HashMap::new(),
+            customer_words: HashMap::new(),
+            hostile_poor: BTreeMap::new(),
+            vip_words: BTreeMap::new(),
+            good_reps: Reservoir::new(GOOD_REPS, true),
+            poor_reps: Reservoir::new(POOR_REPS, false),
+            demand_reps: Reservoir::new(4, true),
+        }
+    }
+
+    /// Adds a dialogue. `agent_terms` / `customer_terms` are its word ids; only words for
+    /// which `keep_word` holds are counted (bounded memory).
+    pub fn add(
+        &mut self,
+        d: DialogueFacts,
+        customer_terms: &[(u32, u32)],
+        agent_terms: &[(u32, u32)],
+        keep_word: &dyn Fn(u32) -> bool,
+    ) {
+        self.dialogues += 1;
+        let rating = d.rating();
+        let quality = d.quality();
+        if let Some(s) = d.labels.satisfaction {
+            self.labelled += 1;
+            self.satisfaction_sum += f64::from(s);
+        }
+        self.complaints += u64::from(d.complaint);
+        self.demands += u64::from(d.demand_at.is_some());
+        self.transfers += u64::from(d.transfer_at.is_some());
+        self.channel_moves += u64::from(d.channel_at.is_some());
+        if let Some(w) = &d.vip_word {
+            *self.vip_words.entry(w.clone()).or_insert(0) += 1;
+        }
+        let curve = d.anger_curve();
+        self.first_anger_sum += f64::from(curve.first().copied().unwrap_or(0.0));
+        self.customer_turns_sum += curve.len() as u64;
+        for (i, a) in curve.iter().take(CURVE_LEN).enumerate() {
+            self.curve_sum[i] += f64::from(*a);
+            self.curve_n[i] += 1;
+        }
+        self.groups_all.add(&d);
+        for &(w, _) in customer_terms {
+            if keep_word(w) {
+                *self.customer_words.entry(w).or_insert(0) += 1;
+            }
+        }
+        match rating {
+            Rating::Good => {
+                self.good += 1;
+                self.groups_good.add(&d);
+                if let Some(t) = d.transfer_at {
+                    self.good_transfers += 1;
+                    self.good_transfer_at[usize::from(t).min(POSITIONS)] += 1;
+                }
+                for &(w, _) in agent_terms {
+                    if keep_word(w) {
+                        *self.agent_words_good.entry(w).or_insert(0) += 1;
+                    }
+                }
+            }
+            Rating::Poor => {
+                self.poor += 1;
+                self.groups_poor.add(&d);
+                for &(w, _) in agent_terms {
+                    if keep_word(w) {
+                        *self.agent_words_poor.entry(w).or_insert(0) += 1;
+                    }
+                }
+                for h in d.agent_turns().flat_map(|t| t.hostile.iter()) {
+                    let e = self.hostile_poor.entry(h.clone()).or_insert_with(|| HostileUse {
+                        count: 0,
+                        example_id: d.id.clone(),
+                        example_quality: quality,
+                    });
+                    e.count += 1;
+                    // The example is the lowest-rated dialogue (ties by id): order-independent.
+                    if (quality, &d.id) < (e.example_quality, &e.example_id) {
+                        e.example_id = d.id.clone();
+                        e.example_quality = quality;
+                    }
+                }
+            }
+            Rating::Middle => {}
+        }
+        let q = (quality * 1000.0).round() as i32;
+        if d.demand_at.is_some() {
+            self.demand_reps.offer(Rep { quality: q, facts: d.clone() });
+        }
+        if usable_as_script(&d) {
+            match rating {
+                Rating::Good => self.good_reps.offer(Rep { quality: q, facts: d }),
+                Rating::Poor => self.poor_reps.offer(Rep { quality: q, facts: d }),
+                // Without enough well-rated dialogues the better middle ones stand in; they
+                // always rank below every well-rated one.
+                Rating::Middle => self.good_reps.offer(Rep { quality: q - 100_000, facts: d }),
+            }
+        }
+    }
+
+    pub fn mean_satisfaction(&self) -> Option<f32> {
+        (self.labelled > 0).then(|| (self.satisfaction_sum / self.labelled as f64) as f32)
+    }
+
+    pub fn mean_first_anger(&self) -> f32 {
+        if self.dialogues == 0 { 0.0 } else { (self.first_anger_sum / self.dialogues as f64) as f32 }
+    }
+
+    pub fn curve(&self) -> Vec<f32> {
+        (0..CURVE_LEN).filter(|&i| self.curve_n[i] > 0).map(|i| (self.curve_sum[i] / self.curve_n[i] as f64) as f32).collect()
+    }
+
+    pub fn rate(&self, k: u64) -> f32 {
+        if self.dialogues == 0 { 0.0 } else { k as f32 / self.dialogues as f32 }
+    }
+}
+
+/// A dialogue a script can be built on: the customer says something real first and an agent
+/// answers it with more than a word or two.
+fn usable_as_script(d: &DialogueFacts) -> bool {
+    let mut turns = d.turns.iter().filter(|t| !t.is_empty());
+    let content = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).count();
+    match (turns.next(), turns.next()) {
+        (Some(c), Some(a)) => c.role == Role::Customer && a.role == Role::Agent && content(&c.text) >= 6 && content(&a.text) >= 6,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mining::input::Labels;
+
+    fn facts(id: &str, sat: f32) -> DialogueFacts {
+        DialogueFacts {
+            input: 0,
+            line: 1,
+            id: id.into(),
+            labels: Labels { satisfaction: Some(sat), ..Labels::default() },
+            turns: vec![],
+            persona: Persona::Normal,
+            vip_word: None,
+            demand_at: None,
+            transfer_at: None,
+            channel_at: None,
+            complaint: false,
+            truncated_turns: 0,
+            empty_turns: 0,
+            redactions: Default::default(),
+        }
+    }
+
+    #[test]
+    fn reservoir_is_order_independent() {
+        let items = [("a", 0.5), ("b", 1.5), ("c", 0.5), ("d", -1.0), ("e", 1.5)];
+        let run = |order: &[usize]| {
+            let mut r = Reservoir::new(3, true);
+            for &i in order {
+                let (id, q) = items[i];
+                r.offer(Rep { quality: (q * 1000.0) as i32, facts: facts(id, q) });
+            }
+            r.items.iter().map(|x| x.facts.id.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(run(&[0, 1, 2, 3, 4]), vec!["b", "e", "a"]);
+        assert_eq!(run(&[4, 3, 2, 1, 0]), vec!["b", "e", "a"]);
+        let mut worst = Reservoir::new(2, false);
+        for (id, q) in items {
+            worst.offer(Rep { quality: (q * 1000.0) as i32, facts: facts(id, q) });
+        }
+        assert_eq!(worst.items.iter().map(|x| x.facts.id.as_str()).collect::<Vec<_>>(), vec!["d", "a"]);
+    }
+}

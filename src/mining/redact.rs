@@ -1,0 +1,726 @@
+//! Redaction of personal data: phone numbers, ID and bank cards, e-mail, URLs, @handles, order
+//! and tracking numbers, street addresses and names before titles become typed placeholders
+//! (`[手机号]`, `[地址]` …), while prices, dates, times and model numbers stay.
+//!
+//! Redaction runs first, on every text, before anything is analysed, kept or written. Each rule
+//! is a regular expression plus checks the regex crate cannot express (digit boundaries, the
+//! date inside an ID number, where a place name starts). Rules run in a fixed order and a later
+//! rule never touches text an earlier one already claimed. `docs/mining.md` lists what each
+//! type matches, with examples.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use jieba_rs::Jieba;
+use regex::Regex;
+use serde::Serialize;
+
+/// The kinds of personal data, in the order their rules run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PiiKind {
+    Url,
+    Email,
+    IdCard,
+    Tracking,
+    Order,
+    BankCard,
+    Mobile,
+    Landline,
+    Account,
+    Handle,
+    Address,
+    Name,
+    /// A long digit string that fits no other rule (9 digits or more).
+    Number,
+}
+
+impl PiiKind {
+    pub const ALL: [PiiKind; 13] = [
+        PiiKind::Url,
+        PiiKind::Email,
+        PiiKind::IdCard,
+        PiiKind::Tracking,
+        PiiKind::Order,
+        PiiKind::BankCard,
+        PiiKind::Mobile,
+        PiiKind::Landline,
+        PiiKind::Account,
+        PiiKind::Handle,
+        PiiKind::Address,
+        PiiKind::Name,
+        PiiKind::Number,
+    ];
+
+    /// The placeholder written in place of the data.
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            PiiKind::Url => "[网址]",
+            PiiKind::Email => "[邮箱]",
+            PiiKind::IdCard => "[身份证号]",
+            PiiKind::Tracking => "[快递单号]",
+            PiiKind::Order => "[订单号]",
+            PiiKind::BankCard => "[银行卡号]",
+            PiiKind::Mobile => "[手机号]",
+            PiiKind::Landline => "[电话]",
+            PiiKind::Account => "[账号]",
+            PiiKind::Handle => "[@用户]",
+            PiiKind::Address => "[地址]",
+            PiiKind::Name => "[姓名]",
+            PiiKind::Number => "[号码]",
+        }
+    }
+
+    /// Stable key for reports.
+    pub fn key(self) -> &'static str {
+        match self {
+            PiiKind::Url => "url",
+            PiiKind::Email => "email",
+            PiiKind::IdCard => "id_card",
+            PiiKind::Tracking => "tracking",
+            PiiKind::Order => "order",
+            PiiKind::BankCard => "bank_card",
+            PiiKind::Mobile => "mobile",
+            PiiKind::Landline => "landline",
+            PiiKind::Account => "account",
+            PiiKind::Handle => "handle",
+            PiiKind::Address => "address",
+            PiiKind::Name => "name",
+            PiiKind::Number => "number",
+        }
+    }
+
+    /// Chinese label for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            PiiKind::Url => "网址",
+            PiiKind::Email => "邮箱",
+            PiiKind::IdCard => "身份证号",
+            PiiKind::Tracking => "快递单号",
+            PiiKind::Order => "订单号",
+            PiiKind::BankCard => "银行卡号",
+            PiiKind::Mobile => "手机号",
+            PiiKind::Landline => "固定电话",
+            PiiKind::Account => "QQ/微信等账号",
+            PiiKind::Handle => "@用户名",
+            PiiKind::Address => "地址",
+            PiiKind::Name => "姓名",
+            PiiKind::Number => "其他长号码",
+        }
+    }
+
+    /// True for a placeholder text such as `[手机号]`.
+    pub fn is_placeholder(text: &str) -> bool {
+        PiiKind::ALL.iter().any(|k| k.placeholder() == text)
+    }
+}
+
+/// How many items of each kind were replaced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RedactionCounts(pub BTreeMap<PiiKind, u64>);
+
+impl RedactionCounts {
+    pub fn add(&mut self, kind: PiiKind, n: u64) {
+        *self.0.entry(kind).or_insert(0) += n;
+    }
+    pub fn merge(&mut self, other: &RedactionCounts) {
+        for (k, n) in &other.0 {
+            self.add(*k, *n);
+        }
+    }
+    pub fn total(&self) -> u64 {
+        self.0.values().sum()
+    }
+    pub fn get(&self, kind: PiiKind) -> u64 {
+        self.0.get(&kind).copied().unwrap_or(0)
+    }
+}
+
+/// Common surnames (single and compound) for names written before a title (王先生, 欧阳女士).
+const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝";
+const COMPOUND_SURNAMES: [&str; 14] =
+    ["欧阳", "司马", "诸葛", "上官", "东方", "慕容", "令狐", "皇甫", "尉迟", "公孙", "夏侯", "长孙", "宇文", "司徒"];
+
+/// Characters that do not occur in given names here: pronouns, particles, common verbs.
+const NOT_NAME: &str = "你我他她它们的了是在不也都就和与及请谢给跟对这那个有没很好吗呢吧啊来去说看要会能装修送排";
+
+/// Titles after which a name is redacted (王先生 → [姓名]先生).
+const TITLES: &str = "先生|女士|小姐|老师|经理|师傅|主任|阿姨|叔叔|大爷|大妈|同学|总";
+
+/// The redactor: compiled rules, shared by all workers (it is `Send + Sync`).
+#[derive(Clone)]
+pub struct Redactor {
+    url: Regex,
+    domain: Regex,
+    email: Regex,
+    id_card: Regex,
+    masked: Regex,
+    context_number: Regex,
+    tracking: Regex,
+    order_code: Regex,
+    bank_card: Regex,
+    mobile: Regex,
+    landline: Regex,
+    hotline: Regex,
+    local_phone: Regex,
+    account: Regex,
+    handle: Regex,
+    address: Regex,
+    estate: Regex,
+    name_intro: Regex,
+    title: Regex,
+    long_number: Regex,
+    /// Used only to find where a place name starts (its part-of-speech tags).
+    jieba: Arc<Jieba>,
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Redactor")
+    }
+}
+
+/// Han characters that may be part of a place name: function words are left out so that a
+/// match cannot run across "我住在" or "的".
+const PLACE_HAN: &str = r"[\p{Han}--[的了是在我你他她它们这那个有和就也都不没很要会能还从到被把给让说吗呢吧啊呀哦嘛么什怎为与及或但而且去来对向往于位住址处请您喂哪谁啥想寄发送收]]";
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| panic!("redaction pattern {pattern}: {e}"))
+}
+
+/// The address rules have many optional Han-character groups: their lazy DFA needs a larger
+/// cache than the default, or it keeps rebuilding states (a third of the run time).
+fn big_re(pattern: &str) -> Regex {
+    regex::RegexBuilder::new(pattern)
+        .dfa_size_limit(16 << 20)
+        .build()
+        .unwrap_or_else(|e| panic!("redaction pattern {pattern}: {e}"))
+}
+
+impl Default for Redactor {
+    fn default() -> Self {
+        Redactor::new()
+    }
+}
+
+impl Redactor {
+    /// Compiles the rules and loads jieba's dictionary (for place names); about 0.2 s, so
+    /// build once and share.
+    pub fn new() -> Self {
+        Redactor::with_jieba(Arc::new(Jieba::new()))
+    }
+
+    /// Compiles the rules with a jieba that has the default dictionary and tags.
+    pub fn with_jieba(jieba: Arc<Jieba>) -> Self {
+        let h = PLACE_HAN;
+        let address = format!(
+            r"(?P<prov>{h}{{2,7}}(?:省|自治区|特别行政区))?(?P<city>{h}{{1,7}}(?:市|自治州|地区|盟))?(?P<dist>{h}{{1,7}}(?:区|县|旗))?(?P<town>{h}{{1,7}}(?:镇|乡|街道))?(?P<road>(?:{h}|[0-9]){{1,10}}?(?:大街|大道|路|街|巷|胡同|弄))?(?P<num>(?:[0-9一二三四五六七八九十百零\-]+(?:号院|号|號|弄))+)?(?P<estate>(?:{h}|[0-9A-Za-z]){{1,12}}?(?:小区|花园|家园|公寓|大厦|新村|社区|广场|苑|园|村|城|府|庭|湾))?(?P<bldg>[0-9一二三四五六七八九十A-Za-z]+(?:号楼|栋|幢|座))?(?P<unit>[0-9一二三四五六七八九十]+单元)?(?P<room>[0-9]+(?:室|房))?(?P<more>(?:(?:{h}|[0-9A-Za-z]){{0,6}}?(?:号楼|号院|号|號|弄|栋|幢|座|单元|室|楼|层|里|区))*)"
+        );
+        let estate = format!(
+            r"(?:{h}|[0-9A-Za-z]){{2,12}}?(?:小区|花园|家园|公寓|大厦|新村|苑|园|城)[0-9一二三四五六七八九十A-Za-z]+(?:号楼|栋|幢|座|期)(?:[0-9一二三四五六七八九十]+单元)?(?:[0-9]+(?:室|房|号))?"
+        );
+        Redactor {
+            url: re(r"(?i)(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"),
+            domain: re(
+                r"(?i)(?-u:\b)(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+(?:com|cn|net|org|gov|edu|info|biz|io|me|cc|tv|co|top|xyz|vip|shop|club|site|online|wang|ren|mobi|asia|hk|tw|jp|us|uk)(?-u:\b)(?::[0-9]+)?(?:/[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]*)?",
+            ),
+            email: re(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"),
+            id_card: re(
+                r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]|[1-9][0-9]{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}",
+            ),
+            masked: re(r"[0-9]{1,6}[*＊]{3,12}[0-9]{1,6}[Xx]?"),
+            context_number: re(
+                r"(快递单号|快递号|运单号|运单|物流单号|物流号|订单编号|订单号|订单|退货单号|交易单号|交易号|流水号|受理单号|受理号|投诉单号|服务单号|工单号|工单|单号|编号)[\s:：#]*(?:是|为)?[\s:：]*([A-Za-z0-9][A-Za-z0-9\-]{4,39})",
+            ),
+            tracking: re(
+                r"(?-u:\b)(?:(?:SF|YT|ZT|JT|YD|JD|JDV|DPK|EMS|ZJS|STO|YTO|ZTO|HTKY|YUNDA)[0-9]{10,16}|[A-Z]{2}[0-9]{9}[A-Z]{2})(?-u:\b)",
+            ),
+            order_code: re(r"(?-u:\b)[A-Za-z]{1,4}-?[0-9]{8,22}(?-u:\b)"),
+            bank_card: re(r"[1-9][0-9]{3}(?:[ \-]?[0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?"),
+            mobile: re(r"(?:\+?86[\- ]?)?1[3-9][0-9][\- ]?[0-9]{4}[\- ]?[0-9]{4}"),
+            landline: re(
+                r"(?:\(0[0-9]{2,3}\)|（0[0-9]{2,3}）|0[0-9]{2,3}[\- ]?)[ ]?[2-9][0-9]{6,7}(?:(?:-|转|ext\.?)[0-9]{1,5})?",
+            ),
+            hotline: re(r"[48]00(?:[\- ]?[0-9]){7}"),
+            local_phone: re(r"(电话|座机|固话|联系方式|致电|拨打|打)[\s:：]*(?:是)?[\s:：]*([2-9][0-9]{6,7})"),
+            account: re(
+                r"(?i)(qq号码|qq号|qq|扣扣|微信号|微信|wx号|wx|vx|wechat|支付宝账号|支付宝|账号|帐号|用户名|用户id|id号)[\s:：]*(?:是|为)?[\s:：]*([A-Za-z0-9][A-Za-z0-9_\-.]{4,29})",
+            ),
+            handle: re(r"@[\p{Han}A-Za-z0-9_\-·]{1,30}"),
+            address: big_re(&address),
+            estate: big_re(&estate),
+            name_intro: re(&format!(
+                r"(我叫|本人叫|姓名|名字叫|名字|联系人|收货人|收件人|寄件人|机主|户主|户名|持卡人)[\s:：是为]*((?:{})[\p{{Han}}]{{1,2}})",
+                surname_alternation()
+            )),
+            title: re(TITLES),
+            long_number: re(r"[0-9]{9,}"),
+            jieba,
+        }
+    }
+
+    /// Replaces every piece of personal data in `text` by its placeholder. Full-width digits
+    /// and letters are folded to ASCII first so that "１３８…" is found too.
+    pub fn redact(&self, text: &str) -> (String, RedactionCounts) {
+        let folded = fold_ascii_forms(text);
+        let mut spans = Spans::default();
+        let has_digit = folded.bytes().any(|b| b.is_ascii_digit());
+        let has_at = folded.contains('@');
+        let has_dot = folded.contains('.');
+
+        if has_dot || folded.contains("http") {
+            for m in self.url.find_iter(&folded) {
+                let end = m.start() + trim_url_tail(m.as_str());
+                spans.add(m.start(), end, PiiKind::Url);
+            }
+        }
+        if has_at && has_dot {
+            for m in self.email.find_iter(&folded) {
+                spans.add(m.start(), m.end(), PiiKind::Email);
+            }
+        }
+        if has_dot {
+            for m in self.domain.find_iter(&folded) {
+                let end = m.start() + trim_url_tail(m.as_str());
+                spans.add(m.start(), end, PiiKind::Url);
+            }
+        }
+        if has_digit {
+            self.digits(&folded, &mut spans);
+        }
+        if has_at {
+            for m in self.handle.find_iter(&folded) {
+                spans.add(m.start(), m.end(), PiiKind::Handle);
+            }
+        }
+        if folded.chars().any(is_address_anchor) {
+            self.addresses(&folded, &mut spans);
+        }
+        self.names(&folded, &mut spans);
+        if has_digit {
+            for m in self.long_number.find_iter(&folded) {
+                if digit_bounded(&folded, m.start(), m.end()) {
+                    spans.add(m.start(), m.end(), PiiKind::Number);
+                }
+            }
+        }
+        spans.render(&folded)
+    }
+
+    fn digits(&self, text: &str, spans: &mut Spans) {
+        for m in self.masked.find_iter(text) {
+            if !digit_bounded(text, m.start(), m.end()) {
+                continue;
+            }
+            let s = m.as_str();
+            let len = s.chars().count();
+            let kind = match len {
+                11 if s.starts_with('1') => PiiKind::Mobile,
+                15 | 18 => PiiKind::IdCard,
+                16 | 17 | 19 => PiiKind::BankCard,
+                _ => PiiKind::Number,
+            };
+            spans.add(m.start(), m.end(), kind);
+        }
+        for m in self.id_card.find_iter(text) {
+            if alnum_bounded(text, m.start(), m.end()) {
+                spans.add(m.start(), m.end(), PiiKind::IdCard);
+            }
+        }
+        for c in self.context_number.captures_iter(text) {
+            let (Some(label), Some(value)) = (c.get(1), c.get(2)) else { continue };
+            let v = value.as_str();
+            let digits = v.bytes().filter(u8::is_ascii_digit).count();
+            if digits < 4 || !alnum_bounded(text, value.start(), value.end()) {
+                continue;
+            }
+            let kind = if ["快递", "运单", "物流"].iter().any(|w| label.as_str().contains(w)) {
+                PiiKind::Tracking
+            } else {
+                PiiKind::Order
+            };
+            spans.add(value.start(), value.end(), kind);
+        }
+        for m in self.tracking.find_iter(text) {
+            spans.add(m.start(), m.end(), PiiKind::Tracking);
+        }
+        for m in self.order_code.find_iter(text) {
+            spans.add(m.start(), m.end(), PiiKind::Order);
+        }
+        for m in self.bank_card.find_iter(text) {
+            let digits = m.as_str().bytes().filter(u8::is_ascii_digit).count();
+            if (16..=19).contains(&digits) && digit_bounded(text, m.start(), m.end()) {
+                spans.add(m.start(), m.end(), PiiKind::BankCard);
+            }
+        }
+        for m in self.mobile.find_iter(text) {
+            if digit_bounded(text, m.start(), m.end()) {
+                spans.add(m.start(), m.end(), PiiKind::Mobile);
+            }
+        }
+        for m in self.landline.find_iter(text) {
+            if digit_bounded(text, m.start(), m.end()) {
+                spans.add(m.start(), m.end(), PiiKind::Landline);
+            }
+        }
+        for m in self.hotline.find_iter(text) {
+            if digit_bounded(text, m.start(), m.end()) {
+                spans.add(m.start(), m.end(), PiiKind::Landline);
+            }
+        }
+        for c in self.local_phone.captures_iter(text) {
+            if let Some(v) = c.get(2) {
+                if digit_bounded(text, v.start(), v.end()) {
+                    spans.add(v.start(), v.end(), PiiKind::Landline);
+                }
+            }
+        }
+        for c in self.account.captures_iter(text) {
+            if let Some(v) = c.get(2) {
+                let s = v.as_str();
+                let digits = s.bytes().filter(u8::is_ascii_digit).count();
+                let letters = s.bytes().filter(u8::is_ascii_alphabetic).count();
+                // A QQ number is digits; a WeChat id mixes letters with digits, `_` or `-`.
+                // Plain words ("qq music") are not accounts.
+                let id_like = digits >= 5
+                    || (s.len() >= 6 && letters > 0 && (digits > 0 || s.contains(['_', '-'])));
+                if id_like && alnum_bounded(text, v.start(), v.end()) {
+                    spans.add(v.start(), v.end(), PiiKind::Account);
+                }
+            }
+        }
+    }
+
+    fn addresses(&self, text: &str, spans: &mut Spans) {
+        // The address rule is slow to try at every position, so it runs only on windows around
+        // the characters every address ends in (路, 号, 室, 小区 …).
+        for (ws, we) in anchor_windows(text) {
+            self.addresses_in(text, ws, we, spans);
+        }
+    }
+
+    fn addresses_in(&self, text: &str, ws: usize, we: usize, spans: &mut Spans) {
+        let window = &text[ws..we];
+        // Finding matches uses the fast engines; groups are read only for the few non-empty ones.
+        for m in self.address.find_iter(window) {
+            if m.is_empty() {
+                continue;
+            }
+            let Some(c) = self.address.captures(m.as_str()) else { continue };
+            let whole = (ws + m.start())..(ws + m.end());
+            // "小区", "地区" are not districts; "线路", "网路" are not roads.
+            let has = |g: &str| {
+                c.name(g).is_some_and(|m| match g {
+                    "dist" => !is_common_word(m.as_str(), "小社园校专地景城市郊山片街辖营"),
+                    "road" => !is_common_word(m.as_str(), "线电网道公马思套出一铁走带进销来去后前"),
+                    _ => true,
+                })
+            };
+            let coarse = ["prov", "city", "dist", "town"].iter().filter(|g| has(g)).count();
+            let fine = ["road", "num", "estate", "bldg", "unit", "room"].iter().filter(|g| has(g)).count();
+            let street_level = has("road") || has("estate") || has("bldg") || has("room");
+            let accept = (fine >= 2 && street_level) || (coarse >= 1 && (has("road") || has("estate")));
+            if !accept {
+                continue;
+            }
+            // Where the first component starts may be too far left ("投诉济南市…"): let jieba's
+            // place-name tags decide.
+            let start = self.place_start(text, whole.start, whole.end);
+            spans.add(start, whole.end, PiiKind::Address);
+        }
+        for m in self.estate.find_iter(window) {
+            let start = self.place_start(text, ws + m.start(), ws + m.end());
+            spans.add(start, ws + m.end(), PiiKind::Address);
+        }
+    }
+
+    /// The byte offset where a place name really starts inside `text[start..end]`: leading
+    /// words that jieba tags as something other than a noun or place are dropped.
+    fn place_start(&self, text: &str, start: usize, end: usize) -> usize {
+        let snippet = &text[start..end];
+        let mut offset = 0;
+        for tag in self.jieba.tag(snippet, true) {
+            // Verbs, prepositions, pronouns, adverbs, conjunctions and particles are not part
+            // of a place name ("投诉", "位于", "我们"); the first other word starts it.
+            let function_word = matches!(tag.tag.chars().next(), Some('v' | 'p' | 'r' | 'd' | 'c' | 'u' | 'y' | 'e' | 'o'))
+                && !tag.word.chars().any(is_address_anchor);
+            if !function_word {
+                break;
+            }
+            offset = tag.byte_end;
+        }
+        if offset >= snippet.len() { start } else { start + offset }
+    }
+
+    fn names(&self, text: &str, spans: &mut Spans) {
+        for c in self.name_intro.captures_iter(text) {
+            // The name must end the phrase: not "姓名和联系方式".
+            if let Some(v) = c.get(2) {
+                let given_ok = v.as_str().chars().skip(1).all(|ch| !NOT_NAME.contains(ch));
+                if given_ok && !next_char(text, v.end()).is_some_and(is_han) {
+                    spans.add(v.start(), v.end(), PiiKind::Name);
+                }
+            }
+        }
+        for m in self.title.find_iter(text) {
+            if m.as_str() == "总" {
+                // 总 is a title only when it ends the phrase: 李总, 李总您好 — not 提高总额.
+                let next = text[m.end()..].chars().next();
+                if next.is_some_and(|c| is_han(c) && !"您你好说，".contains(c)) {
+                    continue;
+                }
+            }
+            if let Some((s, e)) = name_before(text, m.start()) {
+                spans.add(s, e, PiiKind::Name);
+            }
+        }
+    }
+}
+
+fn surname_alternation() -> String {
+    let mut parts: Vec<String> = COMPOUND_SURNAMES.iter().map(|s| s.to_string()).collect();
+    parts.push(format!("[{SURNAMES}]"));
+    parts.join("|")
+}
+
+fn is_surname(c: char) -> bool {
+    SURNAMES.contains(c)
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// The name standing right before a title at `title_at`: a surname (王先生), a compound
+/// surname (欧阳女士) or a full name of two or three characters when it starts the phrase
+/// (王建国先生).
+fn name_before(text: &str, title_at: usize) -> Option<(usize, usize)> {
+    let before: Vec<(usize, char)> = text[..title_at].char_indices().rev().take(4).collect();
+    let (i1, c1) = *before.first()?;
+    if !is_han(c1) {
+        return None;
+    }
+    // Compound surname directly before the title.
+    if let Some(&(i2, c2)) = before.get(1) {
+        let pair: String = [c2, c1].iter().collect();
+        if COMPOUND_SURNAMES.contains(&pair.as_str()) {
+            return Some((i2, title_at));
+        }
+    }
+    // "谢谢先生", "感谢老师" are thanks, not Mr Xie.
+    if c1 == '谢' && before.get(1).is_some_and(|&(_, p)| "谢感多道致答".contains(p)) {
+        return None;
+    }
+    let starts_phrase = |k: usize| -> bool {
+        match before.get(k + 1) {
+            None => true,
+            Some(&(_, p)) => !is_han(p) || "叫是给和跟与及请问找位的对向好您谢系让由".contains(p),
+        }
+    };
+    // A surname right after the start of a phrase: 谢谢王先生.
+    if is_surname(c1) && starts_phrase(0) {
+        return Some((i1, title_at));
+    }
+    // Full names: surname + one or two given-name characters that are not function words
+    // (王建国先生, 张伟先生; not 谢谢你大爷, 安装的师傅).
+    for given in [2usize, 1] {
+        if let Some(&(is, cs)) = before.get(given) {
+            let given_ok = before[..given].iter().all(|&(_, c)| is_han(c) && !NOT_NAME.contains(c));
+            if is_surname(cs) && given_ok && (given == 2 || starts_phrase(given)) {
+                return Some((is, title_at));
+            }
+        }
+    }
+    if is_surname(c1) {
+        return Some((i1, title_at));
+    }
+    None
+}
+
+/// Byte ranges around address anchors: up to 24 characters before and 16 after each, merged.
+fn anchor_windows(text: &str) -> Vec<(usize, usize)> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (k, &(_, c)) in chars.iter().enumerate() {
+        if !is_address_anchor(c) {
+            continue;
+        }
+        let start = chars[k.saturating_sub(24)].0;
+        let end = chars.get(k + 17).map_or(text.len(), |&(i, _)| i);
+        match out.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => out.push((start, end)),
+        }
+    }
+    out
+}
+
+/// A two-character word whose first character makes it an ordinary word, not a name.
+fn is_common_word(word: &str, first_chars: &str) -> bool {
+    let mut chars = word.chars();
+    match (chars.next(), chars.next(), chars.next()) {
+        (Some(a), Some(_), None) => first_chars.contains(a),
+        _ => false,
+    }
+}
+
+fn is_address_anchor(c: char) -> bool {
+    matches!(c, '路' | '街' | '巷' | '弄' | '号' | '栋' | '幢' | '室' | '单' | '区' | '苑' | '村' | '园' | '厦' | '寓')
+}
+
+/// Folds full-width digits, letters and the ASCII symbols used in numbers, addresses and URLs
+/// to ASCII; Chinese punctuation (，。！) is kept as written.
+pub fn fold_ascii_forms(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '＠' | '．' | '－' | '＿' | '／' | '＋' | '＊' | '＃' | '％' | '＆' | '＝' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            _ => c,
+        })
+        .collect()
+}
+
+fn trim_url_tail(s: &str) -> usize {
+    s.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '[', '\'', '(']).len()
+}
+
+fn prev_char(text: &str, at: usize) -> Option<char> {
+    text[..at].chars().next_back()
+}
+
+fn next_char(text: &str, at: usize) -> Option<char> {
+    text[at..].chars().next()
+}
+
+/// No ASCII digit right before or after.
+fn digit_bounded(text: &str, start: usize, end: usize) -> bool {
+    !prev_char(text, start).is_some_and(|c| c.is_ascii_digit()) && !next_char(text, end).is_some_and(|c| c.is_ascii_digit())
+}
+
+/// No ASCII letter or digit right before or after.
+fn alnum_bounded(text: &str, start: usize, end: usize) -> bool {
+    !prev_char(text, start).is_some_and(|c| c.is_ascii_alphanumeric())
+        && !next_char(text, end).is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+/// Claimed byte ranges, never overlapping.
+#[derive(Default)]
+struct Spans(Vec<(usize, usize, PiiKind)>);
+
+impl Spans {
+    fn add(&mut self, start: usize, end: usize, kind: PiiKind) {
+        if start >= end || self.0.iter().any(|&(s, e, _)| start < e && s < end) {
+            return;
+        }
+        self.0.push((start, end, kind));
+    }
+
+    fn render(mut self, text: &str) -> (String, RedactionCounts) {
+        let mut counts = RedactionCounts::default();
+        if self.0.is_empty() {
+            return (text.to_string(), counts);
+        }
+        self.0.sort_unstable_by_key(|s| s.0);
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (s, e, kind) in self.0 {
+            out.push_str(&text[at..s]);
+            out.push_str(kind.placeholder());
+            counts.add(kind, 1);
+            at = e;
+        }
+        out.push_str(&text[at..]);
+        (out, counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::OnceLock;
+
+    fn r() -> &'static Redactor {
+        static R: OnceLock<Redactor> = OnceLock::new();
+        R.get_or_init(Redactor::new)
+    }
+
+    fn red(s: &str) -> String {
+        r().redact(s).0
+    }
+
+    #[test]
+    fn phones() {
+        assert_eq!(red("我的手机13812345678，打不通"), "我的手机[手机号]，打不通");
+        assert_eq!(red("电话 138-1234-5678"), "电话 [手机号]");
+        assert_eq!(red("+86 139 1234 5678"), "[手机号]");
+        assert_eq!(red("座机0531-88776655转123"), "座机[电话]");
+        assert_eq!(red("（010）62345678"), "[电话]");
+        assert_eq!(red("号码138****5678"), "号码[手机号]");
+        assert_eq!(red("手机１３８１２３４５６７８"), "手机[手机号]");
+    }
+
+    #[test]
+    fn cards_ids_orders() {
+        assert_eq!(red("身份证370102199003071234"), "身份证[身份证号]");
+        assert_eq!(red("身份证11010519491231002X"), "身份证[身份证号]");
+        assert_eq!(red("卡号6222 0212 3456 7890"), "卡号[银行卡号]");
+        assert_eq!(red("卡号6222021234567890123"), "卡号[银行卡号]");
+        assert_eq!(red("订单号：DD20261118"), "订单号：[订单号]");
+        assert_eq!(red("订单123456789012345678还没发货"), "订单[订单号]还没发货");
+        assert_eq!(red("快递单号SF1234567890123"), "快递单号[快递单号]");
+        assert_eq!(red("运单号是 773012345678"), "运单号是 [快递单号]");
+    }
+
+    #[test]
+    fn web() {
+        assert_eq!(red("邮箱1550179050@qq.com"), "邮箱[邮箱]");
+        assert_eq!(red("看这里http://t.cn/RxYz12，气死"), "看这里[网址]，气死");
+        assert_eq!(red("详见t.cn/RxYz12"), "详见[网址]");
+        assert_eq!(red("@中国电信客服 你们管不管"), "[@用户] 你们管不管");
+        assert_eq!(red("QQ：123456789"), "QQ：[账号]");
+    }
+
+    #[test]
+    fn addresses_and_names() {
+        assert_eq!(red("位于济南市新泺大街雅居园小区门对面"), "位于[地址]门对面");
+        assert_eq!(red("寄到济南市历下区泉城路188号"), "寄到[地址]");
+        assert_eq!(red("我住在阳光小区3栋2单元501室"), "我住在[地址]");
+        assert_eq!(red("王先生您好"), "[姓名]先生您好");
+        assert_eq!(red("联系人：王建国"), "联系人：[姓名]");
+        assert_eq!(red("谢谢王建国先生"), "谢谢[姓名]先生");
+        assert_eq!(red("欧阳女士"), "[姓名]女士");
+        assert_eq!(red("看来冯友兰先生说得对"), "看来[姓名]先生说得对");
+        assert_eq!(red("静安区余姚路487弄70号这里"), "[地址]这里");
+        assert_eq!(red("北京市西城区牛街西里二区12号楼地下室二层,信号"), "[地址],信号");
+        assert_eq!(red("湖南省长沙市雨花区黎郡新宇康景园8栋1单元9楼"), "[地址]");
+        assert_eq!(red("户名王洋,断线"), "户名[姓名],断线");
+        for s in ["提供您的姓名和联系方式", "小区线路问题", "感谢老师", "以便详细记录并安排师傅联系您", "谢谢你大爷", "后来给安装的师傅打电话", "贵司师傅", "我司老师"] {
+            assert_eq!(red(s), s);
+        }
+    }
+
+    #[test]
+    fn keeps_prices_dates_times_models() {
+        for s in [
+            "¥199的套餐",
+            "99元一个月",
+            "2026年11月21日",
+            "11-21晚上",
+            "19:30到20:00",
+            "iPhone 15",
+            "Mate60",
+            "RTX4090",
+            "2026-11-21",
+            "拨打10010",
+            "提高总额度",
+            "谢谢先生",
+            "网络线路有问题",
+            "小区没信号",
+            "北京市朝阳区的用户",
+        ] {
+            let (out, counts) = r().redact(s);
+            assert_eq!(out, s, "{counts:?}");
+        }
+    }
+}

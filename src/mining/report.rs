@@ -1,0 +1,444 @@
+//! The corpus report: counts, persona mix, complaint and escalation rates, top topics, emotion
+//! curves, families and drafts, calibration, redactions and bad lines; as JSON and as one
+//! self-contained HTML page with SVG charts (the same look as the coaching reports).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use plotters::prelude::*;
+use serde::Serialize;
+
+use crate::mining::calibrate::Calibration;
+use crate::records::html::{BarStyle, esc, styled_bars_svg};
+
+/// One input file.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputReport {
+    pub path: String,
+    pub format: String,
+    pub gzip: bool,
+    pub bytes: u64,
+    pub lines: u64,
+    pub dialogues: u64,
+    pub bad_lines: u64,
+    pub encoding: String,
+    /// Set when the file could not be opened or read to the end.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    pub dialogues: u64,
+    pub turns: u64,
+    pub customer_turns: u64,
+    pub agent_turns: u64,
+    pub empty_turns: u64,
+    pub truncated_turns: u64,
+    pub bad_lines: u64,
+    /// Dialogues with an outcome label (satisfaction).
+    pub labelled: u64,
+    pub well_rated: u64,
+    pub poorly_rated: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BadLineReport {
+    pub path: String,
+    pub line: u64,
+    pub reason: String,
+    pub hint: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Count {
+    pub key: String,
+    pub label: String,
+    pub count: u64,
+    pub share: f32,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Rates {
+    /// Dialogues where the customer threatens or files a complaint.
+    pub complaint: f32,
+    /// Dialogues where the customer demands a supervisor or a human.
+    pub supervisor_demand: f32,
+    /// Dialogues where an agent hands the case on (转接, 相关部门 …).
+    pub transfer: f32,
+    /// Dialogues where an agent sends the customer to another channel (私信, 热线 …).
+    pub channel_move: f32,
+    /// Dialogues where the customer mentions a VIP status.
+    pub vip_mention: f32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CurvePoint {
+    pub turn: usize,
+    pub mean_anger: f32,
+    pub dialogues: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Curve {
+    pub name: String,
+    pub points: Vec<CurvePoint>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Bin {
+    pub from: f32,
+    pub to: f32,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Satisfaction {
+    pub mean: f32,
+    pub histogram: Vec<Bin>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicReport {
+    pub word: String,
+    pub dialogues: u64,
+    /// Dialogues that ranked the word among their top three customer keywords.
+    pub leads: u64,
+    pub personas: BTreeMap<String, u64>,
+    pub keywords: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FamilyReport {
+    pub id: String,
+    pub topic: String,
+    pub persona: String,
+    pub dialogues: u64,
+    pub well_rated: u64,
+    pub poorly_rated: u64,
+    pub mean_satisfaction: Option<f32>,
+    pub complaint_rate: f32,
+    pub demand_rate: f32,
+    pub transfer_rate: f32,
+    pub mean_first_anger: f32,
+    /// The draft file written for it, or why none was.
+    pub draft: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DraftReport {
+    pub id: String,
+    pub file: String,
+    pub title: String,
+    pub turns: usize,
+    pub provenance: usize,
+    /// (turn, "good"/"bad", score at mining time)
+    pub samples: Vec<(String, String, f32)>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub inputs: Vec<InputReport>,
+    pub totals: Totals,
+    pub bad_line_samples: Vec<BadLineReport>,
+    pub redactions: Vec<Count>,
+    pub personas: Vec<Count>,
+    pub rates: Rates,
+    /// `transfer_positions[i]`: dialogues whose first transfer was at agent answer i + 1.
+    pub transfer_positions: Vec<u64>,
+    /// `demand_positions[i]`: dialogues whose first supervisor demand was at customer turn i + 1.
+    pub demand_positions: Vec<u64>,
+    pub satisfaction: Option<Satisfaction>,
+    pub emotion_curves: Vec<Curve>,
+    pub topics: Vec<TopicReport>,
+    pub families: Vec<FamilyReport>,
+    pub drafts: Vec<DraftReport>,
+    pub calibration: Calibration,
+}
+
+const CSS: &str = r#"
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 0; background: #f4f6f8; color: #1f2933; }
+header { background: #1f4e79; color: #fff; padding: 20px 32px; }
+header h1 { margin: 0 0 4px 0; font-size: 24px; }
+header p { margin: 0; opacity: .85; }
+main { padding: 24px 32px; max-width: 1100px; }
+section { background: #fff; border-radius: 10px; padding: 16px 20px; margin-bottom: 18px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
+h2 { font-size: 18px; margin: 0 0 12px 0; color: #1f4e79; }
+.cards { display: flex; gap: 12px; flex-wrap: wrap; }
+.card { flex: 1 1 140px; background: #f0f4f8; border-radius: 8px; padding: 10px 14px; }
+.card b { display: block; font-size: 24px; color: #1f4e79; }
+.card span { font-size: 13px; color: #52606d; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
+th { background: #f0f4f8; color: #334e68; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.pass { color: #2f855a; font-weight: 600; }
+.fail { color: #c53030; font-weight: 600; }
+.muted { color: #7b8794; }
+.charts { display: flex; gap: 16px; flex-wrap: wrap; }
+.charts svg { max-width: 100%; height: auto; }
+p.note { font-size: 13px; color: #52606d; margin: 8px 0 0 0; }
+footer { color: #7b8794; font-size: 12px; padding: 0 32px 24px; }
+"#;
+
+const SERIES: [RGBColor; 8] = [
+    RGBColor(197, 48, 48),
+    RGBColor(31, 78, 121),
+    RGBColor(214, 158, 46),
+    RGBColor(47, 133, 90),
+    RGBColor(128, 90, 213),
+    RGBColor(82, 96, 109),
+    RGBColor(221, 107, 32),
+    RGBColor(49, 151, 149),
+];
+
+/// Lines of mean anger per customer turn, one per curve, with a legend.
+pub fn curves_svg(title: &str, curves: &[Curve], width: u32, height: u32) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let max_turn = curves.iter().flat_map(|c| c.points.iter().map(|p| p.turn)).max().unwrap_or(2).max(2);
+        let chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(40)
+            .build_cartesian_2d(1f32..max_turn as f32, 0f32..1f32);
+        if let Ok(mut chart) = chart {
+            let _ = chart
+                .configure_mesh()
+                .x_desc("客户第几句")
+                .y_desc("平均愤怒")
+                .x_labels(max_turn)
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_labels(6)
+                .y_label_formatter(&|y| format!("{y:.1}"))
+                .draw();
+            for (i, c) in curves.iter().enumerate() {
+                let color = SERIES[i % SERIES.len()];
+                let pts: Vec<(f32, f32)> = c.points.iter().map(|p| (p.turn as f32, p.mean_anger)).collect();
+                if let Ok(series) = chart.draw_series(LineSeries::new(pts.clone(), color.stroke_width(2))) {
+                    series.label(c.name.clone()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+                }
+                let _ = chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())));
+            }
+            let _ = chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(203, 210, 217))
+                .position(SeriesLabelPosition::UpperRight)
+                .label_font(("sans-serif", 13))
+                .draw();
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
+fn pct(x: f32) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn count_bars(title: &str, bars: &[(String, f32)], width: u32) -> String {
+    let max = bars.iter().map(|b| b.1).fold(0.0f32, f32::max).ceil() as u32;
+    styled_bars_svg(title, bars, width, BarStyle::Count { max: max.max(1) })
+}
+
+impl Report {
+    /// The self-contained HTML page.
+    pub fn to_html(&self) -> String {
+        let mut b = String::new();
+        let t = &self.totals;
+        let redacted: u64 = self.redactions.iter().map(|c| c.count).sum();
+        let _ = write!(
+            b,
+            "<section><h2>概览</h2><div class=\"cards\">\
+             <div class=\"card\"><b>{}</b><span>对话（{} 个轮次）</span></div>\
+             <div class=\"card\"><b>{}</b><span>有问题的行（已跳过）</span></div>\
+             <div class=\"card\"><b>{}</b><span>去除的个人信息</span></div>\
+             <div class=\"card\"><b>{}</b><span>投诉率</span></div>\
+             <div class=\"card\"><b>{}</b><span>要求找领导/转人工</span></div>\
+             <div class=\"card\"><b>{}</b><span>坐席转交</span></div>\
+             <div class=\"card\"><b>{}</b><span>场景草稿</span></div></div>",
+            t.dialogues,
+            t.turns,
+            t.bad_lines,
+            redacted,
+            pct(self.rates.complaint),
+            pct(self.rates.supervisor_demand),
+            pct(self.rates.transfer),
+            self.drafts.len()
+        );
+        let _ = write!(
+            b,
+            "<p class=\"note\">空轮次 {}，超长被截断的轮次 {}；有满意度标签的对话 {}（好评 {}，差评 {}）。\
+             引导客户改用私信/热线/营业厅的对话占 {}，提到 VIP/会员身份的占 {}。</p></section>",
+            t.empty_turns,
+            t.truncated_turns,
+            t.labelled,
+            t.well_rated,
+            t.poorly_rated,
+            pct(self.rates.channel_move),
+            pct(self.rates.vip_mention)
+        );
+
+        b.push_str("<section><h2>输入文件</h2><table><tr><th>文件</th><th>格式</th><th>编码</th><th class=\"num\">行</th><th class=\"num\">对话</th><th class=\"num\">有问题的行</th><th>说明</th></tr>");
+        for i in &self.inputs {
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td>{}{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                esc(&i.path),
+                esc(&i.format),
+                if i.gzip { " (gzip)" } else { "" },
+                esc(&i.encoding),
+                i.lines,
+                i.dialogues,
+                i.bad_lines,
+                i.error.as_deref().map_or_else(String::new, |e| format!("<span class=\"fail\">{}</span>", esc(e)))
+            );
+        }
+        b.push_str("</table></section>");
+
+        let persona_bars: Vec<(String, f32)> =
+            self.personas.iter().map(|p| (format!("{}（{}）", p.label, pct(p.share)), p.count as f32)).collect();
+        let _ = write!(
+            b,
+            "<section><h2>客户类型与情绪</h2><div class=\"charts\">{}{}</div>\
+             <p class=\"note\">愤怒分（0–1）来自核心的语气分析（愤怒词库、感叹号）。曲线是各类客户第 1、2、3……句话的平均愤怒分：好评对话里客户往往越说越平静，差评对话里则不降反升。</p></section>",
+            count_bars("客户类型（对话数）", &persona_bars, 460),
+            curves_svg("客户情绪曲线", &self.emotion_curves, 600, 340)
+        );
+
+        let topic_bars: Vec<(String, f32)> =
+            self.topics.iter().take(15).map(|t| (t.word.clone(), t.dialogues as f32)).collect();
+        let _ = write!(b, "<section><h2>热门主题</h2><div class=\"charts\">{}</div>", count_bars("各主题对话数（前 15）", &topic_bars, 640));
+        b.push_str("<table><tr><th>主题</th><th class=\"num\">对话</th><th>客户类型</th><th>相关词</th></tr>");
+        for tp in self.topics.iter().take(25) {
+            let mix: Vec<String> = tp.personas.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&tp.word),
+                tp.dialogues,
+                esc(&mix.join("，")),
+                esc(&tp.keywords.join("、"))
+            );
+        }
+        b.push_str("</table><p class=\"note\">主题来自语料本身：客户话语按 TF-IDF（文档频率在本语料上统计）排序，最常排在前三的名词/动词成为主题词，每段对话归入它得分最高的主题词。</p></section>");
+
+        let transfer_bars: Vec<(String, f32)> = self
+            .transfer_positions
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (format!("第 {} 次回复", i + 1), *n as f32))
+            .collect();
+        let mut charts = count_bars("首次转交出现在坐席第几次回复", &transfer_bars, 460);
+        if let Some(s) = &self.satisfaction {
+            let bars: Vec<(String, f32)> =
+                s.histogram.iter().map(|h| (format!("{:+.1} 至 {:+.1}", h.from, h.to), h.count as f32)).collect();
+            charts.push_str(&count_bars(&format!("满意度分布（平均 {:+.2}）", s.mean), &bars, 460));
+        }
+        let _ = write!(
+            b,
+            "<section><h2>转交与满意度</h2><div class=\"charts\">{charts}</div>\
+             <p class=\"note\">转交：坐席把问题交给其他人或部门（转接、转交、专员、相关部门、上报、工程师……）。只引导客户改用私信、热线或营业厅不算转交，单独统计。</p></section>"
+        );
+
+        b.push_str("<section><h2>案例家族与场景草稿</h2><table><tr><th>家族</th><th>主题</th><th>客户</th><th class=\"num\">对话</th><th class=\"num\">好评/差评</th><th class=\"num\">满意度</th><th class=\"num\">投诉</th><th class=\"num\">找领导</th><th class=\"num\">转交</th><th>草稿</th></tr>");
+        for f in &self.families {
+            let draft = match (&f.draft, &f.note) {
+                (Some(file), _) => format!("<span class=\"pass\">{}</span>", esc(file)),
+                (None, Some(n)) => format!("<span class=\"muted\">{}</span>", esc(n)),
+                (None, None) => String::new(),
+            };
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}/{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                esc(&f.id),
+                esc(&f.topic),
+                esc(&f.persona),
+                f.dialogues,
+                f.well_rated,
+                f.poorly_rated,
+                f.mean_satisfaction.map_or_else(|| "—".into(), |s| format!("{s:+.2}")),
+                pct(f.complaint_rate),
+                pct(f.demand_rate),
+                pct(f.transfer_rate),
+                draft
+            );
+        }
+        b.push_str("</table></section>");
+
+        let c = &self.calibration;
+        let _ = write!(
+            b,
+            "<section><h2>模拟客户校准</h2><p class=\"note\">{} 段对话、{} 个“客户—坐席—客户”步。客户不满时，坐席没有共情的回答之后，下一句更激烈的比例 {}（要求找领导 {}）；有共情时 {}（要求找领导 {}）。</p>\
+             <table><tr><th>字段</th><th class=\"num\">取值</th><th>来源</th><th>怎么算的</th></tr>",
+            c.dialogues,
+            c.steps,
+            pct(c.escalation_rate_no_empathy),
+            pct(c.demand_rate_no_empathy),
+            pct(c.escalation_rate_empathy),
+            pct(c.demand_rate_empathy)
+        );
+        for n in &c.notes {
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+                n.field,
+                crate::mining::calibrate::ron_float(n.value),
+                if n.mined { "<span class=\"pass\">挖掘</span>" } else { "<span class=\"muted\">默认</span>" },
+                esc(&n.how)
+            );
+        }
+        b.push_str("</table></section>");
+
+        b.push_str("<section><h2>去除的个人信息</h2><table><tr><th>类型</th><th>占位符</th><th class=\"num\">次数</th></tr>");
+        for r in &self.redactions {
+            let placeholder = crate::mining::redact::PiiKind::ALL
+                .iter()
+                .find(|k| k.key() == r.key)
+                .map_or("", |k| k.placeholder());
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                esc(&r.label),
+                esc(placeholder),
+                r.count
+            );
+        }
+        b.push_str("</table><p class=\"note\">价格、日期、时间和型号保留原样。</p></section>");
+
+        b.push_str("<section><h2>有问题的行</h2>");
+        if self.bad_line_samples.is_empty() {
+            b.push_str("<p class=\"pass\">没有。</p>");
+        } else {
+            b.push_str("<table><tr><th>文件</th><th class=\"num\">行</th><th>问题</th><th>怎么办</th></tr>");
+            for l in self.bad_line_samples.iter().take(100) {
+                let _ = write!(
+                    b,
+                    "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&l.path),
+                    l.line,
+                    esc(&l.reason),
+                    esc(&l.hint)
+                );
+            }
+            b.push_str("</table>");
+            if t.bad_lines as usize > self.bad_line_samples.len().min(100) {
+                let _ = write!(b, "<p class=\"note\">共 {} 行，只列出前 {} 行；JSON 报告里有前 {} 行。</p>", t.bad_lines, self.bad_line_samples.len().min(100), self.bad_line_samples.len());
+            }
+        }
+        b.push_str("</section>");
+
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>历史对话挖掘报告</title><style>{CSS}</style></head><body><header><h1>历史对话挖掘报告</h1><p>{} 个文件 · {} 段对话 · 个人信息已去除</p></header><main>{b}</main>\
+             <footer>由 peilian 陪练 mine 生成 · 离线页面，无外部资源</footer></body></html>\n",
+            self.inputs.len(),
+            t.dialogues
+        )
+    }
+}

@@ -1,0 +1,362 @@
+//! A temporary file holding every analysed dialogue (redacted text, tone numbers, word ids)
+//! between the passes, so memory stays bounded however large the corpus is. It is deleted
+//! when dropped.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::mining::analyze::{DialogueFacts, Persona, TurnFacts};
+use crate::mining::input::{Labels, Role};
+use crate::mining::redact::RedactionCounts;
+
+/// One dialogue as stored: the facts and its word ids with counts per role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    pub facts: DialogueFacts,
+    pub customer_terms: Vec<(u32, u32)>,
+    pub agent_terms: Vec<(u32, u32)>,
+}
+
+/// The spill file: written once in pass 1, read in order by the later passes.
+pub struct Spill {
+    path: PathBuf,
+    writer: Option<BufWriter<File>>,
+    pub records: u64,
+    pub bytes: u64,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl Spill {
+    /// Creates a spill file in `dir` (the system's temporary directory by default).
+    pub fn create(dir: &Path) -> io::Result<Spill> {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!("peilian-mine-{}-{n}.spill", std::process::id()));
+        let file = File::create(&path)?;
+        Ok(Spill { path, writer: Some(BufWriter::with_capacity(1 << 20, file)), records: 0, bytes: 0 })
+    }
+
+    pub fn push(&mut self, s: &Stored) -> io::Result<()> {
+        let mut buf = Vec::with_capacity(512);
+        encode(s, &mut buf);
+        let w = self.writer.as_mut().ok_or_else(|| io::Error::other("spill already closed"))?;
+        w.write_all(&(buf.len() as u32).to_le_bytes())?;
+        w.write_all(&buf)?;
+        self.records += 1;
+        self.bytes += buf.len() as u64 + 4;
+        Ok(())
+    }
+
+    /// Ends writing; the file can then be read any number of times.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if let Some(mut w) = self.writer.take() {
+            w.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn reader(&self) -> io::Result<SpillReader> {
+        Ok(SpillReader { inner: BufReader::with_capacity(1 << 20, File::open(&self.path)?), buf: Vec::new() })
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        self.writer = None;
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+pub struct SpillReader {
+    inner: BufReader<File>,
+    buf: Vec<u8>,
+}
+
+impl Iterator for SpillReader {
+    type Item = io::Result<Stored>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut len = [0u8; 4];
+        match self.inner.read_exact(&mut len) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return None,
+            Err(e) => return Some(Err(e)),
+        }
+        self.buf.resize(u32::from_le_bytes(len) as usize, 0);
+        if let Err(e) = self.inner.read_exact(&mut self.buf) {
+            return Some(Err(e));
+        }
+        let mut d = Dec { b: &self.buf, at: 0 };
+        Some(decode(&mut d).ok_or_else(|| io::Error::other("spill record is damaged")))
+    }
+}
+
+fn put_var(buf: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+fn put_str(buf: &mut Vec<u8>, s: &str) {
+    put_var(buf, s.len() as u64);
+    buf.extend_from_slice(s.as_bytes());
+}
+
+fn put_f32(buf: &mut Vec<u8>, v: f32) {
+    buf.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_opt_f32(buf: &mut Vec<u8>, v: Option<f32>) {
+    match v {
+        Some(x) => {
+            buf.push(1);
+            put_f32(buf, x);
+        }
+        None => buf.push(0),
+    }
+}
+
+fn put_opt_u8(buf: &mut Vec<u8>, v: Option<u8>) {
+    buf.push(v.map_or(0, |x| x.saturating_add(1).max(1)));
+}
+
+fn put_terms(buf: &mut Vec<u8>, terms: &[(u32, u32)]) {
+    put_var(buf, terms.len() as u64);
+    for &(id, n) in terms {
+        put_var(buf, u64::from(id));
+        put_var(buf, u64::from(n));
+    }
+}
+
+fn encode(s: &Stored, buf: &mut Vec<u8>) {
+    let f = &s.facts;
+    put_var(buf, u64::from(f.input));
+    put_var(buf, f.line);
+    put_str(buf, &f.id);
+    put_opt_f32(buf, f.labels.satisfaction);
+    put_opt_f32(buf, f.labels.accomplishment);
+    put_opt_f32(buf, f.labels.effectiveness);
+    buf.push(f.persona.as_u8());
+    match &f.vip_word {
+        Some(w) => {
+            buf.push(1);
+            put_str(buf, w);
+        }
+        None => buf.push(0),
+    }
+    put_opt_u8(buf, f.demand_at);
+    put_opt_u8(buf, f.transfer_at);
+    put_opt_u8(buf, f.channel_at);
+    buf.push(u8::from(f.complaint));
+    put_var(buf, u64::from(f.truncated_turns));
+    put_var(buf, u64::from(f.empty_turns));
+    put_var(buf, f.redactions.0.len() as u64);
+    for (k, n) in &f.redactions.0 {
+        put_var(buf, *k as u64);
+        put_var(buf, *n);
+    }
+    put_var(buf, f.turns.len() as u64);
+    for t in &f.turns {
+        let flags = u8::from(t.role == Role::Agent)
+            | u8::from(t.demand) << 1
+            | u8::from(t.complaint) << 2
+            | u8::from(t.curt) << 3
+            | u8::from(t.shouting) << 4
+            | u8::from(t.transfer) << 5
+            | u8::from(t.channel) << 6;
+        buf.push(flags);
+        put_str(buf, &t.text);
+        for v in [t.anger, t.empathy, t.politeness, t.reassurance, t.hostility] {
+            put_f32(buf, v);
+        }
+        put_var(buf, u64::from(t.groups));
+        put_var(buf, t.hostile.len() as u64);
+        for h in &t.hostile {
+            put_str(buf, h);
+        }
+    }
+    put_terms(buf, &s.customer_terms);
+    put_terms(buf, &s.agent_terms);
+}
+
+struct Dec<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl Dec<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let v = *self.b.get(self.at)?;
+        self.at += 1;
+        Some(v)
+    }
+    fn var(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Some(v);
+            }
+        }
+        None
+    }
+    fn string(&mut self) -> Option<String> {
+        let n = self.var()? as usize;
+        let s = std::str::from_utf8(self.b.get(self.at..self.at + n)?).ok()?.to_string();
+        self.at += n;
+        Some(s)
+    }
+    fn f32(&mut self) -> Option<f32> {
+        let bytes: [u8; 4] = self.b.get(self.at..self.at + 4)?.try_into().ok()?;
+        self.at += 4;
+        Some(f32::from_le_bytes(bytes))
+    }
+    fn opt_f32(&mut self) -> Option<Option<f32>> {
+        Some(if self.byte()? == 1 { Some(self.f32()?) } else { None })
+    }
+    fn opt_u8(&mut self) -> Option<Option<u8>> {
+        let b = self.byte()?;
+        Some(if b == 0 { None } else { Some(b - 1) })
+    }
+    fn terms(&mut self) -> Option<Vec<(u32, u32)>> {
+        let n = self.var()? as usize;
+        let mut out = Vec::with_capacity(n.min(4096));
+        for _ in 0..n {
+            out.push((self.var()? as u32, self.var()? as u32));
+        }
+        Some(out)
+    }
+}
+
+fn decode(d: &mut Dec) -> Option<Stored> {
+    use crate::mining::redact::PiiKind;
+    let input = d.var()? as u32;
+    let line = d.var()?;
+    let id = d.string()?;
+    let labels = Labels { satisfaction: d.opt_f32()?, accomplishment: d.opt_f32()?, effectiveness: d.opt_f32()? };
+    let persona = Persona::from_u8(d.byte()?);
+    let vip_word = if d.byte()? == 1 { Some(d.string()?) } else { None };
+    let demand_at = d.opt_u8()?;
+    let transfer_at = d.opt_u8()?;
+    let channel_at = d.opt_u8()?;
+    let complaint = d.byte()? == 1;
+    let truncated_turns = d.var()? as u32;
+    let empty_turns = d.var()? as u32;
+    let mut redactions = RedactionCounts::default();
+    for _ in 0..d.var()? {
+        let kind = *PiiKind::ALL.get(d.var()? as usize)?;
+        redactions.add(kind, d.var()?);
+    }
+    let n = d.var()? as usize;
+    let mut turns = Vec::with_capacity(n.min(256));
+    for _ in 0..n {
+        let flags = d.byte()?;
+        let text = d.string()?;
+        let (anger, empathy, politeness, reassurance, hostility) = (d.f32()?, d.f32()?, d.f32()?, d.f32()?, d.f32()?);
+        let groups = d.var()? as u32;
+        let mut hostile = Vec::new();
+        for _ in 0..d.var()? {
+            hostile.push(d.string()?);
+        }
+        turns.push(TurnFacts {
+            role: if flags & 1 != 0 { Role::Agent } else { Role::Customer },
+            text,
+            anger,
+            empathy,
+            politeness,
+            reassurance,
+            hostility,
+            demand: flags & 2 != 0,
+            complaint: flags & 4 != 0,
+            curt: flags & 8 != 0,
+            shouting: flags & 16 != 0,
+            transfer: flags & 32 != 0,
+            channel: flags & 64 != 0,
+            groups,
+            hostile,
+        });
+    }
+    let customer_terms = d.terms()?;
+    let agent_terms = d.terms()?;
+    let facts = DialogueFacts {
+        input,
+        line,
+        id,
+        labels,
+        turns,
+        persona,
+        vip_word,
+        demand_at,
+        transfer_at,
+        channel_at,
+        complaint,
+        truncated_turns,
+        empty_turns,
+        redactions,
+    };
+    Some(Stored { facts, customer_terms, agent_terms })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mining::redact::PiiKind;
+
+    #[test]
+    fn round_trip() {
+        let mut redactions = RedactionCounts::default();
+        redactions.add(PiiKind::Mobile, 2);
+        let stored = Stored {
+            facts: DialogueFacts {
+                input: 1,
+                line: 4_000_000_000,
+                id: "3830401296796826".into(),
+                labels: Labels { satisfaction: Some(-0.526), accomplishment: None, effectiveness: Some(0.3) },
+                turns: vec![TurnFacts {
+                    role: Role::Agent,
+                    text: "您好，非常抱歉".into(),
+                    anger: 0.0,
+                    empathy: 0.7,
+                    politeness: 0.35,
+                    reassurance: 0.0,
+                    hostility: 0.1,
+                    demand: false,
+                    complaint: true,
+                    curt: false,
+                    shouting: true,
+                    transfer: true,
+                    channel: false,
+                    groups: 0b1011,
+                    hostile: vec!["没办法".into()],
+                }],
+                persona: Persona::Vip,
+                vip_word: Some("金卡".into()),
+                demand_at: Some(0),
+                transfer_at: Some(3),
+                channel_at: None,
+                complaint: true,
+                truncated_turns: 1,
+                empty_turns: 0,
+                redactions,
+            },
+            customer_terms: vec![(0, 1), (300, 2)],
+            agent_terms: vec![(70_000, 1)],
+        };
+        let dir = tempfile_dir();
+        let mut spill = Spill::create(&dir).unwrap();
+        spill.push(&stored).unwrap();
+        spill.push(&stored).unwrap();
+        spill.finish().unwrap();
+        let back: Vec<Stored> = spill.reader().unwrap().map(Result::unwrap).collect();
+        assert_eq!(back, vec![stored.clone(), stored]);
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        std::env::temp_dir()
+    }
+}
