@@ -5,6 +5,8 @@
 
 pub mod customer;
 pub mod diagnostic;
+#[cfg(feature = "gui")]
+pub mod gui;
 pub mod lexicon;
 pub mod mining;
 pub mod records;

@@ -10,6 +10,7 @@ mod report;
 mod score;
 mod test;
 mod tone;
+mod voice;
 
 use std::process::ExitCode;
 
@@ -43,6 +44,11 @@ enum Command {
     Report(report::Args),
     /// 从历史对话中挖掘场景草稿（先去除个人信息） (mine draft scenarios from transcripts)
     Mine(mine::Args),
+    /// 用 espeak-ng 为客户台词生成缺少的语音 (synthesise missing voice clips)
+    Voice(voice::Args),
+    /// 打开桌面应用（不带子命令时的默认动作） (open the desktop app)
+    #[cfg(feature = "gui")]
+    App(peilian::gui::Args),
 }
 
 pub fn run() -> anyhow::Result<ExitCode> {
@@ -56,13 +62,16 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Replay(args)) => replay::run(args),
         Some(Command::Report(args)) => report::run(args),
         Some(Command::Mine(args)) => mine::run(args),
+        Some(Command::Voice(args)) => voice::run(args),
+        #[cfg(feature = "gui")]
+        Some(Command::App(args)) => peilian::gui::run(args),
         None => open_app(),
     }
 }
 
 #[cfg(feature = "gui")]
 fn open_app() -> anyhow::Result<ExitCode> {
-    peilian::gui::run()
+    peilian::gui::run(peilian::gui::Args::default())
 }
 
 #[cfg(not(feature = "gui"))]

@@ -2,6 +2,9 @@
 
 mod cli;
 mod engine;
+mod font;
+#[cfg(feature = "gui")]
+mod gui;
 mod lint;
 mod mining;
 mod props;

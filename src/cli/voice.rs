@@ -1,0 +1,105 @@
+//! `peilian voice`: synthesises the customer's missing voice clips with espeak-ng (Mandarin,
+//! `cmn-latn-pinyin`) into `assets/voice/<scenario>/<turn>-<n>.ogg` (or `.wav` without
+//! oggenc), where the app finds and plays them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+use peilian::scenario::schema::{Line, PersonaKind};
+use peilian::scenario::{Layout, parse_file};
+
+use crate::cli::common::resolve_scenario;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// 场景文件路径或场景 id (scenario file or id)
+    scenario: String,
+    /// 已有的语音也重新生成 (regenerate existing clips too)
+    #[arg(long)]
+    force: bool,
+    /// espeak-ng 的语音 (espeak-ng voice)
+    #[arg(long, default_value = "cmn-latn-pinyin")]
+    voice: String,
+}
+
+/// Speed (words per minute) and pitch (0–99) that suit a persona.
+fn delivery(kind: &PersonaKind) -> (u32, u32) {
+    match kind {
+        PersonaKind::Angry => (185, 60),
+        PersonaKind::Anxious => (175, 65),
+        PersonaKind::Elderly => (125, 35),
+        PersonaKind::Vip => (150, 45),
+        _ => (160, 50),
+    }
+}
+
+fn have(program: &str) -> bool {
+    Command::new(program).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let path = resolve_scenario(&args.scenario)?;
+    let parsed = match parse_file(&path) {
+        Ok(p) => p,
+        Err(d) => {
+            eprintln!("{d}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if !have("espeak-ng") {
+        eprintln!(
+            "错误：没有找到 espeak-ng。安装：sudo apt-get install espeak-ng（可选 vorbis-tools 以生成较小的 .ogg）"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let Some(assets) = Layout::around(&path).assets else {
+        eprintln!("错误：找不到 {} 所在项目的 assets/ 目录", path.display());
+        return Ok(ExitCode::from(2));
+    };
+    let ogg = have("oggenc");
+    let s = &parsed.scenario;
+    let dir = assets.join("voice").join(&s.id);
+    std::fs::create_dir_all(&dir)?;
+    let (speed, pitch) = delivery(&s.persona.kind);
+    let lines: Vec<(&str, usize, &Line)> = s
+        .turns
+        .iter()
+        .flat_map(|t| t.customer.iter().enumerate().map(move |(i, l)| (t.id.as_str(), i + 1, l)))
+        .chain(
+            s.endings.iter().flat_map(|e| e.customer.iter().enumerate().map(move |(i, l)| (e.id.as_str(), i + 1, l))),
+        )
+        .collect();
+    let (mut made, mut kept) = (0, 0);
+    for (id, n, line) in lines {
+        if line.voice.is_some() {
+            kept += 1;
+            continue;
+        }
+        let stem = dir.join(format!("{id}-{n}"));
+        let exists = ["ogg", "wav"].iter().any(|e| stem.with_extension(e).is_file());
+        if exists && !args.force {
+            kept += 1;
+            continue;
+        }
+        let wav = stem.with_extension("wav");
+        let status = Command::new("espeak-ng")
+            .args(["-v", &args.voice, "-s", &speed.to_string(), "-p", &pitch.to_string(), "-w"])
+            .arg(&wav)
+            .arg(&line.text)
+            .status()?;
+        if !status.success() {
+            eprintln!("错误：espeak-ng 未能合成“{}”", line.text);
+            return Ok(ExitCode::from(2));
+        }
+        if ogg && encode_ogg(&wav, &stem.with_extension("ogg")) {
+            std::fs::remove_file(&wav)?;
+        }
+        made += 1;
+    }
+    println!("{}：生成 {made} 段语音，已有 {kept} 段，位于 {}", s.id, dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn encode_ogg(wav: &Path, ogg: &PathBuf) -> bool {
+    Command::new("oggenc").args(["-Q", "-q", "3", "-o"]).arg(ogg).arg(wav).status().is_ok_and(|s| s.success())
+}

@@ -1,0 +1,164 @@
+//! The app's own words in Chinese (first) and English. Scenario content and the scoring's
+//! reasons stay in the language they are written in.
+
+use bevy::prelude::*;
+
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Lang {
+        if code == "en" { Lang::En } else { Lang::Zh }
+    }
+}
+
+macro_rules! strings {
+    ($($key:ident => $zh:literal, $en:literal;)*) => {
+        /// A piece of UI text.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum T { $($key),* }
+
+        impl T {
+            /// Every key, for tests (font coverage, no empty strings).
+            pub const ALL: &'static [T] = &[$(T::$key),*];
+
+            pub fn get(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((T::$key, Lang::Zh) => $zh, (T::$key, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+strings! {
+    AppTitle => "陪练 · 客服情景模拟", "Peilian · customer-service role-play";
+    WhoTitle => "谁在练习？", "Who is practising?";
+    WhoHint => "选择学员，或新建一位。成绩会记在这位学员名下。", "Pick a trainee or add one. Results are recorded under this name.";
+    NewTrainee => "新学员姓名", "New trainee's name";
+    Team => "团队", "Team";
+    Add => "添加", "Add";
+    Mode => "模式", "Mode";
+    Practice => "练习模式", "Practice";
+    Exam => "考试模式", "Exam";
+    PracticeHint => "每句回答后给出反馈，可回到任一回合重答", "Feedback after every answer; rewind to any turn";
+    ExamHint => "结束前不显示任何反馈，不能回退", "No feedback until the end; no rewinding";
+    Start => "开始练习", "Start";
+    Dashboard => "管理看板", "Dashboard";
+    Settings => "设置", "Settings";
+    Back => "返回", "Back";
+    NoTrainees => "还没有学员，先添加一位。", "No trainees yet: add one.";
+    Current => "当前学员", "Trainee";
+    PickerTitle => "选择场景", "Choose a scenario";
+    Recommended => "推荐", "Recommended";
+    All => "全部", "All";
+    Persona => "客户", "Customer";
+    Skill => "技能", "Skill";
+    Difficulty => "难度", "Difficulty";
+    Best => "最好成绩", "Best";
+    PassMark => "及格线", "Pass mark";
+    NotTried => "未练习", "Not tried";
+    Passed => "已通过", "Passed";
+    FailedToLoad => "无法加载", "Failed to load";
+    NoMatch => "没有符合筛选条件的场景。", "No scenario matches the filters.";
+    Incoming => "来电", "Incoming call";
+    IncomingChat => "新的在线咨询", "New chat";
+    Answer => "接听", "Answer";
+    Mood => "情绪", "Mood";
+    MoodCalm => "平静", "Calm";
+    MoodUpset => "不满", "Upset";
+    MoodAngry => "愤怒", "Angry";
+    Patience => "耐心", "Patience";
+    Waiting => "已等待", "Waiting";
+    Seconds => "秒", "s";
+    BotHistory => "机器人对话记录", "Chatbot history";
+    Briefing => "情况说明", "Briefing";
+    Send => "发送", "Send";
+    Transfer => "转接", "Transfer";
+    HangUp => "挂断", "Hang up";
+    HandoffNote => "交接说明（给接手的同事）", "Handoff note (for the colleague)";
+    ConfirmTransfer => "确认转接", "Transfer now";
+    Cancel => "取消", "Cancel";
+    TypeHere => "输入回答，按回车发送", "Type your answer, Enter to send";
+    RewindHere => "从这里重答", "Retry from here";
+    CallEnded => "通话结束", "Call ended";
+    SeeScorecard => "查看成绩单", "See scorecard";
+    TurnScore => "本回合", "This turn";
+    ModelAnswer => "示范", "Model answer";
+    ScorecardTitle => "成绩单", "Scorecard";
+    Overall => "总分", "Overall";
+    Pass => "通过", "Passed";
+    Fail => "未通过", "Not passed";
+    Outcome => "结果", "Outcome";
+    Rubrics => "各项评分", "Rubrics";
+    Turns => "逐回合", "Turn by turn";
+    Hits => "做到了", "Done well";
+    Issues => "问题", "Issues";
+    Coaching => "教练提示", "Coaching";
+    Retry => "再练一次", "Try again";
+    NextRecommended => "下一个推荐场景", "Next recommended";
+    ToList => "返回场景列表", "Back to scenarios";
+    NotApplicable => "不适用", "n/a";
+    DashboardTitle => "管理看板", "Dashboard";
+    Trainee => "学员", "Trainee";
+    Sessions => "练习", "Sessions";
+    Average => "平均", "Average";
+    PassRate => "通过率", "Pass rate";
+    Trend => "趋势", "Trend";
+    Weakest => "最弱技能", "Weakest skill";
+    TrendChart => "总分趋势", "Score trend";
+    RubricBars => "各评分项平均", "Rubric averages";
+    WeakSkills => "薄弱技能与依据", "Weak skills and evidence";
+    Recommendations => "推荐练习", "Recommended next";
+    RecentSessions => "练习记录", "Sessions";
+    Replay => "回放", "Replay";
+    NoRecords => "还没有练习记录。", "No sessions recorded yet.";
+    ReplayTitle => "练习回放", "Session replay";
+    Incomplete => "未完成", "Incomplete";
+    SettingsTitle => "设置", "Settings";
+    Language => "语言", "Language";
+    Volume => "音量", "Volume";
+    Mute => "静音", "Mute";
+    Unmute => "取消静音", "Unmute";
+    UiScale => "界面大小", "UI scale";
+    Database => "数据库位置", "Database";
+    Apply => "应用", "Apply";
+    DbUnavailable => "数据库暂不可用：成绩先保存在恢复文件中，恢复后自动导入。", "Database unavailable: results are kept in a recovery file and imported when it is back.";
+    NoAudio => "没有音频设备：静音运行。", "No audio device: running silent.";
+    Reloaded => "场景已更新", "Scenarios reloaded";
+    Turn => "回合", "Turn";
+    You => "你", "You";
+    Customer => "客户", "Customer";
+    Missed => "遗漏", "Missed";
+    RedLine => "红线", "Red line";
+    Sort => "点列名排序", "Click a column to sort";
+    Anonymous => "练习者", "Trainee";
+}
+
+/// Reads the current language and a key.
+pub fn t(lang: &Lang, key: T) -> &'static str {
+    key.get(*lang)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_string_exists_in_both_languages() {
+        for key in T::ALL {
+            assert!(!key.get(Lang::Zh).is_empty() && !key.get(Lang::En).is_empty(), "{key:?}");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The desktop app (bevy): mock calls for trainees, a dashboard for managers. Only this module
+//! uses bevy; it drives the core's session engine and records through the core's recorder.
+
+pub mod audio;
+pub mod demo;
+pub mod font;
+pub mod i18n;
+pub mod reload;
+pub mod screens;
+pub mod state;
+pub mod theme;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use bevy::input_focus::tab_navigation::TabNavigationPlugin;
+use bevy::prelude::*;
+use bevy::winit::{UpdateMode, WinitSettings};
+
+use crate::records;
+use i18n::Lang;
+use state::{Core, GuiConfig, Profile, Records, Toast};
+use theme::palette::BACKGROUND;
+
+/// Options of the app.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Args {
+    /// 场景目录（默认为自带的场景库） (scenario library directory)
+    #[arg(long, value_name = "DIR")]
+    pub scenarios: Option<PathBuf>,
+    /// 数据库文件（也可用环境变量 PEILIAN_DB） (records database)
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// 演示：自动走过每个界面，把截图存入该目录后退出 (walk every screen, save PNGs, exit)
+    #[arg(long, value_name = "DIR")]
+    pub demo_screens: Option<PathBuf>,
+    /// 固定随机种子（每次通话相同） (a fixed seed for every call)
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// 持续重绘，不省电（录屏或虚拟显示器下使用） (redraw continuously)
+    #[arg(long)]
+    pub continuous: bool,
+}
+
+/// When the process started, to report the time to the first frame.
+#[derive(Resource)]
+pub struct StartedAt(pub Instant);
+
+/// Opens the app window and runs until it is closed.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        anyhow::bail!(
+            "没有图形显示（DISPLAY 和 WAYLAND_DISPLAY 都未设置），无法打开窗口。\n    在终端练习：peilian practice 场景；查看所有命令：peilian --help"
+        );
+    }
+    let demo = args.demo_screens.is_some();
+    let mut config = GuiConfig {
+        scenarios_dir: args.scenarios,
+        db_path: args.db,
+        demo_dir: args.demo_screens,
+        seed: args.seed,
+        prefs_path: None,
+    };
+    if demo {
+        // The demo plays in a database of its own, filled with a small team's sessions.
+        let dir = std::env::temp_dir().join(format!("peilian-demo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        config.db_path = Some(dir.join("demo.db"));
+        config.prefs_path = Some(dir.join("prefs.ron"));
+        config.seed = config.seed.or(Some(7));
+    }
+    let mut app = App::new();
+    app.add_plugins(DefaultPlugins.set(WindowPlugin {
+        primary_window: Some(Window {
+            title: i18n::T::AppTitle.get(Lang::Zh).to_string(),
+            resolution: (1280u32, 800u32).into(),
+            ..default()
+        }),
+        ..default()
+    }));
+    app.insert_resource(if args.continuous || demo {
+        WinitSettings::continuous()
+    } else {
+        // Idle at almost no CPU; wake twice a second while focused (caret blink, call timer).
+        WinitSettings { focused_mode: UpdateMode::reactive(Duration::from_millis(500)), ..WinitSettings::desktop_app() }
+    });
+    app.insert_resource(ClearColor(BACKGROUND));
+    app.insert_resource(StartedAt(started));
+    app.insert_resource(config);
+    app.add_plugins(plugin);
+    app.add_systems(Last, report_first_frame);
+    let exit = app.run();
+    Ok(if exit.is_success() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Everything of the app but the engine plugins, so tests can run it headless. Expects
+/// `DefaultPlugins` (or the headless equivalent) and optionally a `GuiConfig`.
+pub fn plugin(app: &mut App) {
+    font::plugin(app);
+    let config = app.world().get_resource::<GuiConfig>().cloned().unwrap_or_default();
+    app.insert_resource(config.clone());
+    let profile = Profile::load(config.prefs_path.clone());
+    let prefs = profile.prefs.clone();
+    let saved_db = if std::env::var_os("PEILIAN_DB").is_some() { None } else { prefs.db_path.clone() };
+    let db_path = records::db_path(config.db_path.clone().or(saved_db));
+    let core = Core::load(config.scenarios_dir.as_deref());
+    if config.demo_dir.is_some() {
+        demo::fill_records(&core, &db_path);
+    }
+    app.insert_resource(Lang::from_code(&prefs.language));
+    app.insert_resource(UiScale(prefs.ui_scale.clamp(0.5, 2.0)));
+    app.insert_resource(Records::open(&db_path));
+    app.insert_resource(core);
+    let mut profile = profile;
+    if config.demo_dir.is_some() {
+        profile.trainee = Some(demo::TRAINEE.to_string());
+        profile.team = Some(demo::TEAM.to_string());
+    }
+    app.insert_resource(profile);
+    app.init_resource::<Toast>();
+    app.add_plugins((theme::plugin, audio::plugin, screens::plugin, reload::plugin, demo::plugin));
+    if !app.is_plugin_added::<TabNavigationPlugin>() {
+        app.add_plugins(TabNavigationPlugin);
+    }
+    app.add_systems(Startup, (spawn_camera, apply_volume));
+}
+
+fn spawn_camera(mut commands: Commands) {
+    commands.spawn((Name::new("Camera"), Camera2d));
+}
+
+fn apply_volume(audio: Res<audio::AudioOut>, profile: Res<Profile>) {
+    audio.set_volume(profile.prefs.volume, profile.prefs.muted);
+}
+
+fn report_first_frame(frames: Res<bevy::diagnostic::FrameCount>, started: Option<Res<StartedAt>>) {
+    if frames.0 == 1 {
+        if let Some(started) = started {
+            info!("first frame after {} ms", started.0.elapsed().as_millis());
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! The manager's dashboard: the trainees' table (sortable), one trainee's trend, rubric bars,
+//! weakest skills with evidence, recommendations, and recorded sessions to replay.
+
+use bevy::prelude::*;
+use bevy::ui_widgets::Activate;
+
+use crate::gui::i18n::{Lang, T, t};
+use crate::gui::screens::Screen;
+use crate::gui::screens::who::go;
+use crate::gui::state::{Core, DashboardView, Records, SortKey};
+use crate::gui::theme::palette::*;
+use crate::gui::theme::widget::{self, Style};
+use crate::records::coaching::{TraineeReport, TraineeRow, recent_sessions, team_report, trainee_report};
+use crate::scoring::rubric_label;
+
+pub fn plugin(app: &mut App) {
+    app.init_resource::<DashboardView>();
+    app.add_systems(OnEnter(Screen::Dashboard), spawn);
+}
+
+#[derive(Component)]
+struct DetailColumn;
+
+/// A trainee's row (tests press it).
+#[derive(Component, Debug, Clone)]
+pub struct TraineeRowButton(pub String);
+
+/// A recorded session's button (tests press it).
+#[derive(Component, Debug, Clone)]
+pub struct SessionButton(pub i64);
+
+fn sorted(mut rows: Vec<TraineeRow>, view: &DashboardView) -> Vec<TraineeRow> {
+    let key = |r: &TraineeRow| -> f32 {
+        match view.sort {
+            SortKey::Name | SortKey::Sessions => r.sessions as f32,
+            SortKey::Average => r.average.unwrap_or(-1.0),
+            SortKey::Best => r.best.unwrap_or(-1.0),
+            SortKey::PassRate => r.pass_rate.unwrap_or(-1.0),
+            SortKey::Trend => r.trend.delta.unwrap_or(-1000.0),
+        }
+    };
+    if view.sort == SortKey::Name {
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
+    } else {
+        rows.sort_by(|a, b| key(a).total_cmp(&key(b)).then_with(|| a.name.cmp(&b.name)));
+    }
+    if view.descending {
+        rows.reverse();
+    }
+    rows
+}
+
+fn spawn(
+    mut commands: Commands,
+    lang: Res<Lang>,
+    records: Res<Records>,
+    core: Res<Core>,
+    mut view: ResMut<DashboardView>,
+) {
+    let lang = *lang;
+    let team = records.read(|s| team_report(s, None).ok()).flatten();
+    let rows = sorted(team.as_ref().map(|t| t.rows.clone()).unwrap_or_default(), &view);
+    if view.selected.is_none() {
+        view.selected = rows.first().map(|r| r.name.clone());
+    }
+    let metas = core.metas();
+    let detail: Option<TraineeReport> =
+        view.selected.as_deref().and_then(|name| records.read(|s| trainee_report(s, name, &metas).ok()).flatten());
+    let sessions = view
+        .selected
+        .as_deref()
+        .and_then(|name| records.read(|s| recent_sessions(s, Some(name), 12).ok()).flatten())
+        .unwrap_or_default();
+
+    let root = commands.spawn((widget::screen_root("Dashboard"), DespawnOnExit(Screen::Dashboard))).id();
+    commands.entity(root).with_children(|root| {
+        root.spawn(Node { width: percent(100), ..widget::row(14.0) }).with_children(|r| {
+            r.spawn(widget::button(t(&lang, T::Back), Style::Secondary, go(Screen::Who)));
+            r.spawn(widget::heading(t(&lang, T::DashboardTitle)));
+            r.spawn(widget::spacer());
+            r.spawn(widget::label(t(&lang, T::Sort), 14.0, MUTED));
+        });
+        root.spawn(Node { flex_grow: 1.0, min_height: px(0), column_gap: px(16), ..default() }).with_children(|main| {
+            // The table.
+            main.spawn(widget::panel_with(Node {
+                width: px(560),
+                min_height: px(0),
+                ..widget::panel_style(FlexDirection::Column)
+            }))
+            .with_children(|table| {
+                table.spawn(widget::row(4.0)).with_children(|h| {
+                    for (key, label, width) in [
+                        (SortKey::Name, T::Trainee, 120.0),
+                        (SortKey::Sessions, T::Sessions, 70.0),
+                        (SortKey::Average, T::Average, 70.0),
+                        (SortKey::Best, T::Best, 80.0),
+                        (SortKey::PassRate, T::PassRate, 70.0),
+                        (SortKey::Trend, T::Trend, 80.0),
+                    ] {
+                        let arrow = if view.sort == key { if view.descending { "▼" } else { "▲" } } else { "" };
+                        h.spawn((Node { width: px(width), flex_shrink: 0.0, ..default() },)).with_children(|c| {
+                            c.spawn(widget::chip(
+                                format!("{}{arrow}", t(&lang, label)),
+                                view.sort == key,
+                                move |_: On<Activate>,
+                                      mut view: ResMut<DashboardView>,
+                                      mut next: ResMut<NextState<Screen>>| {
+                                    view.descending =
+                                        if view.sort == key { !view.descending } else { key != SortKey::Name };
+                                    view.sort = key;
+                                    next.set(Screen::Dashboard);
+                                },
+                            ));
+                        });
+                    }
+                });
+                table.spawn(widget::scroll_column(TableBody)).with_children(|body| {
+                    if rows.is_empty() {
+                        body.spawn(widget::label(t(&lang, T::NoRecords), 16.0, MUTED));
+                    }
+                    for r in &rows {
+                        body.spawn(row_button(r, view.selected.as_deref() == Some(&r.name)));
+                    }
+                });
+            });
+            // The selected trainee.
+            main.spawn(widget::scroll_column(DetailColumn)).with_children(|col| {
+                if let Some(d) = &detail {
+                    trainee_detail(col, &lang, d, &sessions);
+                }
+            });
+        });
+    });
+}
+
+#[derive(Component)]
+struct TableBody;
+
+fn row_button(r: &TraineeRow, selected: bool) -> impl Bundle {
+    let name = r.name.clone();
+    let cells = [
+        (r.name.clone(), 120.0),
+        (r.sessions.to_string(), 70.0),
+        (r.average.map_or("—".into(), |v| format!("{v:.1}")), 70.0),
+        (r.best.map_or("—".into(), |v| format!("{v:.1}")), 80.0),
+        (r.pass_rate.map_or("—".into(), |v| format!("{:.0}%", v * 100.0)), 70.0),
+        (format!("{} {}", r.trend.label(), r.trend.delta.map(|d| format!("{d:+.1}")).unwrap_or_default()), 80.0),
+    ];
+    (
+        TraineeRowButton(name.clone()),
+        bevy::ui_widgets::Button,
+        bevy::picking::hover::Hovered::default(),
+        widget::ButtonPalette {
+            none: if selected { SECONDARY } else { PANEL },
+            hovered: PANEL_ALT,
+            pressed: SECONDARY_PRESS,
+        },
+        Node {
+            padding: UiRect::axes(px(4), px(6)),
+            column_gap: px(4),
+            border_radius: BorderRadius::all(px(6)),
+            flex_shrink: 0.0,
+            ..default()
+        },
+        BackgroundColor(if selected { SECONDARY } else { PANEL }),
+        bevy::ui_widgets::observe(
+            move |_: On<Activate>, mut view: ResMut<DashboardView>, mut next: ResMut<NextState<Screen>>| {
+                view.selected = Some(name.clone());
+                next.set(Screen::Dashboard);
+            },
+        ),
+        Children::spawn(SpawnIter(cells.into_iter().map(|(text, width)| {
+            (widget::text(text, 15.0, TEXT), Node { width: px(width), flex_shrink: 0.0, ..default() }, Pickable::IGNORE)
+        }))),
+    )
+}
+
+fn trainee_detail(
+    col: &mut ChildSpawnerCommands<'_>,
+    lang: &Lang,
+    d: &TraineeReport,
+    sessions: &[crate::records::coaching::RecordedSession],
+) {
+    col.spawn(widget::panel(FlexDirection::Column)).with_children(|p| {
+        p.spawn(widget::row(10.0)).with_children(|r| {
+            r.spawn(widget::subheading(d.trainee.clone()));
+            if !d.team.is_empty() {
+                r.spawn(widget::badge(d.team.clone(), HEADER));
+            }
+        });
+        p.spawn(widget::paragraph(
+            format!(
+                "{} {} · {} {} · {} {} · {} {}",
+                t(lang, T::Sessions),
+                d.sessions,
+                t(lang, T::Average),
+                d.average.map_or("—".into(), |v| format!("{v:.1}")),
+                t(lang, T::PassRate),
+                d.pass_rate.map_or("—".into(), |v| format!("{:.0}%", v * 100.0)),
+                t(lang, T::Trend),
+                d.trend.label()
+            ),
+            15.0,
+            TEXT,
+        ));
+        // Trend chart: one bar per session, the pass mark as a line.
+        p.spawn(widget::label(t(lang, T::TrendChart), 15.0, HEADER));
+        p.spawn((
+            Node {
+                height: px(150),
+                align_items: AlignItems::FlexEnd,
+                column_gap: px(3),
+                padding: UiRect::axes(px(4), px(0)),
+                border: UiRect::bottom(px(1)),
+                flex_shrink: 0.0,
+                ..default()
+            },
+            BorderColor::all(BORDER),
+        ))
+        .with_children(|chart| {
+            chart.spawn((
+                Node {
+                    position_type: PositionType::Absolute,
+                    left: px(0),
+                    right: px(0),
+                    bottom: percent(70),
+                    height: px(1),
+                    ..default()
+                },
+                BackgroundColor(BAD.with_alpha(0.6)),
+            ));
+            for point in d.timeline.iter().rev().take(40).rev() {
+                chart.spawn((
+                    Node {
+                        width: px(12),
+                        height: percent(point.overall.clamp(2.0, 100.0)),
+                        border_radius: BorderRadius::top(px(3)),
+                        flex_shrink: 0.0,
+                        ..default()
+                    },
+                    BackgroundColor(if point.passed { GOOD } else { score_color(point.overall) }),
+                ));
+            }
+        });
+        p.spawn(widget::label(t(lang, T::RubricBars), 15.0, HEADER));
+        for name in ["concepts", "tone", "escalation", "no_repeat", "responsiveness"] {
+            if let Some(v) = d.rubric_averages.get(name) {
+                p.spawn(widget::row(8.0)).with_children(|r| {
+                    r.spawn((
+                        widget::text(rubric_label(name), 14.0, TEXT),
+                        Node { width: px(90), flex_shrink: 0.0, ..default() },
+                    ));
+                    r.spawn(widget::bar(v / 100.0, score_color(*v), 10.0));
+                    r.spawn((
+                        widget::text(format!("{v:.1}"), 14.0, TEXT),
+                        Node { width: px(44), flex_shrink: 0.0, ..default() },
+                    ));
+                });
+            }
+        }
+    });
+    col.spawn(widget::panel(FlexDirection::Column)).with_children(|p| {
+        p.spawn(widget::label(t(lang, T::WeakSkills), 15.0, HEADER));
+        for w in &d.weakest {
+            p.spawn(widget::label(format!("{}（{:.1}）", w.skill.label, w.skill.average), 16.0, BAD));
+            if !w.missed_concepts.is_empty() {
+                let v: Vec<String> = w.missed_concepts.iter().map(|c| format!("{}×{}", c.label, c.count)).collect();
+                p.spawn(widget::paragraph(format!("{}：{}", t(lang, T::Missed), v.join("、")), 14.0, TEXT));
+            }
+            if !w.red_lines.is_empty() {
+                let v: Vec<String> = w.red_lines.iter().map(|c| format!("「{}」×{}", c.label, c.count)).collect();
+                p.spawn(widget::paragraph(format!("{}：{}", t(lang, T::RedLine), v.join("、")), 14.0, BAD));
+            }
+            let tr = &w.transfers;
+            if tr.mistimed() > 0 {
+                p.spawn(widget::paragraph(
+                    format!(
+                        "转接：过早 {} · 不该转 {} · 过晚 {} · 该转未转 {}",
+                        tr.early, tr.premature, tr.late, tr.missed
+                    ),
+                    14.0,
+                    TEXT,
+                ));
+            }
+        }
+        p.spawn(widget::label(t(lang, T::Recommendations), 15.0, HEADER));
+        for r in &d.recommendations {
+            p.spawn(widget::paragraph(format!("· {}（{}）", r.title, r.reason), 14.0, TEXT));
+        }
+    });
+    col.spawn(widget::panel(FlexDirection::Column)).with_children(|p| {
+        p.spawn(widget::label(t(lang, T::RecentSessions), 15.0, HEADER));
+        for s in sessions {
+            let id = s.id;
+            let score = s.overall.map_or(t(lang, T::Incomplete).to_string(), |o| format!("{o:.1}"));
+            p.spawn(widget::row(10.0)).with_children(|r| {
+                r.spawn((widget::text(s.scenario_title.clone(), 14.0, TEXT), Node { flex_grow: 1.0, ..default() }));
+                r.spawn(widget::label(score, 14.0, s.overall.map_or(MUTED, score_color)));
+                r.spawn((
+                    SessionButton(id),
+                    widget::button(
+                        t(lang, T::Replay),
+                        Style::Secondary,
+                        move |_: On<Activate>, mut view: ResMut<DashboardView>, mut next: ResMut<NextState<Screen>>| {
+                            view.replay = Some(id);
+                            next.set(Screen::Replay);
+                        },
+                    ),
+                ));
+            });
+        }
+    });
+}
+
+use bevy::ecs::spawn::SpawnIter;
