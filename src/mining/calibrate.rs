@@ -175,7 +175,8 @@ impl CalibrationAcc {
         for (i, f) in FEATURES.iter().enumerate() {
             let acc = &self.features[i];
             let default = field_value(defaults, f.field());
-            let (n_with, n_without): (u64, u64) = (acc.with.iter().map(|s| s.n).sum(), acc.without.iter().map(|s| s.n).sum());
+            let (n_with, n_without): (u64, u64) =
+                (acc.with.iter().map(|s| s.n).sum(), acc.without.iter().map(|s| s.n).sum());
             let mut effect = 0.0f64;
             let mut strength = 0.0f64;
             for s in 0..3 {
@@ -199,12 +200,7 @@ impl CalibrationAcc {
             let value = if n_with < MIN_STEPS || n_without < MIN_STEPS {
                 set(f.field(), None, default, format!("{base}；样本不足 {MIN_STEPS} 步，保留默认值"))
             } else if coefficient <= 0.0 {
-                set(
-                    f.field(),
-                    None,
-                    default,
-                    format!("{base}；方向与常识相反（{coefficient:.1}），保留默认值"),
-                )
+                set(f.field(), None, default, format!("{base}；方向与常识相反（{coefficient:.1}），保留默认值"))
             } else if coefficient > 4.0 * f64::from(default) {
                 set(f.field(), None, default, format!("{base} = {coefficient:.1}，超过默认值 4 倍，保留默认值"))
             } else {
@@ -269,7 +265,8 @@ impl CalibrationAcc {
                 "{demands} 次找领导/转人工之前那句客户话的愤怒分，取第 10 百分位换算成情绪（20 + 70 × 愤怒，取整到 5）{}",
                 match floor {
                     _ if demands < 10 => "；少于 10 次，保留默认值".to_string(),
-                    Some(f) if floor_ok.is_none() => format!(" = {f}，不在 40–80 之间（愤怒词库没认出这些客户的情绪），保留默认值"),
+                    Some(f) if floor_ok.is_none() =>
+                        format!(" = {f}，不在 40–80 之间（愤怒词库没认出这些客户的情绪），保留默认值"),
                     Some(f) => format!(" = {f}"),
                     None => String::new(),
                 }

@@ -14,6 +14,7 @@ use crate::mining::calibrate::{mood_of, ron_float, ron_string};
 use crate::mining::family::{Family, HostileUse, Rep};
 use crate::mining::input::Role;
 use crate::mining::redact::PiiKind;
+use crate::mining::vocab::{is_term, is_topic_word};
 use crate::scenario::compiled::{CompiledScenario, content_hash};
 use crate::scenario::schema::{Channel, EscalationPolicy, Scenario, Skill, ToneGoal};
 use crate::scoring::turn::{AnswerContext, score_answer};
@@ -28,7 +29,7 @@ pub const VARIANTS: usize = 3;
 pub const MAX_TURNS: usize = 3;
 
 /// ASCII concept keys for the synonym groups a draft may use.
-const GROUP_KEYS: [(&str, &str, bool); 11] = [
+const GROUP_KEYS: [(&str, &str, bool); 10] = [
     ("道歉", "apology", true),
     ("共情", "empathy", true),
     ("安抚", "reassure", true),
@@ -39,7 +40,6 @@ const GROUP_KEYS: [(&str, &str, bool); 11] = [
     ("补偿", "compensation", false),
     ("权限说明", "authority", false),
     ("时效", "timeline", false),
-    ("致谢", "thanks", false),
 ];
 
 /// Invented names for the drafts' customers (the real ones are never kept).
@@ -182,9 +182,25 @@ fn exchange(r: &Rep, k: usize) -> Option<(&TurnFacts, Option<&TurnFacts>)> {
     None
 }
 
+/// The k-th customer line (cleaned, not a closing acknowledgement) and the agent's cleaned
+/// answer to it, when both are usable.
+fn usable_exchange(r: &Rep, k: usize) -> Option<(String, (&TurnFacts, String))> {
+    let (c, a) = exchange(r, k)?;
+    let a = a?;
+    let line = clean_line(&c.text)?;
+    if is_ack(&line) {
+        return None;
+    }
+    // Every earlier line must be usable too: the script follows the dialogue.
+    if k > 0 && usable_exchange(r, k - 1).is_none() {
+        return None;
+    }
+    Some((line, (a, clean_line(&a.text)?)))
+}
+
 /// Builds the draft and its RON text. `analyzer` scores the samples (for the comments).
 pub fn build(input: &DraftInput, analyzer: &Analyzer) -> Draft {
-    let mut plan = plan(input);
+    let mut plan = plan(input, analyzer);
     let ron = emit(&plan);
     let scenario: Scenario = crate::ron_file::options().from_str(&ron).unwrap_or_else(|e| {
         panic!("a mined draft must parse: {e}\n{ron}");
@@ -206,97 +222,128 @@ pub fn build(input: &DraftInput, analyzer: &Analyzer) -> Draft {
     Draft { id: plan.id.clone(), title: plan.title.clone(), ron, scenario, sample_scores }
 }
 
-fn plan(input: &DraftInput) -> Plan {
+fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
     let f = input.family;
     let persona = f.key.1;
     let good: Vec<&Rep> = f.good_reps.items.iter().collect();
     let poor: Vec<&Rep> = f.poor_reps.items.iter().collect();
     let topic = input.topic.clone().unwrap_or_else(|| "其他".into());
 
-    // --- Turns: customer lines and model answers from the well-rated representatives. ---
-    let mut customer_counts: Vec<usize> =
-        good.iter().map(|r| turns(r).iter().filter(|t| t.role == Role::Customer).count()).collect();
-    customer_counts.sort_unstable();
-    let typical = customer_counts.get(customer_counts.len() / 2).copied().unwrap_or(1).clamp(1, MAX_TURNS);
+    // --- Turns: one anchor dialogue (the best-rated representative that fits the persona) gives
+    // the story; other well-rated dialogues add variants of the same line. ---
+    let words = |text: &str| -> Vec<String> {
+        let a = analyzer.analyze(text);
+        let mut w: Vec<String> =
+            a.tokens.iter().map(|t| a.norm[t.span.clone()].to_string()).filter(|w| is_term(w)).collect();
+        w.sort();
+        w.dedup();
+        w
+    };
+    let fits = |r: &Rep| match persona {
+        // An angry draft opens with an angry line.
+        Persona::Angry => {
+            r.facts.customer_turns().find(|t| !t.is_empty()).is_some_and(|t| t.anger >= 0.4 || t.complaint)
+        }
+        _ => true,
+    };
+    let script_len = |r: &Rep| (0..MAX_TURNS).take_while(|&k| usable_exchange(r, k).is_some()).count();
+    let anchor = good
+        .iter()
+        .position(|r| fits(r) && script_len(r) >= 2)
+        .or_else(|| good.iter().position(|r| fits(r) && script_len(r) >= 1))
+        .or_else(|| good.iter().position(|r| script_len(r) >= 1));
     let mut used_ids: Vec<String> = Vec::new();
     let mut turn_plans: Vec<TurnPlan> = Vec::new();
-    // For each scripted turn, the representatives (indices into `good`) whose customer line
-    // was used: the model answer must answer one of those lines.
-    let mut contributors: Vec<Vec<usize>> = Vec::new();
-    for k in 0..typical {
-        // Lines a real agent answered, not a closing "好的，谢谢"; shorter lines first.
-        let mut candidates: Vec<(usize, String)> = Vec::new();
-        for (ri, r) in good.iter().enumerate() {
-            let Some((c, Some(_))) = exchange(r, k) else { continue };
-            let Some(text) = clean_line(&c.text) else { continue };
-            if is_ack(&text) || candidates.iter().any(|(_, t)| *t == text) {
-                continue;
+    // The anchor's real answers, for the concepts a model answer must carry.
+    let mut anchor_answers: Vec<(String, u32)> = Vec::new();
+    if let Some(ai) = anchor {
+        let a = good[ai];
+        for k in 0..script_len(a) {
+            let (line, answer) = usable_exchange(a, k).expect("counted above");
+            let mut variants =
+                vec![Noted { value: line.clone(), note: format!("对话 {}（{}）", a.facts.id, quality_text(a)) }];
+            push_unique(&mut used_ids, &a.facts.id);
+            // Variants: the same point in other well-rated dialogues, when it shares words with
+            // the anchor's line.
+            let anchor_words: Vec<String> = words(&line).into_iter().filter(|w| is_topic_word(w)).collect();
+            for (ri, r) in good.iter().enumerate() {
+                if ri == ai || variants.len() == VARIANTS || (k == 0 && !fits(r)) {
+                    continue;
+                }
+                let Some((text, _)) = usable_exchange(r, k) else { continue };
+                let theirs: Vec<String> = words(&text).into_iter().filter(|w| is_topic_word(w)).collect();
+                let shared = theirs.iter().filter(|w| anchor_words.contains(w)).count();
+                let union = anchor_words.len() + theirs.len() - shared;
+                let similar = shared >= 2 && shared as f32 >= 0.15 * union as f32;
+                if similar && text.chars().count() <= 100 && !variants.iter().any(|v| v.value == text) {
+                    variants
+                        .push(Noted { value: text, note: format!("对话 {}（{}）", r.facts.id, quality_text(r)) });
+                    push_unique(&mut used_ids, &r.facts.id);
+                }
             }
-            candidates.push((ri, text));
+            anchor_answers.push((answer.1.clone(), answer.0.groups));
+            turn_plans.push(TurnPlan {
+                id: if k == 0 { "open".to_string() } else { format!("follow_{k}") },
+                customer: variants,
+                required: Vec::new(),
+                optional: Vec::new(),
+                tone: Vec::new(),
+                model_answer: Noted {
+                    value: answer.1,
+                    note: format!("对话 {} 的坐席回复（{}）", a.facts.id, quality_text(a)),
+                },
+                next: Vec::new(),
+                demands_supervisor: false,
+            });
         }
-        candidates.sort_by_key(|(ri, t)| (t.chars().count() > 100, *ri));
-        candidates.truncate(VARIANTS);
-        candidates.sort_by_key(|(ri, _)| *ri);
-        if candidates.is_empty() {
-            break;
-        }
-        let mut variants = Vec::new();
-        for (ri, text) in &candidates {
-            let r = good[*ri];
-            variants.push(Noted { value: text.clone(), note: format!("对话 {}（{}）", r.facts.id, quality_text(r)) });
-            push_unique(&mut used_ids, &r.facts.id);
-        }
-        contributors.push(candidates.iter().map(|c| c.0).collect());
-        let id = match k {
-            0 => "open".to_string(),
-            n => format!("follow_{n}"),
-        };
-        turn_plans.push(TurnPlan {
-            id,
-            customer: variants,
-            required: Vec::new(),
-            optional: Vec::new(),
-            tone: Vec::new(),
-            model_answer: Noted { value: String::new(), note: String::new() },
-            next: Vec::new(),
-            demands_supervisor: false,
-        });
     }
     if turn_plans.is_empty() {
         // Every family offered for drafting has a usable representative; keep the file valid.
         turn_plans.push(TurnPlan {
             id: "open".into(),
-            customer: vec![Noted { value: "（请培训师补充客户的第一句话）".into(), note: "没有可用的客户原话".into() }],
+            customer: vec![Noted {
+                value: "（请培训师补充客户的第一句话）".into(), note: "没有可用的客户原话".into()
+            }],
             required: Vec::new(),
             optional: Vec::new(),
             tone: Vec::new(),
-            model_answer: Noted { value: String::new(), note: String::new() },
+            model_answer: Noted {
+                value: "（请培训师补充示范回答）".into(), note: "没有可用的坐席回复".into()
+            },
             next: Vec::new(),
             demands_supervisor: false,
         });
+        anchor_answers.push((String::new(), 0));
     }
 
-    // --- Concepts: synonym groups well-rated agents used at each answer. ---
+    // --- Concepts: synonym groups well-rated agents of the family used at that answer more
+    // than poorly rated ones. Required when the model answer (a real well-rated reply) carries
+    // it too; otherwise optional. ---
     let mut concepts: Vec<ConceptPlan> = Vec::new();
     let group_index = |name: &str| input.group_names.iter().position(|g| g == name);
     for (k, tp) in turn_plans.iter_mut().enumerate() {
+        let k_pos = k.min(crate::mining::family::POSITIONS - 1);
         let mut scored: Vec<(f32, f32, usize)> = Vec::new();
         for (gi, (group, _, _)) in GROUP_KEYS.iter().enumerate() {
             let Some(bit) = group_index(group) else { continue };
-            let g = f.groups_good.share(k, bit);
-            let p = if f.groups_poor.answers[k] >= 3 { f.groups_poor.share(k, bit) } else { 0.0 };
+            let g = f.groups_good.share(k_pos, bit);
+            let p = if f.groups_poor.answers[k_pos] >= 3 { f.groups_poor.share(k_pos, bit) } else { 0.0 };
             scored.push((g, p, gi));
         }
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
+        let model_groups = anchor_answers[k].1;
         for (g, p, gi) in scored {
             let (group, key, soothes) = GROUP_KEYS[gi];
-            let required = g >= 0.4 && g >= p + 0.05 && tp.required.len() < 2;
-            let optional = !required && g >= 0.2 && g >= p && tp.optional.len() < 2;
+            let in_model = group_index(group).is_some_and(|bit| model_groups & (1 << bit) != 0);
+            let evidence = g >= 0.25 && g >= p + 0.05;
+            let required = evidence && in_model && tp.required.len() < 2;
+            let optional = !required && evidence && tp.optional.len() < 2;
             if !(required || optional) {
                 continue;
             }
             if !concepts.iter().any(|c| c.key == key) {
-                let poor_note = if f.groups_poor.answers[k] >= 3 { format!("，差评 {}", pct(p)) } else { String::new() };
+                let poor_note =
+                    if f.groups_poor.answers[k_pos] >= 3 { format!("，差评 {}", pct(p)) } else { String::new() };
                 concepts.push(ConceptPlan {
                     key: key.into(),
                     label: group.into(),
@@ -309,16 +356,11 @@ fn plan(input: &DraftInput) -> Plan {
             if required { tp.required.push(key.into()) } else { tp.optional.push(key.into()) }
         }
     }
-    // Keywords of well-rated agents, as optional concepts (one required when most said it).
-    let mut keyword_required = false;
+    // Keywords of well-rated agents: required where the model answer says it, else optional.
     for (n, (word, share, lift)) in input.agent_keywords.iter().take(2).enumerate() {
         let key = format!("kw_{}", n + 1);
-        // The first turn whose model answers (of the good representatives) use it.
-        let k = (0..turn_plans.len())
-            .find(|&k| good.iter().any(|r| exchange(r, k).and_then(|e| e.1).is_some_and(|a| normalize(&a.text).contains(word.as_str()))))
-            .unwrap_or(0);
-        let required = !keyword_required && *share >= 0.5 && turn_plans[k].required.len() < 3;
-        keyword_required |= required;
+        let said = anchor_answers.iter().position(|(a, _)| normalize(a).contains(word.as_str()));
+        let k = said.unwrap_or(0);
         concepts.push(ConceptPlan {
             key: key.clone(),
             label: word.clone(),
@@ -327,56 +369,40 @@ fn plan(input: &DraftInput) -> Plan {
             soothes: false,
             note: format!("好评坐席常用词：本类好评对话中 {} 说到，是全库坐席的 {lift:.1} 倍", pct(*share)),
         });
-        if required { turn_plans[k].required.push(key) } else { turn_plans[k].optional.push(key) }
-    }
-
-    // --- Model answers: the real answer that carries most of the turn's required concepts. ---
-    let required_groups = |tp: &TurnPlan| -> Vec<String> {
-        concepts.iter().filter(|c| tp.required.contains(&c.key)).flat_map(|c| c.groups.iter().chain(c.phrases.iter()).cloned()).collect()
-    };
-    let mut model_answers: Vec<(String, String, Option<usize>)> = Vec::new();
-    for (k, tp) in turn_plans.iter().enumerate() {
-        let wanted = required_groups(tp);
-        let mut best: Option<(usize, usize, String, String)> = None;
-        for &ri in contributors.get(k).map(Vec::as_slice).unwrap_or_default() {
-            let r = good[ri];
-            let Some((_, Some(a))) = exchange(r, k) else { continue };
-            let Some(text) = clean_line(&a.text) else { continue };
-            let covered = wanted
-                .iter()
-                .filter(|w| {
-                    group_index(w).map_or_else(|| normalize(&text).contains(w.as_str()), |bit| a.groups & (1 << bit) != 0)
-                })
-                .count();
-            if best.as_ref().is_none_or(|b| covered > b.0) {
-                best = Some((covered, ri, text, format!("对话 {} 的坐席回复（{}）", r.facts.id, quality_text(r))));
-            }
-        }
-        match best {
-            Some((_, ri, text, note)) => {
-                push_unique(&mut used_ids, &good[ri].facts.id);
-                model_answers.push((text, note, Some(ri)));
-            }
-            None => model_answers.push((String::new(), String::new(), None)),
-        }
-    }
-    for (tp, (text, note, _)) in turn_plans.iter_mut().zip(&model_answers) {
-        tp.model_answer = if text.is_empty() {
-            Noted { value: "（请培训师补充示范回答）".into(), note: "好评对话在这一轮没有可用的坐席回复".into() }
+        if said.is_some() && turn_plans[k].required.len() < 3 {
+            turn_plans[k].required.push(key);
         } else {
-            Noted { value: text.clone(), note: note.clone() }
-        };
+            turn_plans[k].optional.push(key);
+        }
     }
 
-    // Soothe first: for upset customers when well-rated agents mostly soothed in their first answer.
-    let soothing = ["道歉", "共情", "安抚"]
-        .iter()
-        .filter_map(|g| group_index(g))
-        .map(|bit| f.groups_good.share(0, bit))
-        .fold(0.0f32, f32::max);
+    // Soothe first: for an upset customer whose real well-rated first answer soothed (an
+    // apology, empathy, reassurance), as the product teaches (先安抚情绪，再解决问题).
     let upset = matches!(persona, Persona::Angry) || mood_of(f.mean_first_anger()) >= 50.0;
-    if upset && soothing >= 0.4 {
+    let soothing_groups: Vec<(&str, &str)> = vec![("道歉", "apology"), ("共情", "empathy"), ("安抚", "reassure")];
+    let first_groups = anchor_answers[0].1;
+    let soothed = soothing_groups.iter().find(|(g, _)| group_index(g).is_some_and(|bit| first_groups & (1 << bit) != 0));
+    if let (true, Some((group, key))) = (upset, soothed) {
         turn_plans[0].tone.push(ToneGoal::SootheFirst);
+        if !concepts.iter().any(|c| c.key == *key) {
+            let bit = group_index(group).unwrap_or(0);
+            concepts.push(ConceptPlan {
+                key: key.to_string(),
+                label: group.to_string(),
+                groups: vec![group.to_string()],
+                phrases: Vec::new(),
+                soothes: true,
+                note: format!(
+                    "示范回答先用了“{group}”词组；本类好评坐席第 1 次回复中 {} 这样做（先安抚再解决）",
+                    pct(f.groups_good.share(0, bit))
+                ),
+            });
+        }
+        let t0 = &mut turn_plans[0];
+        t0.optional.retain(|k| k != key);
+        if !t0.required.iter().any(|k| k == key) {
+            t0.required.insert(0, key.to_string());
+        }
     }
 
     // --- Red lines: hostile phrases poorly rated agents said, never one a model answer holds. ---
@@ -389,7 +415,8 @@ fn plan(input: &DraftInput) -> Plan {
     }
     hostile.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
     for (phrase, h, own) in hostile {
-        if forbidden.len() == 3 || phrase.chars().count() < 2 || models_norm.iter().any(|m| m.contains(phrase.as_str())) {
+        if forbidden.len() == 3 || phrase.chars().count() < 2 || models_norm.iter().any(|m| m.contains(phrase.as_str()))
+        {
             continue;
         }
         let scope = if own { "本类" } else { "全库（本类没有）" };
@@ -410,7 +437,8 @@ fn plan(input: &DraftInput) -> Plan {
         let Some(c) = r.facts.customer_turns().filter(|t| !t.is_empty()).find(|t| t.demand) else { continue };
         if let Some(text) = clean_line(&c.text) {
             if !supervisor_lines.iter().any(|l| l.value == text) && supervisor_lines.len() < 2 {
-                supervisor_lines.push(Noted { value: text, note: format!("对话 {}（{}）", r.facts.id, quality_text(r)) });
+                supervisor_lines
+                    .push(Noted { value: text, note: format!("对话 {}（{}）", r.facts.id, quality_text(r)) });
                 push_unique(&mut used_ids, &r.facts.id);
             }
         }
@@ -419,8 +447,10 @@ fn plan(input: &DraftInput) -> Plan {
             if let Some(i) = ts.iter().position(|t| std::ptr::eq(*t, c)) {
                 if let Some(a) = ts.get(i + 1).filter(|a| a.role == Role::Agent) {
                     if let Some(text) = clean_line(&a.text) {
-                        supervisor_answer =
-                            Some(Noted { value: text, note: format!("对话 {} 的坐席回复（{}）", r.facts.id, quality_text(r)) });
+                        supervisor_answer = Some(Noted {
+                            value: text,
+                            note: format!("对话 {} 的坐席回复（{}）", r.facts.id, quality_text(r)),
+                        });
                     }
                 }
             }
@@ -437,7 +467,10 @@ fn plan(input: &DraftInput) -> Plan {
     let base = if f.good >= 3 { "好评对话" } else { "本类对话" };
     let (policy, rationale) = if with_supervisor {
         (
-            EscalationPolicy::OnTrigger { triggers: vec![crate::scenario::schema::Trigger::DemandsSupervisor], grace: 1 },
+            EscalationPolicy::OnTrigger {
+                triggers: vec![crate::scenario::schema::Trigger::DemandsSupervisor],
+                grace: 1,
+            },
             format!(
                 "本类 {} 段对话中 {} 的客户要求找领导或转人工；客户明确提出时应在一个回合内转接。{base}中坐席转交的比例为 {}。",
                 f.dialogues,
@@ -474,7 +507,10 @@ fn plan(input: &DraftInput) -> Plan {
             if !issue.is_empty() {
                 facts.push(("问题".to_string(), issue));
             }
-            facts.push(("客户情绪".to_string(), ["情绪", "生气", "着急", "不满", "激动", "投诉"].map(String::from).to_vec()));
+            facts.push((
+                "客户情绪".to_string(),
+                ["情绪", "生气", "着急", "不满", "激动", "投诉"].map(String::from).to_vec(),
+            ));
             facts
         }
         _ => Vec::new(),
@@ -521,8 +557,13 @@ fn plan(input: &DraftInput) -> Plan {
     for r in &good {
         for c in r.facts.customer_turns().filter(|t| !t.is_empty()) {
             let Some(text) = clean_line(&c.text) else { continue };
-            if is_ack(&text) && c.anger < 0.3 && !resolved_lines.iter().any(|o| o.value == text) && resolved_lines.len() < 2 {
-                resolved_lines.push(Noted { value: text, note: format!("对话 {}（{}）", r.facts.id, quality_text(r)) });
+            if is_ack(&text)
+                && c.anger < 0.3
+                && !resolved_lines.iter().any(|o| o.value == text)
+                && resolved_lines.len() < 2
+            {
+                resolved_lines
+                    .push(Noted { value: text, note: format!("对话 {}（{}）", r.facts.id, quality_text(r)) });
             }
         }
     }
@@ -531,8 +572,15 @@ fn plan(input: &DraftInput) -> Plan {
         let ts = turns(r);
         let Some(last) = ts.last().filter(|t| t.role == Role::Customer && ts.len() >= 3) else { continue };
         let Some(text) = clean_line(&last.text) else { continue };
-        if text.chars().count() <= 80 && !is_ack(&text) && !unresolved_lines.iter().any(|o| o.value == text) && unresolved_lines.len() < 2 {
-            unresolved_lines.push(Noted { value: text, note: format!("对话 {} 的最后一句（{}）", r.facts.id, quality_text(r)) });
+        if text.chars().count() <= 80
+            && !is_ack(&text)
+            && !unresolved_lines.iter().any(|o| o.value == text)
+            && unresolved_lines.len() < 2
+        {
+            unresolved_lines
+                .push(Noted {
+                    value: text, note: format!("对话 {} 的最后一句（{}）", r.facts.id, quality_text(r))
+                });
         }
     }
     let endings = vec![
@@ -825,9 +873,13 @@ pub fn clean_line(text: &str) -> Option<String> {
             // A break between two sentences becomes a comma; other spaces stay single.
             let p = t.chars().next_back();
             let n = chars[i + 1..].iter().find(|c| !c.is_whitespace()).copied();
-            if p.is_some_and(|p| is_cjk(p) && !"，。！？、；：".contains(p)) && n.is_some_and(is_cjk) && c != ' ' {
+            if p.is_some_and(|p| is_cjk(p) && !"，。！？、；：".contains(p)) && n.is_some_and(is_cjk) && c != ' '
+            {
                 t.push('，');
-            } else if p.is_some_and(|p| p != ' ' && !"，。！？、；：".contains(p)) && n.is_some() && n.is_some_and(|n| !"，。！？、；：".contains(n)) {
+            } else if p.is_some_and(|p| p != ' ' && !"，。！？、；：".contains(p))
+                && n.is_some()
+                && n.is_some_and(|n| !"，。！？、；：".contains(n))
+            {
                 t.push(' ');
             }
             i += 1;
@@ -850,8 +902,25 @@ pub fn clean_line(text: &str) -> Option<String> {
 /// a satisfied customer closes, not a turn to script.
 pub fn is_ack(text: &str) -> bool {
     const OPENERS: [&str; 19] = [
-        "好的", "好吧", "好", "嗯", "哦", "噢", "ok", "谢谢", "多谢", "感谢", "收到", "知道了", "明白", "了解", "行",
-        "可以", "非常感谢", "太好了", "辛苦",
+        "好的",
+        "好吧",
+        "好",
+        "嗯",
+        "哦",
+        "噢",
+        "ok",
+        "谢谢",
+        "多谢",
+        "感谢",
+        "收到",
+        "知道了",
+        "明白",
+        "了解",
+        "行",
+        "可以",
+        "非常感谢",
+        "太好了",
+        "辛苦",
     ];
     let t = text.trim().to_lowercase();
     let content = t.chars().filter(|c| c.is_alphanumeric()).count();

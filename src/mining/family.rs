@@ -48,14 +48,14 @@ impl Topics {
         self.seeds.is_empty()
     }
 
-    /// The topic of a dialogue: the seed with the highest TF-IDF among its customer words
-    /// (ties to the better-ranked seed); `None` when it holds no seed.
-    pub fn topic_of(&self, customer_terms: &[(u32, u32)], vocab: &Vocab, n: u64) -> Option<usize> {
-        let total: u32 = customer_terms.iter().map(|t| t.1).sum();
+    /// The topic of a dialogue: the seed with the highest TF-IDF among its words (ties to the
+    /// better-ranked seed); `None` when it holds no seed.
+    pub fn topic_of(&self, terms: &[(u32, u32)], df: &[u32], n: u64) -> Option<usize> {
+        let total: u32 = terms.iter().map(|t| t.1).sum();
         let mut best: Option<(f64, usize)> = None;
-        for &(w, c) in customer_terms {
+        for &(w, c) in terms {
             let Some(&r) = self.rank.get(&w) else { continue };
-            let score = tfidf(c, total, vocab.df_customer[w as usize], n);
+            let score = tfidf(c, total, df[w as usize], n);
             let better = match best {
                 None => true,
                 Some((s, br)) => score > s || (score == s && r < br),
@@ -78,7 +78,13 @@ pub fn tfidf(count: u32, total: u32, df: u32, n: u64) -> f64 {
 
 /// The top `k` words of a document by TF-IDF among those `eligible` (ties by word id order of
 /// first appearance in the corpus, which is deterministic).
-pub fn top_words(terms: &[(u32, u32)], df: &[u32], n: u64, k: usize, eligible: impl Fn(u32) -> bool) -> Vec<(u32, f64)> {
+pub fn top_words(
+    terms: &[(u32, u32)],
+    df: &[u32],
+    n: u64,
+    k: usize,
+    eligible: impl Fn(u32) -> bool,
+) -> Vec<(u32, f64)> {
     let total: u32 = terms.iter().map(|t| t.1).sum();
     let mut scored: Vec<(u32, f64)> =
         terms.iter().filter(|t| eligible(t.0)).map(|&(w, c)| (w, tfidf(c, total, df[w as usize], n))).collect();
@@ -333,7 +339,10 @@ impl Family {
     }
 
     pub fn curve(&self) -> Vec<f32> {
-        (0..CURVE_LEN).filter(|&i| self.curve_n[i] > 0).map(|i| (self.curve_sum[i] / self.curve_n[i] as f64) as f32).collect()
+        (0..CURVE_LEN)
+            .filter(|&i| self.curve_n[i] > 0)
+            .map(|i| (self.curve_sum[i] / self.curve_n[i] as f64) as f32)
+            .collect()
     }
 
     pub fn rate(&self, k: u64) -> f32 {
@@ -347,7 +356,9 @@ fn usable_as_script(d: &DialogueFacts) -> bool {
     let mut turns = d.turns.iter().filter(|t| !t.is_empty());
     let content = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).count();
     match (turns.next(), turns.next()) {
-        (Some(c), Some(a)) => c.role == Role::Customer && a.role == Role::Agent && content(&c.text) >= 6 && content(&a.text) >= 6,
+        (Some(c), Some(a)) => {
+            c.role == Role::Customer && a.role == Role::Agent && content(&c.text) >= 6 && content(&a.text) >= 6
+        }
         _ => false,
     }
 }

@@ -218,9 +218,17 @@ pub struct BadLine {
 #[derive(Debug)]
 pub enum Record {
     /// A JSON line, decoded to text; parsed by the workers.
-    Json { input: usize, line: u64, text: String },
+    Json {
+        input: usize,
+        line: u64,
+        text: String,
+    },
     /// A CSV dialogue, its rows already grouped.
-    Dialogue { input: usize, line: u64, dialogue: RawDialogue },
+    Dialogue {
+        input: usize,
+        line: u64,
+        dialogue: RawDialogue,
+    },
     Bad(BadLine),
 }
 
@@ -289,7 +297,11 @@ pub fn parse_json_line(text: &str) -> Result<RawDialogue, (String, String)> {
     }
     let labels = d
         .labels
-        .map(|l| Labels { satisfaction: l.satisfaction, accomplishment: l.accomplishment, effectiveness: l.effectiveness })
+        .map(|l| Labels {
+            satisfaction: l.satisfaction,
+            accomplishment: l.accomplishment,
+            effectiveness: l.effectiveness,
+        })
         .unwrap_or_default();
     Ok(RawDialogue { id, turns, labels })
 }
@@ -386,7 +398,12 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
 }
 
-fn read_jsonl(input: usize, mut r: Box<dyn BufRead + Send>, stats: &mut FileStats, emit: &mut dyn FnMut(Record)) -> io::Result<()> {
+fn read_jsonl(
+    input: usize,
+    mut r: Box<dyn BufRead + Send>,
+    stats: &mut FileStats,
+    emit: &mut dyn FnMut(Record),
+) -> io::Result<()> {
     let mut buf = Vec::with_capacity(1 << 16);
     loop {
         let kind = read_capped_line(&mut *r, &mut buf, MAX_LINE_BYTES)?;
@@ -468,7 +485,19 @@ impl Columns {
                 names.contains(&f.as_str())
             })
         };
-        let id = find(&["dialogue_id", "dialogue id", "dialog_id", "conversation_id", "session_id", "id", "对话id", "对话编号", "会话id", "会话编号", "工单号"])?;
+        let id = find(&[
+            "dialogue_id",
+            "dialogue id",
+            "dialog_id",
+            "conversation_id",
+            "session_id",
+            "id",
+            "对话id",
+            "对话编号",
+            "会话id",
+            "会话编号",
+            "工单号",
+        ])?;
         let role = find(&["role", "speaker", "角色", "发言人", "说话人"])?;
         let text = find(&["text", "content", "message", "utterance", "内容", "文本", "消息"])?;
         Some(Columns {
@@ -496,7 +525,12 @@ struct Gathering {
     labels: Labels,
 }
 
-fn read_csv(input: usize, r: Box<dyn BufRead + Send>, stats: &mut FileStats, emit: &mut dyn FnMut(Record)) -> io::Result<()> {
+fn read_csv(
+    input: usize,
+    r: Box<dyn BufRead + Send>,
+    stats: &mut FileStats,
+    emit: &mut dyn FnMut(Record),
+) -> io::Result<()> {
     let mut r = r;
     // A BOM before the first field would become part of it.
     if r.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
@@ -521,7 +555,12 @@ fn read_csv(input: usize, r: Box<dyn BufRead + Send>, stats: &mut FileStats, emi
                 }
                 let line = e.position().map_or(stats.lines + 1, |p| p.line());
                 stats.bad_lines += 1;
-                emit(Record::Bad(BadLine { input, line, reason: format!("CSV 格式错误：{e}"), hint: "检查引号是否成对".into() }));
+                emit(Record::Bad(BadLine {
+                    input,
+                    line,
+                    reason: format!("CSV 格式错误：{e}"),
+                    hint: "检查引号是否成对".into(),
+                }));
                 continue;
             }
         }
@@ -586,7 +625,9 @@ fn read_csv(input: usize, r: Box<dyn BufRead + Send>, stats: &mut FileStats, emi
                 }
             },
         };
-        let label = |i: Option<usize>| i.and_then(|i| fields.get(i)).and_then(|v| v.trim().parse::<f32>().ok()).filter(|v| v.is_finite());
+        let label = |i: Option<usize>| {
+            i.and_then(|i| fields.get(i)).and_then(|v| v.trim().parse::<f32>().ok()).filter(|v| v.is_finite())
+        };
         let text = fields[cols.text].clone();
         let same = current.as_ref().is_some_and(|g| g.id == id);
         if !same {
@@ -668,8 +709,10 @@ mod tests {
         assert!(e.0.contains("turns"), "{e:?}");
         let e = parse_json_line(r#"{"id": "1", "turns": [{"role": "bot", "text": "x"}]}"#).unwrap_err();
         assert!(e.0.contains("bot"), "{e:?}");
-        let d = parse_json_line(r#"{"id": 7, "turns": [{"role": "customer", "text": null}], "labels": {"satisfaction": 1.5}}"#)
-            .unwrap();
+        let d = parse_json_line(
+            r#"{"id": 7, "turns": [{"role": "customer", "text": null}], "labels": {"satisfaction": 1.5}}"#,
+        )
+        .unwrap();
         assert_eq!(d.id, "7");
         assert_eq!(d.turns[0].text, "");
         assert_eq!(d.labels.satisfaction, Some(1.5));

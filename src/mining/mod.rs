@@ -31,17 +31,17 @@ use crate::lexicon::LexiconSet;
 use crate::scenario::Layout;
 use crate::scenario::schema::Channel;
 use crate::text::Analyzer;
-use analyze::{Context, DialogueFacts, Detectors, Persona, Rating, Terms};
+use analyze::{Context, Detectors, DialogueFacts, Persona, Rating, Terms};
 use calibrate::CalibrationAcc;
 use family::{CURVE_LEN, Family, FamilyKey, HostileUse, Topics, top_words};
 use input::{BadLine, FileStats, InputInfo, Record};
 use redact::{PiiKind, RedactionCounts, Redactor};
 use report::{
-    Bin, BadLineReport, Count, Curve, CurvePoint, DraftReport, FamilyReport, InputReport, Rates, Report, Satisfaction,
+    BadLineReport, Bin, Count, Curve, CurvePoint, DraftReport, FamilyReport, InputReport, Rates, Report, Satisfaction,
     TopicReport, Totals,
 };
 use spill::{Spill, Stored};
-use vocab::{PosTagger, Vocab, concept_pos, is_topic_word, topic_pos};
+use vocab::{PosTagger, Vocab, concept_pos, is_topic_word, keyword_pos, topic_pos};
 
 /// Why mining could not run (problems with single lines are `BadLine`s, not errors).
 #[derive(Debug, thiserror::Error)]
@@ -424,6 +424,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
     let min_df = if n < 200 { 2 } else { min_df };
     let mut topic_ok = vec![false; vocab.len()];
     let mut concept_ok = vec![false; vocab.len()];
+    let mut keyword_ok = vec![false; vocab.len()];
     for id in 0..vocab.len() {
         let (dc, da) = (vocab.df_customer[id], vocab.df_agent[id]);
         if dc < min_df && da < min_df {
@@ -432,6 +433,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
         let word = vocab.word(id as u32);
         let tag = tagger.tag(word);
         topic_ok[id] = dc >= min_df && is_topic_word(word) && topic_pos(&tag);
+        keyword_ok[id] = topic_ok[id] && keyword_pos(&tag);
         concept_ok[id] = da >= min_df && concept_pos(&tag) && !concept_skip(word);
     }
 
@@ -439,11 +441,13 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
     let mut leads: HashMap<u32, u64> = HashMap::new();
     for rec in spill.reader().map_err(MineError::Spill)? {
         let s = rec.map_err(MineError::Spill)?;
-        for (rank, (w, _)) in top_words(&s.customer_terms, &vocab.df_customer, n, 3, |w| topic_ok[w as usize]).iter().enumerate() {
+        for (rank, (w, _)) in
+            top_words(&s.customer_terms, &vocab.df_customer, n, 3, |w| topic_ok[w as usize]).iter().enumerate()
+        {
             *leads.entry(*w).or_insert(0) += 3 - rank as u64;
         }
     }
-    let k = (((n as f64).sqrt() / 2.0).round() as usize).clamp(6, 40);
+    let k = (((n as f64).sqrt() * 0.8).round() as usize).clamp(6, 60);
     let topics = Topics::choose(&leads, &vocab, k);
 
     // ---- Pass 3: families.
@@ -455,18 +459,27 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
     let keep_word = |w: u32| topic_ok[w as usize] || concept_ok[w as usize];
     for rec in spill.reader().map_err(MineError::Spill)? {
         let s = rec.map_err(MineError::Spill)?;
-        let topic = topics.topic_of(&s.customer_terms, &vocab, n);
+        // The customer's words decide; when they hold no topic word, the agent's (agents often
+        // restate the problem: "关于您反映的宽带问题").
+        let topic = topics
+            .topic_of(&s.customer_terms, &vocab.df_customer, n)
+            .or_else(|| topics.topic_of(&s.agent_terms, &vocab.df_agent, n));
         if let Some(t) = topic {
             topic_dialogues[t] += 1;
             *topic_personas[t].entry(s.facts.persona.label().to_string()).or_insert(0) += 1;
             for &(w, _) in &s.customer_terms {
-                if topic_ok[w as usize] {
+                if keyword_ok[w as usize] {
                     *topic_words[t].entry(w).or_insert(0) += 1;
                 }
             }
         }
         let key = (topic, s.facts.persona);
-        families.entry(key).or_insert_with(|| Family::new(key)).add(s.facts, &s.customer_terms, &s.agent_terms, &keep_word);
+        families.entry(key).or_insert_with(|| Family::new(key)).add(
+            s.facts,
+            &s.customer_terms,
+            &s.agent_terms,
+            &keep_word,
+        );
     }
     drop(spill);
 
@@ -480,7 +493,10 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
         .flat_map(|p| p.iter().map(|x| crate::text::normalize::normalize(x)))
         .collect();
     let mut order: Vec<&Family> = families.values().collect();
-    order.sort_by(|a, b| b.dialogues.cmp(&a.dialogues).then(a.key.cmp(&b.key)));
+    // The harder customers first (angry, VIP, anxious, elderly), then the rest; larger first.
+    order.sort_by(|a, b| {
+        (a.key.1 == Persona::Normal).cmp(&(b.key.1 == Persona::Normal)).then(b.dialogues.cmp(&a.dialogues)).then(a.key.cmp(&b.key))
+    });
     let family_id = |f: &Family| match f.key.0 {
         Some(t) => format!("mined-{}-{:02}", f.key.1.key(), t + 1),
         None => format!("mined-{}-other", f.key.1.key()),
@@ -498,8 +514,8 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
             Some(format!("少于 {} 段对话，不出草稿", opts.min_family))
         } else if f.good_reps.items.is_empty() {
             Some("没有可用作剧本的代表对话".to_string())
-        } else if f.labelled > 0 && f.good < 2 {
-            Some("好评对话少于 2 段，没有可学的好做法".to_string())
+        } else if f.labelled > 0 && f.good == 0 {
+            Some("没有好评对话，没有可学的好做法".to_string())
         } else if draft_files.len() >= opts.max_drafts {
             Some(format!("已达草稿上限 {}", opts.max_drafts))
         } else {
@@ -522,7 +538,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
         };
         if note.is_none() {
             let seed = f.key.0.map(|t| topics.seeds[t]);
-            let customer_keywords = family_customer_keywords(f, &vocab, n, seed, &topic_ok);
+            let customer_keywords = family_customer_keywords(f, &vocab, n, seed, &keyword_ok);
             let agent_keywords = family_agent_keywords(f, &vocab, n, &concept_ok, &group_phrases);
             let input = draft::DraftInput {
                 family: f,
@@ -548,7 +564,9 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
                 samples: d
                     .sample_scores
                     .iter()
-                    .map(|(t, good, s)| (t.clone(), if *good { "good" } else { "bad" }.to_string(), (s * 10.0).round() / 10.0))
+                    .map(|(t, good, s)| {
+                        (t.clone(), if *good { "good" } else { "bad" }.to_string(), (s * 10.0).round() / 10.0)
+                    })
                     .collect(),
             });
             draft_files.push(path);
@@ -646,7 +664,12 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
                 dialogues: topic_dialogues[t],
                 leads: topics.leads[t],
                 personas: topic_personas[t].clone(),
-                keywords: words.iter().filter(|w| w.0 != seed && w.1 >= 2).take(6).map(|w| vocab.word(w.0).to_string()).collect(),
+                keywords: words
+                    .iter()
+                    .filter(|w| w.0 != seed && w.1 >= 2)
+                    .take(6)
+                    .map(|w| vocab.word(w.0).to_string())
+                    .collect(),
             }
         })
         .collect::<Vec<_>>();
@@ -658,7 +681,12 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
         bad_line_samples: bad_lines
             .iter()
             .take(200)
-            .map(|(p, b)| BadLineReport { path: p.display().to_string(), line: b.line, reason: b.reason.clone(), hint: b.hint.clone() })
+            .map(|(p, b)| BadLineReport {
+                path: p.display().to_string(),
+                line: b.line,
+                reason: b.reason.clone(),
+                hint: b.hint.clone(),
+            })
             .collect(),
         redactions,
         personas,
@@ -710,7 +738,9 @@ fn concept_skip(word: &str) -> bool {
     const SKIP: &[&str] = &[
         "客服", "您好", "你好", "谢谢", "感谢", "支持", "关注", "亲爱", "小编", "用户", "客户", "我司", "官方", "微博",
         "私信", "回复", "留言", "欢迎", "祝您", "愉快", "生活", "工作", "时间", "信息", "方式", "情况", "问题", "进行",
-        "麻烦", "为您", "给您", "帮您",
+        "麻烦", "为您", "给您", "帮您", "提供", "服务", "处理", "反馈", "反映", "办理", "联系", "满意", "帮助", "解决",
+        "了解", "建议", "需要", "告知", "查询", "核实", "核查", "记录", "相关", "部门", "工作人员", "人员", "详细",
+        "具体", "尝试", "操作", "使用", "出现", "可能", "原因", "不便", "带来", "抱歉", "理解", "烦请", "以便", "及时",
     ];
     SKIP.contains(&word)
 }
@@ -766,7 +796,9 @@ pub fn draft_files(dir: &Path) -> Vec<PathBuf> {
         .map(|rd| {
             rd.filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
-                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("mined-") && n.ends_with(".ron"))
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("mined-") && n.ends_with(".ron"))
                 })
                 .collect()
         })

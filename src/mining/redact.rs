@@ -382,8 +382,7 @@ impl Redactor {
                 let letters = s.bytes().filter(u8::is_ascii_alphabetic).count();
                 // A QQ number is digits; a WeChat id mixes letters with digits, `_` or `-`.
                 // Plain words ("qq music") are not accounts.
-                let id_like = digits >= 5
-                    || (s.len() >= 6 && letters > 0 && (digits > 0 || s.contains(['_', '-'])));
+                let id_like = digits >= 5 || (s.len() >= 6 && letters > 0 && (digits > 0 || s.contains(['_', '-'])));
                 if id_like && alnum_bounded(text, v.start(), v.end()) {
                     spans.add(v.start(), v.end(), PiiKind::Account);
                 }
@@ -442,8 +441,9 @@ impl Redactor {
         for tag in self.jieba.tag(snippet, true) {
             // Verbs, prepositions, pronouns, adverbs, conjunctions and particles are not part
             // of a place name ("投诉", "位于", "我们"); the first other word starts it.
-            let function_word = matches!(tag.tag.chars().next(), Some('v' | 'p' | 'r' | 'd' | 'c' | 'u' | 'y' | 'e' | 'o'))
-                && !tag.word.chars().any(is_address_anchor);
+            let function_word =
+                matches!(tag.tag.chars().next(), Some('v' | 'p' | 'r' | 'd' | 'c' | 'u' | 'y' | 'e' | 'o'))
+                    && !tag.word.chars().any(is_address_anchor);
             if !function_word {
                 break;
             }
@@ -573,9 +573,20 @@ fn is_address_anchor(c: char) -> bool {
 pub fn fold_ascii_forms(text: &str) -> String {
     text.chars()
         .map(|c| match c {
-            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '＠' | '．' | '－' | '＿' | '／' | '＋' | '＊' | '＃' | '％' | '＆' | '＝' => {
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-            }
+            '０'..='９'
+            | 'Ａ'..='Ｚ'
+            | 'ａ'..='ｚ'
+            | '＠'
+            | '．'
+            | '－'
+            | '＿'
+            | '／'
+            | '＋'
+            | '＊'
+            | '＃'
+            | '％'
+            | '＆'
+            | '＝' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             _ => c,
         })
         .collect()
@@ -595,7 +606,8 @@ fn next_char(text: &str, at: usize) -> Option<char> {
 
 /// No ASCII digit right before or after.
 fn digit_bounded(text: &str, start: usize, end: usize) -> bool {
-    !prev_char(text, start).is_some_and(|c| c.is_ascii_digit()) && !next_char(text, end).is_some_and(|c| c.is_ascii_digit())
+    !prev_char(text, start).is_some_and(|c| c.is_ascii_digit())
+        && !next_char(text, end).is_some_and(|c| c.is_ascii_digit())
 }
 
 /// No ASCII letter or digit right before or after.
@@ -695,7 +707,16 @@ mod tests {
         assert_eq!(red("北京市西城区牛街西里二区12号楼地下室二层,信号"), "[地址],信号");
         assert_eq!(red("湖南省长沙市雨花区黎郡新宇康景园8栋1单元9楼"), "[地址]");
         assert_eq!(red("户名王洋,断线"), "户名[姓名],断线");
-        for s in ["提供您的姓名和联系方式", "小区线路问题", "感谢老师", "以便详细记录并安排师傅联系您", "谢谢你大爷", "后来给安装的师傅打电话", "贵司师傅", "我司老师"] {
+        for s in [
+            "提供您的姓名和联系方式",
+            "小区线路问题",
+            "感谢老师",
+            "以便详细记录并安排师傅联系您",
+            "谢谢你大爷",
+            "后来给安装的师傅打电话",
+            "贵司师傅",
+            "我司老师",
+        ] {
             assert_eq!(red(s), s);
         }
     }

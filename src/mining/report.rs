@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use serde::Serialize;
 
 use crate::mining::calibrate::Calibration;
-use crate::records::html::{BarStyle, esc, styled_bars_svg};
+use crate::records::html::esc;
 
 /// One input file.
 #[derive(Debug, Clone, Serialize)]
@@ -171,8 +171,9 @@ h2 { font-size: 18px; margin: 0 0 12px 0; color: #1f4e79; }
 .card span { font-size: 13px; color: #52606d; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
-th { background: #f0f4f8; color: #334e68; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f0f4f8; color: #334e68; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.tag { white-space: nowrap; }
 .pass { color: #2f855a; font-weight: 600; }
 .fail { color: #c53030; font-weight: 600; }
 .muted { color: #7b8794; }
@@ -192,6 +193,19 @@ const SERIES: [RGBColor; 8] = [
     RGBColor(221, 107, 32),
     RGBColor(49, 151, 149),
 ];
+
+/// A fixed colour per known curve (well rated green, poorly rated and angry red), else by order.
+fn color_for(name: &str, i: usize) -> RGBColor {
+    match name {
+        n if n.starts_with("好评") => RGBColor(47, 133, 90),
+        n if n.starts_with("差评") || n.starts_with("愤怒") => RGBColor(197, 48, 48),
+        n if n.starts_with("普通") => RGBColor(82, 96, 109),
+        n if n.starts_with("VIP") => RGBColor(128, 90, 213),
+        n if n.starts_with("焦虑") => RGBColor(214, 158, 46),
+        n if n.starts_with("老年") => RGBColor(49, 151, 149),
+        _ => SERIES[i % SERIES.len()],
+    }
+}
 
 /// Lines of mean anger per customer turn, one per curve, with a legend.
 pub fn curves_svg(title: &str, curves: &[Curve], width: u32, height: u32) -> String {
@@ -217,10 +231,12 @@ pub fn curves_svg(title: &str, curves: &[Curve], width: u32, height: u32) -> Str
                 .y_label_formatter(&|y| format!("{y:.1}"))
                 .draw();
             for (i, c) in curves.iter().enumerate() {
-                let color = SERIES[i % SERIES.len()];
+                let color = color_for(&c.name, i);
                 let pts: Vec<(f32, f32)> = c.points.iter().map(|p| (p.turn as f32, p.mean_anger)).collect();
                 if let Ok(series) = chart.draw_series(LineSeries::new(pts.clone(), color.stroke_width(2))) {
-                    series.label(c.name.clone()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+                    series
+                        .label(c.name.clone())
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
                 }
                 let _ = chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())));
             }
@@ -241,9 +257,29 @@ fn pct(x: f32) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
-fn count_bars(title: &str, bars: &[(String, f32)], width: u32) -> String {
-    let max = bars.iter().map(|b| b.1).fold(0.0f32, f32::max).ceil() as u32;
-    styled_bars_svg(title, bars, width, BarStyle::Count { max: max.max(1) })
+/// Horizontal bars of counts, labelled with the count and `unit` (段, 次 …).
+fn count_bars(title: &str, bars: &[(String, f32)], unit: &str, width: u32) -> String {
+    let max = bars.iter().map(|b| b.1).fold(0.0f32, f32::max).max(1.0);
+    let row = 26u32;
+    let height = 50 + row * bars.len().max(1) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let _ = root.draw(&Text::new(title.to_string(), (12, 8), ("sans-serif", 18).into_font()));
+        let label_w = 130i32;
+        let bar_w = width as i32 - label_w - 80;
+        for (i, (label, value)) in bars.iter().enumerate() {
+            let y = 40 + (i as i32) * row as i32;
+            let w = (bar_w as f32 * (value / max).clamp(0.0, 1.0)) as i32;
+            let _ = root.draw(&Text::new(label.clone(), (12, y + 4), ("sans-serif", 14).into_font()));
+            let _ = root.draw(&Rectangle::new([(label_w, y), (label_w + bar_w, y + 18)], RGBColor(237, 242, 247).filled()));
+            let _ = root.draw(&Rectangle::new([(label_w, y), (label_w + w, y + 18)], RGBColor(31, 78, 121).filled()));
+            let _ = root.draw(&Text::new(format!("{value:.0} {unit}"), (label_w + bar_w + 8, y + 3), ("sans-serif", 14).into_font()));
+        }
+        let _ = root.present();
+    }
+    svg
 }
 
 impl Report {
@@ -254,7 +290,7 @@ impl Report {
         let redacted: u64 = self.redactions.iter().map(|c| c.count).sum();
         let _ = write!(
             b,
-            "<section><h2>概览</h2><div class=\"cards\">\
+            "<section id=\"overview\"><h2>概览</h2><div class=\"cards\">\
              <div class=\"card\"><b>{}</b><span>对话（{} 个轮次）</span></div>\
              <div class=\"card\"><b>{}</b><span>有问题的行（已跳过）</span></div>\
              <div class=\"card\"><b>{}</b><span>去除的个人信息</span></div>\
@@ -284,7 +320,7 @@ impl Report {
             pct(self.rates.vip_mention)
         );
 
-        b.push_str("<section><h2>输入文件</h2><table><tr><th>文件</th><th>格式</th><th>编码</th><th class=\"num\">行</th><th class=\"num\">对话</th><th class=\"num\">有问题的行</th><th>说明</th></tr>");
+        b.push_str("<section id=\"inputs\"><h2>输入文件</h2><table><tr><th>文件</th><th>格式</th><th>编码</th><th class=\"num\">行</th><th class=\"num\">对话</th><th class=\"num\">有问题的行</th><th>说明</th></tr>");
         for i in &self.inputs {
             let _ = write!(
                 b,
@@ -303,17 +339,24 @@ impl Report {
 
         let persona_bars: Vec<(String, f32)> =
             self.personas.iter().map(|p| (format!("{}（{}）", p.label, pct(p.share)), p.count as f32)).collect();
+        let (by_rating, by_persona): (Vec<Curve>, Vec<Curve>) =
+            self.emotion_curves.iter().cloned().partition(|c| c.name.ends_with("对话"));
         let _ = write!(
             b,
-            "<section><h2>客户类型与情绪</h2><div class=\"charts\">{}{}</div>\
-             <p class=\"note\">愤怒分（0–1）来自核心的语气分析（愤怒词库、感叹号）。曲线是各类客户第 1、2、3……句话的平均愤怒分：好评对话里客户往往越说越平静，差评对话里则不降反升。</p></section>",
-            count_bars("客户类型（对话数）", &persona_bars, 460),
-            curves_svg("客户情绪曲线", &self.emotion_curves, 600, 340)
+            "<section id=\"personas\"><h2>客户类型与情绪</h2><div class=\"charts\">{}{}{}</div>\
+             <p class=\"note\">愤怒分（0–1）来自核心的语气分析（愤怒词库、连续感叹号），另加挖掘时补充的愤怒词（流氓、坑、乱收费……，见 docs/mining.md）。曲线是客户第 1、2、3……句话的平均愤怒分（至少 5 段对话的点）。</p></section>",
+            count_bars("客户类型（对话数）", &persona_bars, "段", 440),
+            curves_svg("各类客户的情绪曲线", &by_persona, 560, 320),
+            curves_svg("好评与差评对话的情绪曲线", &by_rating, 560, 320)
         );
 
         let topic_bars: Vec<(String, f32)> =
             self.topics.iter().take(15).map(|t| (t.word.clone(), t.dialogues as f32)).collect();
-        let _ = write!(b, "<section><h2>热门主题</h2><div class=\"charts\">{}</div>", count_bars("各主题对话数（前 15）", &topic_bars, 640));
+        let _ = write!(
+            b,
+            "<section id=\"topics\"><h2>热门主题</h2><div class=\"charts\">{}</div>",
+            count_bars("各主题对话数（前 15）", &topic_bars, "段", 640)
+        );
         b.push_str("<table><tr><th>主题</th><th class=\"num\">对话</th><th>客户类型</th><th>相关词</th></tr>");
         for tp in self.topics.iter().take(25) {
             let mix: Vec<String> = tp.personas.iter().map(|(k, n)| format!("{k} {n}")).collect();
@@ -334,19 +377,19 @@ impl Report {
             .enumerate()
             .map(|(i, n)| (format!("第 {} 次回复", i + 1), *n as f32))
             .collect();
-        let mut charts = count_bars("首次转交出现在坐席第几次回复", &transfer_bars, 460);
+        let mut charts = count_bars("首次转交出现在坐席第几次回复", &transfer_bars, "段", 460);
         if let Some(s) = &self.satisfaction {
             let bars: Vec<(String, f32)> =
                 s.histogram.iter().map(|h| (format!("{:+.1} 至 {:+.1}", h.from, h.to), h.count as f32)).collect();
-            charts.push_str(&count_bars(&format!("满意度分布（平均 {:+.2}）", s.mean), &bars, 460));
+            charts.push_str(&count_bars(&format!("满意度分布（平均 {:+.2}）", s.mean), &bars, "段", 460));
         }
         let _ = write!(
             b,
-            "<section><h2>转交与满意度</h2><div class=\"charts\">{charts}</div>\
+            "<section id=\"transfers\"><h2>转交与满意度</h2><div class=\"charts\">{charts}</div>\
              <p class=\"note\">转交：坐席把问题交给其他人或部门（转接、转交、专员、相关部门、上报、工程师……）。只引导客户改用私信、热线或营业厅不算转交，单独统计。</p></section>"
         );
 
-        b.push_str("<section><h2>案例家族与场景草稿</h2><table><tr><th>家族</th><th>主题</th><th>客户</th><th class=\"num\">对话</th><th class=\"num\">好评/差评</th><th class=\"num\">满意度</th><th class=\"num\">投诉</th><th class=\"num\">找领导</th><th class=\"num\">转交</th><th>草稿</th></tr>");
+        b.push_str("<section id=\"families\"><h2>案例家族与场景草稿</h2><table><tr><th>家族</th><th>主题</th><th>客户</th><th class=\"num\">对话</th><th class=\"num\">好评/差评</th><th class=\"num\">满意度</th><th class=\"num\">投诉</th><th class=\"num\">找领导</th><th class=\"num\">转交</th><th>草稿</th></tr>");
         for f in &self.families {
             let draft = match (&f.draft, &f.note) {
                 (Some(file), _) => format!("<span class=\"pass\">{}</span>", esc(file)),
@@ -374,7 +417,7 @@ impl Report {
         let c = &self.calibration;
         let _ = write!(
             b,
-            "<section><h2>模拟客户校准</h2><p class=\"note\">{} 段对话、{} 个“客户—坐席—客户”步。客户不满时，坐席没有共情的回答之后，下一句更激烈的比例 {}（要求找领导 {}）；有共情时 {}（要求找领导 {}）。</p>\
+            "<section id=\"calibration\"><h2>模拟客户校准</h2><p class=\"note\">{} 段对话、{} 个“客户—坐席—客户”步。客户不满时，坐席没有共情的回答之后，下一句更激烈的比例 {}（要求找领导 {}）；有共情时 {}（要求找领导 {}）。</p>\
              <table><tr><th>字段</th><th class=\"num\">取值</th><th>来源</th><th>怎么算的</th></tr>",
             c.dialogues,
             c.steps,
@@ -386,7 +429,7 @@ impl Report {
         for n in &c.notes {
             let _ = write!(
                 b,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"tag\">{}</td><td>{}</td></tr>",
                 n.field,
                 crate::mining::calibrate::ron_float(n.value),
                 if n.mined { "<span class=\"pass\">挖掘</span>" } else { "<span class=\"muted\">默认</span>" },
@@ -395,12 +438,12 @@ impl Report {
         }
         b.push_str("</table></section>");
 
-        b.push_str("<section><h2>去除的个人信息</h2><table><tr><th>类型</th><th>占位符</th><th class=\"num\">次数</th></tr>");
+        b.push_str(
+            "<section id=\"redaction\"><h2>去除的个人信息</h2><table><tr><th>类型</th><th>占位符</th><th class=\"num\">次数</th></tr>",
+        );
         for r in &self.redactions {
-            let placeholder = crate::mining::redact::PiiKind::ALL
-                .iter()
-                .find(|k| k.key() == r.key)
-                .map_or("", |k| k.placeholder());
+            let placeholder =
+                crate::mining::redact::PiiKind::ALL.iter().find(|k| k.key() == r.key).map_or("", |k| k.placeholder());
             let _ = write!(
                 b,
                 "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
@@ -411,7 +454,7 @@ impl Report {
         }
         b.push_str("</table><p class=\"note\">价格、日期、时间和型号保留原样。</p></section>");
 
-        b.push_str("<section><h2>有问题的行</h2>");
+        b.push_str("<section id=\"bad-lines\"><h2>有问题的行</h2>");
         if self.bad_line_samples.is_empty() {
             b.push_str("<p class=\"pass\">没有。</p>");
         } else {
@@ -428,7 +471,13 @@ impl Report {
             }
             b.push_str("</table>");
             if t.bad_lines as usize > self.bad_line_samples.len().min(100) {
-                let _ = write!(b, "<p class=\"note\">共 {} 行，只列出前 {} 行；JSON 报告里有前 {} 行。</p>", t.bad_lines, self.bad_line_samples.len().min(100), self.bad_line_samples.len());
+                let _ = write!(
+                    b,
+                    "<p class=\"note\">共 {} 行，只列出前 {} 行；JSON 报告里有前 {} 行。</p>",
+                    t.bad_lines,
+                    self.bad_line_samples.len().min(100),
+                    self.bad_line_samples.len()
+                );
             }
         }
         b.push_str("</section>");

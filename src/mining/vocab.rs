@@ -27,7 +27,8 @@ const TOPIC_GENERIC: &str = "\
 核实 核查 查询 查看 回复 答复 帮助 支持 使用 操作 咨询 了解 建议 记录 详细 具体 信息 相关 部门 方式 尝试 办法 方法 希望 \
 要求 需要 告知 通知 留意 关注 体验 不便 带来 抱歉 歉意 理解 满意 投诉 举报 说法 态度 效率 责任 骗子 垃圾 坑人 无语 失望 \
 生气 愤怒 着急 担心 期待 等待 继续 开始 结束 成功 失败 正常 不行 打电话 打不通 工作 时间段 小时 分钟 一周 星期 天天 整天 \
-以上 以下 好的 可以 谢谢 您好 亲爱 小U 小沃 小美 微博 官微 账号 地址 姓名";
+以上 以下 好的 可以 谢谢 您好 亲爱 小U 小沃 小美 微博 官微 账号 地址 姓名 老子 劳资 老娘 你妈 他妈 妈的 \
+解释 负责 回应 说法 欺骗 无耻 坑爹 鄙视 骗人 流氓 恶心 差劲 太差 怎么办 求助 救命 求救";
 
 /// The stop-word set, built once.
 pub struct StopWords {
@@ -65,7 +66,7 @@ pub fn is_term(word: &str) -> bool {
 
 /// True for a word that may name a topic: not generic chat or service vocabulary.
 pub fn is_topic_word(word: &str) -> bool {
-    !StopWords::get().topic_generic.contains(word)
+    !StopWords::get().topic_generic.contains(word) && !word.starts_with(['我', '你', '他', '她', '给', '让', '被', '把'])
 }
 
 fn is_cjk(c: char) -> bool {
@@ -119,6 +120,11 @@ impl PosTagger {
 /// proper nouns (person, place, organisation and brand names), which say who, not what.
 pub fn topic_pos(tag: &str) -> bool {
     matches!(tag, "n" | "vn" | "an" | "eng" | "v" | "l")
+}
+
+/// What a keyword describing a family may be: nouns (and verbal or adjectival nouns, Latin).
+pub fn keyword_pos(tag: &str) -> bool {
+    matches!(tag, "n" | "vn" | "an" | "eng")
 }
 
 /// What a concept phrase may be: nouns and verbs (and idioms), as the issue asks.
