@@ -46,7 +46,7 @@ use vocab::{PosTagger, Vocab, concept_pos, is_topic_word, keyword_pos, topic_pos
 /// Why mining could not run (problems with single lines are `BadLine`s, not errors).
 #[derive(Debug, thiserror::Error)]
 pub enum MineError {
-    #[error("{path}: 无法读取：{source}")]
+    #[error("{path}: 无法读取：{}", io_reason(.source))]
     Input { path: PathBuf, source: std::io::Error },
     #[error("{0}: 是目录，不是导出文件")]
     IsDirectory(PathBuf),
@@ -54,10 +54,19 @@ pub enum MineError {
     NoInput,
     #[error("没有读到任何可用的对话（{bad} 行有问题）")]
     NoDialogues { bad: u64, lines: Vec<(PathBuf, BadLine)> },
-    #[error("{path}: 无法写入：{source}")]
+    #[error("{path}: 无法写入：{}", io_reason(.source))]
     Output { path: PathBuf, source: std::io::Error },
     #[error("临时文件出错（{0}）")]
     Spill(std::io::Error),
+}
+
+/// An I/O error in Chinese where the kind is common.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在".into(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限".into(),
+        _ => e.to_string(),
+    }
 }
 
 impl MineError {
@@ -557,7 +566,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
             report.draft = Some(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
             draft_reports.push(DraftReport {
                 id: d.id.clone(),
-                file: path.display().to_string(),
+                file: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
                 title: d.title.clone(),
                 turns: d.scenario.turns.len(),
                 provenance: d.scenario.provenance.len(),

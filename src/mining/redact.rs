@@ -514,7 +514,7 @@ fn name_before(text: &str, title_at: usize) -> Option<(usize, usize)> {
     let starts_phrase = |k: usize| -> bool {
         match before.get(k + 1) {
             None => true,
-            Some(&(_, p)) => !is_han(p) || "叫是给和跟与及请问找位的对向好您谢系让由".contains(p),
+            Some(&(_, p)) => !is_han(p) || "叫是给和跟与及请问找位的对向好您谢系让由户员主人".contains(p),
         }
     };
     // A surname right after the start of a phrase: 谢谢王先生.

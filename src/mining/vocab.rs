@@ -66,7 +66,8 @@ pub fn is_term(word: &str) -> bool {
 
 /// True for a word that may name a topic: not generic chat or service vocabulary.
 pub fn is_topic_word(word: &str) -> bool {
-    !StopWords::get().topic_generic.contains(word) && !word.starts_with(['我', '你', '他', '她', '给', '让', '被', '把'])
+    !StopWords::get().topic_generic.contains(word)
+        && !word.starts_with(['我', '你', '他', '她', '给', '让', '被', '把', '没', '不', '无', '未', '别'])
 }
 
 fn is_cjk(c: char) -> bool {
@@ -119,7 +120,7 @@ impl PosTagger {
 /// Nouns, verbal nouns, idioms and Latin words may name a topic; verbs too (退款, 维修); but not
 /// proper nouns (person, place, organisation and brand names), which say who, not what.
 pub fn topic_pos(tag: &str) -> bool {
-    matches!(tag, "n" | "vn" | "an" | "eng" | "v" | "l")
+    matches!(tag, "n" | "vn" | "an" | "eng" | "v")
 }
 
 /// What a keyword describing a family may be: nouns (and verbal or adjectival nouns, Latin).
