@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::Serialize;
 
 use crate::mining::input::{Labels, RawDialogue, Role};
@@ -219,13 +219,11 @@ impl DialogueFacts {
 /// Keyword rules beside the lexicons: complaints, demands, VIP, persona cues, transfers.
 /// `docs/mining.md` lists them.
 pub struct Detectors {
-    complaint: Regex,
-    demand: Regex,
+    /// demand, complaint, VIP, elderly, anxious (in this order).
+    customer_rules: RegexSet,
+    /// transfer, channel move.
+    agent_rules: RegexSet,
     vip: Regex,
-    elderly: Regex,
-    anxious: Regex,
-    transfer: Regex,
-    channel: Regex,
     groups: AhoCorasick,
     /// Group index of each pattern of `groups`.
     group_of: Vec<u32>,
@@ -308,23 +306,18 @@ impl Detectors {
             .match_kind(MatchKind::Standard)
             .build(EXTRA_ANGER.iter().map(|(p, _)| *p))
             .expect("anger cues build an automaton");
+        const COMPLAINT: &str = "投诉|举报|曝光|12315|工信部|消协|消费者协会|起诉|律师|315|媒体|维权|上访";
+        const DEMAND: &str = "(找|叫|要|让|换|请)(你们|你家)?(的)?(领导|主管|经理|负责人|上级|老板)|转人工|人工客服|人工服务|真人客服|换个人";
+        const VIP: &str = "vip|会员|金卡|钻石卡|白金卡|铂金卡|银卡|黑卡|贵宾|星级用户|[一二三四五六七]星级|全球通|老用户|老客户|大客户";
+        const ELDERLY: &str = "老人|老年|父母|我爸|我妈|老爸|老妈|爸妈|爷爷|奶奶|姥姥|姥爷|外婆|外公|老伴|年纪大|岁数大|不会用|看不懂|不懂操作|老头|老太";
+        const ANXIOUS: &str = "被盗|盗刷|冻结|着急|急死|担心|急用|求救|救命|求助|紧急|丢了|丢失|被骗|怎么办|急急|十万火急";
+        const TRANSFER: &str = "转接|转交|转给|转至|转到|移交|专员|专席|专人|相关部门|有关部门|反馈给|提交给|上报|升级处理|工程师|技术人员|技术部门|售后部门";
+        const CHANNEL: &str = "私信|私聊|站内信|拨打|致电|来电|热线|营业厅|10010|10000|10086|客服电话|在线客服|qq客服|官网";
         Detectors {
             anger,
-            complaint: re("投诉|举报|曝光|12315|工信部|消协|消费者协会|起诉|律师|315|媒体|维权|上访"),
-            demand: re(
-                "(找|叫|要|让|换|请)(你们|你家)?(的)?(领导|主管|经理|负责人|上级|老板)|转人工|人工客服|人工服务|真人客服|换个人",
-            ),
-            vip: re(
-                "vip|会员|金卡|钻石卡|白金卡|铂金卡|银卡|黑卡|贵宾|星级用户|[一二三四五六七]星级|全球通|老用户|老客户|大客户",
-            ),
-            elderly: re(
-                "老人|老年|父母|我爸|我妈|老爸|老妈|爸妈|爷爷|奶奶|姥姥|姥爷|外婆|外公|老伴|年纪大|岁数大|不会用|看不懂|不懂操作|老头|老太",
-            ),
-            anxious: re("被盗|盗刷|冻结|着急|急死|担心|急用|求救|救命|求助|紧急|丢了|丢失|被骗|怎么办|急急|十万火急"),
-            transfer: re(
-                "转接|转交|转给|转至|转到|移交|专员|专席|专人|相关部门|有关部门|反馈给|提交给|上报|升级处理|工程师|技术人员|技术部门|售后部门",
-            ),
-            channel: re("私信|私聊|站内信|拨打|致电|来电|热线|营业厅|10010|10000|10086|客服电话|在线客服|qq客服|官网"),
+            customer_rules: RegexSet::new([DEMAND, COMPLAINT, VIP, ELDERLY, ANXIOUS]).expect("customer rules"),
+            agent_rules: RegexSet::new([TRANSFER, CHANNEL]).expect("agent rules"),
+            vip: re(VIP),
             groups,
             group_of,
             group_names,
@@ -405,7 +398,12 @@ pub fn analyze(
             }
             let word = &norm[tok.span.clone()];
             if is_term(word) {
-                *bag.entry(word.to_string()).or_insert(0) += 1;
+                match bag.get_mut(word) {
+                    Some(n) => *n += 1,
+                    None => {
+                        bag.insert(word.to_string(), 1);
+                    }
+                }
             }
         }
         let mut facts = TurnFacts {
@@ -429,18 +427,21 @@ pub fn analyze(
         match t.role {
             Role::Customer => {
                 facts.anger = d.customer_anger(tone.anger, norm);
-                facts.demand = tone.demands_supervisor || d.demand.is_match(norm);
-                facts.complaint = d.complaint.is_match(norm);
-                if vip_word.is_none() {
+                // One pass finds which of the customer rules match at all.
+                let hits = d.customer_rules.matches(norm);
+                facts.demand = tone.demands_supervisor || hits.matched(0);
+                facts.complaint = hits.matched(1);
+                if vip_word.is_none() && hits.matched(2) {
                     vip_word = d.vip_word(norm);
                 }
-                elderly |= d.elderly.is_match(norm);
-                anxious |= d.anxious.is_match(norm);
+                elderly |= hits.matched(3);
+                anxious |= hits.matched(4);
             }
             Role::Agent => {
                 facts.curt = !facts.text.is_empty() && tone.content_chars <= CURT_CHARS;
-                facts.transfer = d.transfer.is_match(norm);
-                facts.channel = d.channel.is_match(norm);
+                let hits = d.agent_rules.matches(norm);
+                facts.transfer = hits.matched(0);
+                facts.channel = hits.matched(1);
                 for m in d.groups.find_overlapping_iter(norm.as_str()) {
                     facts.groups |= 1 << d.group_of[m.pattern().as_usize()];
                 }

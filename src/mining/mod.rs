@@ -40,7 +40,7 @@ use report::{
     BadLineReport, Bin, Count, Curve, CurvePoint, DraftReport, FamilyReport, InputReport, Rates, Report, Satisfaction,
     TopicReport, Totals,
 };
-use spill::{Spill, Stored};
+use spill::Spill;
 use vocab::{PosTagger, Vocab, concept_pos, is_topic_word, keyword_pos, topic_pos};
 
 /// Why mining could not run (problems with single lines are `BadLine`s, not errors).
@@ -170,7 +170,8 @@ enum Msg {
 }
 
 enum Processed {
-    Ok(Box<DialogueFacts>, Terms),
+    /// The facts, their words, and the facts already encoded for the spill (by the worker).
+    Ok(Box<DialogueFacts>, Terms, Vec<u8>),
     Bad(BadLine),
 }
 
@@ -184,7 +185,10 @@ fn process(ctx: &Context, rec: Record) -> Processed {
         Record::Dialogue { input, line, dialogue } => (input, line, dialogue),
     };
     match analyze::analyze(ctx, input as u32, line, raw) {
-        Ok((facts, terms)) => Processed::Ok(Box::new(facts), terms),
+        Ok((facts, terms)) => {
+            let encoded = spill::encode_facts(&facts);
+            Processed::Ok(Box::new(facts), terms, encoded)
+        }
         Err((reason, hint)) => Processed::Bad(BadLine { input, line, reason, hint }),
     }
 }
@@ -203,7 +207,7 @@ struct CorpusStats {
     demand_at: Vec<u64>,
     satisfaction_sum: f64,
     satisfaction_bins: [u64; 8],
-    curves: BTreeMap<String, ([f64; CURVE_LEN], [u64; CURVE_LEN])>,
+    curves: [([f64; CURVE_LEN], [u64; CURVE_LEN]); 7],
     redactions: RedactionCounts,
     hostile_poor: BTreeMap<String, HostileUse>,
 }
@@ -246,18 +250,18 @@ impl CorpusStats {
         };
         bump(&mut self.transfer_at, d.transfer_at);
         bump(&mut self.demand_at, d.demand_at);
-        let curve = d.anger_curve();
-        let mut add_curve = |name: &str| {
-            let e = self.curves.entry(name.to_string()).or_insert(([0.0; CURVE_LEN], [0; CURVE_LEN]));
-            for (i, a) in curve.iter().take(CURVE_LEN).enumerate() {
-                e.0[i] += f64::from(*a);
+        // Curves: 0–4 by persona, 5 well rated, 6 poorly rated.
+        let mut add_curve = |k: usize| {
+            let e = &mut self.curves[k];
+            for (i, t) in d.customer_turns().filter(|t| !t.is_empty()).take(CURVE_LEN).enumerate() {
+                e.0[i] += f64::from(t.anger);
                 e.1[i] += 1;
             }
         };
-        add_curve(&format!("1:{}", d.persona.key()));
+        add_curve(usize::from(d.persona.as_u8()));
         match rating {
-            Rating::Good => add_curve("0:好评对话"),
-            Rating::Poor => add_curve("0:差评对话"),
+            Rating::Good => add_curve(5),
+            Rating::Poor => add_curve(6),
             Rating::Middle => {}
         }
         self.redactions.merge(&d.redactions);
@@ -313,6 +317,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
 
     // ---- Pass 1: read, redact, analyse (in parallel), merge in input order into the spill.
     let temp_dir = opts.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
+    std::fs::create_dir_all(&temp_dir).map_err(MineError::Spill)?;
     let mut spill = Spill::create(&temp_dir).map_err(MineError::Spill)?;
     let total_bytes: u64 = infos.iter().map(|i| i.bytes).sum();
     progress.start(total_bytes);
@@ -364,15 +369,14 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
                          spill: &mut Spill| {
             for p in results {
                 match p {
-                    Processed::Ok(facts, terms) => {
+                    Processed::Ok(facts, terms, encoded) => {
                         let customer_terms = intern(vocab, terms.customer, false);
                         let agent_terms = intern(vocab, terms.agent, true);
                         stats.add(&facts);
                         calibration.add(&facts);
                         dialogues_per_file[facts.input as usize] += 1;
-                        let stored = Stored { facts: *facts, customer_terms, agent_terms };
                         if spill_error.is_none() {
-                            if let Err(e) = spill.push(&stored) {
+                            if let Err(e) = spill.push_encoded(&encoded, &customer_terms, &agent_terms) {
                                 spill_error = Some(e);
                             }
                         }
@@ -639,13 +643,13 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
         })
         .collect();
     let mut emotion_curves: Vec<Curve> = Vec::new();
-    for (name, (sum, cnt)) in &stats.curves {
-        let label = match name.split_once(':') {
-            Some(("1", key)) => {
-                Persona::ALL.iter().find(|p| p.key() == key).map_or(key.to_string(), |p| format!("{}客户", p.label()))
-            }
-            Some((_, l)) => l.to_string(),
-            None => name.clone(),
+    // Well and poorly rated first, then the personas in their fixed order.
+    for k in [5usize, 6, 1, 2, 3, 4, 0] {
+        let (sum, cnt) = &stats.curves[k];
+        let label = match k {
+            5 => "好评对话".to_string(),
+            6 => "差评对话".to_string(),
+            p => format!("{}客户", Persona::from_u8(p as u8).label()),
         };
         let points: Vec<CurvePoint> = (0..CURVE_LEN)
             .filter(|&i| cnt[i] >= 5)

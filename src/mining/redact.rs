@@ -537,12 +537,16 @@ fn name_before(text: &str, title_at: usize) -> Option<(usize, usize)> {
     None
 }
 
-/// Byte ranges around address anchors: up to 24 characters before and 16 after each, merged.
+/// Byte ranges around address anchors: up to 24 characters before and 16 after each, merged,
+/// and only where at least two anchors stand within 12 characters of each other (an address
+/// has two components or more; "10000号" alone is not one).
 fn anchor_windows(text: &str) -> Vec<(usize, usize)> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let anchors: Vec<usize> = chars.iter().enumerate().filter(|(_, (_, c))| is_address_anchor(*c)).map(|(k, _)| k).collect();
     let mut out: Vec<(usize, usize)> = Vec::new();
-    for (k, &(_, c)) in chars.iter().enumerate() {
-        if !is_address_anchor(c) {
+    for (i, &k) in anchors.iter().enumerate() {
+        let near = |j: usize| anchors.get(j).is_some_and(|&o| o.abs_diff(k) <= 12);
+        if !(near(i + 1) || (i > 0 && near(i - 1))) {
             continue;
         }
         let start = chars[k.saturating_sub(24)].0;
@@ -571,6 +575,10 @@ fn is_address_anchor(c: char) -> bool {
 /// Folds full-width digits, letters and the ASCII symbols used in numbers, addresses and URLs
 /// to ASCII; Chinese punctuation (，。！) is kept as written.
 pub fn fold_ascii_forms(text: &str) -> String {
+    // Full-width forms are U+FF01..U+FF5E: UTF-8 EF BC xx or EF BD xx.
+    if !text.as_bytes().windows(2).any(|w| w[0] == 0xEF && (w[1] == 0xBC || w[1] == 0xBD)) {
+        return text.to_string();
+    }
     text.chars()
         .map(|c| match c {
             '０'..='９'

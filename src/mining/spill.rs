@@ -39,13 +39,21 @@ impl Spill {
     }
 
     pub fn push(&mut self, s: &Stored) -> io::Result<()> {
-        let mut buf = Vec::with_capacity(512);
-        encode(s, &mut buf);
+        self.push_encoded(&encode_facts(&s.facts), &s.customer_terms, &s.agent_terms)
+    }
+
+    /// Appends a record whose facts were already encoded (by a worker, with `encode_facts`).
+    pub fn push_encoded(&mut self, facts: &[u8], customer: &[(u32, u32)], agent: &[(u32, u32)]) -> io::Result<()> {
+        let mut terms = Vec::with_capacity(8 * (customer.len() + agent.len()) + 4);
+        put_terms(&mut terms, customer);
+        put_terms(&mut terms, agent);
         let w = self.writer.as_mut().ok_or_else(|| io::Error::other("spill already closed"))?;
-        w.write_all(&(buf.len() as u32).to_le_bytes())?;
-        w.write_all(&buf)?;
+        let len = facts.len() + terms.len();
+        w.write_all(&(len as u32).to_le_bytes())?;
+        w.write_all(facts)?;
+        w.write_all(&terms)?;
         self.records += 1;
-        self.bytes += buf.len() as u64 + 4;
+        self.bytes += len as u64 + 4;
         Ok(())
     }
 
@@ -132,8 +140,14 @@ fn put_terms(buf: &mut Vec<u8>, terms: &[(u32, u32)]) {
     }
 }
 
-fn encode(s: &Stored, buf: &mut Vec<u8>) {
-    let f = &s.facts;
+/// The facts part of a record (everything but the word ids).
+pub fn encode_facts(f: &DialogueFacts) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(64 + f.turns.iter().map(|t| t.text.len() + 32).sum::<usize>());
+    encode_into(f, &mut buf);
+    buf
+}
+
+fn encode_into(f: &DialogueFacts, buf: &mut Vec<u8>) {
     put_var(buf, u64::from(f.input));
     put_var(buf, f.line);
     put_str(buf, &f.id);
@@ -179,8 +193,6 @@ fn encode(s: &Stored, buf: &mut Vec<u8>) {
             put_str(buf, h);
         }
     }
-    put_terms(buf, &s.customer_terms);
-    put_terms(buf, &s.agent_terms);
 }
 
 struct Dec<'a> {
