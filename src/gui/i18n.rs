@@ -144,6 +144,7 @@ strings! {
     RedLine => "红线", "Red line";
     Sort => "点列名排序", "Click a column to sort";
     Anonymous => "练习者", "Trainee";
+    Seed => "种子", "seed";
 }
 
 /// Reads the current language and a key.

@@ -41,6 +41,9 @@ pub struct Args {
     /// 持续重绘，不省电（录屏或虚拟显示器下使用） (redraw continuously)
     #[arg(long)]
     pub continuous: bool,
+    /// 直接进入这个场景的通话（培训师检查场景用） (open straight into a call with this scenario)
+    #[arg(long, value_name = "ID")]
+    pub scenario: Option<String>,
 }
 
 /// When the process started, to report the time to the first frame.
@@ -92,6 +95,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     app.insert_resource(config);
     app.add_plugins(plugin);
     app.add_systems(Last, report_first_frame);
+    if let Some(id) = args.scenario {
+        app.add_systems(Startup, move |mut commands: Commands| {
+            commands.trigger(screens::call::StartCall { scenario_id: id.clone() })
+        });
+    }
+    if std::env::var_os("PEILIAN_FRAME_STATS").is_some() {
+        app.add_systems(Last, frame_stats);
+    }
     let exit = app.run();
     Ok(if exit.is_success() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
@@ -142,4 +153,20 @@ fn report_first_frame(frames: Res<bevy::diagnostic::FrameCount>, started: Option
             info!("first frame after {} ms", started.0.elapsed().as_millis());
         }
     }
+}
+
+/// Logs frame times every five seconds (`PEILIAN_FRAME_STATS=1`): mean, 95th percentile, worst.
+fn frame_stats(time: Res<Time<Real>>, mut samples: Local<Vec<f32>>, mut since: Local<f32>) {
+    samples.push(time.delta_secs() * 1000.0);
+    *since += time.delta_secs();
+    if *since < 5.0 {
+        return;
+    }
+    let mut sorted = std::mem::take(&mut *samples);
+    sorted.sort_by(f32::total_cmp);
+    let mean = sorted.iter().sum::<f32>() / sorted.len().max(1) as f32;
+    let p95 = sorted[(sorted.len() * 95 / 100).min(sorted.len() - 1)];
+    let worst = sorted.last().copied().unwrap_or(0.0);
+    info!("frame time over {} frames: mean {mean:.1} ms, p95 {p95:.1} ms, worst {worst:.1} ms", sorted.len());
+    *since = 0.0;
 }

@@ -111,7 +111,7 @@ fn start_call(
     next.set(Screen::Call);
 }
 
-fn spawn(mut commands: Commands, lang: Res<Lang>, call: Res<Call>, core: Res<Core>) {
+fn spawn(mut commands: Commands, lang: Res<Lang>, call: Res<Call>) {
     let lang = *lang;
     let Some(session) = &call.session else { return };
     let sc = &session.scenario().scenario;
@@ -126,7 +126,7 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, call: Res<Call>, core: Res<Cor
             r.spawn(widget::badge(mode_label, if session.mode() == Mode::Exam { BAD } else { PRIMARY }));
             r.spawn(widget::spacer());
             r.spawn(widget::label(
-                format!("{} · {}", sc.channel.label(), core.dir.as_ref().map_or("", |_| "")),
+                format!("{} · {} {}", sc.channel.label(), t(&lang, T::Seed), session.seed()),
                 14.0,
                 MUTED,
             ));
@@ -265,7 +265,6 @@ fn redraw(
                             flex_direction: FlexDirection::Column,
                             row_gap: px(2),
                             align_self: AlignSelf::FlexStart,
-                            max_width: percent(78),
                             flex_shrink: 0.0,
                             ..default()
                         },
@@ -289,7 +288,6 @@ fn redraw(
                             row_gap: px(2),
                             align_self: AlignSelf::FlexEnd,
                             align_items: AlignItems::FlexEnd,
-                            max_width: percent(78),
                             flex_shrink: 0.0,
                             ..default()
                         },
@@ -433,7 +431,7 @@ fn feedback_card(l: &mut ChildSpawnerCommands<'_>, lang: &Lang, score: &TurnScor
     l.spawn((
         Node {
             align_self: AlignSelf::FlexEnd,
-            max_width: percent(78),
+            width: px(widget::BUBBLE_MAX_WIDTH),
             flex_direction: FlexDirection::Column,
             row_gap: px(4),
             padding: UiRect::axes(px(12), px(8)),

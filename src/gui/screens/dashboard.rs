@@ -250,7 +250,10 @@ fn trainee_detail(
                         widget::text(rubric_label(name), 14.0, TEXT),
                         Node { width: px(90), flex_shrink: 0.0, ..default() },
                     ));
-                    r.spawn(widget::bar(v / 100.0, score_color(*v), 10.0));
+                    r.spawn((
+                        Node { flex_grow: 1.0, ..default() },
+                        children![widget::bar(v / 100.0, score_color(*v), 10.0)],
+                    ));
                     r.spawn((
                         widget::text(format!("{v:.1}"), 14.0, TEXT),
                         Node { width: px(44), flex_shrink: 0.0, ..default() },

@@ -186,7 +186,7 @@ fn card(
         _ => format!("{} · {} {}", t(lang, T::NotTried), t(lang, T::PassMark), s.rubric.pass_mark),
     };
     let passed = best.is_some_and(|b| b.1);
-    let width = if recommended.is_some() { percent(100) } else { px(370) };
+    let width = if recommended.is_some() { percent(100) } else { px(386) };
     let border = if recommended.is_some() { PRIMARY } else { BORDER };
     let mut badges: Vec<(String, Color)> = vec![(persona.label().to_string(), persona_color(&persona.key()))];
     if let Some(tier) = &s.persona.vip_tier {

@@ -70,7 +70,7 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, records: Res<Records>, view: R
                         col.spawn((
                             widget::panel_with(Node {
                                 align_self: AlignSelf::FlexEnd,
-                                max_width: percent(75),
+                                width: px(widget::BUBBLE_MAX_WIDTH),
                                 ..widget::panel_style(FlexDirection::Column)
                             }),
                             children![

@@ -61,9 +61,10 @@ pub fn screen_root(name: &'static str) -> impl Bundle {
     )
 }
 
-/// Text in the app's font at a size and colour.
+/// One line of text in the app's font at a size and colour. (Wrapping text is measured at its
+/// narrowest in flex rows, one character a line: use `paragraph` where text must wrap.)
 pub fn text(content: impl Into<String>, size: f32, color: Color) -> impl Bundle {
-    (Text::new(content), TextFont::from_font_size(size), TextColor(color))
+    (Text::new(content), TextFont::from_font_size(size), TextColor(color), TextLayout::no_wrap())
 }
 
 /// Wrapping text that does not get squeezed in a row.
@@ -208,8 +209,9 @@ pub struct BarFill;
 pub fn bar(fraction: f32, color: Color, height: f32) -> impl Bundle {
     (
         Node {
-            flex_grow: 1.0,
+            width: percent(100),
             height: px(height),
+            flex_shrink: 1.0,
             border_radius: BorderRadius::all(px(height / 2.0)),
             overflow: Overflow::clip(),
             ..default()
@@ -291,17 +293,33 @@ pub enum Side {
     System,
 }
 
+/// The width a line of text needs at a font size: CJK and full-width characters are a square
+/// em, others about half. (bevy measures wrapping text at its narrowest inside flex rows, so
+/// bubbles are given this width, capped by their `max_width`.)
+pub fn text_width(content: &str, size: f32) -> f32 {
+    content
+        .lines()
+        .map(|line| line.chars().map(|c| if c.is_ascii() { 0.56 } else { 1.0 }).sum::<f32>() * size)
+        .fold(0.0, f32::max)
+}
+
+/// The widest a chat bubble gets (logical pixels; the UI scale applies).
+pub const BUBBLE_MAX_WIDTH: f32 = 620.0;
+
 /// A chat bubble with wrapped text.
 pub fn bubble(content: impl Into<String>, side: Side) -> impl Bundle {
+    let content = content.into();
     let (align, bg) = match side {
         Side::Customer => (AlignSelf::FlexStart, BUBBLE_CUSTOMER),
         Side::Agent => (AlignSelf::FlexEnd, BUBBLE_AGENT),
         Side::System => (AlignSelf::Center, BUBBLE_SYSTEM),
     };
+    let size = 17.0;
     (
         Name::new("Bubble"),
         Node {
-            max_width: percent(72),
+            width: px((text_width(&content, size) + 32.0).min(BUBBLE_MAX_WIDTH)),
+            flex_direction: FlexDirection::Column,
             align_self: align,
             padding: UiRect::axes(px(14), px(9)),
             border: px(1).all(),
@@ -311,7 +329,7 @@ pub fn bubble(content: impl Into<String>, side: Side) -> impl Bundle {
         },
         BackgroundColor(bg),
         BorderColor::all(BORDER),
-        children![paragraph(content, 17.0, if side == Side::System { MUTED } else { TEXT })],
+        children![paragraph(content, size, if side == Side::System { MUTED } else { TEXT })],
     )
 }
 
