@@ -114,7 +114,9 @@ fn stages(input: &Path) {
     for a in &analyzed {
         let br = peilian::mining::vocab::bracket_ranges(&a.norm);
         for tok in &a.tokens {
-            if !br.iter().any(|r| tok.span.start < r.end && r.start < tok.span.end) && peilian::mining::vocab::is_term(&a.norm[tok.span.clone()]) {
+            if !br.iter().any(|r| tok.span.start < r.end && r.start < tok.span.end)
+                && peilian::mining::vocab::is_term(&a.norm[tok.span.clone()])
+            {
                 words += 1;
             }
         }
@@ -202,7 +204,9 @@ fn tfidf_only(input: &Path) {
             let total: u32 = bag.iter().map(|b| b.1).sum::<u32>().max(1);
             let mut scored: Vec<(f64, u32)> = bag
                 .iter()
-                .map(|&(w, c)| (f64::from(c) / f64::from(total) * (((n + 1.0) / (f64::from(df[w as usize]) + 1.0)).ln() + 1.0), w))
+                .map(|&(w, c)| {
+                    (f64::from(c) / f64::from(total) * (((n + 1.0) / (f64::from(df[w as usize]) + 1.0)).ln() + 1.0), w)
+                })
                 .collect();
             scored.sort_by(|a, b| b.0.total_cmp(&a.0));
             scored.len().min(5)

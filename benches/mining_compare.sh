@@ -2,7 +2,8 @@
 # Mining speed and memory in one run: `peilian mine` (release build) on a generated corpus of
 # N dialogues (default 1,000,000) and on the shared corpus when present, each under
 # `/usr/bin/time -v` for the peak memory, beside the Python jieba baseline
-# (benches/mining_baseline.py: segmentation + TF-IDF only) on the same input.
+# (benches/mining_baseline.py: segmentation + TF-IDF only) and the same stage in Rust
+# (`benches/mining.rs --tfidf`, jieba-rs on all cores) on the same input.
 #
 # Usage: benches/mining_compare.sh [N]
 # The corpus is built by recombining the turns of ../shared/data/transcripts/ when present,
@@ -21,6 +22,8 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 cargo build --release --no-default-features --quiet
 peilian="$CARGO_TARGET_DIR/release/peilian"
+# The bench binary runs the like-for-like stage (`--tfidf`: jieba segmentation + TF-IDF only).
+bench=$(cargo bench --no-default-features --bench mining --no-run 2>&1 | grep -o '(/[^)]*mining-[0-9a-f]*)' | tr -d '()' | tail -1)
 
 shared="../shared/data/transcripts/stc3_weibo_helpdesk_dev.jsonl"
 source_file="$shared"
@@ -65,12 +68,14 @@ compare() {
   dialogues=$(wc -l <"$input")
   rm -rf "$work/out"
   read -r rust_s rust_kb < <(timed "$peilian" mine "$input" --out "$work/out/drafts" --report "$work/out/report.html" --quiet)
+  read -r seg_s seg_kb < <(timed "$bench" --tfidf "$input")
   read -r py_s py_kb < <(timed "$venv/bin/python" benches/mining_baseline.py "$input")
-  awk -v l="$label" -v d="$dialogues" -v b="$bytes" -v rs="$rust_s" -v rk="$rust_kb" -v ps="$py_s" -v pk="$py_kb" 'BEGIN {
+  awk -v l="$label" -v d="$dialogues" -v b="$bytes" -v rs="$rust_s" -v rk="$rust_kb" -v ss="$seg_s" -v sk="$seg_kb" -v ps="$py_s" -v pk="$py_kb" 'BEGIN {
     printf "%s: %d dialogues, %.1f MB\n", l, d, b / 1e6
     printf "  peilian mine (redact + tone + TF-IDF + families + drafts + report): %.1f s, %.0f dialogues/s, %.1f MB/s, peak RSS %.0f MB\n", rs, d / rs, b / 1e6 / rs, rk / 1024
+    printf "  rust jieba-rs (segmentation + TF-IDF only, all cores):            %.1f s, %.0f dialogues/s, %.1f MB/s, peak RSS %.0f MB\n", ss, d / ss, b / 1e6 / ss, sk / 1024
     printf "  python jieba (segmentation + TF-IDF only):                        %.1f s, %.0f dialogues/s, %.2f MB/s, peak RSS %.0f MB\n", ps, d / ps, b / 1e6 / ps, pk / 1024
-    printf "  ratio: peilian mine is %.1fx faster\n", ps / rs
+    printf "  ratio to python: peilian mine %.1fx, segmentation + TF-IDF %.1fx\n", ps / rs, ps / ss
   }'
 }
 

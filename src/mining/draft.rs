@@ -381,7 +381,8 @@ fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
     let upset = matches!(persona, Persona::Angry) || mood_of(f.mean_first_anger()) >= 50.0;
     let soothing_groups: Vec<(&str, &str)> = vec![("道歉", "apology"), ("共情", "empathy"), ("安抚", "reassure")];
     let first_groups = anchor_answers[0].1;
-    let soothed = soothing_groups.iter().find(|(g, _)| group_index(g).is_some_and(|bit| first_groups & (1 << bit) != 0));
+    let soothed =
+        soothing_groups.iter().find(|(g, _)| group_index(g).is_some_and(|bit| first_groups & (1 << bit) != 0));
     if let (true, Some((group, key))) = (upset, soothed) {
         turn_plans[0].tone.push(ToneGoal::SootheFirst);
         if !concepts.iter().any(|c| c.key == *key) {
@@ -574,6 +575,7 @@ fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
         let Some(text) = clean_line(&last.text) else { continue };
         if text.chars().count() <= 80
             && !is_ack(&text)
+            && !profane(&text)
             && !unresolved_lines.iter().any(|o| o.value == text)
             && unresolved_lines.len() < 2
         {
@@ -922,9 +924,20 @@ pub fn is_ack(text: &str) -> bool {
         "太好了",
         "辛苦",
     ];
+    const THANKS: [&str; 5] = ["谢谢", "感谢", "多谢", "辛苦了", "麻烦你了"];
     let t = text.trim().to_lowercase();
     let content = t.chars().filter(|c| c.is_alphanumeric()).count();
-    content <= 20 && !t.contains(['？', '?']) && OPENERS.iter().any(|o| t.starts_with(o))
+    content <= 20
+        && !t.contains(['？', '?'])
+        && (OPENERS.iter().any(|o| t.starts_with(o)) || THANKS.iter().any(|w| t.contains(w)))
+}
+
+/// Strong profanity: such a line is not put into an ending (a trainer can still add one).
+fn profane(text: &str) -> bool {
+    const WORDS: [&str; 12] =
+        ["草泥马", "tmd", "尼玛", "他妈", "妈的", "你妹", "马丹", "王八蛋", "傻逼", "sb", "吃屎", "滚蛋"];
+    let t = text.to_lowercase();
+    WORDS.iter().any(|w| t.contains(w))
 }
 
 /// "！！！！" → "！！！", "。。" → "。".
@@ -1209,6 +1222,8 @@ mod tests {
         assert!(is_ack("哦哦 谢谢了解了不用换卡省事了"));
         assert!(!is_ack("好的，那为什么还扣我钱？"));
         assert!(!is_ack("我的宽带从昨天开始就上不了网"));
+        assert!(is_ack("现在已经恢复，非常感谢。"));
+        assert!(!is_ack("现在恢复了？"));
     }
 
     #[test]
@@ -1227,7 +1242,7 @@ mod tests {
     fn gb2312_check() {
         assert!(gb2312_displayable('宽'));
         assert!(gb2312_displayable('，'));
-        assert!(!gb2312_displayable('😠'));
+        assert!(!gb2312_displayable('\u{1F620}'));
         assert!(!gb2312_displayable('–'));
     }
 }

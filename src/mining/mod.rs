@@ -508,7 +508,10 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
     let mut order: Vec<&Family> = families.values().collect();
     // The harder customers first (angry, VIP, anxious, elderly), then the rest; larger first.
     order.sort_by(|a, b| {
-        (a.key.1 == Persona::Normal).cmp(&(b.key.1 == Persona::Normal)).then(b.dialogues.cmp(&a.dialogues)).then(a.key.cmp(&b.key))
+        (a.key.1 == Persona::Normal)
+            .cmp(&(b.key.1 == Persona::Normal))
+            .then(b.dialogues.cmp(&a.dialogues))
+            .then(a.key.cmp(&b.key))
     });
     let family_id = |f: &Family| match f.key.0 {
         Some(t) => format!("mined-{}-{:02}", f.key.1.key(), t + 1),
@@ -747,15 +750,13 @@ fn round3(x: f32) -> f32 {
 }
 
 /// Words agents say everywhere that make no concept ("您好", "客服" …).
+const CONCEPT_SKIP: &str = "客服 您好 你好 谢谢 感谢 支持 关注 亲爱 小编 用户 客户 我司 官方 微博 私信 回复 留言 欢迎 \
+    祝您 愉快 生活 工作 时间 信息 方式 情况 问题 进行 麻烦 为您 给您 帮您 提供 服务 处理 反馈 反映 办理 联系 满意 帮助 \
+    解决 了解 建议 需要 告知 查询 核实 核查 记录 相关 部门 工作人员 人员 详细 具体 尝试 操作 使用 出现 可能 原因 不便 带来 \
+    抱歉 理解 烦请 以便 及时";
+
 fn concept_skip(word: &str) -> bool {
-    const SKIP: &[&str] = &[
-        "客服", "您好", "你好", "谢谢", "感谢", "支持", "关注", "亲爱", "小编", "用户", "客户", "我司", "官方", "微博",
-        "私信", "回复", "留言", "欢迎", "祝您", "愉快", "生活", "工作", "时间", "信息", "方式", "情况", "问题", "进行",
-        "麻烦", "为您", "给您", "帮您", "提供", "服务", "处理", "反馈", "反映", "办理", "联系", "满意", "帮助", "解决",
-        "了解", "建议", "需要", "告知", "查询", "核实", "核查", "记录", "相关", "部门", "工作人员", "人员", "详细",
-        "具体", "尝试", "操作", "使用", "出现", "可能", "原因", "不便", "带来", "抱歉", "理解", "烦请", "以便", "及时",
-    ];
-    SKIP.contains(&word)
+    CONCEPT_SKIP.split_whitespace().any(|w| w == word)
 }
 
 /// The words that characterise a family's customers: frequent in the family, rare in the

@@ -214,7 +214,7 @@ impl Redactor {
     pub fn with_jieba(jieba: Arc<Jieba>) -> Self {
         let h = PLACE_HAN;
         let address = format!(
-            r"(?P<prov>{h}{{2,7}}(?:省|自治区|特别行政区))?(?P<city>{h}{{1,7}}(?:市|自治州|地区|盟))?(?P<dist>{h}{{1,7}}(?:区|县|旗))?(?P<town>{h}{{1,7}}(?:镇|乡|街道))?(?P<road>(?:{h}|[0-9]){{1,10}}?(?:大街|大道|路|街|巷|胡同|弄))?(?P<num>(?:[0-9一二三四五六七八九十百零\-]+(?:号院|号|號|弄))+)?(?P<estate>(?:{h}|[0-9A-Za-z]){{1,12}}?(?:小区|花园|家园|公寓|大厦|新村|社区|广场|苑|园|村|城|府|庭|湾))?(?P<bldg>[0-9一二三四五六七八九十A-Za-z]+(?:号楼|栋|幢|座))?(?P<unit>[0-9一二三四五六七八九十]+单元)?(?P<room>[0-9]+(?:室|房))?(?P<more>(?:(?:{h}|[0-9A-Za-z]){{0,6}}?(?:号楼|号院|号|號|弄|栋|幢|座|单元|室|楼|层|里|区))*)"
+            r"(?P<prov>{h}{{2,7}}(?:省|自治区|特别行政区))?(?P<city>{h}{{1,7}}(?:市|自治州|地区|盟))?(?P<dist>{h}{{1,7}}(?:区|县|旗))?(?P<town>{h}{{1,7}}(?:镇|乡|街道))?(?P<road>(?:{h}|[0-9]){{1,10}}?(?:大街|大道|路|街|巷|胡同|弄))?(?P<num>(?:[0-9一二三四五六七八九十百零\-]+(?:号院|号|\x{{865F}}|弄))+)?(?P<estate>(?:{h}|[0-9A-Za-z]){{1,12}}?(?:小区|花园|家园|公寓|大厦|新村|社区|广场|苑|园|村|城|府|庭|湾))?(?P<bldg>[0-9一二三四五六七八九十A-Za-z]+(?:号楼|栋|幢|座))?(?P<unit>[0-9一二三四五六七八九十]+单元)?(?P<room>[0-9]+(?:室|房))?(?P<more>(?:(?:{h}|[0-9A-Za-z]){{0,6}}?(?:号楼|号院|号|\x{{865F}}|弄|栋|幢|座|单元|室|楼|层|里|区))*)"
         );
         let estate = format!(
             r"(?:{h}|[0-9A-Za-z]){{2,12}}?(?:小区|花园|家园|公寓|大厦|新村|苑|园|城)[0-9一二三四五六七八九十A-Za-z]+(?:号楼|栋|幢|座|期)(?:[0-9一二三四五六七八九十]+单元)?(?:[0-9]+(?:室|房|号))?"
@@ -542,7 +542,8 @@ fn name_before(text: &str, title_at: usize) -> Option<(usize, usize)> {
 /// has two components or more; "10000号" alone is not one).
 fn anchor_windows(text: &str) -> Vec<(usize, usize)> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let anchors: Vec<usize> = chars.iter().enumerate().filter(|(_, (_, c))| is_address_anchor(*c)).map(|(k, _)| k).collect();
+    let anchors: Vec<usize> =
+        chars.iter().enumerate().filter(|(_, (_, c))| is_address_anchor(*c)).map(|(k, _)| k).collect();
     let mut out: Vec<(usize, usize)> = Vec::new();
     for (i, &k) in anchors.iter().enumerate() {
         let near = |j: usize| anchors.get(j).is_some_and(|&o| o.abs_diff(k) <= 12);
@@ -712,6 +713,7 @@ mod tests {
         assert_eq!(red("欧阳女士"), "[姓名]女士");
         assert_eq!(red("看来冯友兰先生说得对"), "看来[姓名]先生说得对");
         assert_eq!(red("静安区余姚路487弄70号这里"), "[地址]这里");
+        assert_eq!(red("静安区余姚路487弄70\u{865F}这里"), "[地址]这里", "traditional 號");
         assert_eq!(red("北京市西城区牛街西里二区12号楼地下室二层,信号"), "[地址],信号");
         assert_eq!(red("湖南省长沙市雨花区黎郡新宇康景园8栋1单元9楼"), "[地址]");
         assert_eq!(red("户名王洋,断线"), "户名[姓名],断线");

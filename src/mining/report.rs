@@ -273,9 +273,14 @@ fn count_bars(title: &str, bars: &[(String, f32)], unit: &str, width: u32) -> St
             let y = 40 + (i as i32) * row as i32;
             let w = (bar_w as f32 * (value / max).clamp(0.0, 1.0)) as i32;
             let _ = root.draw(&Text::new(label.clone(), (12, y + 4), ("sans-serif", 14).into_font()));
-            let _ = root.draw(&Rectangle::new([(label_w, y), (label_w + bar_w, y + 18)], RGBColor(237, 242, 247).filled()));
+            let _ =
+                root.draw(&Rectangle::new([(label_w, y), (label_w + bar_w, y + 18)], RGBColor(237, 242, 247).filled()));
             let _ = root.draw(&Rectangle::new([(label_w, y), (label_w + w, y + 18)], RGBColor(31, 78, 121).filled()));
-            let _ = root.draw(&Text::new(format!("{value:.0} {unit}"), (label_w + bar_w + 8, y + 3), ("sans-serif", 14).into_font()));
+            let _ = root.draw(&Text::new(
+                format!("{value:.0} {unit}"),
+                (label_w + bar_w + 8, y + 3),
+                ("sans-serif", 14).into_font(),
+            ));
         }
         let _ = root.present();
     }

@@ -125,8 +125,10 @@ fn csv_rows_are_grouped_sorted_and_bad_rows_reported() {
     assert_eq!(c1.turns[0].text, "宽带断了，\n两天没人修，电话13812345678！");
     assert_eq!(c1.labels.satisfaction, Some(1.2));
     assert_eq!(dialogues[1].1.turns[1].text, "", "an empty turn is kept as empty");
-    let bad: Vec<(u64, String)> =
-        recs.iter().filter_map(|r| if let Record::Bad(b) = r { Some((b.line, b.reason.clone())) } else { None }).collect();
+    let bad: Vec<(u64, String)> = recs
+        .iter()
+        .filter_map(|r| if let Record::Bad(b) = r { Some((b.line, b.reason.clone())) } else { None })
+        .collect();
     assert_eq!(bad.iter().map(|b| b.0).collect::<Vec<_>>(), vec![9, 10, 11], "{bad:?}");
     assert!(bad[0].1.contains("bot") && bad[1].1.contains("列") && bad[2].1.contains("x"), "{bad:?}");
     assert_eq!(stats.bad_lines, 3);
@@ -136,11 +138,8 @@ fn csv_rows_are_grouped_sorted_and_bad_rows_reported() {
 fn bad_lines_are_counted_with_their_numbers_and_never_stop_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let out = mine_into(&[fx("malformed.jsonl"), fx("small.jsonl")], dir.path(), 3);
-    let lines: Vec<(String, u64)> = out
-        .bad_lines
-        .iter()
-        .map(|(p, b)| (p.file_name().unwrap().to_string_lossy().into_owned(), b.line))
-        .collect();
+    let lines: Vec<(String, u64)> =
+        out.bad_lines.iter().map(|(p, b)| (p.file_name().unwrap().to_string_lossy().into_owned(), b.line)).collect();
     let expected: Vec<(String, u64)> = [2, 4, 6, 8, 9].iter().map(|&l| ("malformed.jsonl".to_string(), l)).collect();
     assert_eq!(lines, expected);
     assert_eq!(out.bad_line_count, 5);
@@ -149,7 +148,8 @@ fn bad_lines_are_counted_with_their_numbers_and_never_stop_the_run() {
     assert!(reasons[0].contains("JSON") && reasons[1].contains("turns") && reasons[2].contains("bot"), "{reasons:?}");
     assert!(out.bad_lines.iter().all(|(_, b)| !b.hint.is_empty()));
     // The report lists them too.
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
     assert_eq!(json["totals"]["bad_lines"], 5);
     assert_eq!(json["bad_line_samples"][0]["line"], 2);
 }
@@ -199,8 +199,20 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
     let roads = ["泉城路", "建国路", "世纪大道", "中山大道", "科技园路", "文三路", "人民南路", "解放大道"];
     let estates = ["阳光花园", "幸福家园", "康景园", "金色小区", "翠苑"];
     let keeps = [
-        "¥199", "99元", "1299元", "2026年11月21日", "11-21", "2026-11-21", "19:30", "iPhone 15", "Mate60", "RTX4090",
-        "小米14 Pro", "10010", "3个工作日", "500M流量",
+        "¥199",
+        "99元",
+        "1299元",
+        "2026年11月21日",
+        "11-21",
+        "2026-11-21",
+        "19:30",
+        "iPhone 15",
+        "Mate60",
+        "RTX4090",
+        "小米14 Pro",
+        "10010",
+        "3个工作日",
+        "500M流量",
     ];
     let kinds = [
         PiiKind::Account,
@@ -231,11 +243,22 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                         4 => raw.chars().map(|c| char::from_u32(c as u32 - 0x30 + 0xFF10).unwrap()).collect(),
                         _ => format!("{}****{}", &raw[..3], &raw[7..]),
                     };
-                    (v, pick(&mut rng, &["我的手机号是{}，麻烦尽快回电", "有事打{}找我", "联系电话：{}", "号码{}一直收不到短信"]).to_string())
+                    (
+                        v,
+                        pick(
+                            &mut rng,
+                            &["我的手机号是{}，麻烦尽快回电", "有事打{}找我", "联系电话：{}", "号码{}一直收不到短信"],
+                        )
+                        .to_string(),
+                    )
                 }
                 PiiKind::Landline => {
                     let area = pick(&mut rng, &["010", "021", "0531", "0755", "0571"]);
-                    let local = format!("{}{}", rng.random_range(2..10u8), digits(&mut rng, if area.len() == 3 { 7 } else { 6 }));
+                    let local = format!(
+                        "{}{}",
+                        rng.random_range(2..10u8),
+                        digits(&mut rng, if area.len() == 3 { 7 } else { 6 })
+                    );
                     let v = if i % 2 == 0 { format!("{area}-{local}") } else { format!("({area}){local}") };
                     (v, pick(&mut rng, &["座机{}没人接", "家里电话是{}", "请拨打{}联系我"]).to_string())
                 }
@@ -264,13 +287,23 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                 }
                 PiiKind::Account => {
                     let len = rng.random_range(6..11usize);
-                    let v = if i % 2 == 0 { digits(&mut rng, len) } else { format!("wx_{}{}", pick(&mut rng, &["lily", "tom", "zhang"]), digits(&mut rng, 3)) };
-                    let t = if i % 2 == 0 { pick(&mut rng, &["加我QQ：{}", "QQ号{}，在线等", "我的qq是{}"]) } else { pick(&mut rng, &["微信号：{}", "加微信{}详聊"]) };
+                    let v = if i % 2 == 0 {
+                        digits(&mut rng, len)
+                    } else {
+                        format!("wx_{}{}", pick(&mut rng, &["lily", "tom", "zhang"]), digits(&mut rng, 3))
+                    };
+                    let t = if i % 2 == 0 {
+                        pick(&mut rng, &["加我QQ：{}", "QQ号{}，在线等", "我的qq是{}"])
+                    } else {
+                        pick(&mut rng, &["微信号：{}", "加微信{}详聊"])
+                    };
                     (v, t.to_string())
                 }
                 PiiKind::Email => {
-                    let user = format!("{}{}", pick(&mut rng, &["zhang", "li.na", "wang_2026", "kefu"]), digits(&mut rng, 3));
-                    let v = format!("{user}@{}", pick(&mut rng, &["qq.com", "163.com", "example.cn", "mail.example.com"]));
+                    let user =
+                        format!("{}{}", pick(&mut rng, &["zhang", "li.na", "wang_2026", "kefu"]), digits(&mut rng, 3));
+                    let v =
+                        format!("{user}@{}", pick(&mut rng, &["qq.com", "163.com", "example.cn", "mail.example.com"]));
                     (v, pick(&mut rng, &["发到我邮箱{}", "邮箱：{}", "请回复到{}谢谢"]).to_string())
                 }
                 PiiKind::Url => {
@@ -282,11 +315,16 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                     (v, pick(&mut rng, &["看这里{}，太坑了", "链接{}打不开", "官网{}上写的不一样"]).to_string())
                 }
                 PiiKind::Handle => {
-                    let v = format!("@{}{}", pick(&mut rng, &["小明", "张三丰", "CoolUser", "吃货小王", "lucky_star"]), digits(&mut rng, 2));
+                    let v = format!(
+                        "@{}{}",
+                        pick(&mut rng, &["小明", "张三丰", "CoolUser", "吃货小王", "lucky_star"]),
+                        digits(&mut rng, 2)
+                    );
                     (v, pick(&mut rng, &["{} 你们管不管", "{} 快看看这个", "转发给{} 一起看看"]).to_string())
                 }
                 PiiKind::Order => {
-                    let v = if i % 2 == 0 { format!("DD{}", digits(&mut rng, 8)) } else { digits(&mut rng, 12 + i % 7) };
+                    let v =
+                        if i % 2 == 0 { format!("DD{}", digits(&mut rng, 8)) } else { digits(&mut rng, 12 + i % 7) };
                     (v, pick(&mut rng, &["订单号{}还没发货", "我的订单号是：{}", "订单编号 {} 一直没动静"]).to_string())
                 }
                 PiiKind::Tracking => {
@@ -296,7 +334,13 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                 PiiKind::Address => {
                     let k = rng.random_range(0..cities.len());
                     let v = if i % 2 == 0 {
-                        format!("{}{}{}{}号", cities[k], districts[k], pick(&mut rng, &roads), rng.random_range(1..999u32))
+                        format!(
+                            "{}{}{}{}号",
+                            cities[k],
+                            districts[k],
+                            pick(&mut rng, &roads),
+                            rng.random_range(1..999u32)
+                        )
                     } else {
                         format!(
                             "{}{}栋{}单元{}室",
@@ -309,7 +353,11 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                     (v, pick(&mut rng, &["我家在{}，宽带断了", "请寄到{}", "地址：{}，尽快上门"]).to_string())
                 }
                 PiiKind::Name => {
-                    let name = format!("{}{}", pick(&mut rng, &surnames), if i % 2 == 0 { pick(&mut rng, &given) } else { "" });
+                    let name = format!(
+                        "{}{}",
+                        pick(&mut rng, &surnames),
+                        if i % 2 == 0 { pick(&mut rng, &given) } else { "" }
+                    );
                     let title = pick(&mut rng, &["先生", "女士", "小姐", "经理"]);
                     // The name is personal data; the title stays.
                     let template = match rng.random_range(0..3u8) {
@@ -474,7 +522,10 @@ fn drafts_lint_clean_and_carry_their_evidence() {
         .drafts
         .iter()
         .map(|p| parse_file(p).unwrap().scenario)
-        .find(|s| s.provenance.iter().any(|id| id.starts_with("BB")) && s.persona.kind == peilian::scenario::schema::PersonaKind::Angry)
+        .find(|s| {
+            s.provenance.iter().any(|id| id.starts_with("BB"))
+                && s.persona.kind == peilian::scenario::schema::PersonaKind::Angry
+        })
         .expect("a draft from the broadband dialogues");
     assert!(bb.persona.mood >= 50, "{}", bb.persona.mood);
     let open = &bb.turns[0];
@@ -532,7 +583,13 @@ fn cli_exit_codes_and_messages() {
     let out_dir = dir.path().join("drafts");
     // Some bad lines: exit 0, the count and the lines reported.
     let out = bin()
-        .args(["mine", "tests/fixtures/mining/malformed.jsonl", "tests/fixtures/mining/small.jsonl", "--quiet", "--out"])
+        .args([
+            "mine",
+            "tests/fixtures/mining/malformed.jsonl",
+            "tests/fixtures/mining/small.jsonl",
+            "--quiet",
+            "--out",
+        ])
         .arg(&out_dir)
         .arg("--report")
         .arg(dir.path().join("r.html"))
@@ -555,7 +612,11 @@ fn cli_exit_codes_and_messages() {
     // Every line bad: exit 2 with the lines.
     let out = bin().args(["mine", "tests/fixtures/mining/bad_only.jsonl", "--out"]).arg(&out_dir).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("bad_only.jsonl:1:") && stderr(&out).contains("没有读到任何可用的对话"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("bad_only.jsonl:1:") && stderr(&out).contains("没有读到任何可用的对话"),
+        "{}",
+        stderr(&out)
+    );
 
     // A missing file beside a good one: the good one is mined, exit 0, the missing one named.
     let out = bin()
