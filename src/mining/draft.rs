@@ -247,11 +247,14 @@ fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
         _ => true,
     };
     let script_len = |r: &Rep| (0..MAX_TURNS).take_while(|&k| usable_exchange(r, k).is_some()).count();
-    let anchor = good
-        .iter()
-        .position(|r| fits(r) && script_len(r) >= 2)
-        .or_else(|| good.iter().position(|r| fits(r) && script_len(r) >= 1))
-        .or_else(|| good.iter().position(|r| script_len(r) >= 1));
+    // A well-rated dialogue first (a longer script only among equals), then the others.
+    let rated = |r: &Rep| r.facts.rating() == crate::mining::analyze::Rating::Good;
+    let find = |pred: &dyn Fn(&Rep) -> bool| good.iter().position(|r| pred(r));
+    let anchor = find(&|r| rated(r) && fits(r) && script_len(r) >= 2)
+        .or_else(|| find(&|r| rated(r) && fits(r) && script_len(r) >= 1))
+        .or_else(|| find(&|r| fits(r) && script_len(r) >= 2))
+        .or_else(|| find(&|r| fits(r) && script_len(r) >= 1))
+        .or_else(|| find(&|r| script_len(r) >= 1));
     let mut used_ids: Vec<String> = Vec::new();
     let mut turn_plans: Vec<TurnPlan> = Vec::new();
     // The anchor's real answers, for the concepts a model answer must carry.
