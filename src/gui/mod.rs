@@ -44,6 +44,19 @@ pub struct Args {
     /// 直接进入这个场景的通话（培训师检查场景用） (open straight into a call with this scenario)
     #[arg(long, value_name = "ID")]
     pub scenario: Option<String>,
+    /// 启动时打开的界面 (the screen to open on)
+    #[arg(long, value_enum, default_value_t = StartScreen::Who)]
+    pub start: StartScreen,
+}
+
+/// Screens the app can open on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum StartScreen {
+    #[default]
+    Who,
+    Picker,
+    Dashboard,
+    Settings,
 }
 
 /// When the process started, to report the time to the first frame.
@@ -84,17 +97,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }),
         ..default()
     }));
-    app.insert_resource(if args.continuous || demo {
-        WinitSettings::continuous()
+    if args.continuous || demo {
+        app.insert_resource(WinitSettings::continuous());
     } else {
-        // Idle at almost no CPU; wake twice a second while focused (caret blink, call timer).
-        WinitSettings { focused_mode: UpdateMode::reactive(Duration::from_millis(500)), ..WinitSettings::desktop_app() }
-    });
+        // Idle at almost no CPU: redraw on input, and on a timer only as often as the screen
+        // needs (see `pace_redraws`).
+        app.insert_resource(WinitSettings::desktop_app());
+        app.add_systems(Update, pace_redraws);
+    }
     app.insert_resource(ClearColor(BACKGROUND));
     app.insert_resource(StartedAt(started));
     app.insert_resource(config);
     app.add_plugins(plugin);
     app.add_systems(Last, report_first_frame);
+    let start = match args.start {
+        StartScreen::Who => screens::Screen::Who,
+        StartScreen::Picker => screens::Screen::Picker,
+        StartScreen::Dashboard => screens::Screen::Dashboard,
+        StartScreen::Settings => screens::Screen::Settings,
+    };
+    if start != screens::Screen::Who {
+        app.add_systems(Startup, move |mut next: ResMut<NextState<screens::Screen>>| next.set(start));
+    }
     if let Some(id) = args.scenario {
         app.add_systems(Startup, move |mut commands: Commands| {
             commands.trigger(screens::call::StartCall { scenario_id: id.clone() })
@@ -169,4 +193,25 @@ fn frame_stats(time: Res<Time<Real>>, mut samples: Local<Vec<f32>>, mut since: L
     let worst = sorted.last().copied().unwrap_or(0.0);
     info!("frame time over {} frames: mean {mean:.1} ms, p95 {p95:.1} ms, worst {worst:.1} ms", sorted.len());
     *since = 0.0;
+}
+
+/// Wakes the app only as often as the screen needs: twice a second while a text box has the
+/// focus (the caret blinks), once a second in a call (the turn timer), else every five seconds.
+fn pace_redraws(
+    mut winit: ResMut<WinitSettings>,
+    focus: Res<bevy::input_focus::InputFocus>,
+    texts: Query<(), With<bevy::text::EditableText>>,
+    screen: Res<State<screens::Screen>>,
+) {
+    let wait = if focus.get().is_some_and(|e| texts.contains(e)) {
+        Duration::from_millis(500)
+    } else if *screen.get() == screens::Screen::Call {
+        Duration::from_secs(1)
+    } else {
+        Duration::from_secs(5)
+    };
+    let mode = UpdateMode::reactive(wait);
+    if winit.focused_mode != mode {
+        winit.focused_mode = mode;
+    }
 }
