@@ -137,6 +137,19 @@ fn print_bad_lines(o: &MineOutcome) {
     }
 }
 
+/// True when `path` lies in a scenario library (a directory with `lexicons/`, or below
+/// `scenarios/`), where the app would try to load it as a scenario.
+fn in_scenario_library(path: &std::path::Path) -> bool {
+    let layout = peilian::scenario::Layout::around(path);
+    let under_library = layout.library.as_deref().is_some_and(|lib| {
+        let (Ok(lib), Ok(dir)) = (lib.canonicalize(), path.parent().unwrap_or(path).canonicalize()) else {
+            return false;
+        };
+        dir.starts_with(lib)
+    });
+    under_library || path.components().any(|c| c.as_os_str() == "scenarios")
+}
+
 fn pct(x: f32) -> String {
     format!("{:.1}%", x * 100.0)
 }
@@ -179,6 +192,12 @@ fn print_summary(o: &MineOutcome, opts: &MineOptions, elapsed: Duration) {
     };
     println!("场景草稿 {} 份 → {}{lint}", o.drafts.len(), opts.out.display());
     println!("模拟客户校准 → {}（用 PEILIAN_MOOD_MODEL={} 加载）", o.calibration.display(), o.calibration.display());
+    if in_scenario_library(&o.calibration) {
+        eprintln!(
+            "提示：{} 在场景库目录里；它不是场景，应用载入场景库时会把它列为无法加载的文件。\n    可用 --calibration 把它写到场景库之外，例如 --calibration assets/customer/mined.ron",
+            o.calibration.display()
+        );
+    }
     if let Some((html, json)) = &o.report_files {
         println!("报告 → {}、{}", html.display(), json.display());
     }
