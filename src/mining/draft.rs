@@ -439,24 +439,24 @@ fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
     let mut supervisor_answer: Option<Noted<String>> = None;
     for r in &f.demand_reps.items {
         let Some(c) = r.facts.customer_turns().filter(|t| !t.is_empty()).find(|t| t.demand) else { continue };
-        if let Some(text) = clean_line(&c.text) {
-            if !supervisor_lines.iter().any(|l| l.value == text) && supervisor_lines.len() < 2 {
-                supervisor_lines
-                    .push(Noted { value: text, note: format!("对话 {}（{}）", r.facts.id, quality_text(r)) });
-                push_unique(&mut used_ids, &r.facts.id);
-            }
+        if let Some(text) = clean_line(&c.text)
+            && !supervisor_lines.iter().any(|l| l.value == text)
+            && supervisor_lines.len() < 2
+        {
+            supervisor_lines
+                .push(Noted { value: text, note: format!("对话 {}（{}）", r.facts.id, quality_text(r)) });
+            push_unique(&mut used_ids, &r.facts.id);
         }
         if supervisor_answer.is_none() {
             let ts = turns(r);
-            if let Some(i) = ts.iter().position(|t| std::ptr::eq(*t, c)) {
-                if let Some(a) = ts.get(i + 1).filter(|a| a.role == Role::Agent) {
-                    if let Some(text) = clean_line(&a.text) {
-                        supervisor_answer = Some(Noted {
-                            value: text,
-                            note: format!("对话 {} 的坐席回复（{}）", r.facts.id, quality_text(r)),
-                        });
-                    }
-                }
+            if let Some(i) = ts.iter().position(|t| std::ptr::eq(*t, c))
+                && let Some(a) = ts.get(i + 1).filter(|a| a.role == Role::Agent)
+                && let Some(text) = clean_line(&a.text)
+            {
+                supervisor_answer = Some(Noted {
+                    value: text,
+                    note: format!("对话 {} 的坐席回复（{}）", r.facts.id, quality_text(r)),
+                });
             }
         }
     }
@@ -615,7 +615,7 @@ fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
         let bad = poor.iter().find_map(|r| {
             let (_, a) = exchange(r, k)?;
             let text = clean_line(&a?.text)?;
-            (text != tp.model_answer.value).then(|| (text, r))
+            (text != tp.model_answer.value).then_some((text, r))
         });
         if let Some((text, r)) = bad {
             push_unique(&mut used_ids, &r.facts.id);
@@ -813,10 +813,10 @@ pub fn clean_line(text: &str) -> Option<String> {
     }
     // Location tags at the end ("我在:[地址]", "我在这里:…").
     for tag in ["我在这里:", "我在:", "我在这里：", "我在："] {
-        if let Some(i) = s.rfind(tag) {
-            if s[i..].chars().count() <= 40 {
-                s.truncate(i);
-            }
+        if let Some(i) = s.rfind(tag)
+            && s[i..].chars().count() <= 40
+        {
+            s.truncate(i);
         }
     }
     // Bracketed codes: keep placeholders, drop emoticons ([怒], [哈哈]) and @-mentions.

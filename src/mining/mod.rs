@@ -375,10 +375,10 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
                         stats.add(&facts);
                         calibration.add(&facts);
                         dialogues_per_file[facts.input as usize] += 1;
-                        if spill_error.is_none() {
-                            if let Err(e) = spill.push_encoded(&encoded, &customer_terms, &agent_terms) {
-                                spill_error = Some(e);
-                            }
+                        if spill_error.is_none()
+                            && let Err(e) = spill.push_encoded(&encoded, &customer_terms, &agent_terms)
+                        {
+                            spill_error = Some(e);
                         }
                     }
                     Processed::Bad(b) => {

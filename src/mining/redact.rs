@@ -369,10 +369,10 @@ impl Redactor {
             }
         }
         for c in self.local_phone.captures_iter(text) {
-            if let Some(v) = c.get(2) {
-                if digit_bounded(text, v.start(), v.end()) {
-                    spans.add(v.start(), v.end(), PiiKind::Landline);
-                }
+            if let Some(v) = c.get(2)
+                && digit_bounded(text, v.start(), v.end())
+            {
+                spans.add(v.start(), v.end(), PiiKind::Landline);
             }
         }
         for c in self.account.captures_iter(text) {

@@ -62,7 +62,9 @@ pub fn is_term(word: &str) -> bool {
             return false;
         }
     }
-    chars >= 2 && (han || letter) && !(letter && !han && chars > 20) && !StopWords::get().stop.contains(word)
+    // A Latin-only token of more than 20 letters is a hash or a URL piece, not a word.
+    let long_latin = !han && chars > 20;
+    chars >= 2 && (han || letter) && !long_latin && !StopWords::get().stop.contains(word)
 }
 
 /// True for a word that may name a topic: not generic chat or service vocabulary.

@@ -547,7 +547,7 @@ fn calibration_is_a_loadable_mood_model() {
     let text = std::fs::read_to_string(&out.calibration).unwrap();
     assert_eq!(text.matches("// [").count(), 16, "every field says how it was obtained");
     // `peilian lint` accepts it as a mood model.
-    assert_eq!(lint_paths(&[out.calibration.clone()]).unwrap().diagnostics, vec![]);
+    assert_eq!(lint_paths(std::slice::from_ref(&out.calibration)).unwrap().diagnostics, vec![]);
 }
 
 #[test]
