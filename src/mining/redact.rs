@@ -538,15 +538,18 @@ fn name_before(text: &str, title_at: usize) -> Option<(usize, usize)> {
 }
 
 /// Byte ranges around address anchors: up to 24 characters before and 16 after each, merged,
-/// and only where at least two anchors stand within 12 characters of each other (an address
-/// has two components or more; "10000号" alone is not one).
+/// and only where another address part stands within 12 characters (an address has two
+/// components or more; "10000号" alone is not one).
 fn anchor_windows(text: &str) -> Vec<(usize, usize)> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let anchors: Vec<usize> =
-        chars.iter().enumerate().filter(|(_, (_, c))| is_address_anchor(*c)).map(|(k, _)| k).collect();
+    let parts: Vec<usize> =
+        chars.iter().enumerate().filter(|(_, (_, c))| is_address_part(*c)).map(|(k, _)| k).collect();
     let mut out: Vec<(usize, usize)> = Vec::new();
-    for (i, &k) in anchors.iter().enumerate() {
-        let near = |j: usize| anchors.get(j).is_some_and(|&o| o.abs_diff(k) <= 12);
+    for (i, &k) in parts.iter().enumerate() {
+        if !is_address_anchor(chars[k].1) {
+            continue;
+        }
+        let near = |j: usize| parts.get(j).is_some_and(|&o| o.abs_diff(k) <= 12);
         if !(near(i + 1) || (i > 0 && near(i - 1))) {
             continue;
         }
@@ -567,6 +570,11 @@ fn is_common_word(word: &str, first_chars: &str) -> bool {
         (Some(a), Some(_), None) => first_chars.contains(a),
         _ => false,
     }
+}
+
+/// Characters that end an address component of any level (an anchor, or 市, 省, 道 …).
+fn is_address_part(c: char) -> bool {
+    is_address_anchor(c) || matches!(c, '市' | '省' | '县' | '镇' | '乡' | '道' | '城' | '府' | '湾' | '楼' | '层')
 }
 
 fn is_address_anchor(c: char) -> bool {
