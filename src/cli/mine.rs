@@ -15,8 +15,7 @@ const SHOW_BAD_LINES: usize = 20;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// 历史对话导出文件：JSON Lines（每行一段对话）或 CSV（对话id, 轮次, 角色, 内容[, 时间]），可为 gzip；
-    /// UTF-8（可带 BOM）或 GB18030/GBK (transcript exports)
+    /// 历史对话导出：JSON Lines（每行一段对话）或 CSV（对话id, 轮次, 角色, 内容[, 时间]），可 gzip，UTF-8 或 GBK (transcript exports)
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     /// 场景草稿的输出目录，每个案例家族一个文件 (output directory for the drafts)
@@ -31,7 +30,7 @@ pub struct Args {
     /// 少于这么多段对话的案例家族不出草稿 (smallest family that gets a draft)
     #[arg(long, default_value_t = 5, value_name = "N")]
     min_family: u64,
-    /// 最多写这么多份草稿，大的家族优先 (at most this many drafts, largest families first)
+    /// 最多写这么多份草稿：愤怒、VIP、焦虑、老年客户的家族优先，其次按大小 (at most this many drafts)
     #[arg(long, default_value_t = 30, value_name = "N")]
     max_drafts: usize,
     /// 草稿的渠道：chat（在线）或 phone（电话） (channel of the drafts)
