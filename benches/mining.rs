@@ -124,15 +124,15 @@ fn stages(input: &Path) {
     let terms = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let mut anger = 0.0f32;
-    for ((customer, _), (a, tn)) in texts.iter().zip(analyzed.iter().zip(&tones)) {
+    for ((customer, _), tn) in texts.iter().zip(&tones) {
         if *customer {
-            anger += ctx.detectors.customer_anger(tn.anger, &a.norm);
+            anger += tn.anger;
         }
     }
     let detect = t.elapsed().as_secs_f64();
     let mb = bytes as f64 / 1e6;
     println!(
-        "stages on {} dialogues ({mb:.1} MB, one thread): parse {:.1} MB/s, redact {:.1} MB/s, analyze {:.1} MB/s, tone {:.1} MB/s, words {:.1} MB/s ({words}), anger cues {:.1} MB/s ({anger:.0})",
+        "stages on {} dialogues ({mb:.1} MB, one thread): parse {:.1} MB/s, redact {:.1} MB/s, analyze {:.1} MB/s, tone {:.1} MB/s, words {:.1} MB/s ({words}), anger sum {:.1} MB/s ({anger:.0})",
         dialogues.len(),
         mb / parse,
         mb / redact,

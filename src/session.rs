@@ -777,7 +777,7 @@ impl Input {
             return match name {
                 "transfer" | "转接" => Input::Transfer { note: arg.trim().to_string(), latency_ms },
                 "hangup" | "挂断" => Input::HangUp,
-                "silence" | "沉默" => match split_latency(&format!("@{} ", arg.trim())).0 {
+                "silence" | "沉默" => match split_latency(&format!("@{} ", seconds_by_default(arg.trim()))).0 {
                     Some(ms) => Input::Silence(ms),
                     None => Input::Invalid(format!("/silence 需要时长，例如 /silence 30s（收到“{}”）", arg.trim())),
                 },
@@ -791,6 +791,15 @@ impl Input {
             };
         }
         Input::Answer { text: rest.to_string(), latency_ms }
+    }
+}
+
+/// "30" means 30 seconds; "30s" and "800ms" keep their unit.
+fn seconds_by_default(arg: &str) -> String {
+    if !arg.is_empty() && arg.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        format!("{arg}s")
+    } else {
+        arg.to_string()
     }
 }
 
@@ -829,6 +838,7 @@ mod tests {
         assert_eq!(Input::parse("/hangup"), Input::HangUp);
         assert_eq!(Input::parse("/rewind 2"), Input::Rewind(2));
         assert_eq!(Input::parse("/silence 30s"), Input::Silence(30_000));
+        assert_eq!(Input::parse("/silence 30"), Input::Silence(30_000));
         assert!(matches!(Input::parse("/silence soon"), Input::Invalid(_)));
         assert!(matches!(Input::parse("/rewind x"), Input::Invalid(_)));
         assert!(matches!(Input::parse("/dance"), Input::Invalid(_)));

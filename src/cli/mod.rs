@@ -20,7 +20,7 @@ use clap::{Parser, Subcommand};
 ///
 /// A role-play trainer for customer-service staff. Without a subcommand it opens the app.
 #[derive(Debug, Parser)]
-#[command(name = "peilian", version, about, long_about = None)]
+#[command(name = "peilian", version)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

@@ -68,8 +68,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             bad
         );
         for r in results.iter().filter(|r| !r.passed) {
-            let outcome =
-                r.outcome.as_ref().map(|(want, got)| format!("，结果应为 {want}，实为 {got}")).unwrap_or_default();
+            let outcome = r
+                .outcome
+                .as_ref()
+                .filter(|(want, got)| want != got)
+                .map(|(want, got)| format!("，结果应为 {want}，实为 {got}"))
+                .unwrap_or_default();
             println!("  × {}：得分 {:.1}，应在 {}–{}{outcome}", r.name, r.score, r.expected.0, r.expected.1);
             for d in &r.details {
                 println!("      {d}");

@@ -3,9 +3,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use peilian::lexicon::LexiconSet;
+use peilian::scenario::Layout;
 use peilian::scenario::library::default_scenarios_dir;
-use peilian::text::Analyzer;
 use peilian::text::tone::ToneReport;
 use serde_json::json;
 
@@ -35,9 +34,10 @@ fn report_json(t: &ToneReport) -> serde_json::Value {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let lexicon_dir = default_scenarios_dir().map(|d| d.join("lexicons"));
-    let lexicons = match LexiconSet::from_dir_or_embedded(lexicon_dir.as_deref()) {
-        Ok(l) => l,
+    // The same dictionary as scoring: the lexicons and the library's phrases.
+    let layout = default_scenarios_dir().map(|d| Layout::around(&d)).unwrap_or_default();
+    let analyzer = match layout.analyzer() {
+        Ok(a) => a,
         Err(d) => {
             for x in d {
                 eprintln!("{x}");
@@ -45,7 +45,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let analyzer = Analyzer::new(lexicons);
     match args.text {
         Some(text) => {
             let t = analyzer.tone(&text);

@@ -2,7 +2,7 @@
 //! `cmn-latn-pinyin`) into `assets/voice/<scenario>/<turn>-<n>.ogg` (or `.wav` without
 //! oggenc), where the app finds and plays them.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 
 use peilian::scenario::schema::{Line, PersonaKind};
@@ -71,17 +71,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .collect();
     let (mut made, mut kept) = (0, 0);
     for (id, n, line) in lines {
-        if line.voice.is_some() {
-            kept += 1;
-            continue;
-        }
-        let stem = dir.join(format!("{id}-{n}"));
-        let exists = ["ogg", "wav"].iter().any(|e| stem.with_extension(e).is_file());
+        // A line's own `voice` path (inside assets/, the linter checks), else the conventional one.
+        let target = match &line.voice {
+            Some(v) => assets.join(v),
+            None => dir.join(format!("{id}-{n}.{}", if ogg { "ogg" } else { "wav" })),
+        };
+        let exists = match &line.voice {
+            Some(_) => target.is_file(),
+            None => ["ogg", "wav"].iter().any(|e| target.with_extension(e).is_file()),
+        };
         if exists && !args.force {
             kept += 1;
             continue;
         }
-        let wav = stem.with_extension("wav");
+        let ext = target.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+        if ext != "wav" && !(ext == "ogg" && ogg) {
+            eprintln!("跳过 {}：只能生成 .wav（装了 vorbis-tools 时也能生成 .ogg）", target.display());
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let wav = target.with_extension("wav");
         let status = Command::new("espeak-ng")
             .args(["-v", &args.voice, "-s", &speed.to_string(), "-p", &pitch.to_string(), "-w"])
             .arg(&wav)
@@ -91,7 +102,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             eprintln!("错误：espeak-ng 未能合成“{}”", line.text);
             return Ok(ExitCode::from(2));
         }
-        if ogg && encode_ogg(&wav, &stem.with_extension("ogg")) {
+        if ext == "ogg" {
+            if !encode_ogg(&wav, &target) {
+                eprintln!("错误：oggenc 未能把 {} 转成 .ogg", wav.display());
+                return Ok(ExitCode::from(2));
+            }
             std::fs::remove_file(&wav)?;
         }
         made += 1;
@@ -100,6 +115,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn encode_ogg(wav: &Path, ogg: &PathBuf) -> bool {
+fn encode_ogg(wav: &Path, ogg: &Path) -> bool {
     Command::new("oggenc").args(["-Q", "-q", "3", "-o"]).arg(ogg).arg(wav).status().is_ok_and(|s| s.success())
 }

@@ -227,51 +227,9 @@ pub struct Detectors {
     groups: AhoCorasick,
     /// Group index of each pattern of `groups`.
     group_of: Vec<u32>,
-    /// Extra anger cues for customer turns (see `EXTRA_ANGER`).
-    anger: AhoCorasick,
     /// Names of the synonym groups, bit `i` of `TurnFacts::groups` is `group_names[i]`.
     pub group_names: Vec<String>,
 }
-
-/// Anger cues the shipped anger lexicon lacks, found in the shared corpus (a customer calling
-/// the company 流氓 or 坑 scored 0 there). They are combined with the core's anger score as a
-/// noisy-or for customer turns only; proposed as additions to `scenarios/lexicons/anger.ron`.
-pub const EXTRA_ANGER: [(&str, f32); 34] = [
-    ("流氓", 0.7),
-    ("王八蛋", 0.9),
-    ("有病", 0.6),
-    ("坑", 0.4),
-    ("骗", 0.4),
-    ("忽悠", 0.5),
-    ("无良", 0.6),
-    ("黑心", 0.6),
-    ("霸王", 0.5),
-    ("垄断", 0.4),
-    ("乱收费", 0.6),
-    ("乱扣", 0.6),
-    ("偷流量", 0.6),
-    ("不要脸", 0.8),
-    ("恶劣", 0.6),
-    ("态度差", 0.6),
-    ("太烂", 0.6),
-    ("烂透", 0.7),
-    ("差评", 0.5),
-    ("心寒", 0.5),
-    ("寒心", 0.5),
-    ("醉了", 0.3),
-    ("无语", 0.4),
-    ("多少次", 0.4),
-    ("什么意思", 0.4),
-    ("耍", 0.4),
-    ("糊弄", 0.5),
-    ("敷衍", 0.5),
-    ("推卸", 0.5),
-    ("踢皮球", 0.6),
-    ("tmd", 0.8),
-    ("尼玛", 0.8),
-    ("你妹", 0.6),
-    ("马丹", 0.6),
-];
 
 /// Synonym groups whose use by agents is counted (at most 32).
 pub const COUNTED_GROUPS: [&str; 12] =
@@ -302,10 +260,6 @@ impl Detectors {
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .expect("synonym phrases build an automaton");
-        let anger = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(EXTRA_ANGER.iter().map(|(p, _)| *p))
-            .expect("anger cues build an automaton");
         const COMPLAINT: &str = "投诉|举报|曝光|12315|工信部|消协|消费者协会|起诉|律师|315|媒体|维权|上访";
         const DEMAND: &str = "(找|叫|要|让|换|请)(你们|你家)?(的)?(领导|主管|经理|负责人|上级|老板)|转人工|人工客服|人工服务|真人客服|换个人";
         const VIP: &str = "vip|会员|金卡|钻石卡|白金卡|铂金卡|银卡|黑卡|贵宾|星级用户|[一二三四五六七]星级|全球通|老用户|老客户|大客户";
@@ -316,7 +270,6 @@ impl Detectors {
         const CHANNEL: &str =
             "私信|私聊|站内信|拨打|致电|来电|热线|营业厅|10010|10000|10086|客服电话|在线客服|qq客服|官网";
         Detectors {
-            anger,
             customer_rules: RegexSet::new([DEMAND, COMPLAINT, VIP, ELDERLY, ANXIOUS]).expect("customer rules"),
             agent_rules: RegexSet::new([TRANSFER, CHANNEL]).expect("agent rules"),
             vip: re(VIP),
@@ -324,20 +277,6 @@ impl Detectors {
             group_of,
             group_names,
         }
-    }
-
-    /// The core's anger combined with the extra cues (each distinct cue once, noisy-or).
-    pub fn customer_anger(&self, core: f32, norm: &str) -> f32 {
-        let mut seen = 0u64;
-        let mut calm = 1.0 - core;
-        for m in self.anger.find_overlapping_iter(norm) {
-            let i = m.pattern().as_usize();
-            if seen & (1 << i) == 0 {
-                seen |= 1 << i;
-                calm *= 1.0 - EXTRA_ANGER[i].1;
-            }
-        }
-        ((1.0 - calm) * 1000.0).round() / 1000.0
     }
 
     fn vip_word(&self, norm: &str) -> Option<String> {
@@ -428,7 +367,7 @@ pub fn analyze(
         let d = &ctx.detectors;
         match t.role {
             Role::Customer => {
-                facts.anger = d.customer_anger(tone.anger, norm);
+                facts.anger = tone.anger;
                 // One pass finds which of the customer rules match at all.
                 let hits = d.customer_rules.matches(norm);
                 facts.demand = tone.demands_supervisor || hits.matched(0);

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use serde::Serialize;
 
 use crate::mining::calibrate::Calibration;
-use crate::records::html::esc;
+use crate::records::html::{self, esc};
 
 /// One input file.
 #[derive(Debug, Clone, Serialize)]
@@ -156,32 +156,6 @@ pub struct Report {
     pub drafts: Vec<DraftReport>,
     pub calibration: Calibration,
 }
-
-const CSS: &str = r#"
-body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 0; background: #f4f6f8; color: #1f2933; }
-header { background: #1f4e79; color: #fff; padding: 20px 32px; }
-header h1 { margin: 0 0 4px 0; font-size: 24px; }
-header p { margin: 0; opacity: .85; }
-main { padding: 24px 32px; max-width: 1100px; }
-section { background: #fff; border-radius: 10px; padding: 16px 20px; margin-bottom: 18px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
-h2 { font-size: 18px; margin: 0 0 12px 0; color: #1f4e79; }
-.cards { display: flex; gap: 12px; flex-wrap: wrap; }
-.card { flex: 1 1 140px; background: #f0f4f8; border-radius: 8px; padding: 10px 14px; }
-.card b { display: block; font-size: 24px; color: #1f4e79; }
-.card span { font-size: 13px; color: #52606d; }
-table { border-collapse: collapse; width: 100%; font-size: 14px; }
-th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
-th { background: #f0f4f8; color: #334e68; white-space: nowrap; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.tag { white-space: nowrap; }
-.pass { color: #2f855a; font-weight: 600; }
-.fail { color: #c53030; font-weight: 600; }
-.muted { color: #7b8794; }
-.charts { display: flex; gap: 16px; flex-wrap: wrap; }
-.charts svg { max-width: 100%; height: auto; }
-p.note { font-size: 13px; color: #52606d; margin: 8px 0 0 0; }
-footer { color: #7b8794; font-size: 12px; padding: 0 32px 24px; }
-"#;
 
 const SERIES: [RGBColor; 8] = [
     RGBColor(197, 48, 48),
@@ -487,12 +461,10 @@ impl Report {
         }
         b.push_str("</section>");
 
-        format!(
-            "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>历史对话挖掘报告</title><style>{CSS}</style></head><body><header><h1>历史对话挖掘报告</h1><p>{} 个文件 · {} 段对话 · 个人信息已去除</p></header><main>{b}</main>\
-             <footer>由 peilian 陪练 mine 生成 · 离线页面，无外部资源</footer></body></html>\n",
-            self.inputs.len(),
-            t.dialogues
+        html::page(
+            "历史对话挖掘报告",
+            &format!("{} 个文件 · {} 段对话 · 个人信息已去除", self.inputs.len(), t.dialogues),
+            &b,
         )
     }
 }

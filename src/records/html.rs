@@ -21,9 +21,12 @@ h2 { font-size: 18px; margin: 0 0 12px 0; color: #1f4e79; }
 .card b { display: block; font-size: 24px; color: #1f4e79; }
 .card span { font-size: 13px; color: #52606d; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
-th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e4e7eb; }
-th { background: #f0f4f8; color: #334e68; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
+th { background: #f0f4f8; color: #334e68; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.tag { white-space: nowrap; }
+.muted { color: #7b8794; }
+p.note { font-size: 13px; color: #52606d; margin: 8px 0 0 0; }
 .pass { color: #2f855a; font-weight: 600; }
 .fail { color: #c53030; font-weight: 600; }
 .up { color: #2f855a; } .down { color: #c53030; }
@@ -38,7 +41,8 @@ pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn page(title: &str, subtitle: &str, body: &str) -> String {
+/// A whole self-contained page: the shared style, a header, the body.
+pub fn page(title: &str, subtitle: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{t}</title><style>{CSS}</style></head><body><header><h1>{t}</h1><p>{s}</p></header><main>{body}</main>\

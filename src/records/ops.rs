@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::scoring::scorecard::Scorecard;
-use crate::session::{Action, Session, Speaker};
+use crate::session::{Action, LineKind, Session, Speaker};
 
 /// One recorded operation. Applying one twice changes nothing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,7 +147,7 @@ impl TurnRecord {
                     .transcript()
                     .iter()
                     .rev()
-                    .find(|e| e.speaker == Speaker::Customer && e.turn == *turn && e.turn_id.is_some())
+                    .find(|e| e.speaker == Speaker::Customer && e.turn == *turn && e.kind == LineKind::Script)
                     .map(|e| e.text.clone())
                     .unwrap_or_default();
                 record.overall = Some(score.overall);

@@ -107,6 +107,10 @@ impl Library {
         analyzer.add_phrases(phrases.iter().map(String::as_str));
         let mut entries = Vec::new();
         for path in ron_files(dir, false)? {
+            let text = std::fs::read_to_string(&path).ok();
+            if file_kind(&path, text.as_deref()) != FileKind::Scenario {
+                continue; // a lexicon or a mood model kept beside the scenarios
+            }
             let parsed = match parse_file(&path) {
                 Ok(p) => p,
                 Err(d) => {
@@ -287,6 +291,22 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
             }
         }
     }
+    // The same problem reached twice (a broken lexicon through a scenario's layout and on its
+    // own) is reported once.
+    let mut seen: Vec<(PathBuf, &'static str, usize, usize)> = Vec::new();
+    report.diagnostics.retain(|d| {
+        let key = (
+            d.path.clone(),
+            d.code,
+            if d.code == "duplicate-id" { 0 } else { d.line },
+            if d.code == "duplicate-id" { 0 } else { d.column },
+        );
+        let new = !seen.contains(&key);
+        if new {
+            seen.push(key);
+        }
+        new
+    });
     Ok(report)
 }
 

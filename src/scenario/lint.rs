@@ -126,7 +126,8 @@ impl Linter<'_> {
                 "例如 name: \"王建国\", title: \"王先生\"",
             );
         }
-        let wants_title = self.s.tone_goals.contains(&ToneGoal::VipAddress)
+        let wants_title = matches!(p.kind, crate::scenario::schema::PersonaKind::Vip)
+            || self.s.tone_goals.contains(&ToneGoal::VipAddress)
             || self.s.turns.iter().any(|t| t.expect.tone.contains(&ToneGoal::VipAddress));
         if wants_title && p.title.chars().count() < 2 {
             self.error(pos("title"), "bad-value", "尊称目标需要客户的称谓", "title 写成“王总”“李女士”这样的称谓");

@@ -212,3 +212,26 @@ fn test_command_runs_samples() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(stdout(&bad).contains("应在 0–10"), "{}", stdout(&bad));
 }
+
+#[test]
+fn voice_synthesises_missing_clips_or_says_what_to_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("scenarios");
+    std::fs::create_dir_all(lib.join("lexicons")).unwrap();
+    std::fs::create_dir_all(dir.path().join("assets")).unwrap();
+    std::fs::copy(fixture("valid/solve-yourself.ron"), lib.join("s.ron")).unwrap();
+    let out = crate::support::bin().current_dir(dir.path()).args(["voice", "scenarios/s.ron"]).output().unwrap();
+    let have_espeak = std::process::Command::new("espeak-ng").arg("--version").output().is_ok();
+    if have_espeak {
+        assert!(out.status.success(), "{}", stderr(&out));
+        let clips: Vec<_> =
+            std::fs::read_dir(dir.path().join("assets/voice/fixture-solve-yourself")).unwrap().collect();
+        assert_eq!(clips.len(), 2, "the turn's line and the ending's line");
+        // A second run keeps them.
+        let again = crate::support::bin().current_dir(dir.path()).args(["voice", "scenarios/s.ron"]).output().unwrap();
+        assert!(stdout(&again).contains("生成 0 段语音，已有 2 段"), "{}", stdout(&again));
+    } else {
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("apt-get install espeak-ng"), "{}", stderr(&out));
+    }
+}
