@@ -149,18 +149,7 @@ fn print_session(r: &RecordedSession) {
                         }
                     }
                     println!("    {}", parts.join(" · "));
-                    let marks: Vec<String> = score["evidence"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter(|e| {
-                            matches!(
-                                e["kind"].as_str(),
-                                Some("missed" | "red_line" | "negated" | "asked_again" | "goal_missed")
-                            )
-                        })
-                        .filter_map(|e| e["detail"].as_str().map(str::to_string))
-                        .collect();
+                    let marks = t.problems();
                     if !marks.is_empty() {
                         println!("    问题：{}", marks.join("；"));
                     }

@@ -232,33 +232,9 @@ fn pct(x: f32) -> String {
 }
 
 /// Horizontal bars of counts, labelled with the count and `unit` (段, 次 …).
-fn count_bars(title: &str, bars: &[(String, f32)], unit: &str, width: u32) -> String {
-    let max = bars.iter().map(|b| b.1).fold(0.0f32, f32::max).max(1.0);
-    let row = 26u32;
-    let height = 50 + row * bars.len().max(1) as u32;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        let _ = root.draw(&Text::new(title.to_string(), (12, 8), ("sans-serif", 18).into_font()));
-        let label_w = 130i32;
-        let bar_w = width as i32 - label_w - 80;
-        for (i, (label, value)) in bars.iter().enumerate() {
-            let y = 40 + (i as i32) * row as i32;
-            let w = (bar_w as f32 * (value / max).clamp(0.0, 1.0)) as i32;
-            let _ = root.draw(&Text::new(label.clone(), (12, y + 4), ("sans-serif", 14).into_font()));
-            let _ =
-                root.draw(&Rectangle::new([(label_w, y), (label_w + bar_w, y + 18)], RGBColor(237, 242, 247).filled()));
-            let _ = root.draw(&Rectangle::new([(label_w, y), (label_w + w, y + 18)], RGBColor(31, 78, 121).filled()));
-            let _ = root.draw(&Text::new(
-                format!("{value:.0} {unit}"),
-                (label_w + bar_w + 8, y + 3),
-                ("sans-serif", 14).into_font(),
-            ));
-        }
-        let _ = root.present();
-    }
-    svg
+fn count_bars(title: &str, bars: &[(String, f32)], unit: &'static str, width: u32) -> String {
+    let max = bars.iter().map(|b| b.1).fold(0.0f32, f32::max).max(1.0) as u32;
+    html::styled_bars_svg(title, bars, width, html::BarStyle::Count { max, unit, color: html::NEUTRAL })
 }
 
 impl Report {
@@ -323,7 +299,7 @@ impl Report {
         let _ = write!(
             b,
             "<section id=\"personas\"><h2>客户类型与情绪</h2><div class=\"charts\">{}{}{}</div>\
-             <p class=\"note\">愤怒分（0–1）来自核心的语气分析（愤怒词库、连续感叹号），另加挖掘时补充的愤怒词（流氓、坑、乱收费……，见 docs/mining.md）。曲线是客户第 1、2、3……句话的平均愤怒分（至少 5 段对话的点）。</p></section>",
+             <p class=\"note\">愤怒分（0–1）来自核心的语气分析：scenarios/lexicons/anger.ron 的愤怒词（投诉、流氓、乱收费……）与连续感叹号。曲线是客户第 1、2、3……句话的平均愤怒分（至少 5 段对话的点）。</p></section>",
             count_bars("客户类型（对话数）", &persona_bars, "段", 440),
             curves_svg("各类客户的情绪曲线", &by_persona, 560, 320),
             curves_svg("好评与差评对话的情绪曲线", &by_rating, 560, 320)

@@ -610,6 +610,25 @@ pub fn recorded_session(store: &Store, key: &str) -> Result<RecordedSession, Sto
     Ok(session)
 }
 
+/// Evidence kinds that are problems with an answer (shown in replays and feedback).
+pub const PROBLEM_KINDS: [&str; 5] = ["missed", "red_line", "negated", "asked_again", "goal_missed"];
+
+impl RecordedTurn {
+    /// The problems recorded with an answer, in Chinese (from its stored evidence).
+    pub fn problems(&self) -> Vec<String> {
+        let Some(score) = self.score.as_deref().and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok()) else {
+            return Vec::new();
+        };
+        score["evidence"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["kind"].as_str().is_some_and(|k| PROBLEM_KINDS.contains(&k)))
+            .filter_map(|e| e["detail"].as_str().map(str::to_string))
+            .collect()
+    }
+}
+
 impl RecordedSession {
     /// The trainee's actions, in order, to replay the call through the engine.
     pub fn history(&self) -> Vec<crate::session::Action> {

@@ -113,9 +113,14 @@ pub fn trend_svg(points: &[f32], pass_mark: f32, width: u32, height: u32) -> Str
 pub enum BarStyle {
     /// Scores 0–100: green from 70, amber from 50, red below.
     Score,
-    /// Counts of mistakes: one warning colour, the count as label; `max` is the longest bar.
-    Count { max: u32 },
+    /// Counts: one colour, the count and its unit (次, 段 …) as label; `max` is the longest bar.
+    Count { max: u32, unit: &'static str, color: RGBColor },
 }
+
+/// The colour of counts of mistakes.
+pub const MISTAKE: RGBColor = RGBColor(221, 107, 32);
+/// The colour of plain counts.
+pub const NEUTRAL: RGBColor = RGBColor(31, 78, 121);
 
 /// Horizontal bars (label, value 0–100).
 pub fn bars_svg(title: &str, bars: &[(String, f32)], width: u32) -> String {
@@ -147,8 +152,8 @@ pub fn styled_bars_svg(title: &str, bars: &[(String, f32)], width: u32, style: B
                     };
                     (v / 100.0, color, format!("{v:.1}"))
                 }
-                BarStyle::Count { max } => {
-                    (value / max.max(1) as f32, RGBColor(221, 107, 32), format!("{value:.0} 次"))
+                BarStyle::Count { max, unit, color } => {
+                    (value / max.max(1) as f32, color, format!("{value:.0} {unit}"))
                 }
             };
             let w = (bar_w as f32 * fraction.clamp(0.0, 1.0)) as i32;
@@ -320,7 +325,7 @@ pub fn team_page(r: &TeamReport) -> String {
         let _ = write!(
             b,
             "<section><h2>最常遗漏的要点</h2><div class=\"charts\">{}</div></section>",
-            styled_bars_svg("遗漏次数", &bars, 640, BarStyle::Count { max })
+            styled_bars_svg("遗漏次数", &bars, 640, BarStyle::Count { max, unit: "次", color: MISTAKE })
         );
     }
     b.push_str("<section><h2>红线触犯</h2>");

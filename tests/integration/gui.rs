@@ -253,12 +253,7 @@ fn exam_mode_hides_feedback_and_practice_rewinds() {
 #[test]
 fn a_broken_scenario_shows_its_error_and_a_saved_file_reloads() {
     let dir = tempfile::tempdir().unwrap();
-    let lib = dir.path().join("scenarios");
-    std::fs::create_dir_all(lib.join("lexicons")).unwrap();
-    for entry in std::fs::read_dir(root().join("scenarios/lexicons")).unwrap() {
-        let p = entry.unwrap().path();
-        std::fs::copy(&p, lib.join("lexicons").join(p.file_name().unwrap())).unwrap();
-    }
+    let lib = crate::support::empty_library(dir.path());
     std::fs::copy(root().join("scenarios").join(format!("{SCENARIO}.ron")), lib.join("a.ron")).unwrap();
     std::fs::write(lib.join("broken.ron"), "Scenario(id: \"broken\", moood: 1)").unwrap();
     let mut app = headless_app(&lib, dir.path());

@@ -424,12 +424,7 @@ fn a_full_disk_defers_and_the_store_catches_up() {
 #[test]
 fn replay_rescores_a_changed_scenario_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
-    let lib = dir.path().join("scenarios");
-    std::fs::create_dir_all(lib.join("lexicons")).unwrap();
-    for entry in std::fs::read_dir(root().join("scenarios/lexicons")).unwrap() {
-        let p = entry.unwrap().path();
-        std::fs::copy(&p, lib.join("lexicons").join(p.file_name().unwrap())).unwrap();
-    }
+    let lib = crate::support::empty_library(dir.path());
     let file = lib.join("minimal.ron");
     std::fs::copy(fixture("valid/minimal.ron"), &file).unwrap();
     let db = dir.path().join("r.db");

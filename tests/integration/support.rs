@@ -80,3 +80,15 @@ pub fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", stdout(o), stderr(o)))
 }
+
+/// A scenario library of its own under `dir` (`dir/scenarios` with the shipped lexicons and no
+/// scenarios yet), for tests that change files.
+pub fn empty_library(dir: &Path) -> PathBuf {
+    let lib = dir.join("scenarios");
+    std::fs::create_dir_all(lib.join("lexicons")).expect("library dir");
+    for entry in std::fs::read_dir(root().join("scenarios/lexicons")).expect("shipped lexicons") {
+        let p = entry.expect("entry").path();
+        std::fs::copy(&p, lib.join("lexicons").join(p.file_name().expect("name"))).expect("copy lexicon");
+    }
+    lib
+}

@@ -51,21 +51,7 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, records: Res<Records>, view: R
                         ));
                         let mark = if turn.superseded { "（已回退重答）" } else { "" };
                         col.spawn(widget::bubble(format!("{}{mark}", turn.text), Side::Agent));
-                        let score: Option<serde_json::Value> =
-                            turn.score.as_deref().and_then(|j| serde_json::from_str(j).ok());
-                        let issues: Vec<String> = score
-                            .as_ref()
-                            .and_then(|v| v["evidence"].as_array().cloned())
-                            .unwrap_or_default()
-                            .iter()
-                            .filter(|e| {
-                                matches!(
-                                    e["kind"].as_str(),
-                                    Some("missed" | "red_line" | "negated" | "asked_again" | "goal_missed")
-                                )
-                            })
-                            .filter_map(|e| e["detail"].as_str().map(str::to_string))
-                            .collect();
+                        let issues = turn.problems();
                         let overall = turn.overall.unwrap_or(0.0);
                         col.spawn((
                             widget::panel_with(Node {
