@@ -20,7 +20,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q jieba
 fi
-cargo build --release --no-default-features --quiet
+cargo build --release --locked --quiet   # the same binary as the app (mining does not need the GUI, but this reuses its build)
 peilian="$CARGO_TARGET_DIR/release/peilian"
 # The bench binary runs the like-for-like stage (`--tfidf`: jieba segmentation + TF-IDF only).
 bench=$(cargo bench --no-default-features --bench mining --no-run 2>&1 | grep -o '(/[^)]*mining-[0-9a-f]*)' | tr -d '()' | tail -1)

@@ -48,6 +48,27 @@ fn bench(c: &mut Criterion) {
         })
     });
 
+    c.bench_function("analyze_one_answer (normalise + segment + boundaries)", |b| {
+        b.iter(|| {
+            i = (i + 1) % answers.len();
+            black_box(e.analyzer.analyze(black_box(&answers[i])))
+        })
+    });
+    let jieba = jieba_rs::Jieba::new();
+    let normalized: Vec<String> = answers.iter().map(|a| peilian::text::normalize::normalize(a)).collect();
+    c.bench_function("jieba_cut_one_answer (for comparison)", |b| {
+        b.iter(|| {
+            i = (i + 1) % answers.len();
+            black_box(jieba.cut(black_box(&normalized[i]), true))
+        })
+    });
+    c.bench_function("normalize_one_answer", |b| {
+        b.iter(|| {
+            i = (i + 1) % answers.len();
+            black_box(peilian::text::normalize::normalize(black_box(&answers[i])))
+        })
+    });
+
     let mut slow = c.benchmark_group("startup");
     slow.sample_size(10);
     slow.bench_function("build_analyzer", |b| b.iter(|| black_box(Analyzer::new(LexiconSet::embedded()))));

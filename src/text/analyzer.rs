@@ -1,6 +1,6 @@
 //! The `Analyzer`: jieba segmentation plus the lexicons, built once and shared by all scoring.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::ops::Range;
 
 use jieba_rs::Jieba;
@@ -32,12 +32,9 @@ pub struct Analyzed {
     pub original: String,
     pub norm: String,
     pub tokens: Vec<Token>,
-    /// `word_start[i]`: a word may start at byte `i` of `norm` (length `norm.len() + 1`).
-    word_start: Vec<bool>,
-    /// `word_end[i]`: a word may end at byte `i` of `norm`.
-    word_end: Vec<bool>,
-    /// Index of the token holding each byte (length `norm.len()`).
-    token_of_byte: Vec<u32>,
+    /// Per byte of `norm` (length `norm.len() + 1`): `WORD_START` when a word may start there,
+    /// `WORD_END` when one may end there.
+    boundaries: Vec<u8>,
 }
 
 impl Analyzed {
@@ -47,18 +44,19 @@ impl Analyzed {
 
     /// True when `range` starts and ends on word boundaries.
     pub fn on_word_boundaries(&self, range: &Range<usize>) -> bool {
-        self.word_start.get(range.start).copied().unwrap_or(false)
-            && self.word_end.get(range.end).copied().unwrap_or(false)
+        self.boundaries.get(range.start).is_some_and(|b| b & WORD_START != 0)
+            && self.boundaries.get(range.end).is_some_and(|b| b & WORD_END != 0)
     }
 
     /// Index of the token holding byte `offset`.
     pub fn token_at(&self, offset: usize) -> usize {
-        self.token_of_byte.get(offset).map_or(self.tokens.len().saturating_sub(1), |&t| t as usize)
+        // Tokens are in text order: the last one starting at or before `offset`.
+        self.tokens.partition_point(|t| t.span.start <= offset).saturating_sub(1)
     }
 
     /// True when the phrase at `range` is negated: a negator stands before it in the same
     /// clause, at most a few tokens back (an odd number of them: "不是不能" is not negated).
-    pub fn is_negated(&self, range: &Range<usize>, negators: &HashSet<String>) -> bool {
+    pub fn is_negated(&self, range: &Range<usize>, negators: &Negators) -> bool {
         if self.tokens.is_empty() {
             return false;
         }
@@ -126,7 +124,9 @@ pub struct ToneMarker {
 pub struct Analyzer {
     jieba: Jieba,
     lexicons: LexiconSet,
-    negators: HashSet<String>,
+    negators: Negators,
+    /// Byte length of the longest negator (longer tokens are not looked up).
+    longest_negator: usize,
     tone_index: PhraseIndex<ToneMarker>,
     /// Phrases that tell the customer they are being transferred (the lexicon group
     /// `TRANSFER_ANNOUNCEMENT_GROUP`).
@@ -134,7 +134,7 @@ pub struct Analyzer {
     /// Every word added to the dictionary, with the inner word boundaries (byte offsets) jieba
     /// saw in it before it was added: an added phrase is kept whole, yet the words inside it
     /// ("您" in "我教您", "请" in "请放心") can still be matched.
-    added: HashMap<String, Vec<usize>>,
+    added: FxHashMap<String, Vec<usize>>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -147,7 +147,8 @@ impl Analyzer {
     /// Builds jieba with its default dictionary and the lexicons' phrases added.
     pub fn new(lexicons: LexiconSet) -> Self {
         let jieba = Jieba::new();
-        let negators: HashSet<String> = lexicons.markers(LexiconKind::Negation).map(|(p, _)| normalize(p)).collect();
+        let negators: Negators = lexicons.markers(LexiconKind::Negation).map(|(p, _)| normalize(p)).collect();
+        let longest_negator = negators.iter().map(String::len).max().unwrap_or(0);
         let mut tone_entries = Vec::new();
         for lexicon in &lexicons.lexicons {
             if lexicon.kind == LexiconKind::Negation || lexicon.kind == LexiconKind::Synonyms {
@@ -166,7 +167,15 @@ impl Analyzer {
         let transfer_index = PhraseIndex::build(
             lexicons.group(TRANSFER_ANNOUNCEMENT_GROUP).unwrap_or_default().iter().map(|p| (p.clone(), ())),
         );
-        let mut analyzer = Analyzer { jieba, lexicons, negators, tone_index, transfer_index, added: HashMap::new() };
+        let mut analyzer = Analyzer {
+            jieba,
+            lexicons,
+            negators,
+            longest_negator,
+            tone_index,
+            transfer_index,
+            added: FxHashMap::default(),
+        };
         analyzer.add_normalized(words);
         analyzer
     }
@@ -207,7 +216,7 @@ impl Analyzer {
         &self.lexicons
     }
 
-    pub fn negators(&self) -> &HashSet<String> {
+    pub fn negators(&self) -> &Negators {
         &self.negators
     }
 
@@ -225,50 +234,65 @@ impl Analyzer {
     /// Normalises and segments a text.
     pub fn analyze(&self, text: &str) -> Analyzed {
         let norm = normalize(text);
-        let len = norm.len();
-        let mut word_start = vec![false; len + 1];
-        let mut word_end = vec![false; len + 1];
-        let mut token_of_byte = vec![0u32; len];
-        let mut tokens = Vec::new();
-        for tok in self.jieba.cut(&norm, true) {
+        let mut boundaries = vec![0u8; norm.len() + 1];
+        let cut = self.jieba.cut(&norm, true);
+        let mut tokens = Vec::with_capacity(cut.len());
+        for tok in cut {
             let span = tok.byte_start..tok.byte_end;
-            let index = tokens.len() as u32;
-            token_of_byte[span.clone()].fill(index);
-            word_start[span.start] = true;
-            word_end[span.end] = true;
-            if let Some(inner) = self.added.get(tok.word) {
-                for &b in inner {
-                    word_start[span.start + b] = true;
-                    word_end[span.start + b] = true;
+            boundaries[span.start] |= WORD_START;
+            boundaries[span.end] |= WORD_END;
+            let chars = tok.end - tok.start;
+            if chars >= 2 {
+                // Single characters are never added words, nor hold inner words.
+                if let Some(inner) = self.added.get(tok.word) {
+                    for &b in inner {
+                        boundaries[span.start + b] |= WORD_START | WORD_END;
+                    }
                 }
-            }
-            if tok.end - tok.start >= 3 {
-                self.mark_inner_words(tok.word, span.start, &mut word_start, &mut word_end);
+                if chars >= 3 {
+                    self.mark_inner_words(tok.word, span.start, &mut boundaries);
+                }
             }
             // Punctuation ends a clause; a space alone does not ("不 退款" is still negated).
             let clause_break = tok.word.chars().any(is_clause_break)
                 && tok.word.chars().all(|c| is_clause_break(c) || c.is_whitespace());
-            tokens.push(Token { negator: self.negators.contains(tok.word), clause_break, span });
+            let negator = tok.word.len() <= self.longest_negator && self.negators.contains(tok.word);
+            tokens.push(Token { negator, clause_break, span });
         }
-        Analyzed { original: text.to_string(), norm, tokens, word_start, word_end, token_of_byte }
+        Analyzed { original: text.to_string(), norm, tokens, boundaries }
     }
 
     /// Marks the 2- and 3-character dictionary words inside a longer token as word boundaries,
     /// so "抱歉" is found inside the added phrase "非常抱歉" while "请" is not found in "申请".
-    fn mark_inner_words(&self, word: &str, base: usize, starts: &mut [bool], ends: &mut [bool]) {
-        let offsets: Vec<usize> = word.char_indices().map(|(i, _)| i).chain(std::iter::once(word.len())).collect();
-        let n = offsets.len() - 1;
+    fn mark_inner_words(&self, word: &str, base: usize, boundaries: &mut [u8]) {
+        let mut offsets = [0usize; 17];
+        let mut n = 0;
+        for (i, _) in word.char_indices().take(16) {
+            offsets[n] = i;
+            n += 1;
+        }
+        if n == 16 {
+            return; // a 16-character token holds no phrase worth splitting out
+        }
+        offsets[n] = word.len();
         for width in 2..=3 {
             for i in 0..n.saturating_sub(width - 1) {
                 let (a, b) = (offsets[i], offsets[i + width]);
                 if (a, b) != (0, word.len()) && self.jieba.has_word(&word[a..b]) {
-                    starts[base + a] = true;
-                    ends[base + b] = true;
+                    boundaries[base + a] |= WORD_START;
+                    boundaries[base + b] |= WORD_END;
                 }
             }
         }
     }
 }
+
+/// Boundary flags of `Analyzed::boundaries`.
+const WORD_START: u8 = 1;
+const WORD_END: u8 = 2;
+
+/// The negators, hashed fast (they are looked up for every token).
+pub type Negators = FxHashSet<String>;
 
 #[cfg(test)]
 mod tests {

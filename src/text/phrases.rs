@@ -71,7 +71,7 @@ impl<T> PhraseIndex<T> {
 
     /// Every occurrence, overlapping ones included, that starts and ends on word boundaries,
     /// in text order.
-    pub fn find<'a>(&'a self, text: &Analyzed, negators: &std::collections::HashSet<String>) -> Vec<PhraseHit<'a, T>> {
+    pub fn find<'a>(&'a self, text: &Analyzed, negators: &crate::text::analyzer::Negators) -> Vec<PhraseHit<'a, T>> {
         let Some(automaton) = &self.automaton else {
             return Vec::new();
         };
