@@ -145,6 +145,52 @@ strings! {
     Sort => "点列名排序", "Click a column to sort";
     Anonymous => "练习者", "Trainee";
     Seed => "种子", "seed";
+    RubricConcepts => "关键要点", "Key points";
+    RubricTone => "语气态度", "Tone";
+    RubricEscalation => "升级时机", "Escalation";
+    RubricNoRepeat => "不重复询问", "No asking twice";
+    RubricResponsiveness => "响应速度", "Responsiveness";
+    PersonaNormal => "普通", "Normal";
+    PersonaAngry => "愤怒", "Angry";
+    PersonaVip => "VIP", "VIP";
+    PersonaAnxious => "焦虑", "Anxious";
+    PersonaElderly => "老年", "Elderly";
+    ChannelPhone => "电话", "Phone";
+    ChannelChat => "在线", "Chat";
+}
+
+/// A rubric's name.
+pub fn rubric(lang: &Lang, key: &str) -> &'static str {
+    let k = match key {
+        "concepts" => T::RubricConcepts,
+        "tone" => T::RubricTone,
+        "escalation" => T::RubricEscalation,
+        "no_repeat" => T::RubricNoRepeat,
+        _ => T::RubricResponsiveness,
+    };
+    k.get(*lang)
+}
+
+/// A persona kind's name (a centre's own kinds keep their name).
+pub fn persona(lang: &Lang, kind: &crate::scenario::schema::PersonaKind) -> String {
+    use crate::scenario::schema::PersonaKind as K;
+    let k = match kind {
+        K::Normal => T::PersonaNormal,
+        K::Angry => T::PersonaAngry,
+        K::Vip => T::PersonaVip,
+        K::Anxious => T::PersonaAnxious,
+        K::Elderly => T::PersonaElderly,
+        K::Custom(name) => return name.clone(),
+    };
+    k.get(*lang).to_string()
+}
+
+/// A channel's name.
+pub fn channel(lang: &Lang, c: crate::scenario::schema::Channel) -> &'static str {
+    match c {
+        crate::scenario::schema::Channel::Phone => T::ChannelPhone.get(*lang),
+        crate::scenario::schema::Channel::Chat => T::ChannelChat.get(*lang),
+    }
 }
 
 /// Reads the current language and a key.

@@ -44,6 +44,9 @@ pub struct Args {
     /// 直接进入这个场景的通话（培训师检查场景用） (open straight into a call with this scenario)
     #[arg(long, value_name = "ID")]
     pub scenario: Option<String>,
+    /// 界面语言，不给时用设置里的 (UI language; the saved setting when not given)
+    #[arg(long, value_parser = ["zh", "en"])]
+    pub lang: Option<String>,
     /// 启动时打开的界面 (the screen to open on)
     #[arg(long, value_enum, default_value_t = StartScreen::Who)]
     pub start: StartScreen,
@@ -79,7 +82,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         demo_dir: args.demo_screens,
         seed: args.seed,
         prefs_path: None,
+        lang: args.lang.clone(),
     };
+    if let Some(shots) = &config.demo_dir {
+        std::fs::create_dir_all(shots)?;
+    }
     if demo {
         // The demo plays in a database of its own, filled with a small team's sessions.
         let dir = std::env::temp_dir().join(format!("peilian-demo-{}", std::process::id()));
@@ -145,7 +152,7 @@ pub fn plugin(app: &mut App) {
     if config.demo_dir.is_some() {
         demo::fill_records(&core, &db_path);
     }
-    app.insert_resource(Lang::from_code(&prefs.language));
+    app.insert_resource(Lang::from_code(config.lang.as_deref().unwrap_or(&prefs.language)));
     app.insert_resource(UiScale(prefs.ui_scale.clamp(0.5, 2.0)));
     app.insert_resource(Records::open(&db_path));
     app.insert_resource(core);

@@ -31,6 +31,8 @@ pub struct GuiConfig {
     pub seed: Option<u64>,
     /// Where preferences are kept; the platform's config directory when `None`.
     pub prefs_path: Option<PathBuf>,
+    /// The UI language for this run ("zh" or "en"); the saved setting when `None`.
+    pub lang: Option<String>,
 }
 
 /// The scenario library, loaded with its analyzer; reloaded when the files change.

@@ -126,7 +126,7 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, call: Res<Call>) {
             r.spawn(widget::badge(mode_label, if session.mode() == Mode::Exam { BAD } else { PRIMARY }));
             r.spawn(widget::spacer());
             r.spawn(widget::label(
-                format!("{} · {} {}", sc.channel.label(), t(&lang, T::Seed), session.seed()),
+                format!("{} · {} {}", crate::gui::i18n::channel(&lang, sc.channel), t(&lang, T::Seed), session.seed()),
                 14.0,
                 MUTED,
             ));
@@ -162,7 +162,7 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, call: Res<Call>) {
                                     c.spawn(widget::label(p.name.clone(), 14.0, MUTED));
                                     c.spawn(widget::row(6.0)).with_children(|b| {
                                         b.spawn(widget::badge(
-                                            p.kind.label().to_string(),
+                                            crate::gui::i18n::persona(&lang, &p.kind),
                                             persona_color(&p.kind.key()),
                                         ));
                                         if let Some(tier) = &p.vip_tier {
@@ -402,7 +402,7 @@ fn redraw(
                 .with_children(|p| {
                     p.spawn(widget::label(title, 18.0, MUTED));
                     p.spawn(widget::label(
-                        format!("{}（{}）", sc.persona.title, sc.persona.kind.label()),
+                        format!("{}（{}）", sc.persona.title, crate::gui::i18n::persona(&lang, &sc.persona.kind)),
                         30.0,
                         HEADER,
                     ));
@@ -455,7 +455,7 @@ fn feedback_card(l: &mut ChildSpawnerCommands<'_>, lang: &Lang, score: &TurnScor
             for name in ["concepts", "tone", "no_repeat", "responsiveness"] {
                 if let Some(rs) = score.rubrics.get(name).filter(|x| x.applicable) {
                     r.spawn(widget::label(
-                        format!("{} {:.0}", crate::scoring::rubric_label(name), rs.score),
+                        format!("{} {:.0}", crate::gui::i18n::rubric(lang, name), rs.score),
                         13.0,
                         MUTED,
                     ));

@@ -11,7 +11,6 @@ use crate::gui::state::{Core, DashboardView, Records, SortKey};
 use crate::gui::theme::palette::*;
 use crate::gui::theme::widget::{self, Style};
 use crate::records::coaching::{TraineeReport, TraineeRow, recent_sessions, team_report, trainee_report};
-use crate::scoring::rubric_label;
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<DashboardView>();
@@ -247,7 +246,7 @@ fn trainee_detail(
             if let Some(v) = d.rubric_averages.get(name) {
                 p.spawn(widget::row(8.0)).with_children(|r| {
                     r.spawn((
-                        widget::text(rubric_label(name), 14.0, TEXT),
+                        widget::text(crate::gui::i18n::rubric(lang, name), 14.0, TEXT),
                         Node { width: px(90), flex_shrink: 0.0, ..default() },
                     ));
                     r.spawn((

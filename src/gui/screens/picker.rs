@@ -125,8 +125,10 @@ fn matches(sc: &CompiledScenario, f: &PickerFilter) -> bool {
 }
 
 fn filters(p: &mut ChildSpawnerCommands<'_>, lang: &Lang, core: &Core, filter: &PickerFilter) {
-    let personas: BTreeSet<(String, String)> =
-        core.ready().map(|s| (s.scenario.persona.kind.key(), s.scenario.persona.kind.label().to_string())).collect();
+    let personas: BTreeSet<(String, String)> = core
+        .ready()
+        .map(|s| (s.scenario.persona.kind.key(), crate::gui::i18n::persona(lang, &s.scenario.persona.kind)))
+        .collect();
     let skills: BTreeMap<String, String> =
         core.ready().flat_map(|s| s.scenario.skills.iter().map(|k| (k.key(), k.label().to_string()))).collect();
     p.spawn(widget::panel(FlexDirection::Column)).with_children(|panel| {
@@ -188,11 +190,12 @@ fn card(
     let passed = best.is_some_and(|b| b.1);
     let width = if recommended.is_some() { percent(100) } else { px(386) };
     let border = if recommended.is_some() { PRIMARY } else { BORDER };
-    let mut badges: Vec<(String, Color)> = vec![(persona.label().to_string(), persona_color(&persona.key()))];
+    let mut badges: Vec<(String, Color)> =
+        vec![(crate::gui::i18n::persona(lang, &persona), persona_color(&persona.key()))];
     if let Some(tier) = &s.persona.vip_tier {
         badges.push((tier.clone(), persona_color("vip")));
     }
-    badges.push((s.channel.label().to_string(), Color::srgb(0.45, 0.52, 0.60)));
+    badges.push((crate::gui::i18n::channel(lang, s.channel).to_string(), Color::srgb(0.45, 0.52, 0.60)));
     let headline = match recommended {
         Some(_) => format!("{} · {}", t(lang, T::Recommended), s.title),
         None => s.title.clone(),

@@ -12,7 +12,7 @@ use crate::gui::state::{Call, Core, Profile, Records};
 use crate::gui::theme::palette::*;
 use crate::gui::theme::widget::{self, Style};
 use crate::records::coaching::{recommend, trainee_report};
-use crate::scoring::{RUBRICS, rubric_label};
+use crate::scoring::RUBRICS;
 
 pub fn plugin(app: &mut App) {
     app.add_systems(OnEnter(Screen::Scorecard), spawn);
@@ -116,7 +116,7 @@ fn spawn(
                         let Some(r) = card.rubrics.get(name) else { continue };
                         p.spawn(widget::row(10.0)).with_children(|row| {
                             row.spawn((
-                                widget::text(rubric_label(name), 16.0, TEXT),
+                                widget::text(crate::gui::i18n::rubric(&lang, name), 16.0, TEXT),
                                 Node { width: px(110), flex_shrink: 0.0, ..default() },
                             ));
                             if r.applicable {
@@ -196,7 +196,11 @@ fn spawn(
                     }
                     if !card.escalation.score.reasons.is_empty() {
                         p.spawn(widget::paragraph(
-                            format!("{}：{}", rubric_label("escalation"), card.escalation.score.reasons.join("；")),
+                            format!(
+                                "{}：{}",
+                                crate::gui::i18n::rubric(&lang, "escalation"),
+                                card.escalation.score.reasons.join("；")
+                            ),
                             14.0,
                             TEXT,
                         ));
