@@ -1,7 +1,7 @@
 //! Mining: inputs, redaction, analysis, drafts, determinism.
 //!
 //! The fixtures are small invented exports in `tests/fixtures/mining/` (written by
-//! `make_fixtures.py` there); nothing here reads `../shared`.
+//! `make_fixtures.py` there); nothing here reads the shared development corpus.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
