@@ -51,6 +51,7 @@ fn headless_app(scenarios: &Path, dir: &Path) -> App {
         demo_dir: None,
         seed: Some(7),
         prefs_path: Some(dir.join("prefs.ron")),
+        lang: None,
     });
     app.insert_resource(AudioOut::silent("test"));
     app.add_plugins(peilian::gui::plugin);
