@@ -467,7 +467,7 @@ impl Session {
         let score = score_answer(&engine.analyzer, sc, text, &ctx);
         self.st.answers += 1;
         let turn_no = self.st.turn_no;
-        self.st.announced = engine.analyzer.announces_transfer(text).map(|words| (turn_no, words));
+        self.st.announced = score.features.announces_transfer.clone().map(|words| (turn_no, words));
         self.push(Speaker::Agent, LineKind::Answer, text.to_string(), None, None, Some(latency_ms));
 
         let patience = persona.patience_secs.max(1) as f32;

@@ -59,6 +59,17 @@ pub fn engine_for(path: &Path) -> anyhow::Result<Result<Engine, Diagnostics>> {
     Ok(Ok(Engine { analyzer: Arc::new(analyzer), scenario: Arc::new(compiled), model: Arc::new(model) }))
 }
 
+/// As `engine_for`, printing the scenario's problems to stderr when it cannot be used.
+pub fn engine_or_report(path: &Path) -> anyhow::Result<Option<Engine>> {
+    Ok(match engine_for(path)? {
+        Ok(engine) => Some(engine),
+        Err(d) => {
+            eprintln!("{d}");
+            None
+        }
+    })
+}
+
 /// One line read from a stream, or why it could not be read.
 pub enum ReadLine {
     Line(String),

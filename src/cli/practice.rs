@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use peilian::session::{Event, Input, Mode, Session, SessionError};
 
-use crate::cli::common::{LineReader, ReadLine, RecordArgs, engine_for, resolve_scenario};
+use crate::cli::common::{LineReader, ReadLine, RecordArgs, engine_or_report, resolve_scenario};
 use crate::cli::render;
 
 #[derive(Debug, clap::Args)]
@@ -69,13 +69,7 @@ impl Source {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let path = resolve_scenario(&args.scenario)?;
-    let engine = match engine_for(&path)? {
-        Ok(e) => e,
-        Err(d) => {
-            eprintln!("{d}");
-            return Ok(ExitCode::from(2));
-        }
-    };
+    let Some(engine) = engine_or_report(&path)? else { return Ok(ExitCode::from(2)) };
     let interactive = std::io::stdin().is_terminal();
     let seed = args.seed.unwrap_or_else(|| if interactive { rand_seed() } else { 0 });
     let mode = if args.exam { Mode::Exam } else { Mode::Practice };

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use peilian::scoring::turn::{AnswerContext, score_answer};
 use peilian::session::MAX_ANSWER_CHARS;
 
-use crate::cli::common::{engine_for, resolve_scenario};
+use crate::cli::common::{engine_or_report, resolve_scenario};
 use crate::cli::render;
 
 #[derive(Debug, clap::Args)]
@@ -30,13 +30,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let path = resolve_scenario(&args.scenario)?;
-    let engine = match engine_for(&path)? {
-        Ok(e) => e,
-        Err(d) => {
-            eprintln!("{d}");
-            return Ok(ExitCode::from(2));
-        }
-    };
+    let Some(engine) = engine_or_report(&path)? else { return Ok(ExitCode::from(2)) };
     let sc = &engine.scenario;
     let Some(turn) = sc.turn_index(&args.turn) else {
         let ids: Vec<&str> = sc.scenario.turns.iter().map(|t| t.id.as_str()).collect();

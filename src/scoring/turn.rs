@@ -33,6 +33,8 @@ pub struct AnswerFeatures {
     pub soothe_first_missed: bool,
     pub vip_address_missed: bool,
     pub asked_again: usize,
+    /// The words with which the answer tells the customer about a transfer, if it does.
+    pub announces_transfer: Option<String>,
 }
 
 /// One answer's scores and evidence.
@@ -166,6 +168,7 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
         }
     }
     features.red_line = !red_lines.is_empty();
+    features.announces_transfer = analyzer.transfer_announcement(&analyzed);
 
     // Tone.
     let tone_score = score_tone(analyzer, sc, ctx, &analyzed, &tone, &concept_hits, &mut evidence, &mut features);

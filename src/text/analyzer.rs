@@ -227,8 +227,12 @@ impl Analyzer {
     /// The words with which a text tells the customer they are being transferred, if it does
     /// ("我现在为您转接主管"; not "不用转接").
     pub fn announces_transfer(&self, text: &str) -> Option<String> {
-        let a = self.analyze(text);
-        self.transfer_index.find(&a, &self.negators).into_iter().find(|h| !h.negated).map(|h| h.phrase.to_string())
+        self.transfer_announcement(&self.analyze(text))
+    }
+
+    /// As `announces_transfer`, for an already analysed text.
+    pub fn transfer_announcement(&self, a: &Analyzed) -> Option<String> {
+        self.transfer_index.find(a, &self.negators).into_iter().find(|h| !h.negated).map(|h| h.phrase.to_string())
     }
 
     /// Normalises and segments a text.
