@@ -2,9 +2,12 @@
 """Builds assets/fonts/PeilianSansSC.otf: the Simplified Chinese face of Noto Sans CJK (SIL OFL
 1.1), subset to GB2312 + ASCII/Latin-1 + CJK and general punctuation + the symbols the app uses +
 every character found in the shipped texts (src/, scenarios/), and renamed (a modified version
-may not carry the original's names). Needs fontTools (pip) and Debian's fonts-noto-cjk.
+may not carry the original's names). Beside it, assets/fonts/coverage.txt lists the non-ASCII
+characters it has (in code point order, one line of UTF-8): `peilian lint` warns about text
+the app could not show. Needs fontTools (pip) and Debian's fonts-noto-cjk.
 
     python3 -m venv /tmp/fv && /tmp/fv/bin/pip install fonttools && /tmp/fv/bin/python scripts/make-font.py
+    /tmp/fv/bin/python scripts/make-font.py --coverage-only   # only rewrite coverage.txt
 """
 import pathlib
 import sys
@@ -15,6 +18,19 @@ from fontTools.ttLib import TTCollection
 root = pathlib.Path(__file__).resolve().parent.parent
 source = pathlib.Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 out = root / "assets" / "fonts" / "PeilianSansSC.otf"
+
+
+def write_coverage(font_path):
+    """assets/fonts/coverage.txt: the font's non-ASCII characters, read back from the file."""
+    from fontTools.ttLib import TTFont
+    covered = sorted(c for c in TTFont(str(font_path)).getBestCmap() if c > 0x7F)
+    text = "".join(chr(c) for c in covered) + "\n"
+    (font_path.parent / "coverage.txt").write_text(text, encoding="utf-8")
+
+
+if len(sys.argv) > 1 and sys.argv[1] == "--coverage-only":
+    write_coverage(out)
+    sys.exit(0)
 
 chars = set()
 for hi in range(0xA1, 0xF8):  # GB2312: every decodable two-byte code
@@ -59,6 +75,7 @@ if "CFF " in face:
     cff.fontNames = [ps]
 out.parent.mkdir(parents=True, exist_ok=True)
 face.save(str(out))
+write_coverage(out)
 print(f"{out}: {len(wanted)} characters, {out.stat().st_size} bytes")
 if missing:
     print("not in the source font (rendered blank):", "".join(missing), file=sys.stderr)

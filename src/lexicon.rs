@@ -236,6 +236,7 @@ pub fn check(lexicon: &Lexicon, src: &SourceText) -> Vec<Diagnostic> {
             ));
         }
     }
+    out.extend(crate::text::glyphs::check(src));
     out
 }
 

@@ -801,7 +801,7 @@ fn push_unique(v: &mut Vec<String>, id: &str) {
 
 /// Makes a redacted turn fit to be read in a script: drops @-mentions, emoticon codes, link
 /// stubs and location tags; Chinese punctuation between Chinese characters; only characters a
-/// GB2312 font can show; at most `MAX_LINE_CHARS`. `None` when little is left.
+/// the app's font can show (`text::glyphs`); at most `MAX_LINE_CHARS`. `None` when little is left.
 pub fn clean_line(text: &str) -> Option<String> {
     let mut s = text.to_string();
     // Retweet chains and reply prefixes.
@@ -890,7 +890,7 @@ pub fn clean_line(text: &str) -> Option<String> {
             i += 1;
             continue;
         }
-        if gb2312_displayable(mapped) {
+        if crate::text::glyphs::displayable(mapped) {
             t.push(mapped);
         }
         i += 1;
@@ -974,21 +974,6 @@ fn shorten(s: &str, max: usize) -> String {
         Some(i) if head[..i].chars().count() >= max / 2 => head[..i + '。'.len_utf8()].to_string(),
         _ => format!("{}……", head.trim_end_matches(['，', '、', ' '])),
     }
-}
-
-/// Characters the app's GB2312 font subset can show: ASCII, GB2312, CJK punctuation and
-/// full-width forms.
-pub fn gb2312_displayable(c: char) -> bool {
-    if c.is_ascii() {
-        return !c.is_ascii_control();
-    }
-    let u = c as u32;
-    if (0x3000..=0x303F).contains(&u) || (0xFF00..=0xFFEF).contains(&u) {
-        return true;
-    }
-    let mut buf = [0u8; 4];
-    let (bytes, _, unmappable) = encoding_rs::GBK.encode(c.encode_utf8(&mut buf));
-    !unmappable && bytes.len() == 2 && (0xA1..=0xF7).contains(&bytes[0]) && (0xA1..=0xFE).contains(&bytes[1])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1242,10 +1227,7 @@ mod tests {
     }
 
     #[test]
-    fn gb2312_check() {
-        assert!(gb2312_displayable('宽'));
-        assert!(gb2312_displayable('，'));
-        assert!(!gb2312_displayable('\u{1F620}'));
-        assert!(!gb2312_displayable('–'));
+    fn characters_the_font_lacks_are_dropped() {
+        assert_eq!(clean_line("气死我了\u{1F620}\u{1F620}宽带又断了").as_deref(), Some("气死我了宽带又断了"));
     }
 }

@@ -24,6 +24,7 @@ pub fn check(s: &Scenario, src: &SourceText, lexicons: &LexiconSet, assets: Opti
     l.voices(assets);
     l.rubric();
     l.samples();
+    l.out.extend(crate::text::glyphs::check(src));
     l.out
 }
 

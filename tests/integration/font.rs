@@ -47,3 +47,33 @@ fn the_font_is_renamed_and_licensed() {
     let license = std::fs::read_to_string(root().join("assets/fonts/OFL.txt")).unwrap();
     assert!(license.contains("SIL OPEN FONT LICENSE Version 1.1") && license.contains("Adobe"));
 }
+
+#[test]
+fn the_coverage_list_matches_the_font() {
+    // `peilian lint` warns from assets/fonts/coverage.txt; it must list exactly the font's
+    // characters (scripts/make-font.py writes both).
+    let bytes = std::fs::read(root().join("assets/fonts/PeilianSansSC.otf")).unwrap();
+    let face = ttf_parser::Face::parse(&bytes, 0).unwrap();
+    let listed: BTreeSet<char> = std::fs::read_to_string(root().join("assets/fonts/coverage.txt"))
+        .unwrap()
+        .trim_end_matches('\n')
+        .chars()
+        .collect();
+    let mut in_font = BTreeSet::new();
+    for table in face.tables().cmap.unwrap().subtables {
+        if table.is_unicode() {
+            table.codepoints(|c| {
+                if let Some(ch) = char::from_u32(c).filter(|ch| !ch.is_ascii()) {
+                    in_font.insert(ch);
+                }
+            });
+        }
+    }
+    assert!(in_font.len() > 7000);
+    let extra: String = listed.difference(&in_font).collect();
+    let absent: String = in_font.difference(&listed).collect();
+    assert!(
+        extra.is_empty() && absent.is_empty(),
+        "listed but not in the font: {extra}; in the font but not listed: {absent} (run scripts/make-font.py --coverage-only)"
+    );
+}
