@@ -219,6 +219,19 @@ pub struct Engine {
     pub model: Arc<MoodModel>,
 }
 
+impl Engine {
+    /// A hash of what the scores and the customer depend on besides the scenario file: the
+    /// lexicons' markers and groups, and the mood model. Records keep it beside the scenario's
+    /// `content_hash`, so a replay can say when re-scoring may differ although the file did not
+    /// change.
+    pub fn basis_hash(&self) -> String {
+        let lexicons: Vec<_> =
+            self.analyzer.lexicons().lexicons.iter().map(|l| (&l.name, l.kind, &l.markers, &l.groups)).collect();
+        let text = serde_json::to_string(&(lexicons, &*self.model)).unwrap_or_default();
+        crate::scenario::compiled::content_hash(text.as_bytes())
+    }
+}
+
 #[derive(Debug, Clone)]
 struct State {
     rng: ChaCha8Rng,

@@ -54,6 +54,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // The scenario as it is now, if it can still be found.
     let current = resolve_scenario(&recorded.scenario_id).ok().and_then(|p| engine_for(&p).ok()?.ok());
     let changed = current.as_ref().map(|e| e.scenario.content_hash != recorded.content_hash);
+    // The lexicons or the mood model changed (unknown for sessions recorded before the hash).
+    let basis_changed =
+        current.as_ref().filter(|_| !recorded.basis_hash.is_empty()).map(|e| e.basis_hash() != recorded.basis_hash);
     let rescored: Option<(Scorecard, usize)> = match (&current, args.rescore) {
         (Some(engine), true) => {
             let (session, skipped) =
@@ -73,11 +76,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         struct Doc<'a> {
             session: &'a RecordedSession,
             scenario_changed: Option<bool>,
+            lexicons_or_mood_model_changed: Option<bool>,
             rescored: Option<Rescored<'a>>,
         }
         let doc = Doc {
             session: &recorded,
             scenario_changed: changed,
+            lexicons_or_mood_model_changed: basis_changed,
             rescored: rescored.as_ref().map(|(scorecard, skipped)| Rescored { scorecard, skipped_actions: *skipped }),
         };
         println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -87,6 +92,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     print_session(&recorded);
     match (changed, &current) {
         (None, _) | (_, None) => println!("\n（找不到场景“{}”的当前文件，无法重新评分）", recorded.scenario_id),
+        (Some(false), _) if basis_changed == Some(true) => {
+            println!("\n场景文件没有改动，但词库或情绪模型自记录以来有改动：重新评分的结果可能不同。");
+            if !args.rescore {
+                println!("  加 --rescore 用现在的词库重新评分并对照。");
+            }
+        }
         (Some(false), _) => println!("\n场景自记录以来没有改动。"),
         (Some(true), Some(engine)) => {
             println!(

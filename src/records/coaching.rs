@@ -525,6 +525,8 @@ pub struct RecordedSession {
     pub scenario_version: u32,
     pub scenario_title: String,
     pub content_hash: String,
+    /// The lexicons' and mood model's hash; empty for sessions recorded before version 3.
+    pub basis_hash: String,
     pub seed: u64,
     pub mode: String,
     pub started_ms: i64,
@@ -563,7 +565,7 @@ pub fn recorded_session(store: &Store, key: &str) -> Result<RecordedSession, Sto
     let id = id.ok_or_else(|| StoreError::NotFound(format!("练习记录“{key}”")))?;
     let mut session = conn.query_row(
         "SELECT s.id, s.uuid, t.name, s.scenario_id, s.scenario_version, s.scenario_title, s.content_hash, s.seed,
-                s.mode, s.started_ms, s.ended_ms, s.outcome, s.overall, s.passed, s.scorecard
+                s.mode, s.started_ms, s.ended_ms, s.outcome, s.overall, s.passed, s.scorecard, s.basis_hash
          FROM sessions s JOIN trainees t ON t.id = s.trainee_id WHERE s.id = ?1",
         [id],
         |r| {
@@ -583,6 +585,7 @@ pub fn recorded_session(store: &Store, key: &str) -> Result<RecordedSession, Sto
                 overall: r.get::<_, Option<f64>>(12)?.map(|v| v as f32),
                 passed: r.get(13)?,
                 scorecard: r.get(14)?,
+                basis_hash: r.get(15)?,
                 turns: Vec::new(),
             })
         },

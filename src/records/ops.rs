@@ -34,6 +34,9 @@ pub struct SessionStart {
     pub scenario_version: u32,
     pub scenario_title: String,
     pub content_hash: String,
+    /// `Engine::basis_hash`; empty in journals written before it existed.
+    #[serde(default)]
+    pub basis_hash: String,
     pub skills: Vec<String>,
     pub app_version: String,
     pub seed: u64,
@@ -104,6 +107,7 @@ impl SessionStart {
             scenario_version: sc.scenario.version,
             scenario_title: sc.scenario.title.clone(),
             content_hash: sc.content_hash.clone(),
+            basis_hash: session.engine().basis_hash(),
             skills: sc.scenario.skills.iter().map(|s| s.key()).collect(),
             app_version: env!("CARGO_PKG_VERSION").to_string(),
             seed: session.seed(),

@@ -9,7 +9,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction,
 use crate::records::ops::{Finish, Op, SessionStart, TurnRecord};
 
 /// Schema versions, oldest first; `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1, MIGRATE_V1_TO_V2];
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, MIGRATE_V1_TO_V2, MIGRATE_V2_TO_V3];
 
 /// The first schema (kept so that databases written by it are migrated, and tested).
 pub const SCHEMA_V1: &str = r#"
@@ -99,6 +99,12 @@ INSERT INTO miss_stats (trainee_id, skill, kind, label, count)
     FROM turns t JOIN sessions s ON s.id = t.session_id, json_each(t.score, '$.red_lines') m
     WHERE t.score IS NOT NULL AND json_valid(t.score)
     GROUP BY s.trainee_id, m.value;
+"#;
+
+/// Version 3: the hash of the lexicons and mood model a session was scored with
+/// (`Engine::basis_hash`); empty for sessions recorded before.
+pub const MIGRATE_V2_TO_V3: &str = r#"
+ALTER TABLE sessions ADD COLUMN basis_hash TEXT NOT NULL DEFAULT '';
 "#;
 
 /// Current schema version.
@@ -305,8 +311,8 @@ fn start(tx: &Transaction<'_>, s: &SessionStart) -> rusqlite::Result<()> {
     let trainee = ensure_trainee(tx, &s.trainee, s.team.as_deref(), s.started_ms)?;
     tx.execute(
         "INSERT INTO sessions (uuid, trainee_id, scenario_id, scenario_version, scenario_title, content_hash,
-             app_version, seed, mode, started_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             app_version, seed, mode, started_ms, basis_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             s.uuid,
             trainee,
@@ -317,7 +323,8 @@ fn start(tx: &Transaction<'_>, s: &SessionStart) -> rusqlite::Result<()> {
             s.app_version,
             s.seed as i64,
             s.mode,
-            s.started_ms
+            s.started_ms,
+            s.basis_hash
         ],
     )?;
     let session = tx.last_insert_rowid();

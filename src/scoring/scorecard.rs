@@ -23,7 +23,10 @@ pub struct Scorecard {
     pub scenario_id: String,
     pub scenario_version: u32,
     pub scenario_title: String,
+    /// The scenario file's hash.
     pub content_hash: String,
+    /// The lexicons' and mood model's hash (`Engine::basis_hash`).
+    pub basis_hash: String,
     pub seed: u64,
     pub mode: Mode,
     pub outcome: Outcome,
@@ -152,6 +155,7 @@ pub(crate) fn build_scorecard(
         scenario_version: sc.version,
         scenario_title: sc.title.clone(),
         content_hash: engine.scenario.content_hash.clone(),
+        basis_hash: engine.basis_hash(),
         seed,
         mode,
         outcome,

@@ -160,6 +160,7 @@ fn start_op(uuid: &str, trainee: &str, team: &str, scenario: &str, skills: &[&st
         scenario_version: 1,
         scenario_title: format!("场景{scenario}"),
         content_hash: "h".into(),
+        basis_hash: "b".into(),
         skills: skills.iter().map(|s| s.to_string()).collect(),
         app_version: "test".into(),
         seed: 1,
@@ -320,7 +321,7 @@ fn migrates_a_version_1_database() {
         .unwrap();
     }
     let store = Store::open(&db).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     let r = trainee_report(&store, "老员工", &[]).unwrap();
     assert_eq!((r.completed, r.average), (1, Some(66.0)));
     let missed: Vec<(String, u32)> = r.missed_concepts.iter().map(|c| (c.label.clone(), c.count)).collect();
@@ -330,7 +331,8 @@ fn migrates_a_version_1_database() {
     assert!(!s.turns[0].superseded);
     drop(store);
     // Opening again is a no-op.
-    assert_eq!(Store::open(&db).unwrap().schema_version().unwrap(), 2);
+    assert_eq!(s.basis_hash, "", "sessions from before version 3 have no basis hash");
+    assert_eq!(Store::open(&db).unwrap().schema_version().unwrap(), 3);
 }
 
 #[test]
@@ -447,7 +449,20 @@ fn replay_rescores_a_changed_scenario_side_by_side() {
     };
     run(&["practice", "fixture-base", "--trainee", "小钱"], "非常抱歉，我马上帮您查。\n查到了，明天送到。\n");
     let unchanged = run(&["replay", "1"], "");
-    assert!(unchanged.contains("没有改动"), "{unchanged}");
+    assert!(unchanged.contains("场景自记录以来没有改动"), "{unchanged}");
+    // A trainer adds a politeness marker: the scenario file is the same, the scoring basis not.
+    let politeness = lib.join("lexicons/politeness.ron");
+    let original = std::fs::read_to_string(&politeness).unwrap();
+    std::fs::write(&politeness, original.replace(r#""劳驾": 0.3,"#, r#""劳驾": 0.3, "烦请": 0.3,"#)).unwrap();
+    let basis = run(&["replay", "1"], "");
+    assert!(basis.contains("词库或情绪模型自记录以来有改动"), "{basis}");
+    let json: serde_json::Value = serde_json::from_str(&run(&["replay", "1", "--json"], "")).unwrap();
+    assert_eq!(
+        (json["scenario_changed"].as_bool(), json["lexicons_or_mood_model_changed"].as_bool()),
+        (Some(false), Some(true))
+    );
+    std::fs::write(&politeness, original).unwrap();
+    assert!(run(&["replay", "1"], "").contains("场景自记录以来没有改动"), "the same lexicons again: the same basis");
     // The trainer raises the bar: "apology" now needs a phrase the answer lacks.
     let text = std::fs::read_to_string(&file)
         .unwrap()
