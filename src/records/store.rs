@@ -205,6 +205,12 @@ impl Store {
             // A read-only file cannot switch to WAL.
             return Err(StoreError::ReadOnly { path });
         }
+        // A file the system will not let us write (a read-only share, an immutable file) is
+        // opened read-only by SQLite without an error, and a WAL database can even be read:
+        // ask, rather than fail at the first turn.
+        if conn.is_readonly(rusqlite::MAIN_DB).map_err(classify)? {
+            return Err(StoreError::ReadOnly { path });
+        }
         conn.pragma_update(None, "foreign_keys", true).map_err(classify)?;
         // FULL: a committed turn survives a crash of the machine, not only of the process.
         conn.pragma_update(None, "synchronous", "FULL").map_err(classify)?;

@@ -518,3 +518,47 @@ fn report_command_formats() {
     let missing = report(&["report", "--trainee", "没有这人"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// Clears the immutable attribute again when dropped (also when the test fails).
+struct Immutable<'a>(&'a Path);
+
+impl Immutable<'_> {
+    fn set(path: &Path) -> Option<Immutable<'_>> {
+        let ok = Command::new("chattr").arg("+i").arg(path).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+        ok.then_some(Immutable(path))
+    }
+}
+
+impl Drop for Immutable<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(self.0).status();
+    }
+}
+
+#[test]
+fn a_read_only_database_defers_to_the_recovery_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ro.db");
+    drop(Store::open(&db).unwrap());
+    // Read-only even for root: the immutable attribute (needs root and ext4 or similar).
+    let Some(guard) = Immutable::set(&db) else {
+        eprintln!("skipped: `chattr +i` is not possible here (needs root on ext4), so no read-only file can be made");
+        return;
+    };
+    let recovery = vec![dir.path().join("recovery")];
+    let (mut recorder, error) = Recorder::open_with(&db, recovery.clone());
+    assert!(matches!(error, Some(StoreError::ReadOnly { .. })), "{error:?}");
+    let message = error.unwrap().to_string();
+    assert!(message.contains("ro.db") && message.contains("不可写"), "{message}");
+    let (uuid, saved) = play_and_record(&mut recorder);
+    assert!(saved.iter().all(|s| matches!(s, Saved::Deferred { .. })), "{saved:?}");
+    let file = recorder.recovery_file().expect("recovery file").to_path_buf();
+    drop(recorder);
+    // Writable again: the next start imports the session.
+    drop(guard);
+    let (mut again, error) = Recorder::open_with(&db, recovery);
+    assert!(error.is_none(), "{error:?}");
+    let s = recorded_session(again.store().unwrap(), &uuid).unwrap();
+    assert_eq!((s.outcome.as_str(), s.turns.len()), ("transferred", 2));
+    assert!(!file.exists(), "imported recovery files are removed");
+}
