@@ -66,7 +66,14 @@ impl Analyzed {
         let token = &self.tokens[first];
         if token.span.start < range.start {
             let prefix = &self.norm[token.span.start..range.start];
-            if negators.iter().any(|n| prefix.ends_with(n.as_str())) {
+            // Each suffix of the prefix, shortest first (negators are a few characters long).
+            let negated_prefix = prefix
+                .char_indices()
+                .rev()
+                .map(|(i, _)| &prefix[i..])
+                .take_while(|s| s.len() <= MAX_NEGATOR_BYTES)
+                .any(|s| negators.contains(s));
+            if negated_prefix {
                 count += 1;
             }
         }
@@ -290,6 +297,9 @@ impl Analyzer {
         }
     }
 }
+
+/// Longest negator looked for at the end of a token's inner prefix (8 characters).
+const MAX_NEGATOR_BYTES: usize = 32;
 
 /// Boundary flags of `Analyzed::boundaries`.
 const WORD_START: u8 = 1;
