@@ -78,6 +78,31 @@ pub fn scan_ron_strings(source: &str) -> Vec<MissingGlyphs> {
                     prev = n;
                 }
             }
+            // A raw string (r"…", r#"…"#): no escapes, ends at a quote followed by its hashes.
+            'r' if !prev_is_ident(source, i) && raw_string_hashes(&source[i + 1..]).is_some() => {
+                let hashes = raw_string_hashes(&source[i + 1..]).unwrap_or(0);
+                let body_start = i + 1 + hashes + 1;
+                let close = format!("\"{}", "#".repeat(hashes));
+                let body_end = source[body_start..].find(&close).map_or(source.len(), |k| body_start + k);
+                let mut found = MissingGlyphs { offset: body_start, chars: String::new() };
+                for (k, n) in source[body_start..body_end].char_indices() {
+                    if !displayable(n) {
+                        if found.chars.is_empty() {
+                            found.offset = body_start + k;
+                        }
+                        if !found.chars.contains(n) {
+                            found.chars.push(n);
+                        }
+                    }
+                }
+                if !found.chars.is_empty() {
+                    out.push(found);
+                }
+                let resume = (body_end + close.len()).min(source.len());
+                while it.peek().is_some_and(|&(k, _)| k < resume) {
+                    it.next();
+                }
+            }
             '"' => {
                 let mut found = MissingGlyphs { offset: i, chars: String::new() };
                 let mut escaped = false;
@@ -116,6 +141,17 @@ pub fn scan_ron_strings(source: &str) -> Vec<MissingGlyphs> {
         }
     }
     out
+}
+
+/// The number of `#` of a raw string starting right after its `r` (`"…` → 0, `#"…` → 1).
+fn raw_string_hashes(after_r: &str) -> Option<usize> {
+    let hashes = after_r.bytes().take_while(|&b| b == b'#').count();
+    (after_r.as_bytes().get(hashes) == Some(&b'"')).then_some(hashes)
+}
+
+/// True when the character before byte `i` continues an identifier (so `r` is not a prefix).
+fn prev_is_ident(source: &str, i: usize) -> bool {
+    source[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// Warnings for the strings of `src` the app would draw as empty boxes.
@@ -158,6 +194,15 @@ mod tests {
         assert!(src[..found[0].offset].ends_with("\"好"));
         assert_eq!(found[1].chars, "\u{20BB7}");
         assert_eq!(found[2].chars, "\u{1F621}");
+    }
+
+    #[test]
+    fn raw_strings_are_read_to_their_own_end() {
+        let src = "(p: r#\"退款\"\u{1F621}\"说\"#, // \"\u{1F621}\n q: r\"好\", r#type: \"\u{20BB7}\")";
+        let found = scan_ron_strings(src);
+        let chars: Vec<&str> = found.iter().map(|m| m.chars.as_str()).collect();
+        assert_eq!(chars, ["\u{1F621}", "\u{20BB7}"], "{found:?}");
+        assert!(src[..found[0].offset].ends_with("退款\""));
     }
 
     #[test]
