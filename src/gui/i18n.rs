@@ -157,6 +157,25 @@ strings! {
     PersonaElderly => "老年", "Elderly";
     ChannelPhone => "电话", "Phone";
     ChannelChat => "在线", "Chat";
+    SkillEmpathy => "共情", "Empathy";
+    SkillDeescalation => "情绪安抚", "De-escalation";
+    SkillEscalation => "升级转接", "Escalation";
+    SkillPolicy => "政策把握", "Policy";
+    SkillProductKnowledge => "产品知识", "Product knowledge";
+    SkillCommunication => "沟通表达", "Communication";
+    SkillVerification => "身份核验", "Verification";
+    SkillRetention => "客户挽留", "Retention";
+    SkillCompliance => "合规", "Compliance";
+    OutcomeInProgress => "进行中", "In progress";
+    OutcomeResolved => "问题解决", "Resolved";
+    OutcomeUnresolved => "未解决", "Unresolved";
+    OutcomeCustomerHungUp => "客户挂断", "Customer hung up";
+    OutcomeTransferred => "已转接", "Transferred";
+    OutcomeAgentHungUp => "坐席挂断", "Agent hung up";
+    TrendUp => "上升", "Rising";
+    TrendDown => "下降", "Falling";
+    TrendFlat => "持平", "Steady";
+    TransferMistimed => "转接：过早 {} · 不该转 {} · 过晚 {} · 该转未转 {}", "Transfers: early {} · not needed {} · late {} · missed {}";
 }
 
 /// A rubric's name.
@@ -193,6 +212,85 @@ pub fn channel(lang: &Lang, c: crate::scenario::schema::Channel) -> &'static str
     }
 }
 
+/// A skill's name by its key (`Skill::key`); a centre's own skills keep their label.
+pub fn skill(lang: &Lang, key: &str, label: &str) -> String {
+    let k = match key {
+        "empathy" => T::SkillEmpathy,
+        "deescalation" => T::SkillDeescalation,
+        "escalation" => T::SkillEscalation,
+        "policy" => T::SkillPolicy,
+        "productknowledge" => T::SkillProductKnowledge,
+        "communication" => T::SkillCommunication,
+        "verification" => T::SkillVerification,
+        "retention" => T::SkillRetention,
+        "compliance" => T::SkillCompliance,
+        _ => return label.to_string(),
+    };
+    k.get(*lang).to_string()
+}
+
+/// How a call ended.
+pub fn outcome(lang: &Lang, o: crate::session::Outcome) -> &'static str {
+    use crate::session::Outcome as O;
+    let k = match o {
+        O::InProgress => T::OutcomeInProgress,
+        O::Resolved => T::OutcomeResolved,
+        O::Unresolved => T::OutcomeUnresolved,
+        O::CustomerHungUp => T::OutcomeCustomerHungUp,
+        O::Transferred => T::OutcomeTransferred,
+        O::AgentHungUp => T::OutcomeAgentHungUp,
+    };
+    k.get(*lang)
+}
+
+/// A score trend's word (as `Trend::label`).
+pub fn trend(lang: &Lang, trend: &crate::records::coaching::Trend) -> &'static str {
+    let k = match trend.delta {
+        Some(d) if d >= 3.0 => T::TrendUp,
+        Some(d) if d <= -3.0 => T::TrendDown,
+        Some(_) => T::TrendFlat,
+        None => return "—",
+    };
+    k.get(*lang)
+}
+
+/// "label：value" in Chinese, "label: value" in English.
+pub fn labelled(lang: &Lang, label: &str, value: impl std::fmt::Display) -> String {
+    match lang {
+        Lang::Zh => format!("{label}：{value}"),
+        Lang::En => format!("{label}: {value}"),
+    }
+}
+
+/// "name（56.9）" in Chinese, "name (56.9)" in English.
+pub fn with_score(lang: &Lang, name: &str, score: f32) -> String {
+    match lang {
+        Lang::Zh => format!("{name}（{score:.1}）"),
+        Lang::En => format!("{name} ({score:.1})"),
+    }
+}
+
+/// The separator of a list of names: "、" in Chinese, ", " in English.
+pub fn list_sep(lang: &Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "、",
+        Lang::En => ", ",
+    }
+}
+
+/// The transfer-timing line of a weak skill: early, not needed, late, missed.
+pub fn transfer_counts(lang: &Lang, early: u32, premature: u32, late: u32, missed: u32) -> String {
+    let mut out = String::new();
+    let mut counts = [early, premature, late, missed].into_iter();
+    for (i, part) in T::TransferMistimed.get(*lang).split("{}").enumerate() {
+        if i > 0 {
+            out.push_str(&counts.next().unwrap_or(0).to_string());
+        }
+        out.push_str(part);
+    }
+    out
+}
+
 /// Reads the current language and a key.
 pub fn t(lang: &Lang, key: T) -> &'static str {
     key.get(*lang)
@@ -206,6 +304,46 @@ mod tests {
     fn every_string_exists_in_both_languages() {
         for key in T::ALL {
             assert!(!key.get(Lang::Zh).is_empty() && !key.get(Lang::En).is_empty(), "{key:?}");
+        }
+    }
+
+    #[test]
+    fn core_labels_have_english_names_and_the_same_chinese() {
+        use crate::scenario::schema::Skill;
+        use crate::session::Outcome;
+        let skills = [
+            Skill::Empathy,
+            Skill::Deescalation,
+            Skill::Escalation,
+            Skill::Policy,
+            Skill::ProductKnowledge,
+            Skill::Communication,
+            Skill::Verification,
+            Skill::Retention,
+            Skill::Compliance,
+        ];
+        for k in &skills {
+            assert_eq!(skill(&Lang::Zh, &k.key(), k.label()), k.label());
+            let en = skill(&Lang::En, &k.key(), k.label());
+            assert!(en.is_ascii() && !en.is_empty(), "{k:?}: {en}");
+        }
+        assert_eq!(skill(&Lang::En, &Skill::ProductKnowledge.key(), "产品知识"), "Product knowledge");
+        let own = Skill::Other("话术".into());
+        assert_eq!(skill(&Lang::En, &own.key(), own.label()), "话术", "a centre's own skill keeps its name");
+        for o in [
+            Outcome::InProgress,
+            Outcome::Resolved,
+            Outcome::Unresolved,
+            Outcome::CustomerHungUp,
+            Outcome::Transferred,
+            Outcome::AgentHungUp,
+        ] {
+            assert_eq!(outcome(&Lang::Zh, o), o.label());
+            assert!(outcome(&Lang::En, o).is_ascii());
+        }
+        for delta in [None, Some(5.0), Some(-5.0), Some(0.5)] {
+            let tr = crate::records::coaching::Trend { delta, ..Default::default() };
+            assert_eq!(trend(&Lang::Zh, &tr), tr.label());
         }
     }
 }

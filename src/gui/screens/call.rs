@@ -12,7 +12,7 @@ use bevy::text::EditableText;
 use bevy::ui_widgets::Activate;
 
 use crate::gui::audio::AudioOut;
-use crate::gui::i18n::{Lang, T, t};
+use crate::gui::i18n::{self, Lang, T, t};
 use crate::gui::screens::Screen;
 use crate::gui::state::{Call, Core, GuiConfig, Profile, Records};
 use crate::gui::theme::palette::*;
@@ -126,7 +126,7 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, call: Res<Call>) {
             r.spawn(widget::badge(mode_label, if session.mode() == Mode::Exam { BAD } else { PRIMARY }));
             r.spawn(widget::spacer());
             r.spawn(widget::label(
-                format!("{} · {} {}", crate::gui::i18n::channel(&lang, sc.channel), t(&lang, T::Seed), session.seed()),
+                format!("{} · {} {}", i18n::channel(&lang, sc.channel), t(&lang, T::Seed), session.seed()),
                 14.0,
                 MUTED,
             ));
@@ -162,7 +162,7 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, call: Res<Call>) {
                                     c.spawn(widget::label(p.name.clone(), 14.0, MUTED));
                                     c.spawn(widget::row(6.0)).with_children(|b| {
                                         b.spawn(widget::badge(
-                                            crate::gui::i18n::persona(&lang, &p.kind),
+                                            i18n::persona(&lang, &p.kind),
                                             persona_color(&p.kind.key()),
                                         ));
                                         if let Some(tier) = &p.vip_tier {
@@ -190,7 +190,7 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, call: Res<Call>) {
                                     BotSpeaker::Customer => t(&lang, T::Customer),
                                     BotSpeaker::Bot => "Bot",
                                 };
-                                b.spawn(widget::paragraph(format!("{who}：{}", line.text), 13.0, TEXT));
+                                b.spawn(widget::paragraph(i18n::labelled(&lang, who, &line.text), 13.0, TEXT));
                             }
                         });
                     }
@@ -313,7 +313,7 @@ fn redraw(
         if session.is_over() {
             c.spawn(widget::row(12.0)).with_children(|r| {
                 r.spawn(widget::label(
-                    format!("{}：{}", t(&lang, T::CallEnded), session.outcome().label()),
+                    i18n::labelled(&lang, t(&lang, T::CallEnded), &i18n::outcome(&lang, session.outcome())),
                     20.0,
                     HEADER,
                 ));
@@ -402,7 +402,7 @@ fn redraw(
                 .with_children(|p| {
                     p.spawn(widget::label(title, 18.0, MUTED));
                     p.spawn(widget::label(
-                        format!("{}（{}）", sc.persona.title, crate::gui::i18n::persona(&lang, &sc.persona.kind)),
+                        format!("{}（{}）", sc.persona.title, i18n::persona(&lang, &sc.persona.kind)),
                         30.0,
                         HEADER,
                     ));
@@ -454,11 +454,7 @@ fn feedback_card(l: &mut ChildSpawnerCommands<'_>, lang: &Lang, score: &TurnScor
             r.spawn(widget::label(format!("{} {:.0}", t(lang, T::TurnScore), score.overall), 16.0, color));
             for name in ["concepts", "tone", "no_repeat", "responsiveness"] {
                 if let Some(rs) = score.rubrics.get(name).filter(|x| x.applicable) {
-                    r.spawn(widget::label(
-                        format!("{} {:.0}", crate::gui::i18n::rubric(lang, name), rs.score),
-                        13.0,
-                        MUTED,
-                    ));
+                    r.spawn(widget::label(format!("{} {:.0}", i18n::rubric(lang, name), rs.score), 13.0, MUTED));
                 }
             }
             r.spawn(widget::spacer());
@@ -491,7 +487,7 @@ fn feedback_card(l: &mut ChildSpawnerCommands<'_>, lang: &Lang, score: &TurnScor
             f.spawn(widget::paragraph(n, 13.0, TEXT));
         }
         if score.overall < 80.0 && !score.model_answer.is_empty() {
-            f.spawn(widget::paragraph(format!("{}：{}", t(lang, T::ModelAnswer), score.model_answer), 14.0, MUTED));
+            f.spawn(widget::paragraph(i18n::labelled(lang, t(lang, T::ModelAnswer), &score.model_answer), 14.0, MUTED));
         }
     });
 }

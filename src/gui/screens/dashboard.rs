@@ -4,7 +4,7 @@
 use bevy::prelude::*;
 use bevy::ui_widgets::Activate;
 
-use crate::gui::i18n::{Lang, T, t};
+use crate::gui::i18n::{self, Lang, T, t};
 use crate::gui::screens::Screen;
 use crate::gui::screens::who::go;
 use crate::gui::state::{Core, DashboardView, Records, SortKey};
@@ -82,19 +82,19 @@ fn spawn(
         root.spawn(Node { flex_grow: 1.0, min_height: px(0), column_gap: px(16), ..default() }).with_children(|main| {
             // The table.
             main.spawn(widget::panel_with(Node {
-                width: px(560),
+                width: px(600),
                 min_height: px(0),
                 ..widget::panel_style(FlexDirection::Column)
             }))
             .with_children(|table| {
                 table.spawn(widget::row(4.0)).with_children(|h| {
                     for (key, label, width) in [
-                        (SortKey::Name, T::Trainee, 120.0),
-                        (SortKey::Sessions, T::Sessions, 70.0),
-                        (SortKey::Average, T::Average, 70.0),
-                        (SortKey::Best, T::Best, 80.0),
-                        (SortKey::PassRate, T::PassRate, 70.0),
-                        (SortKey::Trend, T::Trend, 80.0),
+                        (SortKey::Name, T::Trainee, COLUMNS[0]),
+                        (SortKey::Sessions, T::Sessions, COLUMNS[1]),
+                        (SortKey::Average, T::Average, COLUMNS[2]),
+                        (SortKey::Best, T::Best, COLUMNS[3]),
+                        (SortKey::PassRate, T::PassRate, COLUMNS[4]),
+                        (SortKey::Trend, T::Trend, COLUMNS[5]),
                     ] {
                         let arrow = if view.sort == key { if view.descending { "▼" } else { "▲" } } else { "" };
                         h.spawn((Node { width: px(width), flex_shrink: 0.0, ..default() },)).with_children(|c| {
@@ -118,7 +118,7 @@ fn spawn(
                         body.spawn(widget::label(t(&lang, T::NoRecords), 16.0, MUTED));
                     }
                     for r in &rows {
-                        body.spawn(row_button(r, view.selected.as_deref() == Some(&r.name)));
+                        body.spawn(row_button(&lang, r, view.selected.as_deref() == Some(&r.name)));
                     }
                 });
             });
@@ -135,15 +135,25 @@ fn spawn(
 #[derive(Component)]
 struct TableBody;
 
-fn row_button(r: &TraineeRow, selected: bool) -> impl Bundle {
+/// Widths of the trainees' table columns (header and rows), wide enough for the English names.
+const COLUMNS: [f32; 6] = [104.0, 84.0, 80.0, 84.0, 88.0, 100.0];
+
+fn row_button(lang: &Lang, r: &TraineeRow, selected: bool) -> impl Bundle {
     let name = r.name.clone();
     let cells = [
-        (r.name.clone(), 120.0),
-        (r.sessions.to_string(), 70.0),
-        (r.average.map_or("—".into(), |v| format!("{v:.1}")), 70.0),
-        (r.best.map_or("—".into(), |v| format!("{v:.1}")), 80.0),
-        (r.pass_rate.map_or("—".into(), |v| format!("{:.0}%", v * 100.0)), 70.0),
-        (format!("{} {}", r.trend.label(), r.trend.delta.map(|d| format!("{d:+.1}")).unwrap_or_default()), 80.0),
+        (r.name.clone(), COLUMNS[0]),
+        (r.sessions.to_string(), COLUMNS[1]),
+        (r.average.map_or("—".into(), |v| format!("{v:.1}")), COLUMNS[2]),
+        (r.best.map_or("—".into(), |v| format!("{v:.1}")), COLUMNS[3]),
+        (r.pass_rate.map_or("—".into(), |v| format!("{:.0}%", v * 100.0)), COLUMNS[4]),
+        (
+            format!(
+                "{} {}",
+                i18n::trend(lang, &r.trend),
+                r.trend.delta.map(|d| format!("{d:+.1}")).unwrap_or_default()
+            ),
+            COLUMNS[5],
+        ),
     ];
     (
         TraineeRowButton(name.clone()),
@@ -197,7 +207,7 @@ fn trainee_detail(
                 t(lang, T::PassRate),
                 d.pass_rate.map_or("—".into(), |v| format!("{:.0}%", v * 100.0)),
                 t(lang, T::Trend),
-                d.trend.label()
+                i18n::trend(lang, &d.trend)
             ),
             15.0,
             TEXT,
@@ -246,8 +256,9 @@ fn trainee_detail(
             if let Some(v) = d.rubric_averages.get(name) {
                 p.spawn(widget::row(8.0)).with_children(|r| {
                     r.spawn((
-                        widget::text(crate::gui::i18n::rubric(lang, name), 14.0, TEXT),
-                        Node { width: px(90), flex_shrink: 0.0, ..default() },
+                        widget::text(i18n::rubric(lang, name), 14.0, TEXT),
+                        // Wide enough for "Responsiveness" in the English UI.
+                        Node { width: px(110), flex_shrink: 0.0, ..default() },
                     ));
                     r.spawn((
                         Node { flex_grow: 1.0, ..default() },
@@ -264,22 +275,31 @@ fn trainee_detail(
     col.spawn(widget::panel(FlexDirection::Column)).with_children(|p| {
         p.spawn(widget::label(t(lang, T::WeakSkills), 15.0, HEADER));
         for w in &d.weakest {
-            p.spawn(widget::label(format!("{}（{:.1}）", w.skill.label, w.skill.average), 16.0, BAD));
+            p.spawn(widget::label(
+                i18n::with_score(lang, &i18n::skill(lang, &w.skill.skill, &w.skill.label), w.skill.average),
+                16.0,
+                BAD,
+            ));
             if !w.missed_concepts.is_empty() {
                 let v: Vec<String> = w.missed_concepts.iter().map(|c| format!("{}×{}", c.label, c.count)).collect();
-                p.spawn(widget::paragraph(format!("{}：{}", t(lang, T::Missed), v.join("、")), 14.0, TEXT));
+                p.spawn(widget::paragraph(
+                    i18n::labelled(lang, t(lang, T::Missed), &v.join(i18n::list_sep(lang))),
+                    14.0,
+                    TEXT,
+                ));
             }
             if !w.red_lines.is_empty() {
                 let v: Vec<String> = w.red_lines.iter().map(|c| format!("「{}」×{}", c.label, c.count)).collect();
-                p.spawn(widget::paragraph(format!("{}：{}", t(lang, T::RedLine), v.join("、")), 14.0, BAD));
+                p.spawn(widget::paragraph(
+                    i18n::labelled(lang, t(lang, T::RedLine), &v.join(i18n::list_sep(lang))),
+                    14.0,
+                    BAD,
+                ));
             }
             let tr = &w.transfers;
             if tr.mistimed() > 0 {
                 p.spawn(widget::paragraph(
-                    format!(
-                        "转接：过早 {} · 不该转 {} · 过晚 {} · 该转未转 {}",
-                        tr.early, tr.premature, tr.late, tr.missed
-                    ),
+                    i18n::transfer_counts(lang, tr.early, tr.premature, tr.late, tr.missed),
                     14.0,
                     TEXT,
                 ));

@@ -8,7 +8,7 @@ use bevy::ecs::spawn::{Spawn, SpawnIter};
 use bevy::prelude::*;
 use bevy::ui_widgets::Activate;
 
-use crate::gui::i18n::{Lang, T, t};
+use crate::gui::i18n::{self, Lang, T, t};
 use crate::gui::screens::Screen;
 use crate::gui::screens::call::StartCall;
 use crate::gui::state::{Core, PickerFilter, Profile, Records};
@@ -57,9 +57,8 @@ fn spawn(
     let standing = standing(&core, &records, profile.trainee.as_deref());
     let root = commands.spawn((widget::screen_root("Picker"), DespawnOnExit(Screen::Picker))).id();
     let who = format!(
-        "{}：{} · {}",
-        t(&lang, T::Current),
-        profile.trainee.as_deref().unwrap_or(t(&lang, T::Anonymous)),
+        "{} · {}",
+        i18n::labelled(&lang, t(&lang, T::Current), &profile.trainee.as_deref().unwrap_or(t(&lang, T::Anonymous))),
         t(&lang, if profile.mode == crate::session::Mode::Exam { T::Exam } else { T::Practice })
     );
     commands.entity(root).with_children(|p| {
@@ -125,12 +124,12 @@ fn matches(sc: &CompiledScenario, f: &PickerFilter) -> bool {
 }
 
 fn filters(p: &mut ChildSpawnerCommands<'_>, lang: &Lang, core: &Core, filter: &PickerFilter) {
-    let personas: BTreeSet<(String, String)> = core
+    let personas: BTreeSet<(String, String)> =
+        core.ready().map(|s| (s.scenario.persona.kind.key(), i18n::persona(lang, &s.scenario.persona.kind))).collect();
+    let skills: BTreeMap<String, String> = core
         .ready()
-        .map(|s| (s.scenario.persona.kind.key(), crate::gui::i18n::persona(lang, &s.scenario.persona.kind)))
+        .flat_map(|s| s.scenario.skills.iter().map(|k| (k.key(), i18n::skill(lang, &k.key(), k.label()))))
         .collect();
-    let skills: BTreeMap<String, String> =
-        core.ready().flat_map(|s| s.scenario.skills.iter().map(|k| (k.key(), k.label().to_string()))).collect();
     p.spawn(widget::panel(FlexDirection::Column)).with_children(|panel| {
         panel.spawn(Node { flex_wrap: FlexWrap::Wrap, row_gap: px(6), ..widget::row(6.0) }).with_children(|r| {
             r.spawn(widget::label(t(lang, T::Persona), 15.0, MUTED));
@@ -179,7 +178,7 @@ fn card(
     let id = s.id.clone();
     let persona = s.persona.kind.clone();
     let stars = format!("{}{}", "★".repeat(s.difficulty.min(5) as usize), "☆".repeat(5 - s.difficulty.min(5) as usize));
-    let skills: Vec<&str> = s.skills.iter().map(|k| k.label()).collect();
+    let skills: Vec<String> = s.skills.iter().map(|k| i18n::skill(lang, &k.key(), k.label())).collect();
     let standing = match best {
         Some((Some(score), passed)) => {
             let mark = if *passed { format!(" · {}", t(lang, T::Passed)) } else { String::new() };
@@ -190,12 +189,11 @@ fn card(
     let passed = best.is_some_and(|b| b.1);
     let width = if recommended.is_some() { percent(100) } else { px(386) };
     let border = if recommended.is_some() { PRIMARY } else { BORDER };
-    let mut badges: Vec<(String, Color)> =
-        vec![(crate::gui::i18n::persona(lang, &persona), persona_color(&persona.key()))];
+    let mut badges: Vec<(String, Color)> = vec![(i18n::persona(lang, &persona), persona_color(&persona.key()))];
     if let Some(tier) = &s.persona.vip_tier {
         badges.push((tier.clone(), persona_color("vip")));
     }
-    badges.push((crate::gui::i18n::channel(lang, s.channel).to_string(), Color::srgb(0.45, 0.52, 0.60)));
+    badges.push((i18n::channel(lang, s.channel).to_string(), Color::srgb(0.45, 0.52, 0.60)));
     let headline = match recommended {
         Some(_) => format!("{} · {}", t(lang, T::Recommended), s.title),
         None => s.title.clone(),
@@ -236,7 +234,11 @@ fn card(
                 )),
             )),
             Spawn((
-                widget::paragraph(format!("{}：{}", t(lang, T::Skill), skills.join("、")), 14.0, MUTED),
+                widget::paragraph(
+                    i18n::labelled(lang, t(lang, T::Skill), &skills.join(i18n::list_sep(lang))),
+                    14.0,
+                    MUTED,
+                ),
                 Pickable::IGNORE,
             )),
             Spawn((widget::label(standing, 15.0, if passed { GOOD } else { TEXT }), Pickable::IGNORE)),

@@ -3,7 +3,7 @@
 
 use bevy::prelude::*;
 
-use crate::gui::i18n::{Lang, T, t};
+use crate::gui::i18n::{self, Lang, T, t};
 use crate::gui::screens::Screen;
 use crate::gui::screens::who::go;
 use crate::gui::state::{DashboardView, Records};
@@ -75,7 +75,10 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, records: Res<Records>, view: R
                         ));
                     }
                     "transfer" => {
-                        col.spawn(widget::bubble(format!("{}：{}", t(&lang, T::Transfer), turn.text), Side::System));
+                        col.spawn(widget::bubble(
+                            i18n::labelled(&lang, t(&lang, T::Transfer), &turn.text),
+                            Side::System,
+                        ));
                     }
                     "hangup" => {
                         col.spawn(widget::bubble(t(&lang, T::HangUp), Side::System));

@@ -4,7 +4,7 @@
 use bevy::prelude::*;
 use bevy::ui_widgets::Activate;
 
-use crate::gui::i18n::{Lang, T, t};
+use crate::gui::i18n::{self, Lang, T, t};
 use crate::gui::screens::Screen;
 use crate::gui::screens::call::StartCall;
 use crate::gui::screens::who::go;
@@ -52,7 +52,7 @@ fn spawn(
     let retry_id = card.scenario_id.clone();
     commands.entity(root).with_children(|root| {
         root.spawn(Node { width: percent(100), ..widget::row(12.0) }).with_children(|r| {
-            r.spawn(widget::heading(format!("{}：{}", t(&lang, T::ScorecardTitle), card.scenario_title)));
+            r.spawn(widget::heading(i18n::labelled(&lang, t(&lang, T::ScorecardTitle), &card.scenario_title)));
             r.spawn(widget::spacer());
             r.spawn((
                 ScorecardButton::Retry,
@@ -97,7 +97,7 @@ fn spawn(
                                 MUTED,
                             ));
                             b.spawn(widget::label(
-                                format!("{}：{}", t(&lang, T::Outcome), card.outcome.label()),
+                                i18n::labelled(&lang, t(&lang, T::Outcome), &i18n::outcome(&lang, card.outcome)),
                                 16.0,
                                 TEXT,
                             ));
@@ -116,8 +116,10 @@ fn spawn(
                         let Some(r) = card.rubrics.get(name) else { continue };
                         p.spawn(widget::row(10.0)).with_children(|row| {
                             row.spawn((
-                                widget::text(crate::gui::i18n::rubric(&lang, name), 16.0, TEXT),
-                                Node { width: px(110), flex_shrink: 0.0, ..default() },
+                                widget::text(i18n::rubric(&lang, name), 16.0, TEXT),
+                                // Wide enough for "No asking twice" in the English UI; the
+                                // reasons below start where the bar does (132 + the row gap).
+                                Node { width: px(132), flex_shrink: 0.0, ..default() },
                             ));
                             if r.applicable {
                                 row.spawn((
@@ -133,7 +135,7 @@ fn spawn(
                         for reason in r.reasons.iter().take(6) {
                             p.spawn((
                                 widget::paragraph(reason.clone(), 14.0, MUTED),
-                                Node { margin: UiRect::left(px(120)), ..default() },
+                                Node { margin: UiRect::left(px(142)), ..default() },
                             ));
                         }
                     }
@@ -147,7 +149,7 @@ fn spawn(
                         p.spawn(widget::row(10.0)).with_children(|r| {
                             r.spawn(widget::label(format!("{} {}", t(&lang, T::Turn), turn.turn), 15.0, MUTED));
                             r.spawn(widget::label(format!("{:.0}", s.overall), 18.0, score_color(s.overall)));
-                            r.spawn(widget::paragraph(format!("{}：{}", t(&lang, T::You), s.answer), 15.0, TEXT));
+                            r.spawn(widget::paragraph(i18n::labelled(&lang, t(&lang, T::You), &s.answer), 15.0, TEXT));
                         });
                         let hits: Vec<String> = s
                             .evidence
@@ -157,7 +159,7 @@ fn spawn(
                             .collect();
                         if !hits.is_empty() {
                             p.spawn(widget::paragraph(
-                                format!("{}：{}", t(&lang, T::Hits), hits.join("；")),
+                                i18n::labelled(&lang, t(&lang, T::Hits), &hits.join("；")),
                                 14.0,
                                 GOOD,
                             ));
@@ -181,14 +183,14 @@ fn spawn(
                             .collect();
                         if !issues.is_empty() {
                             p.spawn(widget::paragraph(
-                                format!("{}：{}", t(&lang, T::Issues), issues.join("；")),
+                                i18n::labelled(&lang, t(&lang, T::Issues), &issues.join("；")),
                                 14.0,
                                 BAD,
                             ));
                         }
                         if !s.model_answer.is_empty() {
                             p.spawn(widget::paragraph(
-                                format!("{}：{}", t(&lang, T::ModelAnswer), s.model_answer),
+                                i18n::labelled(&lang, t(&lang, T::ModelAnswer), &s.model_answer),
                                 14.0,
                                 MUTED,
                             ));
@@ -196,10 +198,10 @@ fn spawn(
                     }
                     if !card.escalation.score.reasons.is_empty() {
                         p.spawn(widget::paragraph(
-                            format!(
-                                "{}：{}",
-                                crate::gui::i18n::rubric(&lang, "escalation"),
-                                card.escalation.score.reasons.join("；")
+                            i18n::labelled(
+                                &lang,
+                                i18n::rubric(&lang, "escalation"),
+                                &card.escalation.score.reasons.join("；"),
                             ),
                             14.0,
                             TEXT,

@@ -7,7 +7,7 @@ use bevy::prelude::*;
 use bevy::text::EditableText;
 use bevy::ui_widgets::Activate;
 
-use crate::gui::i18n::{Lang, T, t};
+use crate::gui::i18n::{self, Lang, T, t};
 use crate::gui::screens::Screen;
 use crate::gui::state::{Profile, Records};
 use crate::gui::theme::palette::*;
@@ -126,7 +126,7 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, profile: Res<Profile>, records
         });
         if let Some(name) = &profile.trainee {
             p.spawn(widget::row(10.0)).with_children(|r| {
-                r.spawn(widget::label(format!("{}：{name}", t(&lang, T::Current)), 18.0, HEADER));
+                r.spawn(widget::label(i18n::labelled(&lang, t(&lang, T::Current), &name), 18.0, HEADER));
                 r.spawn(widget::spacer());
                 r.spawn((StartButton, widget::button(t(&lang, T::Start), Style::Primary, go(Screen::Picker))));
             });
