@@ -110,8 +110,11 @@ pub enum Rating {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TurnFacts {
     pub role: Role,
-    /// The redacted text (cut to `MAX_TURN_CHARS`).
+    /// The redacted text (cut to `MAX_TURN_CHARS`). Emptied once the facts are in the spill
+    /// (`TurnFacts::drop_text`): the corpus counts need only `said`.
     pub text: String,
+    /// The turn says something (its text is not blank).
+    pub said: bool,
     pub anger: f32,
     pub empathy: f32,
     pub politeness: f32,
@@ -137,7 +140,12 @@ pub struct TurnFacts {
 
 impl TurnFacts {
     pub fn is_empty(&self) -> bool {
-        self.text.trim().is_empty()
+        !self.said
+    }
+
+    /// Frees the text, keeping whether there was one.
+    pub fn drop_text(&mut self) {
+        self.text = String::new();
     }
 }
 
@@ -294,8 +302,63 @@ pub struct Context {
 /// A dialogue's words, counted per role: what the TF-IDF needs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Terms {
-    pub customer: Vec<(String, u32)>,
-    pub agent: Vec<(String, u32)>,
+    pub customer: WordBag,
+    pub agent: WordBag,
+}
+
+/// Distinct words with their counts, in byte order, kept in one buffer: a dialogue's words
+/// cost two allocations, not one per word (they are made on a worker and freed on the merging
+/// thread, where many small frees contend for the allocator).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WordBag {
+    text: String,
+    /// End of each word in `text`, and its count.
+    words: Vec<(u32, u32)>,
+}
+
+impl WordBag {
+    /// Counts the words given as ranges of `text`.
+    fn count(text: &str, mut words: Vec<std::ops::Range<u32>>) -> WordBag {
+        let word = |r: &std::ops::Range<u32>| &text[r.start as usize..r.end as usize];
+        words.sort_unstable_by(|a, b| word(a).cmp(word(b)));
+        let mut bag = WordBag::default();
+        for r in &words {
+            let w = word(r);
+            if bag.last() == Some(w) {
+                if let Some((_, n)) = bag.words.last_mut() {
+                    *n += 1;
+                }
+            } else {
+                bag.text.push_str(w);
+                bag.words.push((bag.text.len() as u32, 1));
+            }
+        }
+        bag
+    }
+
+    fn last(&self) -> Option<&str> {
+        let end = self.words.last()?.0 as usize;
+        let start = self.words.len().checked_sub(2).map_or(0, |i| self.words[i].0 as usize);
+        Some(&self.text[start..end])
+    }
+
+    /// The words and their counts, in byte order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
+        let mut start = 0;
+        self.words.iter().map(move |&(end, n)| {
+            let w = &self.text[start..end as usize];
+            start = end as usize;
+            (w, n)
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
 }
 
 /// Redacts and analyses one dialogue. `Err` says why it cannot be mined (with a hint).
@@ -310,9 +373,10 @@ pub fn analyze(
     let mut redactions = RedactionCounts::default();
     let mut turns = Vec::with_capacity(raw.turns.len());
     let (mut truncated_turns, mut empty_turns) = (0u32, 0u32);
-    let mut terms = Terms::default();
-    let mut customer_terms: std::collections::BTreeMap<String, u32> = Default::default();
-    let mut agent_terms: std::collections::BTreeMap<String, u32> = Default::default();
+    // Every term of each role, as ranges of one buffer per role; counted at the end.
+    let (mut customer_text, mut agent_text) = (String::new(), String::new());
+    let (mut customer_words, mut agent_words): (Vec<std::ops::Range<u32>>, Vec<std::ops::Range<u32>>) =
+        (Vec::new(), Vec::new());
     let (mut vip_word, mut elderly, mut anxious) = (None, false, false);
     for t in raw.turns {
         // Cut far beyond the limit before redacting (bounded work for a 10 MB turn), redact,
@@ -332,23 +396,25 @@ pub fn analyze(
         let tone = ctx.analyzer.tone_of(&a);
         let norm = &a.norm;
         let brackets = bracket_ranges(norm);
-        let bag = if t.role == Role::Customer { &mut customer_terms } else { &mut agent_terms };
+        let (buffer, words) = if t.role == Role::Customer {
+            (&mut customer_text, &mut customer_words)
+        } else {
+            (&mut agent_text, &mut agent_words)
+        };
         for tok in &a.tokens {
             if brackets.iter().any(|r| tok.span.start < r.end && r.start < tok.span.end) {
                 continue;
             }
             let word = &norm[tok.span.clone()];
             if is_term(word) {
-                match bag.get_mut(word) {
-                    Some(n) => *n += 1,
-                    None => {
-                        bag.insert(word.to_string(), 1);
-                    }
-                }
+                let start = buffer.len() as u32;
+                buffer.push_str(word);
+                words.push(start..buffer.len() as u32);
             }
         }
         let mut facts = TurnFacts {
             role: t.role,
+            said: !text.is_empty(),
             anger: tone.anger,
             empathy: tone.empathy,
             politeness: tone.politeness,
@@ -402,8 +468,10 @@ pub fn analyze(
     if !turns.iter().any(|t| t.role == Role::Customer && !t.is_empty()) {
         return Err(("对话里没有客户说的话（客户的轮次都为空）".into(), "这段对话无法挖掘；检查 role 是否写反".into()));
     }
-    terms.customer = customer_terms.into_iter().collect();
-    terms.agent = agent_terms.into_iter().collect();
+    let terms = Terms {
+        customer: WordBag::count(&customer_text, customer_words),
+        agent: WordBag::count(&agent_text, agent_words),
+    };
 
     let nth = |role: Role, pred: &dyn Fn(&TurnFacts) -> bool| -> Option<u8> {
         turns.iter().filter(|t| t.role == role).position(pred).map(|i| (i + 1).min(255) as u8)
@@ -450,6 +518,9 @@ pub fn analyze(
 
 /// The first `max` characters of `s`, and whether anything was cut.
 fn cut_chars(s: &str, max: usize) -> (&str, bool) {
+    if s.len() <= max {
+        return (s, false); // no more characters than bytes
+    }
     match s.char_indices().nth(max) {
         Some((i, _)) => (&s[..i], true),
         None => (s, false),
@@ -507,7 +578,26 @@ mod tests {
         let apology = c.detectors.group_names.iter().position(|g| g == "道歉").unwrap();
         assert!(f.turns[1].groups & (1 << apology) != 0);
         assert!(terms.customer.iter().any(|(w, _)| w == "宽带"), "{terms:?}");
+        let words: Vec<&str> = terms.customer.iter().map(|(w, _)| w).collect();
+        assert!(words.windows(2).all(|p| p[0] < p[1]), "distinct, in byte order: {words:?}");
         assert!(!terms.customer.iter().any(|(w, _)| w.contains("手机号")), "placeholders are not words: {terms:?}");
+    }
+
+    #[test]
+    fn a_word_bag_counts_each_word_once_in_byte_order() {
+        let text = "宽带信号宽带网速信号宽带";
+        let at = |w: &str, from: usize| {
+            let s = text[from..].find(w).unwrap() + from;
+            s as u32..(s + w.len()) as u32
+        };
+        let ranges = vec![at("宽带", 0), at("信号", 0), at("宽带", 12), at("网速", 0), at("信号", 18), at("宽带", 30)];
+        let bag = WordBag::count(text, ranges);
+        let got: Vec<(&str, u32)> = bag.iter().collect();
+        let mut want = vec![("宽带", 3), ("信号", 2), ("网速", 1)];
+        want.sort();
+        assert_eq!(got, want);
+        assert_eq!(bag.len(), 3);
+        assert!(WordBag::count("", Vec::new()).is_empty());
     }
 
     #[test]

@@ -468,6 +468,7 @@ mod tests {
         TurnFacts {
             role,
             text: "x".into(),
+            said: true,
             anger,
             empathy,
             politeness: 0.0,

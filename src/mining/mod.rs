@@ -185,8 +185,13 @@ fn process(ctx: &Context, rec: Record) -> Processed {
         Record::Dialogue { input, line, dialogue } => (input, line, dialogue),
     };
     match analyze::analyze(ctx, input as u32, line, raw) {
-        Ok((facts, terms)) => {
+        Ok((mut facts, terms)) => {
             let encoded = spill::encode_facts(&facts);
+            // The merging thread needs the counts, not the texts (they are in `encoded`): free
+            // them here, on the worker that made them, rather than one by one on that thread.
+            for t in &mut facts.turns {
+                t.drop_text();
+            }
             Processed::Ok(Box::new(facts), terms, encoded)
         }
         Err((reason, hint)) => Processed::Bad(BadLine { input, line, reason, hint }),
@@ -283,8 +288,8 @@ impl CorpusStats {
     }
 }
 
-fn intern(vocab: &mut Vocab, words: Vec<(String, u32)>, agent: bool) -> Vec<(u32, u32)> {
-    let mut ids: Vec<(u32, u32)> = words.into_iter().map(|(w, n)| (vocab.intern(&w), n)).collect();
+fn intern(vocab: &mut Vocab, words: &analyze::WordBag, agent: bool) -> Vec<(u32, u32)> {
+    let mut ids: Vec<(u32, u32)> = words.iter().map(|(w, n)| (vocab.intern(w), n)).collect();
     ids.sort_unstable();
     for &(id, _) in &ids {
         let df = if agent { &mut vocab.df_agent } else { &mut vocab.df_customer };
@@ -370,8 +375,8 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
             for p in results {
                 match p {
                     Processed::Ok(facts, terms, encoded) => {
-                        let customer_terms = intern(vocab, terms.customer, false);
-                        let agent_terms = intern(vocab, terms.agent, true);
+                        let customer_terms = intern(vocab, &terms.customer, false);
+                        let agent_terms = intern(vocab, &terms.agent, true);
                         stats.add(&facts);
                         calibration.add(&facts);
                         dialogues_per_file[facts.input as usize] += 1;

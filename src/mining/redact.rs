@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use aho_corasick::AhoCorasick;
 use jieba_rs::Jieba;
 use regex::Regex;
 use serde::Serialize;
@@ -167,6 +168,8 @@ pub struct Redactor {
     handle: Regex,
     address: Regex,
     estate: Regex,
+    /// The endings of roads, estates, buildings and rooms (`ROAD_ENDS` …).
+    street: AhoCorasick,
     name_intro: Regex,
     title: Regex,
     long_number: Regex,
@@ -214,10 +217,10 @@ impl Redactor {
     pub fn with_jieba(jieba: Arc<Jieba>) -> Self {
         let h = PLACE_HAN;
         let address = format!(
-            r"(?P<prov>{h}{{2,7}}(?:省|自治区|特别行政区))?(?P<city>{h}{{1,7}}(?:市|自治州|地区|盟))?(?P<dist>{h}{{1,7}}(?:区|县|旗))?(?P<town>{h}{{1,7}}(?:镇|乡|街道))?(?P<road>(?:{h}|[0-9]){{1,10}}?(?:大街|大道|路|街|巷|胡同|弄))?(?P<num>(?:[0-9一二三四五六七八九十百零\-]+(?:号院|号|\x{{865F}}|弄))+)?(?P<estate>(?:{h}|[0-9A-Za-z]){{1,12}}?(?:小区|花园|家园|公寓|大厦|新村|社区|广场|苑|园|村|城|府|庭|湾))?(?P<bldg>[0-9一二三四五六七八九十A-Za-z]+(?:号楼|栋|幢|座))?(?P<unit>[0-9一二三四五六七八九十]+单元)?(?P<room>[0-9]+(?:室|房))?(?P<more>(?:(?:{h}|[0-9A-Za-z]){{0,6}}?(?:号楼|号院|号|\x{{865F}}|弄|栋|幢|座|单元|室|楼|层|里|区))*)"
+            r"(?P<prov>{h}{{2,7}}(?:省|自治区|特别行政区))?(?P<city>{h}{{1,7}}(?:市|自治州|地区|盟))?(?P<dist>{h}{{1,7}}(?:区|县|旗))?(?P<town>{h}{{1,7}}(?:镇|乡|街道))?(?P<road>(?:{h}|[0-9]){{1,10}}?(?:{ROAD_ENDS}))?(?P<num>(?:[0-9一二三四五六七八九十百零\-]+(?:号院|号|\x{{865F}}|弄))+)?(?P<estate>(?:{h}|[0-9A-Za-z]){{1,12}}?(?:{ESTATE_ENDS}))?(?P<bldg>[0-9一二三四五六七八九十A-Za-z]+(?:{BUILDING_ENDS}))?(?P<unit>[0-9一二三四五六七八九十]+单元)?(?P<room>[0-9]+(?:{ROOM_ENDS}))?(?P<more>(?:(?:{h}|[0-9A-Za-z]){{0,6}}?(?:号楼|号院|号|\x{{865F}}|弄|栋|幢|座|单元|室|楼|层|里|区))*)"
         );
         let estate = format!(
-            r"(?:{h}|[0-9A-Za-z]){{2,12}}?(?:小区|花园|家园|公寓|大厦|新村|苑|园|城)[0-9一二三四五六七八九十A-Za-z]+(?:号楼|栋|幢|座|期)(?:[0-9一二三四五六七八九十]+单元)?(?:[0-9]+(?:室|房|号))?"
+            r"(?:{h}|[0-9A-Za-z]){{2,12}}?(?:{ESTATE_NAMES})[0-9一二三四五六七八九十A-Za-z]+(?:号楼|栋|幢|座|期)(?:[0-9一二三四五六七八九十]+单元)?(?:[0-9]+(?:室|房|号))?"
         );
         Redactor {
             url: re(r"(?i)(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"),
@@ -249,6 +252,10 @@ impl Redactor {
             handle: re(r"@[\p{Han}A-Za-z0-9_\-·]{1,30}"),
             address: big_re(&address),
             estate: big_re(&estate),
+            street: AhoCorasick::new(
+                [ROAD_ENDS, ESTATE_ENDS, BUILDING_ENDS, ROOM_ENDS, ESTATE_NAMES].iter().flat_map(|e| e.split('|')),
+            )
+            .expect("street-level endings build an automaton"),
             name_intro: re(&format!(
                 r"(我叫|本人叫|姓名|名字叫|名字|联系人|收货人|收件人|寄件人|机主|户主|户名|持卡人)[\s:：是为]*((?:{})[\p{{Han}}]{{1,2}})",
                 surname_alternation()
@@ -266,9 +273,13 @@ impl Redactor {
         let mut spans = Spans::default();
         let has_digit = folded.bytes().any(|b| b.is_ascii_digit());
         let has_at = folded.contains('@');
-        let has_dot = folded.contains('.');
+        // What the web rules cannot match without: a dot before a letter (every domain and
+        // e-mail has one), and "http" or "www." (every URL starts so).
+        let bytes = folded.as_bytes();
+        let has_dot = bytes.windows(2).any(|w| w[0] == b'.' && w[1].is_ascii_alphabetic());
+        let has_web = bytes.windows(4).any(|w| w.eq_ignore_ascii_case(b"http") || w.eq_ignore_ascii_case(b"www."));
 
-        if has_dot || folded.contains("http") {
+        if has_web {
             for m in self.url.find_iter(&folded) {
                 let end = m.start() + trim_url_tail(m.as_str());
                 spans.add(m.start(), end, PiiKind::Url);
@@ -293,7 +304,7 @@ impl Redactor {
                 spans.add(m.start(), m.end(), PiiKind::Handle);
             }
         }
-        if folded.chars().any(is_address_anchor) {
+        if folded.chars().any(is_address_anchor) && self.street.is_match(&folded) {
             self.addresses(&folded, &mut spans);
         }
         self.names(&folded, &mut spans);
@@ -400,6 +411,9 @@ impl Redactor {
 
     fn addresses_in(&self, text: &str, ws: usize, we: usize, spans: &mut Spans) {
         let window = &text[ws..we];
+        if !self.street.is_match(window) {
+            return; // nothing here could be accepted (see `ROAD_ENDS`)
+        }
         // Finding matches uses the fast engines; groups are read only for the few non-empty ones.
         for m in self.address.find_iter(window) {
             if m.is_empty() {
@@ -418,6 +432,7 @@ impl Redactor {
             let coarse = ["prov", "city", "dist", "town"].iter().filter(|g| has(g)).count();
             let fine = ["road", "num", "estate", "bldg", "unit", "room"].iter().filter(|g| has(g)).count();
             let street_level = has("road") || has("estate") || has("bldg") || has("room");
+            // Every accepted address has a road, estate, building or room (see `ROAD_ENDS`).
             let accept = (fine >= 2 && street_level) || (coarse >= 1 && (has("road") || has("estate")));
             if !accept {
                 continue;
@@ -577,6 +592,15 @@ fn is_address_part(c: char) -> bool {
     is_address_anchor(c) || matches!(c, '市' | '省' | '县' | '镇' | '乡' | '道' | '城' | '府' | '湾' | '楼' | '层')
 }
 
+/// How the street-level components of an address end. An accepted address holds one of them
+/// (`addresses_in`'s `accept`), so text holding none of these words is not tried (`street`).
+const ROAD_ENDS: &str = "大街|大道|路|街|巷|胡同|弄";
+const ESTATE_ENDS: &str = "小区|花园|家园|公寓|大厦|新村|社区|广场|苑|园|村|城|府|庭|湾";
+const BUILDING_ENDS: &str = "号楼|栋|幢|座";
+const ROOM_ENDS: &str = "室|房";
+/// The estates of the building-level rule (阳光小区3栋).
+const ESTATE_NAMES: &str = "小区|花园|家园|公寓|大厦|新村|苑|园|城";
+
 fn is_address_anchor(c: char) -> bool {
     matches!(c, '路' | '街' | '巷' | '弄' | '号' | '栋' | '幢' | '室' | '单' | '区' | '苑' | '村' | '园' | '厦' | '寓')
 }
@@ -708,6 +732,25 @@ mod tests {
         assert_eq!(red("详见t.cn/RxYz12"), "详见[网址]");
         assert_eq!(red("@中国电信客服 你们管不管"), "[@用户] 你们管不管");
         assert_eq!(red("QQ：123456789"), "QQ：[账号]");
+        assert_eq!(red("打开HTTP://WWW.EXAMPLE.COM/A看看"), "打开[网址]看看");
+        assert_eq!(red("网址www.10086.cn"), "网址[网址]");
+        assert_eq!(red("写信给A.Bo@Mail.CN"), "写信给[邮箱]");
+        // Ellipses and decimals are not the dot of a domain.
+        assert_eq!(red("价格是99.5元...好吧"), "价格是99.5元...好吧");
+    }
+
+    #[test]
+    fn text_without_a_street_level_ending_is_not_tried_for_addresses() {
+        let r = Redactor::new();
+        for ends in [ROAD_ENDS, ESTATE_ENDS, BUILDING_ENDS, ROOM_ENDS, ESTATE_NAMES] {
+            for word in ends.split('|') {
+                assert!(r.street.is_match(word), "{word}");
+            }
+        }
+        assert!(!r.street.is_match("我知道了，同意退款，订单号呢"));
+        // "订单号" and "手机号" hold anchors but nothing street-level: no address is tried.
+        assert_eq!(red("订单号是多少？手机号呢？"), "订单号是多少？手机号呢？");
+        assert_eq!(red("寄到济南市历下区泉城路188号"), "寄到[地址]");
     }
 
     #[test]

@@ -277,6 +277,7 @@ fn decode(d: &mut Dec) -> Option<Stored> {
         }
         turns.push(TurnFacts {
             role: if flags & 1 != 0 { Role::Agent } else { Role::Customer },
+            said: !text.trim().is_empty(),
             text,
             anger,
             empathy,
@@ -332,6 +333,7 @@ mod tests {
                 turns: vec![TurnFacts {
                     role: Role::Agent,
                     text: "您好，非常抱歉".into(),
+                    said: true,
                     anger: 0.0,
                     empathy: 0.7,
                     politeness: 0.35,

@@ -33,8 +33,8 @@ const TOPIC_GENERIC: &str = "\
 
 /// The stop-word set, built once.
 pub struct StopWords {
-    stop: std::collections::HashSet<&'static str>,
-    topic_generic: std::collections::HashSet<&'static str>,
+    stop: rustc_hash::FxHashSet<&'static str>,
+    topic_generic: rustc_hash::FxHashSet<&'static str>,
 }
 
 impl StopWords {
