@@ -18,6 +18,11 @@ use crate::mining::MineError;
 /// Lines longer than this are skipped (and reported) without being held in memory.
 pub const MAX_LINE_BYTES: usize = 64 << 20;
 
+/// A CSV dialogue keeps at most this many rows (and `MAX_LINE_BYTES` of text, as a JSON line
+/// would); further rows of it are reported as bad lines, so memory stays bounded even when a
+/// whole export carries one dialogue id.
+pub const MAX_DIALOGUE_ROWS: usize = 1_000;
+
 /// The format of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -522,6 +527,8 @@ struct Gathering {
     id: String,
     line: u64,
     rows: Vec<(Option<f64>, u64, RawTurn)>,
+    /// Text bytes of `rows`.
+    bytes: usize,
     labels: Labels,
 }
 
@@ -640,9 +647,22 @@ fn read_csv(
                 ));
                 continue;
             }
-            current = Some(Gathering { id, line, rows: Vec::new(), labels: Labels::default() });
+            current = Some(Gathering { id, line, rows: Vec::new(), bytes: 0, labels: Labels::default() });
         }
         let g = current.as_mut().expect("gathering");
+        if g.rows.len() >= MAX_DIALOGUE_ROWS || g.bytes + text.len() > MAX_LINE_BYTES {
+            stats.bad_lines += 1;
+            emit(bad(
+                format!(
+                    "对话“{}”超过 {MAX_DIALOGUE_ROWS} 行或 {} MiB，这一行已跳过（前面的行照常挖掘）",
+                    g.id,
+                    MAX_LINE_BYTES >> 20
+                ),
+                "检查对话 id 列：是不是所有行都用了同一个 id？真有这么长的对话，就拆成几段",
+            ));
+            continue;
+        }
+        g.bytes += text.len();
         let l = &mut g.labels;
         l.satisfaction = l.satisfaction.or(label(cols.satisfaction));
         l.accomplishment = l.accomplishment.or(label(cols.accomplishment));

@@ -135,6 +135,34 @@ fn csv_rows_are_grouped_sorted_and_bad_rows_reported() {
 }
 
 #[test]
+fn a_csv_dialogue_is_capped_so_memory_stays_bounded() {
+    // An export whose id column is the same on every row: one endless "dialogue".
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one-id.csv");
+    let mut csv = String::from("dialogue_id,turn,role,text\n");
+    let rows = input::MAX_DIALOGUE_ROWS + 5;
+    for i in 0..rows {
+        let role = if i % 2 == 0 { "customer" } else { "agent" };
+        csv.push_str(&format!("X1,{},{role},第{i}句话\n", i + 1));
+    }
+    std::fs::write(&path, csv).unwrap();
+    let info = input::probe(&path).unwrap();
+    let mut recs = Vec::new();
+    let stats = input::read_file(0, &info, None, &mut |r| recs.push(r));
+    let turns: Vec<usize> = recs
+        .iter()
+        .filter_map(|r| if let Record::Dialogue { dialogue, .. } = r { Some(dialogue.turns.len()) } else { None })
+        .collect();
+    assert_eq!(turns, vec![input::MAX_DIALOGUE_ROWS], "the first rows are kept");
+    let bad: Vec<u64> = recs.iter().filter_map(|r| if let Record::Bad(b) = r { Some(b.line) } else { None }).collect();
+    let first_skipped = input::MAX_DIALOGUE_ROWS as u64 + 2; // after the header line
+    assert_eq!(bad, (first_skipped..first_skipped + 5).collect::<Vec<_>>());
+    assert_eq!(stats.bad_lines, 5);
+    let reason = recs.iter().find_map(|r| if let Record::Bad(b) = r { Some(b.reason.clone()) } else { None }).unwrap();
+    assert!(reason.contains("X1") && reason.contains("1000"), "{reason}");
+}
+
+#[test]
 fn bad_lines_are_counted_with_their_numbers_and_never_stop_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let out = mine_into(&[fx("malformed.jsonl"), fx("small.jsonl")], dir.path(), 3);
