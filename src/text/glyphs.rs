@@ -131,10 +131,15 @@ pub fn scan_ron_strings(source: &str) -> Vec<MissingGlyphs> {
             }
             // A character literal ('好') is shown like a string.
             '\'' => {
-                if let Some(&(j, n)) = it.peek()
-                    && !displayable(n)
-                {
+                // Read the whole literal ('"', '\'' too), so a quote in it starts no string.
+                let Some((j, n)) = it.next() else { break };
+                if n == '\\' {
+                    it.next();
+                } else if !displayable(n) {
                     out.push(MissingGlyphs { offset: j, chars: n.to_string() });
+                }
+                if it.peek().is_some_and(|&(_, c)| c == '\'') {
+                    it.next();
                 }
             }
             _ => {}
@@ -203,6 +208,13 @@ mod tests {
         let chars: Vec<&str> = found.iter().map(|m| m.chars.as_str()).collect();
         assert_eq!(chars, ["\u{1F621}", "\u{20BB7}"], "{found:?}");
         assert!(src[..found[0].offset].ends_with("退款\""));
+    }
+
+    #[test]
+    fn quotes_in_character_literals_start_no_string() {
+        let src = "(a: '\"', b: '\\'', c: \"好\u{1F621}\", // \"\u{1F621}\n d: '\u{20BB7}')";
+        let chars: Vec<String> = scan_ron_strings(src).into_iter().map(|m| m.chars).collect();
+        assert_eq!(chars, ["\u{1F621}", "\u{20BB7}"]);
     }
 
     #[test]
