@@ -689,6 +689,9 @@ fn flush(
 ) {
     let Some(mut g) = current.take() else { return };
     finished.insert(hash_id(&g.id));
+    if g.rows.is_empty() {
+        return; // every row of it was too long and is already reported
+    }
     // Rows in turn order when the export numbers them; otherwise (or for equal numbers) as
     // written.
     g.rows.sort_by(|a, b| match (a.0, b.0) {

@@ -276,7 +276,8 @@ impl Redactor {
         // What the web rules cannot match without: a dot before a letter (every domain and
         // e-mail has one), and "http" or "www." (every URL starts so).
         let bytes = folded.as_bytes();
-        let has_dot = bytes.windows(2).any(|w| w[0] == b'.' && w[1].is_ascii_alphabetic());
+        // (0xC5 leads U+017F, the long s, which the case-insensitive domain rule takes for "s".)
+        let has_dot = bytes.windows(2).any(|w| w[0] == b'.' && (w[1].is_ascii_alphabetic() || w[1] == 0xC5));
         let has_web = bytes.windows(4).any(|w| w.eq_ignore_ascii_case(b"http") || w.eq_ignore_ascii_case(b"www."));
 
         if has_web {
@@ -735,6 +736,8 @@ mod tests {
         assert_eq!(red("打开HTTP://WWW.EXAMPLE.COM/A看看"), "打开[网址]看看");
         assert_eq!(red("网址www.10086.cn"), "网址[网址]");
         assert_eq!(red("写信给A.Bo@Mail.CN"), "写信给[邮箱]");
+        // The case-insensitive rule reads U+017F (long s) as "s": ".ſhop" is ".shop".
+        assert_eq!(red("网址example.\u{17F}hop看看"), "网址[网址]看看");
         // Ellipses and decimals are not the dot of a domain.
         assert_eq!(red("价格是99.5元...好吧"), "价格是99.5元...好吧");
     }

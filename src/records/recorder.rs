@@ -69,7 +69,12 @@ impl Recorder {
             recovery_file: None,
             last_error: None,
         };
-        let error = recorder.ensure_store().err();
+        // A read-only database still serves reports; recording says so from the start.
+        let error = match recorder.ensure_store() {
+            Err(e) => Some(e),
+            Ok(store) if store.is_read_only() => Some(StoreError::ReadOnly { path: db_path.to_path_buf() }),
+            Ok(_) => None,
+        };
         (recorder, error)
     }
 
@@ -133,8 +138,9 @@ impl Recorder {
                 Saved::Stored
             }
             Err(e) => {
-                // A store that failed is reopened next time (it may have been replaced or fixed).
-                if !matches!(e, StoreError::Sql(_) | StoreError::NotFound(_)) {
+                // A store that failed is reopened next time (it may have been replaced or fixed);
+                // a read-only one is kept, for reading.
+                if !matches!(e, StoreError::Sql(_) | StoreError::NotFound(_) | StoreError::ReadOnly { .. }) {
                     self.store = None;
                 }
                 let reason = format!("{e}；{}", e.hint());
@@ -149,6 +155,9 @@ impl Recorder {
         while !self.pending.is_empty() {
             self.ensure_store()?;
             let store = self.store.as_mut().expect("ensured");
+            if store.is_read_only() {
+                return Err(StoreError::ReadOnly { path: self.db_path.clone() });
+            }
             store.apply(&self.pending[0])?;
             self.pending.remove(0);
             self.journaled = self.journaled.saturating_sub(1);

@@ -205,12 +205,6 @@ impl Store {
             // A read-only file cannot switch to WAL.
             return Err(StoreError::ReadOnly { path });
         }
-        // A file the system will not let us write (a read-only share, an immutable file) is
-        // opened read-only by SQLite without an error, and a WAL database can even be read:
-        // ask, rather than fail at the first turn.
-        if conn.is_readonly(rusqlite::MAIN_DB).map_err(classify)? {
-            return Err(StoreError::ReadOnly { path });
-        }
         conn.pragma_update(None, "foreign_keys", true).map_err(classify)?;
         // FULL: a committed turn survives a crash of the machine, not only of the process.
         conn.pragma_update(None, "synchronous", "FULL").map_err(classify)?;
@@ -221,6 +215,12 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// True when SQLite opened the file read-only (a read-only share, an immutable file): it
+    /// does so without an error, and the records can still be read for reports.
+    pub fn is_read_only(&self) -> bool {
+        self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false)
     }
 
     pub fn schema_version(&self) -> Result<i64, StoreError> {

@@ -66,13 +66,8 @@ impl Analyzed {
         let token = &self.tokens[first];
         if token.span.start < range.start {
             let prefix = &self.norm[token.span.start..range.start];
-            // Each suffix of the prefix, shortest first (negators are a few characters long).
-            let negated_prefix = prefix
-                .char_indices()
-                .rev()
-                .map(|(i, _)| &prefix[i..])
-                .take_while(|s| s.len() <= MAX_NEGATOR_BYTES)
-                .any(|s| negators.contains(s));
+            // Each suffix of the prefix (a part of one token: a few characters).
+            let negated_prefix = prefix.char_indices().any(|(i, _)| negators.contains(&prefix[i..]));
             if negated_prefix {
                 count += 1;
             }
@@ -297,9 +292,6 @@ impl Analyzer {
         }
     }
 }
-
-/// Longest negator looked for at the end of a token's inner prefix (8 characters).
-const MAX_NEGATOR_BYTES: usize = 32;
 
 /// Boundary flags of `Analyzed::boundaries`.
 const WORD_START: u8 = 1;

@@ -13,12 +13,13 @@ fn covered() -> &'static [char] {
     CHARS.get_or_init(|| COVERAGE.chars().filter(|c| !c.is_ascii()).collect())
 }
 
-/// True when the app can draw `c`: printable ASCII, whitespace, or a character of the font.
+/// True when the app can draw `c`: printable ASCII, a line break or tab, or a character of the
+/// font (U+3000 and the no-break space are in it; U+2028 and form feeds are not).
 pub fn displayable(c: char) -> bool {
     if c.is_ascii() {
-        return !c.is_ascii_control() || c.is_ascii_whitespace();
+        return !c.is_ascii_control() || matches!(c, '\n' | '\r' | '\t');
     }
-    c.is_whitespace() || covered().binary_search(&c).is_ok()
+    covered().binary_search(&c).is_ok()
 }
 
 /// Characters of `text` the app cannot draw, each once, in order of appearance.
@@ -134,8 +135,16 @@ pub fn scan_ron_strings(source: &str) -> Vec<MissingGlyphs> {
                 // Read the whole literal ('"', '\'' too), so a quote in it starts no string.
                 let Some((j, n)) = it.next() else { break };
                 if n == '\\' {
+                    // An escape ('\'', '\u{41}'): up to the closing quote.
                     it.next();
-                } else if !displayable(n) {
+                    while let Some((_, c)) = it.next() {
+                        if c == '\'' {
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                if !displayable(n) {
                     out.push(MissingGlyphs { offset: j, chars: n.to_string() });
                 }
                 if it.peek().is_some_and(|&(_, c)| c == '\'') {
@@ -187,6 +196,8 @@ mod tests {
         // U+20BB7 (a variant of 吉) is outside GB2312 and the shipped texts.
         assert_eq!(undisplayable("\u{20BB7}野家"), "\u{20BB7}");
         assert!(!displayable('\u{7}'));
+        assert!("\n\t\u{3000}\u{A0}".chars().all(displayable));
+        assert!(!displayable('\u{2028}') && !displayable('\u{C}'), "not drawn: they are not in the font");
     }
 
     #[test]
@@ -212,7 +223,7 @@ mod tests {
 
     #[test]
     fn quotes_in_character_literals_start_no_string() {
-        let src = "(a: '\"', b: '\\'', c: \"好\u{1F621}\", // \"\u{1F621}\n d: '\u{20BB7}')";
+        let src = "(a: '\"', b: '\\'', e: '\\u{41}', c: \"好\u{1F621}\", // \"\u{1F621}\n d: '\u{20BB7}')";
         let chars: Vec<String> = scan_ron_strings(src).into_iter().map(|m| m.chars).collect();
         assert_eq!(chars, ["\u{1F621}", "\u{20BB7}"]);
     }

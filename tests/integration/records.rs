@@ -539,7 +539,11 @@ impl Drop for Immutable<'_> {
 fn a_read_only_database_defers_to_the_recovery_file() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ro.db");
-    drop(Store::open(&db).unwrap());
+    // One session recorded while the file was writable.
+    let (mut writable, error) = Recorder::open_with(&db, vec![dir.path().join("unused")]);
+    assert!(error.is_none());
+    let (earlier, _) = play_and_record(&mut writable);
+    drop(writable);
     // Read-only even for root: the immutable attribute (needs root and ext4 or similar).
     let Some(guard) = Immutable::set(&db) else {
         eprintln!("skipped: `chattr +i` is not possible here (needs root on ext4), so no read-only file can be made");
@@ -550,10 +554,16 @@ fn a_read_only_database_defers_to_the_recovery_file() {
     assert!(matches!(error, Some(StoreError::ReadOnly { .. })), "{error:?}");
     let message = error.unwrap().to_string();
     assert!(message.contains("ro.db") && message.contains("不可写"), "{message}");
+    // Reports still read it, through the recorder (the app's dashboard) and on their own.
+    assert_eq!(recorded_session(recorder.store().expect("kept for reading"), &earlier).unwrap().outcome, "transferred");
+    let reader = Store::open(&db).expect("a read-only database opens for reading");
+    assert!(reader.is_read_only());
+    assert_eq!(trainee_report(&reader, "小周", &[]).unwrap().completed, 1);
     let (uuid, saved) = play_and_record(&mut recorder);
     assert!(saved.iter().all(|s| matches!(s, Saved::Deferred { .. })), "{saved:?}");
+    assert!(recorder.store().is_some(), "the read-only store is kept for reading");
     let file = recorder.recovery_file().expect("recovery file").to_path_buf();
-    drop(recorder);
+    drop((recorder, reader));
     // Writable again: the next start imports the session.
     drop(guard);
     let (mut again, error) = Recorder::open_with(&db, recovery);
