@@ -175,6 +175,8 @@ strings! {
     TrendUp => "上升", "Rising";
     TrendDown => "下降", "Falling";
     TrendFlat => "持平", "Steady";
+    Rewound => "已回退重答", "rewound and answered again";
+    FilesWithErrors => "个文件有错误", "files with errors";
     TransferMistimed => "转接：过早 {} · 不该转 {} · 过晚 {} · 该转未转 {}", "Transfers: early {} · not needed {} · late {} · missed {}";
 }
 
@@ -267,6 +269,30 @@ pub fn with_score(lang: &Lang, name: &str, score: f32) -> String {
     match lang {
         Lang::Zh => format!("{name}（{score:.1}）"),
         Lang::En => format!("{name} ({score:.1})"),
+    }
+}
+
+/// "a（b）" in Chinese, "a (b)" in English.
+pub fn paren(lang: &Lang, a: impl std::fmt::Display, b: impl std::fmt::Display) -> String {
+    match lang {
+        Lang::Zh => format!("{a}（{b}）"),
+        Lang::En => format!("{a} ({b})"),
+    }
+}
+
+/// A quoted phrase: 「…」 in Chinese, “…” in English.
+pub fn quoted(lang: &Lang, s: &str) -> String {
+    match lang {
+        Lang::Zh => format!("「{s}」"),
+        Lang::En => format!("“{s}”"),
+    }
+}
+
+/// The separator of clauses (reasons, issues): "；" in Chinese, "; " in English.
+pub fn clause_sep(lang: &Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "；",
+        Lang::En => "; ",
     }
 }
 

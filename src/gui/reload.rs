@@ -37,7 +37,7 @@ fn reload_when_changed(
     *core = Core::load(Some(&dir));
     let failed = core.entries.iter().filter(|e| matches!(e, crate::scenario::library::Entry::Failed { .. })).count();
     let note = if failed > 0 {
-        format!("{}（{failed} 个文件有错误）", t(&lang, T::Reloaded))
+        crate::gui::i18n::paren(&lang, t(&lang, T::Reloaded), format!("{failed} {}", t(&lang, T::FilesWithErrors)))
     } else {
         t(&lang, T::Reloaded).to_string()
     };

@@ -736,7 +736,7 @@ mod tests {
         assert_eq!(red("打开HTTP://WWW.EXAMPLE.COM/A看看"), "打开[网址]看看");
         assert_eq!(red("网址www.10086.cn"), "网址[网址]");
         assert_eq!(red("写信给A.Bo@Mail.CN"), "写信给[邮箱]");
-        // The case-insensitive rule reads U+017F (long s) as "s": ".ſhop" is ".shop".
+        // The case-insensitive rule reads U+017F (long s) as "s", so ".\u{17F}hop" is ".shop".
         assert_eq!(red("网址example.\u{17F}hop看看"), "网址[网址]看看");
         // Ellipses and decimals are not the dot of a domain.
         assert_eq!(red("价格是99.5元...好吧"), "价格是99.5元...好吧");

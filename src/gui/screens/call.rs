@@ -402,7 +402,7 @@ fn redraw(
                 .with_children(|p| {
                     p.spawn(widget::label(title, 18.0, MUTED));
                     p.spawn(widget::label(
-                        format!("{}（{}）", sc.persona.title, i18n::persona(&lang, &sc.persona.kind)),
+                        i18n::paren(&lang, &sc.persona.title, i18n::persona(&lang, &sc.persona.kind)),
                         30.0,
                         HEADER,
                     ));

@@ -289,7 +289,8 @@ fn trainee_detail(
                 ));
             }
             if !w.red_lines.is_empty() {
-                let v: Vec<String> = w.red_lines.iter().map(|c| format!("「{}」×{}", c.label, c.count)).collect();
+                let v: Vec<String> =
+                    w.red_lines.iter().map(|c| format!("{}×{}", i18n::quoted(lang, &c.label), c.count)).collect();
                 p.spawn(widget::paragraph(
                     i18n::labelled(lang, t(lang, T::RedLine), &v.join(i18n::list_sep(lang))),
                     14.0,
@@ -307,7 +308,7 @@ fn trainee_detail(
         }
         p.spawn(widget::label(t(lang, T::Recommendations), 15.0, HEADER));
         for r in &d.recommendations {
-            p.spawn(widget::paragraph(format!("· {}（{}）", r.title, r.reason), 14.0, TEXT));
+            p.spawn(widget::paragraph(format!("· {}", i18n::paren(lang, &r.title, &r.reason)), 14.0, TEXT));
         }
     });
     col.spawn(widget::panel(FlexDirection::Column)).with_children(|p| {

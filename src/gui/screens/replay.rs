@@ -49,7 +49,8 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, records: Res<Records>, view: R
                             format!("{} {} · {}", t(&lang, T::Turn), turn.turn, turn.customer_line),
                             Side::Customer,
                         ));
-                        let mark = if turn.superseded { "（已回退重答）" } else { "" };
+                        let mark =
+                            if turn.superseded { i18n::paren(&lang, "", t(&lang, T::Rewound)) } else { String::new() };
                         col.spawn(widget::bubble(format!("{}{mark}", turn.text), Side::Agent));
                         let issues = turn.problems();
                         let overall = turn.overall.unwrap_or(0.0);
@@ -70,7 +71,7 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, records: Res<Records>, view: R
                                     15.0,
                                     score_color(overall)
                                 ),
-                                widget::paragraph(issues.join("；"), 14.0, TEXT)
+                                widget::paragraph(issues.join(i18n::clause_sep(&lang)), 14.0, TEXT)
                             ],
                         ));
                     }

@@ -159,7 +159,7 @@ fn spawn(
                             .collect();
                         if !hits.is_empty() {
                             p.spawn(widget::paragraph(
-                                i18n::labelled(&lang, t(&lang, T::Hits), &hits.join("；")),
+                                i18n::labelled(&lang, t(&lang, T::Hits), &hits.join(i18n::clause_sep(&lang))),
                                 14.0,
                                 GOOD,
                             ));
@@ -183,7 +183,7 @@ fn spawn(
                             .collect();
                         if !issues.is_empty() {
                             p.spawn(widget::paragraph(
-                                i18n::labelled(&lang, t(&lang, T::Issues), &issues.join("；")),
+                                i18n::labelled(&lang, t(&lang, T::Issues), &issues.join(i18n::clause_sep(&lang))),
                                 14.0,
                                 BAD,
                             ));
@@ -201,7 +201,7 @@ fn spawn(
                             i18n::labelled(
                                 &lang,
                                 i18n::rubric(&lang, "escalation"),
-                                &card.escalation.score.reasons.join("；"),
+                                &card.escalation.score.reasons.join(i18n::clause_sep(&lang)),
                             ),
                             14.0,
                             TEXT,

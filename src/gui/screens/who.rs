@@ -78,7 +78,7 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, profile: Res<Profile>, records
             }
             for (name, team) in names {
                 let active = profile.trainee.as_deref() == Some(&name);
-                let shown = if team.is_empty() { name.clone() } else { format!("{name}（{team}）") };
+                let shown = if team.is_empty() { name.clone() } else { i18n::paren(&lang, &name, &team) };
                 let (n, tm) = (name.clone(), team.clone());
                 list.spawn((
                     TraineeButton(name),
