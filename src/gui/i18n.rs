@@ -247,10 +247,11 @@ pub fn outcome(lang: &Lang, o: crate::session::Outcome) -> &'static str {
 
 /// A score trend's word (as `Trend::label`).
 pub fn trend(lang: &Lang, trend: &crate::records::coaching::Trend) -> &'static str {
-    let k = match trend.delta {
-        Some(d) if d >= 3.0 => T::TrendUp,
-        Some(d) if d <= -3.0 => T::TrendDown,
-        Some(_) => T::TrendFlat,
+    use crate::records::coaching::Direction;
+    let k = match trend.direction() {
+        Some(Direction::Up) => T::TrendUp,
+        Some(Direction::Down) => T::TrendDown,
+        Some(Direction::Flat) => T::TrendFlat,
         None => return "—",
     };
     k.get(*lang)

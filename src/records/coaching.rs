@@ -45,12 +45,29 @@ pub struct Trend {
     pub delta: Option<f32>,
 }
 
+/// Which way a trend goes: a change of 3 points or more counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+    Flat,
+}
+
 impl Trend {
+    /// `None` without enough sessions to compare.
+    pub fn direction(&self) -> Option<Direction> {
+        match self.delta? {
+            d if d >= 3.0 => Some(Direction::Up),
+            d if d <= -3.0 => Some(Direction::Down),
+            _ => Some(Direction::Flat),
+        }
+    }
+
     pub fn label(&self) -> &'static str {
-        match self.delta {
-            Some(d) if d >= 3.0 => "上升",
-            Some(d) if d <= -3.0 => "下降",
-            Some(_) => "持平",
+        match self.direction() {
+            Some(Direction::Up) => "上升",
+            Some(Direction::Down) => "下降",
+            Some(Direction::Flat) => "持平",
             None => "—",
         }
     }
