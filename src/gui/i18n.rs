@@ -216,17 +216,18 @@ pub fn channel(lang: &Lang, c: crate::scenario::schema::Channel) -> &'static str
 
 /// A skill's name by its key (`Skill::key`); a centre's own skills keep their label.
 pub fn skill(lang: &Lang, key: &str, label: &str) -> String {
-    let k = match key {
-        "empathy" => T::SkillEmpathy,
-        "deescalation" => T::SkillDeescalation,
-        "escalation" => T::SkillEscalation,
-        "policy" => T::SkillPolicy,
-        "productknowledge" => T::SkillProductKnowledge,
-        "communication" => T::SkillCommunication,
-        "verification" => T::SkillVerification,
-        "retention" => T::SkillRetention,
-        "compliance" => T::SkillCompliance,
-        _ => return label.to_string(),
+    use crate::scenario::schema::Skill;
+    let k = match Skill::BUILT_IN.iter().find(|s| s.key() == key) {
+        Some(Skill::Empathy) => T::SkillEmpathy,
+        Some(Skill::Deescalation) => T::SkillDeescalation,
+        Some(Skill::Escalation) => T::SkillEscalation,
+        Some(Skill::Policy) => T::SkillPolicy,
+        Some(Skill::ProductKnowledge) => T::SkillProductKnowledge,
+        Some(Skill::Communication) => T::SkillCommunication,
+        Some(Skill::Verification) => T::SkillVerification,
+        Some(Skill::Retention) => T::SkillRetention,
+        Some(Skill::Compliance) => T::SkillCompliance,
+        Some(Skill::Other(_)) | None => return label.to_string(),
     };
     k.get(*lang).to_string()
 }
@@ -262,14 +263,6 @@ pub fn labelled(lang: &Lang, label: &str, value: impl std::fmt::Display) -> Stri
     match lang {
         Lang::Zh => format!("{label}：{value}"),
         Lang::En => format!("{label}: {value}"),
-    }
-}
-
-/// "name（56.9）" in Chinese, "name (56.9)" in English.
-pub fn with_score(lang: &Lang, name: &str, score: f32) -> String {
-    match lang {
-        Lang::Zh => format!("{name}（{score:.1}）"),
-        Lang::En => format!("{name} ({score:.1})"),
     }
 }
 
@@ -338,18 +331,7 @@ mod tests {
     fn core_labels_have_english_names_and_the_same_chinese() {
         use crate::scenario::schema::Skill;
         use crate::session::Outcome;
-        let skills = [
-            Skill::Empathy,
-            Skill::Deescalation,
-            Skill::Escalation,
-            Skill::Policy,
-            Skill::ProductKnowledge,
-            Skill::Communication,
-            Skill::Verification,
-            Skill::Retention,
-            Skill::Compliance,
-        ];
-        for k in &skills {
+        for k in &Skill::BUILT_IN {
             assert_eq!(skill(&Lang::Zh, &k.key(), k.label()), k.label());
             let en = skill(&Lang::En, &k.key(), k.label());
             assert!(en.is_ascii() && !en.is_empty(), "{k:?}: {en}");

@@ -215,18 +215,7 @@ pub struct TeamReport {
 
 /// The Chinese label of a skill key.
 pub fn skill_label(key: &str) -> String {
-    let known = [
-        Skill::Empathy,
-        Skill::Deescalation,
-        Skill::Escalation,
-        Skill::Policy,
-        Skill::ProductKnowledge,
-        Skill::Communication,
-        Skill::Verification,
-        Skill::Retention,
-        Skill::Compliance,
-    ];
-    known.iter().find(|s| s.key() == key).map_or_else(|| key.to_string(), |s| s.label().to_string())
+    Skill::BUILT_IN.iter().find(|s| s.key() == key).map_or_else(|| key.to_string(), |s| s.label().to_string())
 }
 
 fn round1(x: f64) -> f32 {

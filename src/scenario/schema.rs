@@ -78,6 +78,19 @@ pub enum Skill {
 }
 
 impl Skill {
+    /// The skills every centre has (not `Other`).
+    pub const BUILT_IN: [Skill; 9] = [
+        Skill::Empathy,
+        Skill::Deescalation,
+        Skill::Escalation,
+        Skill::Policy,
+        Skill::ProductKnowledge,
+        Skill::Communication,
+        Skill::Verification,
+        Skill::Retention,
+        Skill::Compliance,
+    ];
+
     pub fn label(&self) -> &str {
         match self {
             Skill::Empathy => "共情",

@@ -24,13 +24,13 @@ pub fn displayable(c: char) -> bool {
 
 /// Characters of `text` the app cannot draw, each once, in order of appearance.
 pub fn undisplayable(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if !displayable(c) && !out.contains(c) {
-            out.push(c);
+    let mut found = MissingGlyphs { offset: 0, chars: String::new() };
+    for (i, c) in text.char_indices() {
+        if !displayable(c) {
+            found.note(i, c);
         }
     }
-    out
+    found.chars
 }
 
 /// One string literal of a RON file holding characters the font lacks.
@@ -40,6 +40,18 @@ pub struct MissingGlyphs {
     pub offset: usize,
     /// The characters, each once.
     pub chars: String,
+}
+
+impl MissingGlyphs {
+    /// Notes a character the font lacks, found at byte `at`.
+    fn note(&mut self, at: usize, c: char) {
+        if self.chars.is_empty() {
+            self.offset = at;
+        }
+        if !self.chars.contains(c) {
+            self.chars.push(c);
+        }
+    }
 }
 
 /// The string literals of a RON source (comments skipped) whose text the app could not draw.
@@ -80,20 +92,15 @@ pub fn scan_ron_strings(source: &str) -> Vec<MissingGlyphs> {
                 }
             }
             // A raw string (r"…", r#"…"#): no escapes, ends at a quote followed by its hashes.
-            'r' if !prev_is_ident(source, i) && raw_string_hashes(&source[i + 1..]).is_some() => {
-                let hashes = raw_string_hashes(&source[i + 1..]).unwrap_or(0);
+            'r' if !prev_is_ident(source, i) => {
+                let Some(hashes) = raw_string_hashes(&source[i + 1..]) else { continue };
                 let body_start = i + 1 + hashes + 1;
                 let close = format!("\"{}", "#".repeat(hashes));
                 let body_end = source[body_start..].find(&close).map_or(source.len(), |k| body_start + k);
                 let mut found = MissingGlyphs { offset: body_start, chars: String::new() };
                 for (k, n) in source[body_start..body_end].char_indices() {
                     if !displayable(n) {
-                        if found.chars.is_empty() {
-                            found.offset = body_start + k;
-                        }
-                        if !found.chars.contains(n) {
-                            found.chars.push(n);
-                        }
+                        found.note(body_start + k, n);
                     }
                 }
                 if !found.chars.is_empty() {
@@ -115,14 +122,7 @@ pub fn scan_ron_strings(source: &str) -> Vec<MissingGlyphs> {
                     match n {
                         '\\' => escaped = true,
                         '"' => break,
-                        _ if !displayable(n) => {
-                            if found.chars.is_empty() {
-                                found.offset = j;
-                            }
-                            if !found.chars.contains(n) {
-                                found.chars.push(n);
-                            }
-                        }
+                        _ if !displayable(n) => found.note(j, n),
                         _ => {}
                     }
                 }

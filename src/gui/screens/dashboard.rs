@@ -276,7 +276,7 @@ fn trainee_detail(
         p.spawn(widget::label(t(lang, T::WeakSkills), 15.0, HEADER));
         for w in &d.weakest {
             p.spawn(widget::label(
-                i18n::with_score(lang, &i18n::skill(lang, &w.skill.skill, &w.skill.label), w.skill.average),
+                i18n::paren(lang, i18n::skill(lang, &w.skill.skill, &w.skill.label), format!("{:.1}", w.skill.average)),
                 16.0,
                 BAD,
             ));
