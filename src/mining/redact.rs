@@ -8,6 +8,7 @@
 //! rule never touches text an earlier one already claimed. `docs/mining.md` lists what each
 //! type matches, with examples.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -167,6 +168,9 @@ pub struct Redactor {
     account: Regex,
     handle: Regex,
     address: Regex,
+    /// `address` without its empty match (see `address_nonempty_pattern`): finds the same
+    /// non-empty matches without being tried at every position.
+    address_nonempty: Regex,
     estate: Regex,
     /// The endings of roads, estates, buildings and rooms (`ROAD_ENDS` …).
     street: AhoCorasick,
@@ -216,9 +220,25 @@ impl Redactor {
     /// Compiles the rules with a jieba that has the default dictionary and tags.
     pub fn with_jieba(jieba: Arc<Jieba>) -> Self {
         let h = PLACE_HAN;
-        let address = format!(
-            r"(?P<prov>{h}{{2,7}}(?:省|自治区|特别行政区))?(?P<city>{h}{{1,7}}(?:市|自治州|地区|盟))?(?P<dist>{h}{{1,7}}(?:区|县|旗))?(?P<town>{h}{{1,7}}(?:镇|乡|街道))?(?P<road>(?:{h}|[0-9]){{1,10}}?(?:{ROAD_ENDS}))?(?P<num>(?:[0-9一二三四五六七八九十百零\-]+(?:号院|号|\x{{865F}}|弄))+)?(?P<estate>(?:{h}|[0-9A-Za-z]){{1,12}}?(?:{ESTATE_ENDS}))?(?P<bldg>[0-9一二三四五六七八九十A-Za-z]+(?:{BUILDING_ENDS}))?(?P<unit>[0-9一二三四五六七八九十]+单元)?(?P<room>[0-9]+(?:{ROOM_ENDS}))?(?P<more>(?:(?:{h}|[0-9A-Za-z]){{0,6}}?(?:号楼|号院|号|\x{{865F}}|弄|栋|幢|座|单元|室|楼|层|里|区))*)"
-        );
+        // The components of an address, in order, each optional; `more` repeats.
+        let parts: [(&str, String); 11] = [
+            ("prov", format!(r"{h}{{2,7}}(?:省|自治区|特别行政区)")),
+            ("city", format!(r"{h}{{1,7}}(?:市|自治州|地区|盟)")),
+            ("dist", format!(r"{h}{{1,7}}(?:区|县|旗)")),
+            ("town", format!(r"{h}{{1,7}}(?:镇|乡|街道)")),
+            ("road", format!(r"(?:{h}|[0-9]){{1,10}}?(?:{ROAD_ENDS})")),
+            ("num", r"(?:[0-9一二三四五六七八九十百零\-]+(?:号院|号|\x{865F}|弄))+".to_string()),
+            ("estate", format!(r"(?:{h}|[0-9A-Za-z]){{1,12}}?(?:{ESTATE_ENDS})")),
+            ("bldg", format!(r"[0-9一二三四五六七八九十A-Za-z]+(?:{BUILDING_ENDS})")),
+            ("unit", r"[0-9一二三四五六七八九十]+单元".to_string()),
+            ("room", format!(r"[0-9]+(?:{ROOM_ENDS})")),
+            (
+                "more",
+                format!(r"(?:{h}|[0-9A-Za-z]){{0,6}}?(?:号楼|号院|号|\x{{865F}}|弄|栋|幢|座|单元|室|楼|层|里|区)"),
+            ),
+        ];
+        let address = address_pattern(&parts);
+        let address_nonempty = address_nonempty_pattern(&parts);
         let estate = format!(
             r"(?:{h}|[0-9A-Za-z]){{2,12}}?(?:{ESTATE_NAMES})[0-9一二三四五六七八九十A-Za-z]+(?:号楼|栋|幢|座|期)(?:[0-9一二三四五六七八九十]+单元)?(?:[0-9]+(?:室|房|号))?"
         );
@@ -251,6 +271,7 @@ impl Redactor {
             ),
             handle: re(r"@[\p{Han}A-Za-z0-9_\-·]{1,30}"),
             address: big_re(&address),
+            address_nonempty: big_re(&address_nonempty),
             estate: big_re(&estate),
             street: AhoCorasick::new(
                 [ROAD_ENDS, ESTATE_ENDS, BUILDING_ENDS, ROOM_ENDS, ESTATE_NAMES].iter().flat_map(|e| e.split('|')),
@@ -270,57 +291,52 @@ impl Redactor {
     /// and letters are folded to ASCII first so that "１３８…" is found too.
     pub fn redact(&self, text: &str) -> (String, RedactionCounts) {
         let folded = fold_ascii_forms(text);
+        let folded = folded.as_ref();
         let mut spans = Spans::default();
-        let has_digit = folded.bytes().any(|b| b.is_ascii_digit());
-        let has_at = folded.contains('@');
-        // What the web rules cannot match without: a dot before a letter (every domain and
-        // e-mail has one), and "http" or "www." (every URL starts so).
-        let bytes = folded.as_bytes();
-        // (0xC5 leads U+017F, the long s, which the case-insensitive domain rule takes for "s".)
-        let has_dot = bytes.windows(2).any(|w| w[0] == b'.' && (w[1].is_ascii_alphabetic() || w[1] == 0xC5));
-        let has_web = bytes.windows(4).any(|w| w.eq_ignore_ascii_case(b"http") || w.eq_ignore_ascii_case(b"www."));
-
-        if has_web {
-            for m in self.url.find_iter(&folded) {
+        let shape = TextShape::of(folded);
+        if shape.has_web {
+            for m in self.url.find_iter(folded) {
                 let end = m.start() + trim_url_tail(m.as_str());
                 spans.add(m.start(), end, PiiKind::Url);
             }
         }
-        if has_at && has_dot {
-            for m in self.email.find_iter(&folded) {
+        if shape.has_at && shape.has_dot {
+            for m in self.email.find_iter(folded) {
                 spans.add(m.start(), m.end(), PiiKind::Email);
             }
         }
-        if has_dot {
-            for m in self.domain.find_iter(&folded) {
+        if shape.has_dot {
+            for m in self.domain.find_iter(folded) {
                 let end = m.start() + trim_url_tail(m.as_str());
                 spans.add(m.start(), end, PiiKind::Url);
             }
         }
-        if has_digit {
-            self.digits(&folded, &mut spans);
+        if shape.digits > 0 {
+            self.digits(folded, &shape, &mut spans);
         }
-        if has_at {
-            for m in self.handle.find_iter(&folded) {
+        if shape.has_at {
+            for m in self.handle.find_iter(folded) {
                 spans.add(m.start(), m.end(), PiiKind::Handle);
             }
         }
-        if folded.chars().any(is_address_anchor) && self.street.is_match(&folded) {
-            self.addresses(&folded, &mut spans);
+        if self.street.is_match(folded) && folded.chars().any(is_address_anchor) {
+            self.addresses(folded, &mut spans);
         }
-        self.names(&folded, &mut spans);
-        if has_digit {
-            for m in self.long_number.find_iter(&folded) {
-                if digit_bounded(&folded, m.start(), m.end()) {
+        self.names(folded, &mut spans);
+        if shape.longest_run >= 9 {
+            for m in self.long_number.find_iter(folded) {
+                if digit_bounded(folded, m.start(), m.end()) {
                     spans.add(m.start(), m.end(), PiiKind::Number);
                 }
             }
         }
-        spans.render(&folded)
+        spans.render(folded)
     }
 
-    fn digits(&self, text: &str, spans: &mut Spans) {
-        for m in self.masked.find_iter(text) {
+    /// The number rules, each tried only when the text has the digits it needs (`TextShape`):
+    /// most texts with a digit hold a price, a date or a short count and need none of them.
+    fn digits(&self, text: &str, shape: &TextShape, spans: &mut Spans) {
+        for m in shape.has_star.then(|| self.masked.find_iter(text)).into_iter().flatten() {
             if !digit_bounded(text, m.start(), m.end()) {
                 continue;
             }
@@ -334,7 +350,7 @@ impl Redactor {
             };
             spans.add(m.start(), m.end(), kind);
         }
-        for m in self.id_card.find_iter(text) {
+        for m in shape.at_least(15, 15).then(|| self.id_card.find_iter(text)).into_iter().flatten() {
             if alnum_bounded(text, m.start(), m.end()) {
                 spans.add(m.start(), m.end(), PiiKind::IdCard);
             }
@@ -353,34 +369,34 @@ impl Redactor {
             };
             spans.add(value.start(), value.end(), kind);
         }
-        for m in self.tracking.find_iter(text) {
+        for m in shape.at_least(9, 9).then(|| self.tracking.find_iter(text)).into_iter().flatten() {
             spans.add(m.start(), m.end(), PiiKind::Tracking);
         }
-        for m in self.order_code.find_iter(text) {
+        for m in shape.at_least(8, 8).then(|| self.order_code.find_iter(text)).into_iter().flatten() {
             spans.add(m.start(), m.end(), PiiKind::Order);
         }
-        for m in self.bank_card.find_iter(text) {
+        for m in shape.at_least(4, 16).then(|| self.bank_card.find_iter(text)).into_iter().flatten() {
             let digits = m.as_str().bytes().filter(u8::is_ascii_digit).count();
             if (16..=19).contains(&digits) && digit_bounded(text, m.start(), m.end()) {
                 spans.add(m.start(), m.end(), PiiKind::BankCard);
             }
         }
-        for m in self.mobile.find_iter(text) {
+        for m in shape.at_least(3, 11).then(|| self.mobile.find_iter(text)).into_iter().flatten() {
             if digit_bounded(text, m.start(), m.end()) {
                 spans.add(m.start(), m.end(), PiiKind::Mobile);
             }
         }
-        for m in self.landline.find_iter(text) {
+        for m in shape.at_least(7, 7).then(|| self.landline.find_iter(text)).into_iter().flatten() {
             if digit_bounded(text, m.start(), m.end()) {
                 spans.add(m.start(), m.end(), PiiKind::Landline);
             }
         }
-        for m in self.hotline.find_iter(text) {
+        for m in shape.at_least(3, 10).then(|| self.hotline.find_iter(text)).into_iter().flatten() {
             if digit_bounded(text, m.start(), m.end()) {
                 spans.add(m.start(), m.end(), PiiKind::Landline);
             }
         }
-        for c in self.local_phone.captures_iter(text) {
+        for c in shape.at_least(7, 7).then(|| self.local_phone.captures_iter(text)).into_iter().flatten() {
             if let Some(v) = c.get(2)
                 && digit_bounded(text, v.start(), v.end())
             {
@@ -416,10 +432,7 @@ impl Redactor {
             return; // nothing here could be accepted (see `ROAD_ENDS`)
         }
         // Finding matches uses the fast engines; groups are read only for the few non-empty ones.
-        for m in self.address.find_iter(window) {
-            if m.is_empty() {
-                continue;
-            }
+        for m in self.address_nonempty.find_iter(window) {
             let Some(c) = self.address.captures(m.as_str()) else { continue };
             let whole = (ws + m.start())..(ws + m.end());
             // "小区", "地区" are not districts; "线路", "网路" are not roads.
@@ -491,6 +504,83 @@ impl Redactor {
             }
         }
     }
+}
+
+/// What the rules need to find in a text before they are worth trying, from one pass over its
+/// bytes: most texts hold no URL, no e-mail, and digits only for a price, a date or a count.
+#[derive(Debug, Default, PartialEq)]
+struct TextShape {
+    /// ASCII digits in the text, and the longest run of them (a mobile number needs 11 digits,
+    /// a bank card 16 in groups of 4, a landline a run of 7 …).
+    digits: usize,
+    longest_run: usize,
+    /// `*` or `＊` (masked numbers: 138****5678).
+    has_star: bool,
+    has_at: bool,
+    /// A dot before a letter: every domain and e-mail has one. (0xC5 leads U+017F, the long s,
+    /// which the case-insensitive domain rule takes for "s".)
+    has_dot: bool,
+    /// "http" or "www." in any case: every URL starts so.
+    has_web: bool,
+}
+
+impl TextShape {
+    fn of(text: &str) -> TextShape {
+        let bytes = text.as_bytes();
+        let mut shape = TextShape::default();
+        let mut run = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if b.is_ascii_digit() {
+                shape.digits += 1;
+                run += 1;
+                shape.longest_run = shape.longest_run.max(run);
+                continue;
+            }
+            run = 0;
+            let rest = &bytes[i + 1..];
+            match b {
+                b'*' => shape.has_star = true,
+                // U+FF0A, the full-width asterisk.
+                0xEF if rest.starts_with(&[0xBC, 0x8A]) => shape.has_star = true,
+                b'@' => shape.has_at = true,
+                b'.' => shape.has_dot |= rest.first().is_some_and(|&n| n.is_ascii_alphabetic() || n == 0xC5),
+                b'h' | b'H' => shape.has_web |= rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case(b"ttp")),
+                b'w' | b'W' => shape.has_web |= rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case(b"ww.")),
+                _ => {}
+            }
+        }
+        shape
+    }
+
+    /// At least one run of `run` digits and `total` digits in all: what a rule needs to match.
+    fn at_least(&self, run: usize, total: usize) -> bool {
+        self.longest_run >= run && self.digits >= total
+    }
+}
+
+/// The address rule: every component optional and captured by name, `more` repeated.
+fn address_pattern(parts: &[(&str, String)]) -> String {
+    parts
+        .iter()
+        .map(|(name, p)| if *name == "more" { format!("(?P<more>(?:{p})*)") } else { format!("(?P<{name}>{p})?") })
+        .collect()
+}
+
+/// The same rule without the empty match: one alternative per component that starts the
+/// match (`c_i c_i+1? … more*`, the last `more+`), in the rule's order. Where `address` has a
+/// non-empty match it prefers it, and this rule prefers the same one, so `find_iter` yields
+/// the same non-empty matches — but without stopping at every position for an empty one.
+fn address_nonempty_pattern(parts: &[(&str, String)]) -> String {
+    let optional = |(name, p): &(&str, String)| if *name == "more" { format!("(?:{p})*") } else { format!("(?:{p})?") };
+    (0..parts.len())
+        .map(|i| {
+            let (name, first) = &parts[i];
+            let head = if *name == "more" { format!("(?:{first})+") } else { format!("(?:{first})") };
+            let tail: String = parts[i + 1..].iter().map(optional).collect();
+            format!("{head}{tail}")
+        })
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 fn surname_alternation() -> String {
@@ -608,30 +698,34 @@ fn is_address_anchor(c: char) -> bool {
 
 /// Folds full-width digits, letters and the ASCII symbols used in numbers, addresses and URLs
 /// to ASCII; Chinese punctuation (，。！) is kept as written.
-pub fn fold_ascii_forms(text: &str) -> String {
+pub fn fold_ascii_forms(text: &str) -> Cow<'_, str> {
     // Full-width forms are U+FF01..U+FF5E: UTF-8 EF BC xx or EF BD xx.
-    if !text.as_bytes().windows(2).any(|w| w[0] == 0xEF && (w[1] == 0xBC || w[1] == 0xBD)) {
-        return text.to_string();
+    let bytes = text.as_bytes();
+    let full_width = bytes.iter().enumerate().any(|(i, &b)| b == 0xEF && matches!(bytes.get(i + 1), Some(0xBC | 0xBD)));
+    if !full_width {
+        return Cow::Borrowed(text);
     }
-    text.chars()
-        .map(|c| match c {
-            '０'..='９'
-            | 'Ａ'..='Ｚ'
-            | 'ａ'..='ｚ'
-            | '＠'
-            | '．'
-            | '－'
-            | '＿'
-            | '／'
-            | '＋'
-            | '＊'
-            | '＃'
-            | '％'
-            | '＆'
-            | '＝' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
+    Cow::Owned(
+        text.chars()
+            .map(|c| match c {
+                '０'..='９'
+                | 'Ａ'..='Ｚ'
+                | 'ａ'..='ｚ'
+                | '＠'
+                | '．'
+                | '－'
+                | '＿'
+                | '／'
+                | '＋'
+                | '＊'
+                | '＃'
+                | '％'
+                | '＆'
+                | '＝' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                _ => c,
+            })
+            .collect(),
+    )
 }
 
 fn trim_url_tail(s: &str) -> usize {
@@ -783,6 +877,42 @@ mod tests {
         ] {
             assert_eq!(red(s), s);
         }
+    }
+
+    #[test]
+    fn the_non_empty_address_rule_finds_what_the_address_rule_finds() {
+        let r = r();
+        let texts = [
+            "位于济南市新泺大街雅居园小区门对面，寄到济南市历下区泉城路188号",
+            "我住在阳光小区3栋2单元501室，小区线路问题，订单号手机号",
+            "北京市西城区牛街西里二区12号楼地下室二层,信号；湖南省长沙市雨花区黎郡新宇康景园8栋1单元9楼",
+            "静安区余姚路487弄70\u{865F}这里区区号号路路园园室",
+            "号楼号院弄栋幢座单元室楼层里区",
+            "",
+        ];
+        for text in texts {
+            // Every suffix too, so that matches start at many different places.
+            for (at, _) in text.char_indices() {
+                let t = &text[at..];
+                let all: Vec<(usize, usize)> =
+                    r.address.find_iter(t).filter(|m| !m.is_empty()).map(|m| (m.start(), m.end())).collect();
+                let non_empty: Vec<(usize, usize)> =
+                    r.address_nonempty.find_iter(t).map(|m| (m.start(), m.end())).collect();
+                assert_eq!(non_empty, all, "{t}");
+            }
+        }
+    }
+
+    #[test]
+    fn text_shape_sees_what_the_rules_need() {
+        let s = TextShape::of("价格99元，单号SF1234567890，邮箱a.b@x.Cn 看 HTTP://x ＊");
+        assert_eq!((s.digits, s.longest_run), (12, 10));
+        assert!(s.has_at && s.has_dot && s.has_web && s.has_star);
+        let s = TextShape::of("3.5元 www");
+        assert!(!s.has_at && !s.has_dot && !s.has_web && !s.has_star);
+        assert_eq!((s.digits, s.longest_run), (2, 1));
+        assert!(s.at_least(1, 2) && !s.at_least(2, 2));
+        assert!(TextShape::of("wWw.x").has_web && TextShape::of("a.\u{17F}").has_dot);
     }
 
     #[test]

@@ -430,8 +430,9 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
 
 /// True when any part of `value` long enough to identify it is still in `out`.
 fn leaked(kind: PiiKind, value: &str, out: &str) -> bool {
-    let value = &peilian::mining::redact::fold_ascii_forms(value);
-    if out.contains(value.as_str()) {
+    let value = peilian::mining::redact::fold_ascii_forms(value);
+    let value = value.as_ref();
+    if out.contains(value) {
         return true;
     }
     let digits: String = value.chars().filter(char::is_ascii_digit).collect();
