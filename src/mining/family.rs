@@ -4,8 +4,9 @@
 //! statistics and a few representatives, chosen deterministically by quality and id.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::mining::analyze::{DialogueFacts, Persona, Rating};
@@ -27,12 +28,12 @@ pub struct Topics {
     pub seeds: Vec<u32>,
     /// How many dialogues ranked each seed among their top three words.
     pub leads: Vec<u64>,
-    rank: HashMap<u32, usize>,
+    rank: FxHashMap<u32, usize>,
 }
 
 impl Topics {
     /// Picks up to `k` seeds from the lead counts (ties by word).
-    pub fn choose(leads: &HashMap<u32, u64>, vocab: &Vocab, k: usize) -> Topics {
+    pub fn choose(leads: &FxHashMap<u32, u64>, vocab: &Vocab, k: usize) -> Topics {
         let mut all: Vec<(u32, u64)> = leads.iter().map(|(&w, &n)| (w, n)).collect();
         all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| vocab.word(a.0).cmp(vocab.word(b.0))));
         all.truncate(k);
@@ -196,10 +197,10 @@ pub struct Family {
     pub groups_poor: GroupUse,
     pub groups_all: GroupUse,
     /// Agent words: in how many well-rated / poorly rated dialogues of the family.
-    pub agent_words_good: HashMap<u32, u32>,
-    pub agent_words_poor: HashMap<u32, u32>,
+    pub agent_words_good: FxHashMap<u32, u32>,
+    pub agent_words_poor: FxHashMap<u32, u32>,
     /// Customer words: in how many of the family's dialogues.
-    pub customer_words: HashMap<u32, u32>,
+    pub customer_words: FxHashMap<u32, u32>,
     pub hostile_poor: BTreeMap<String, HostileUse>,
     pub vip_words: BTreeMap<String, u64>,
     pub good_reps: Reservoir,
@@ -230,9 +231,9 @@ impl Family {
             groups_good: GroupUse::default(),
             groups_poor: GroupUse::default(),
             groups_all: GroupUse::default(),
-            agent_words_good: HashMap::new(),
-            agent_words_poor: HashMap::new(),
-            customer_words: HashMap::new(),
+            agent_words_good: FxHashMap::default(),
+            agent_words_poor: FxHashMap::default(),
+            customer_words: FxHashMap::default(),
             hostile_poor: BTreeMap::new(),
             vip_words: BTreeMap::new(),
             good_reps: Reservoir::new(GOOD_REPS, true),

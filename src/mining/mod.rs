@@ -17,7 +17,7 @@ pub mod report;
 pub mod spill;
 pub mod vocab;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,6 +25,7 @@ use std::sync::mpsc::sync_channel;
 
 use jieba_rs::Jieba;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::customer::MoodModel;
 use crate::lexicon::LexiconSet;
@@ -163,6 +164,8 @@ const KEEP_BAD_LINES: usize = 1_000;
 const BATCH: usize = 512;
 /// Bytes per batch (a batch is sent when either limit is reached).
 const BATCH_BYTES: usize = 8 << 20;
+/// Records per batch when the spill is read back.
+const SPILL_BATCH: usize = 2048;
 
 enum Msg {
     Batch(Vec<Record>),
@@ -455,49 +458,87 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
         concept_ok[id] = da >= min_df && concept_pos(&tag) && !concept_skip(word);
     }
 
-    // ---- Pass 2: leading customer words by TF-IDF → topic seeds.
-    let mut leads: HashMap<u32, u64> = HashMap::new();
-    for rec in spill.reader().map_err(MineError::Spill)? {
-        let s = rec.map_err(MineError::Spill)?;
-        for (rank, (w, _)) in
-            top_words(&s.customer_terms, &vocab.df_customer, n, 3, |w| topic_ok[w as usize]).iter().enumerate()
-        {
-            *leads.entry(*w).or_insert(0) += 3 - rank as u64;
+    // ---- Pass 2: leading customer words by TF-IDF → topic seeds. Only the word ids are read,
+    // a batch at a time, in parallel.
+    let mut leads: FxHashMap<u32, u64> = FxHashMap::default();
+    let mut reader = spill.reader().map_err(MineError::Spill)?;
+    loop {
+        let batch = reader.next_batch(SPILL_BATCH).map_err(MineError::Spill)?;
+        if batch.is_empty() {
+            break;
+        }
+        let tops = batch
+            .par_iter()
+            .with_max_len(64)
+            .map(|r| {
+                let (customer, _) = r.terms()?;
+                Ok(top_words(&customer, &vocab.df_customer, n, 3, |w| topic_ok[w as usize]))
+            })
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(MineError::Spill)?;
+        for top in tops {
+            for (rank, (w, _)) in top.iter().enumerate() {
+                *leads.entry(*w).or_insert(0) += 3 - rank as u64;
+            }
         }
     }
     let k = (((n as f64).sqrt() * 0.8).round() as usize).clamp(6, 60);
     let topics = Topics::choose(&leads, &vocab, k);
 
-    // ---- Pass 3: families.
+    // ---- Pass 3: families. Workers decode batch k+1 and find each dialogue's topic while this
+    // thread adds batch k to the families, in input order (the representatives depend on it).
     progress.phase("归类案例家族");
     let mut families: BTreeMap<FamilyKey, Family> = BTreeMap::new();
     let mut topic_dialogues = vec![0u64; topics.len()];
     let mut topic_personas: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); topics.len()];
-    let mut topic_words: Vec<HashMap<u32, u32>> = vec![HashMap::new(); topics.len()];
+    let mut topic_words: Vec<FxHashMap<u32, u32>> = vec![FxHashMap::default(); topics.len()];
     let keep_word = |w: u32| topic_ok[w as usize] || concept_ok[w as usize];
-    for rec in spill.reader().map_err(MineError::Spill)? {
-        let s = rec.map_err(MineError::Spill)?;
-        // The customer's words decide; when they hold no topic word, the agent's (agents often
-        // restate the problem: "关于您反映的宽带问题").
-        let topic = topics
-            .topic_of(&s.customer_terms, &vocab.df_customer, n)
-            .or_else(|| topics.topic_of(&s.agent_terms, &vocab.df_agent, n));
-        if let Some(t) = topic {
-            topic_dialogues[t] += 1;
-            *topic_personas[t].entry(s.facts.persona.label().to_string()).or_insert(0) += 1;
-            for &(w, _) in &s.customer_terms {
-                if keyword_ok[w as usize] {
-                    *topic_words[t].entry(w).or_insert(0) += 1;
+    let decode = |batch: Vec<spill::RawRecord>| -> std::io::Result<Vec<(spill::Stored, Option<usize>)>> {
+        batch
+            .par_iter()
+            .with_max_len(64)
+            .map(|r| {
+                let s = r.decode()?;
+                // The customer's words decide; when they hold no topic word, the agent's (agents
+                // often restate the problem: "关于您反映的宽带问题").
+                let topic = topics
+                    .topic_of(&s.customer_terms, &vocab.df_customer, n)
+                    .or_else(|| topics.topic_of(&s.agent_terms, &vocab.df_agent, n));
+                Ok((s, topic))
+            })
+            .collect()
+    };
+    let mut add = |decoded: Vec<(spill::Stored, Option<usize>)>| {
+        for (s, topic) in decoded {
+            if let Some(t) = topic {
+                topic_dialogues[t] += 1;
+                *topic_personas[t].entry(s.facts.persona.label().to_string()).or_insert(0) += 1;
+                for &(w, _) in &s.customer_terms {
+                    if keyword_ok[w as usize] {
+                        *topic_words[t].entry(w).or_insert(0) += 1;
+                    }
                 }
             }
+            let key = (topic, s.facts.persona);
+            families.entry(key).or_insert_with(|| Family::new(key)).add(
+                s.facts,
+                &s.customer_terms,
+                &s.agent_terms,
+                &keep_word,
+            );
         }
-        let key = (topic, s.facts.persona);
-        families.entry(key).or_insert_with(|| Family::new(key)).add(
-            s.facts,
-            &s.customer_terms,
-            &s.agent_terms,
-            &keep_word,
-        );
+    };
+    let mut reader = spill.reader().map_err(MineError::Spill)?;
+    let mut pending = Vec::new();
+    loop {
+        let batch = reader.next_batch(SPILL_BATCH).map_err(MineError::Spill)?;
+        let last = batch.is_empty();
+        let previous = std::mem::take(&mut pending);
+        let (decoded, ()) = rayon::join(|| decode(batch), || add(previous));
+        pending = decoded.map_err(MineError::Spill)?;
+        if last {
+            break;
+        }
     }
     drop(spill);
 

@@ -48,8 +48,11 @@ impl Spill {
         put_terms(&mut terms, customer);
         put_terms(&mut terms, agent);
         let w = self.writer.as_mut().ok_or_else(|| io::Error::other("spill already closed"))?;
-        let len = facts.len() + terms.len();
+        // A record: its length, the length of its facts (so the word ids can be read alone),
+        // the facts, the word ids.
+        let len = 4 + facts.len() + terms.len();
         w.write_all(&(len as u32).to_le_bytes())?;
+        w.write_all(&(facts.len() as u32).to_le_bytes())?;
         w.write_all(facts)?;
         w.write_all(&terms)?;
         self.records += 1;
@@ -82,23 +85,91 @@ pub struct SpillReader {
     buf: Vec<u8>,
 }
 
-impl Iterator for SpillReader {
-    type Item = io::Result<Stored>;
+impl SpillReader {
+    /// The next record undecoded, to decode on another thread or only in part.
+    pub fn next_raw(&mut self) -> Option<io::Result<RawRecord>> {
+        let mut buf = std::mem::take(&mut self.buf);
+        let got = self.read_into(&mut buf);
+        match got {
+            Some(Ok(())) => Some(Ok(RawRecord(buf))),
+            Some(Err(e)) => Some(Err(e)),
+            None => None,
+        }
+    }
 
-    fn next(&mut self) -> Option<Self::Item> {
+    /// Up to `n` records undecoded (fewer at the end of the file, none after it).
+    pub fn next_batch(&mut self, n: usize) -> io::Result<Vec<RawRecord>> {
+        let mut batch = Vec::with_capacity(n);
+        while batch.len() < n {
+            match self.next_raw() {
+                Some(r) => batch.push(r?),
+                None => break,
+            }
+        }
+        Ok(batch)
+    }
+
+    fn read_into(&mut self, buf: &mut Vec<u8>) -> Option<io::Result<()>> {
         let mut len = [0u8; 4];
         match self.inner.read_exact(&mut len) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return None,
             Err(e) => return Some(Err(e)),
         }
-        self.buf.resize(u32::from_le_bytes(len) as usize, 0);
-        if let Err(e) = self.inner.read_exact(&mut self.buf) {
-            return Some(Err(e));
-        }
-        let mut d = Dec { b: &self.buf, at: 0 };
-        Some(decode(&mut d).ok_or_else(|| io::Error::other("spill record is damaged")))
+        buf.resize(u32::from_le_bytes(len) as usize, 0);
+        Some(self.inner.read_exact(buf))
     }
+}
+
+impl Iterator for SpillReader {
+    type Item = io::Result<Stored>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut buf = std::mem::take(&mut self.buf);
+        let item = match self.read_into(&mut buf)? {
+            Ok(()) => RawRecord::decode_bytes(&buf),
+            Err(e) => Err(e),
+        };
+        self.buf = buf;
+        Some(item)
+    }
+}
+
+/// One record as read from the spill, not decoded yet.
+pub struct RawRecord(Vec<u8>);
+
+impl RawRecord {
+    /// The whole record.
+    pub fn decode(&self) -> io::Result<Stored> {
+        RawRecord::decode_bytes(&self.0)
+    }
+
+    /// Only the word ids, customer's and agent's (the facts are skipped, not decoded).
+    pub fn terms(&self) -> io::Result<(Vec<(u32, u32)>, Vec<(u32, u32)>)> {
+        let facts_len = RawRecord::facts_len(&self.0).ok_or_else(damaged)?;
+        let mut d = Dec { b: &self.0, at: 4 + facts_len };
+        let customer = d.terms().ok_or_else(damaged)?;
+        let agent = d.terms().ok_or_else(damaged)?;
+        Ok((customer, agent))
+    }
+
+    fn facts_len(b: &[u8]) -> Option<usize> {
+        Some(u32::from_le_bytes(b.get(..4)?.try_into().ok()?) as usize)
+    }
+
+    fn decode_bytes(b: &[u8]) -> io::Result<Stored> {
+        let facts_len = RawRecord::facts_len(b).ok_or_else(damaged)?;
+        let mut d = Dec { b, at: 4 };
+        let stored = decode(&mut d).ok_or_else(damaged)?;
+        if d.at != b.len() || facts_len > b.len() {
+            return Err(damaged());
+        }
+        Ok(stored)
+    }
+}
+
+fn damaged() -> io::Error {
+    io::Error::other("spill record is damaged")
 }
 
 fn put_var(buf: &mut Vec<u8>, mut v: u64) {
@@ -367,7 +438,16 @@ mod tests {
         spill.push(&stored).unwrap();
         spill.finish().unwrap();
         let back: Vec<Stored> = spill.reader().unwrap().map(Result::unwrap).collect();
-        assert_eq!(back, vec![stored.clone(), stored]);
+        assert_eq!(back, vec![stored.clone(), stored.clone()]);
+        let mut reader = spill.reader().unwrap();
+        let raw = reader.next_batch(5).unwrap();
+        assert_eq!(raw.len(), 2);
+        assert_eq!(raw[1].decode().unwrap(), stored);
+        assert_eq!(raw[0].terms().unwrap(), (stored.customer_terms.clone(), stored.agent_terms.clone()));
+        assert!(reader.next_batch(5).unwrap().is_empty());
+        // A cut record is damaged, not misread.
+        let cut = RawRecord(raw[0].0[..raw[0].0.len() - 1].to_vec());
+        assert!(cut.decode().is_err() && cut.terms().is_err());
     }
 
     fn tempfile_dir() -> PathBuf {
