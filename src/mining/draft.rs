@@ -897,7 +897,7 @@ pub fn clean_line(text: &str) -> Option<String> {
     }
     let t = collapse_repeats(t.trim());
     let t = t.trim_matches(|c: char| c.is_whitespace() || "，、；：".contains(c)).to_string();
-    if t.chars().filter(|c| c.is_alphanumeric()).count() < 4 {
+    if crate::text::normalize::content_chars(&t) < 4 {
         return None;
     }
     Some(shorten(&t, MAX_LINE_CHARS))
@@ -929,7 +929,7 @@ pub fn is_ack(text: &str) -> bool {
     ];
     const THANKS: [&str; 5] = ["谢谢", "感谢", "多谢", "辛苦了", "麻烦你了"];
     let t = text.trim().to_lowercase();
-    let content = t.chars().filter(|c| c.is_alphanumeric()).count();
+    let content = crate::text::normalize::content_chars(&t);
     content <= 20
         && !t.contains(['？', '?'])
         && (OPENERS.iter().any(|o| t.starts_with(o)) || THANKS.iter().any(|w| t.contains(w)))

@@ -355,7 +355,7 @@ impl Family {
 /// answers it with more than a word or two.
 fn usable_as_script(d: &DialogueFacts) -> bool {
     let mut turns = d.turns.iter().filter(|t| !t.is_empty());
-    let content = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).count();
+    let content = crate::text::normalize::content_chars;
     match (turns.next(), turns.next()) {
         (Some(c), Some(a)) => {
             c.role == Role::Customer && a.role == Role::Agent && content(&c.text) >= 6 && content(&a.text) >= 6

@@ -318,10 +318,20 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
     // The analyzer with the lexicons of the library the drafts go to (so their synonym groups
     // exist), without any scenario phrases: a second run must segment exactly as the first.
     let lexicons = Layout::around(&opts.out).lexicon_set().unwrap_or_else(|_| LexiconSet::embedded());
-    let analyzer = Arc::new(Analyzer::new(lexicons));
-    let jieba = Arc::new(Jieba::new());
-    let detectors = Detectors::new(&analyzer);
-    let ctx = Context { analyzer: analyzer.clone(), redactor: Redactor::with_jieba(jieba.clone()), detectors };
+    // Both load jieba's dictionary and compile automata: side by side.
+    let ((analyzer, detectors), (jieba, redactor)) = rayon::join(
+        || {
+            let analyzer = Arc::new(Analyzer::new(lexicons));
+            let detectors = Detectors::new(&analyzer);
+            (analyzer, detectors)
+        },
+        || {
+            let jieba = Arc::new(Jieba::new());
+            let redactor = Redactor::with_jieba(jieba.clone());
+            (jieba, redactor)
+        },
+    );
+    let ctx = Context { analyzer: analyzer.clone(), redactor, detectors };
 
     // ---- Pass 1: read, redact, analyse (in parallel), merge in input order into the spill.
     let temp_dir = opts.temp_dir.clone().unwrap_or_else(std::env::temp_dir);

@@ -34,7 +34,13 @@ pub fn is_sentence_break(c: char) -> bool {
 /// Number of characters that carry content (letters, digits, CJK), ignoring punctuation,
 /// symbols and white space.
 pub fn content_chars(text: &str) -> usize {
-    text.chars().filter(|c| c.is_alphanumeric()).count()
+    text.chars().filter(|&c| is_content_char(c)).count()
+}
+
+/// A letter, digit or CJK character (`char::is_alphanumeric`, with the common CJK block
+/// answered without the Unicode table lookup).
+pub fn is_content_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || ('\u{4E00}'..='\u{9FFF}').contains(&c) || (!c.is_ascii() && c.is_alphanumeric())
 }
 
 #[cfg(test)]
@@ -51,6 +57,13 @@ mod tests {
     fn traditional_becomes_simplified() {
         assert_eq!(normalize("對不起，給您添麻煩了"), "对不起,给您添麻烦了");
         assert_eq!(normalize("退款處理"), "退款处理");
+    }
+
+    #[test]
+    fn is_content_char_agrees_with_is_alphanumeric() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(is_content_char(c), c.is_alphanumeric(), "{c:?}");
+        }
     }
 
     #[test]
