@@ -102,9 +102,8 @@ fn stages(input: &Path) {
     let text = std::fs::read_to_string(input).expect("corpus");
     let lines: Vec<&str> = text.lines().take(50_000).collect();
     let bytes: usize = lines.iter().map(|l| l.len()).sum();
-    let (dialogues, parse) = fastest(|| {
-        lines.iter().filter_map(|l| peilian::mining::input::parse_json_line(l).ok()).collect::<Vec<_>>()
-    });
+    let (dialogues, parse) =
+        fastest(|| lines.iter().filter_map(|l| peilian::mining::input::parse_json_line(l).ok()).collect::<Vec<_>>());
     let texts: Vec<(bool, String)> = dialogues
         .iter()
         .flat_map(|d| d.turns.iter().map(|t| (t.role == peilian::mining::input::Role::Customer, t.text.clone())))
@@ -114,28 +113,10 @@ fn stages(input: &Path) {
     let (redacted, redact) = fastest(|| texts.iter().map(|(_, s)| ctx.redactor.redact(s).0).collect::<Vec<String>>());
     let (analyzed, analyze) = fastest(|| redacted.iter().map(|s| analyzer.analyze(s)).collect::<Vec<_>>());
     let normalized: Vec<String> = redacted.iter().map(|s| peilian::text::normalize::normalize(s)).collect();
-    let (_, normalize) = fastest(|| redacted.iter().map(|s| peilian::text::normalize::normalize(s).len()).sum::<usize>());
+    let (_, normalize) =
+        fastest(|| redacted.iter().map(|s| peilian::text::normalize::normalize(s).len()).sum::<usize>());
     let jieba = jieba_rs::Jieba::new();
     let (_, cut) = fastest(|| normalized.iter().map(|s| jieba.cut(s, true).len()).sum::<usize>());
-    if std::env::var_os("ADDED").is_some() {
-        let mut j2 = jieba_rs::Jieba::new();
-        let lex = peilian::lexicon::LexiconSet::embedded();
-        let mut n = 0;
-        for l in &lex.lexicons {
-            for (p, _) in &l.markers {
-                let w = peilian::text::normalize::normalize(p);
-                if w.chars().count() >= 2 && !j2.has_word(&w) { j2.add_word(&w, None, None); n += 1; }
-            }
-            for ps in l.groups.values() {
-                for p in ps {
-                    let w = peilian::text::normalize::normalize(p);
-                    if w.chars().count() >= 2 && !j2.has_word(&w) { j2.add_word(&w, None, None); n += 1; }
-                }
-            }
-        }
-        let (_, cut2) = fastest(|| normalized.iter().map(|s| j2.cut(s, true).len()).sum::<usize>());
-        println!("added {n} words: cut {:.1} MB/s vs {:.1} MB/s", bytes as f64 / 1e6 / cut2, bytes as f64 / 1e6 / cut);
-    }
     let (tones, tone) = fastest(|| analyzed.iter().map(|a| analyzer.tone_of(a)).collect::<Vec<_>>());
     let (words, terms) = fastest(|| {
         let mut words = 0usize;
@@ -271,30 +252,6 @@ fn main() {
             total += t.elapsed().as_secs_f64();
         }
         println!("redact ×10: {total:.2} s, fastest pass {:.0} ms ({n} items)", best * 1e3);
-        return;
-    }
-    if args.first().map(String::as_str) == Some("--redact-par") {
-        use rayon::prelude::*;
-        let text = std::fs::read_to_string(&args[1]).expect("corpus");
-        let r = peilian::mining::redact::Redactor::new();
-        let texts: Vec<String> = text
-            .lines()
-            .filter_map(|l| peilian::mining::input::parse_json_line(l).ok())
-            .flat_map(|d| d.turns.into_iter().map(|t| t.text))
-            .collect();
-        let per: Vec<peilian::mining::redact::Redactor> = (0..rayon::current_num_threads()).map(|_| r.clone()).collect();
-        for round in 0..3 {
-            let t = Instant::now();
-            let n: u64 = texts.par_iter().with_max_len(8).map(|s| r.redact(s).1.total()).sum();
-            let shared = t.elapsed().as_secs_f64();
-            let t = Instant::now();
-            let m: u64 = texts
-                .par_iter()
-                .with_max_len(8)
-                .map(|s| per[rayon::current_thread_index().unwrap_or(0)].redact(s).1.total())
-                .sum();
-            println!("round {round}: shared {:.0} ms, per thread {:.0} ms ({n} {m})", shared * 1e3, t.elapsed().as_secs_f64() * 1e3);
-        }
         return;
     }
     if args.first().map(String::as_str) == Some("--tfidf") {

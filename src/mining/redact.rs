@@ -278,7 +278,9 @@ impl Redactor {
             street: AhoCorasick::builder()
                 .kind(Some(AhoCorasickKind::DFA))
                 .prefilter(false)
-                .build([ROAD_ENDS, ESTATE_ENDS, BUILDING_ENDS, ROOM_ENDS, ESTATE_NAMES].iter().flat_map(|e| e.split('|')))
+                .build(
+                    [ROAD_ENDS, ESTATE_ENDS, BUILDING_ENDS, ROOM_ENDS, ESTATE_NAMES].iter().flat_map(|e| e.split('|')),
+                )
                 .expect("street-level endings build an automaton"),
             name_intro: re(&format!(
                 r"(我叫|本人叫|姓名|名字叫|名字|联系人|收货人|收件人|寄件人|机主|户主|户名|持卡人)[\s:：是为]*((?:{})[\p{{Han}}]{{1,2}})",
@@ -725,9 +727,20 @@ pub fn fold_ascii_forms(text: &str) -> Cow<'_, str> {
 /// The ASCII character a full-width digit, letter or number/address/URL symbol stands for.
 fn ascii_form(c: char) -> Option<char> {
     match c {
-        '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '＠' | '．' | '－' | '＿' | '／' | '＋' | '＊' | '＃' | '％' | '＆' | '＝' => {
-            char::from_u32(c as u32 - 0xFEE0)
-        }
+        '０'..='９'
+        | 'Ａ'..='Ｚ'
+        | 'ａ'..='ｚ'
+        | '＠'
+        | '．'
+        | '－'
+        | '＿'
+        | '／'
+        | '＋'
+        | '＊'
+        | '＃'
+        | '％'
+        | '＆'
+        | '＝' => char::from_u32(c as u32 - 0xFEE0),
         _ => None,
     }
 }
