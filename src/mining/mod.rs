@@ -318,18 +318,16 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
     // The analyzer with the lexicons of the library the drafts go to (so their synonym groups
     // exist), without any scenario phrases: a second run must segment exactly as the first.
     let lexicons = Layout::around(&opts.out).lexicon_set().unwrap_or_else(|_| LexiconSet::embedded());
-    // Both load jieba's dictionary and compile automata: side by side.
-    let ((analyzer, detectors), (jieba, redactor)) = rayon::join(
+    // jieba's dictionary is loaded once (the analyzer adds its words to a copy); the analyzer's
+    // indexes and the redaction rules are built side by side.
+    let jieba = Arc::new(Jieba::new());
+    let ((analyzer, detectors), redactor) = rayon::join(
         || {
-            let analyzer = Arc::new(Analyzer::new(lexicons));
+            let analyzer = Arc::new(Analyzer::with_jieba(lexicons, Jieba::clone(&jieba)));
             let detectors = Detectors::new(&analyzer);
             (analyzer, detectors)
         },
-        || {
-            let jieba = Arc::new(Jieba::new());
-            let redactor = Redactor::with_jieba(jieba.clone());
-            (jieba, redactor)
-        },
+        || Redactor::with_jieba(jieba.clone()),
     );
     let ctx = Context { analyzer: analyzer.clone(), redactor, detectors };
 

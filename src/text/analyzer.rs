@@ -148,7 +148,12 @@ impl std::fmt::Debug for Analyzer {
 impl Analyzer {
     /// Builds jieba with its default dictionary and the lexicons' phrases added.
     pub fn new(lexicons: LexiconSet) -> Self {
-        let jieba = Jieba::new();
+        Analyzer::with_jieba(lexicons, Jieba::new())
+    }
+
+    /// As `new`, from a jieba with the default dictionary already loaded (a clone of one the
+    /// caller also uses: loading the dictionary is the slow part).
+    pub fn with_jieba(lexicons: LexiconSet, jieba: Jieba) -> Self {
         let negators: Negators = lexicons.markers(LexiconKind::Negation).map(|(p, _)| normalize(p)).collect();
         let longest_negator = negators.iter().map(String::len).max().unwrap_or(0);
         let mut tone_entries = Vec::new();
