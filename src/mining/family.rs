@@ -125,16 +125,25 @@ impl Reservoir {
         q.then_with(|| a.facts.id.cmp(&b.facts.id)).then_with(|| a.facts.line.cmp(&b.facts.line)) == Ordering::Less
     }
 
-    pub fn offer(&mut self, rep: Rep) {
-        if self.items.len() == self.cap {
-            match self.items.last() {
-                Some(worst) if self.before(&rep, worst) => {}
-                _ => return,
-            }
+    /// Keeps `rep` if it ranks among the `cap` first. Returns what is no longer kept: `rep`
+    /// itself, or the item it pushed out.
+    pub fn offer(&mut self, rep: Rep) -> Option<Rep> {
+        if !self.would_keep(rep.quality, &rep.facts) {
+            return Some(rep);
         }
         let at = self.items.iter().position(|x| self.before(&rep, x)).unwrap_or(self.items.len());
         self.items.insert(at, rep);
-        self.items.truncate(self.cap);
+        if self.items.len() > self.cap { self.items.pop() } else { None }
+    }
+
+    /// Whether a dialogue of this quality would be kept (so it is cloned only then).
+    fn would_keep(&self, quality: i32, facts: &DialogueFacts) -> bool {
+        if self.items.len() < self.cap {
+            return self.cap > 0;
+        }
+        let Some(worst) = self.items.last() else { return false };
+        let q = if self.best { worst.quality.cmp(&quality) } else { quality.cmp(&worst.quality) };
+        q.then_with(|| facts.id.cmp(&worst.facts.id)).then_with(|| facts.line.cmp(&worst.facts.line)) == Ordering::Less
     }
 }
 
@@ -243,17 +252,20 @@ impl Family {
     }
 
     /// Adds a dialogue. `agent_terms` / `customer_terms` are its word ids; only words for
-    /// which `keep_word` holds are counted (bounded memory).
+    /// which `keep_word` holds are counted (bounded memory). Facts not kept as a representative
+    /// go to `discard`, for the caller to free elsewhere (on a worker: many small frees on the
+    /// one thread that adds make it the bottleneck).
     pub fn add(
         &mut self,
         d: DialogueFacts,
+        assessed: &Assessed,
         customer_terms: &[(u32, u32)],
         agent_terms: &[(u32, u32)],
         keep_word: &dyn Fn(u32) -> bool,
+        discard: &mut Vec<DialogueFacts>,
     ) {
         self.dialogues += 1;
-        let rating = d.rating();
-        let quality = d.quality();
+        let Assessed { rating, quality, usable } = *assessed;
         if let Some(s) = d.labels.satisfaction {
             self.labelled += 1;
             self.satisfaction_sum += f64::from(s);
@@ -317,10 +329,10 @@ impl Family {
             Rating::Middle => {}
         }
         let q = (quality * 1000.0).round() as i32;
-        if d.demand_at.is_some() {
-            self.demand_reps.offer(Rep { quality: q, facts: d.clone() });
+        if d.demand_at.is_some() && self.demand_reps.would_keep(q, &d) {
+            discard.extend(self.demand_reps.offer(Rep { quality: q, facts: d.clone() }).map(|r| r.facts));
         }
-        if usable_as_script(&d) {
+        let out = if usable {
             match rating {
                 Rating::Good => self.good_reps.offer(Rep { quality: q, facts: d }),
                 Rating::Poor => self.poor_reps.offer(Rep { quality: q, facts: d }),
@@ -328,7 +340,11 @@ impl Family {
                 // always rank below every well-rated one.
                 Rating::Middle => self.good_reps.offer(Rep { quality: q - 100_000, facts: d }),
             }
-        }
+            .map(|r| r.facts)
+        } else {
+            Some(d)
+        };
+        discard.extend(out);
     }
 
     pub fn mean_satisfaction(&self) -> Option<f32> {
@@ -348,6 +364,21 @@ impl Family {
 
     pub fn rate(&self, k: u64) -> f32 {
         if self.dialogues == 0 { 0.0 } else { k as f32 / self.dialogues as f32 }
+    }
+}
+
+/// What `Family::add` asks of a dialogue beyond its counts, worked out where it is decoded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assessed {
+    pub rating: Rating,
+    pub quality: f32,
+    /// It can serve as a representative (`usable_as_script`).
+    pub usable: bool,
+}
+
+impl Assessed {
+    pub fn of(d: &DialogueFacts) -> Assessed {
+        Assessed { rating: d.rating(), quality: d.quality(), usable: usable_as_script(d) }
     }
 }
 
@@ -402,9 +433,13 @@ mod tests {
         assert_eq!(run(&[0, 1, 2, 3, 4]), vec!["b", "e", "a"]);
         assert_eq!(run(&[4, 3, 2, 1, 0]), vec!["b", "e", "a"]);
         let mut worst = Reservoir::new(2, false);
+        let mut dropped = Vec::new();
         for (id, q) in items {
-            worst.offer(Rep { quality: (q * 1000.0) as i32, facts: facts(id, q) });
+            dropped.extend(worst.offer(Rep { quality: (q * 1000.0) as i32, facts: facts(id, q) }).map(|r| r.facts.id));
         }
+        // What is not kept comes back: pushed out (b by c, c by d) or rejected (e).
+        dropped.sort();
+        assert_eq!(dropped, vec!["b", "c", "e"]);
         assert_eq!(worst.items.iter().map(|x| x.facts.id.as_str()).collect::<Vec<_>>(), vec!["d", "a"]);
     }
 }

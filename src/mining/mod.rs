@@ -34,7 +34,7 @@ use crate::scenario::schema::Channel;
 use crate::text::Analyzer;
 use analyze::{Context, Detectors, DialogueFacts, Persona, Rating, Terms};
 use calibrate::CalibrationAcc;
-use family::{CURVE_LEN, Family, FamilyKey, HostileUse, Topics, top_words};
+use family::{Assessed, CURVE_LEN, Family, FamilyKey, HostileUse, Topics, top_words};
 use input::{BadLine, FileStats, InputInfo, Record};
 use redact::{PiiKind, RedactionCounts, Redactor};
 use report::{
@@ -501,23 +501,27 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
     let mut topic_personas: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); topics.len()];
     let mut topic_words: Vec<FxHashMap<u32, u32>> = vec![FxHashMap::default(); topics.len()];
     let keep_word = |w: u32| topic_ok[w as usize] || concept_ok[w as usize];
-    let decode = |batch: Vec<spill::RawRecord>| -> std::io::Result<Vec<(spill::Stored, Option<usize>)>> {
+    type Decoded = (spill::Stored, Option<usize>, Assessed);
+    let decode = |batch: Vec<spill::RawRecord>, discarded: Vec<DialogueFacts>| -> std::io::Result<Vec<Decoded>> {
+        drop(discarded);
         batch
             .par_iter()
             .with_max_len(64)
             .map(|r| {
                 let s = r.decode()?;
+                let assessed = Assessed::of(&s.facts);
                 // The customer's words decide; when they hold no topic word, the agent's (agents
                 // often restate the problem: "关于您反映的宽带问题").
                 let topic = topics
                     .topic_of(&s.customer_terms, &vocab.df_customer, n)
                     .or_else(|| topics.topic_of(&s.agent_terms, &vocab.df_agent, n));
-                Ok((s, topic))
+                Ok((s, topic, assessed))
             })
             .collect()
     };
-    let mut add = |decoded: Vec<(spill::Stored, Option<usize>)>| {
-        for (s, topic) in decoded {
+    let mut add = |decoded: Vec<Decoded>| -> Vec<DialogueFacts> {
+        let mut discard = Vec::with_capacity(decoded.len());
+        for (s, topic, assessed) in decoded {
             if let Some(t) = topic {
                 topic_dialogues[t] += 1;
                 *topic_personas[t].entry(s.facts.persona.label().to_string()).or_insert(0) += 1;
@@ -530,20 +534,26 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
             let key = (topic, s.facts.persona);
             families.entry(key).or_insert_with(|| Family::new(key)).add(
                 s.facts,
+                &assessed,
                 &s.customer_terms,
                 &s.agent_terms,
                 &keep_word,
+                &mut discard,
             );
         }
+        discard
     };
     let mut reader = spill.reader().map_err(MineError::Spill)?;
-    let mut pending = Vec::new();
+    let (mut pending, mut discarded) = (Vec::new(), Vec::new());
     loop {
         let batch = reader.next_batch(SPILL_BATCH).map_err(MineError::Spill)?;
         let last = batch.is_empty();
         let previous = std::mem::take(&mut pending);
-        let (decoded, ()) = rayon::join(|| decode(batch), || add(previous));
+        // The workers also free what the previous batch left over.
+        let old = std::mem::take(&mut discarded);
+        let (decoded, left) = rayon::join(|| decode(batch, old), || add(previous));
         pending = decoded.map_err(MineError::Spill)?;
+        discarded = left;
         if last {
             break;
         }
