@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/peilian-target}"
 cargo test --locked --no-default-features
+# The benchmarks are not built by `cargo test`: check that they still compile.
+cargo check --locked --no-default-features --benches
 cargo test --locked
