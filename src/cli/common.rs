@@ -29,10 +29,10 @@ pub fn resolve_scenario(arg: &str) -> anyhow::Result<PathBuf> {
     }
     if let Some(dir) = default_scenarios_dir() {
         for file in ron_files(&dir, false).unwrap_or_default() {
-            if let Ok(parsed) = parse_file(&file) {
-                if parsed.scenario.id == arg {
-                    return Ok(file);
-                }
+            if let Ok(parsed) = parse_file(&file)
+                && parsed.scenario.id == arg
+            {
+                return Ok(file);
             }
         }
         bail!("找不到场景“{arg}”：它既不是文件，也不是 {} 中任何场景的 id", dir.display());
@@ -243,11 +243,11 @@ impl TerminalRecording {
     }
 
     fn report(&mut self, saved: &Saved, out: &mut dyn Write) -> std::io::Result<()> {
-        if let Saved::Deferred { reason, .. } = saved {
-            if !self.warned {
-                self.warned = true;
-                writeln!(out, "⚠ 暂时无法写入数据库：{reason}")?;
-            }
+        if let Saved::Deferred { reason, .. } = saved
+            && !self.warned
+        {
+            self.warned = true;
+            writeln!(out, "⚠ 暂时无法写入数据库：{reason}")?;
         }
         Ok(())
     }

@@ -179,10 +179,10 @@ fn apply_volume(audio: Res<audio::AudioOut>, profile: Res<Profile>) {
 }
 
 fn report_first_frame(frames: Res<bevy::diagnostic::FrameCount>, started: Option<Res<StartedAt>>) {
-    if frames.0 == 1 {
-        if let Some(started) = started {
-            info!("first frame after {} ms", started.0.elapsed().as_millis());
-        }
+    if frames.0 == 1
+        && let Some(started) = started
+    {
+        info!("first frame after {} ms", started.0.elapsed().as_millis());
     }
 }
 

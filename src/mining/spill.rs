@@ -11,6 +11,9 @@ use crate::mining::analyze::{DialogueFacts, Persona, TurnFacts};
 use crate::mining::input::{Labels, Role};
 use crate::mining::redact::RedactionCounts;
 
+/// Word ids with their counts in a dialogue.
+pub type WordIds = Vec<(u32, u32)>;
+
 /// One dialogue as stored: the facts and its word ids with counts per role.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stored {
@@ -145,7 +148,7 @@ impl RawRecord {
     }
 
     /// Only the word ids, customer's and agent's (the facts are skipped, not decoded).
-    pub fn terms(&self) -> io::Result<(Vec<(u32, u32)>, Vec<(u32, u32)>)> {
+    pub fn terms(&self) -> io::Result<(WordIds, WordIds)> {
         let facts_len = RawRecord::facts_len(&self.0).ok_or_else(damaged)?;
         let mut d = Dec { b: &self.0, at: 4 + facts_len };
         let customer = d.terms().ok_or_else(damaged)?;

@@ -179,7 +179,7 @@ impl Linter<'_> {
                     let mut known: Vec<&str> = groups.iter().copied().collect();
                     known.sort_unstable();
                     self.error(
-                        self.src.locate_within("", &format!("{name}"), "groups", g),
+                        self.src.locate_within("", &name.to_string(), "groups", g),
                         "unknown-lexicon",
                         format!("概念“{name}”引用的同义词组“{g}”在词库中不存在"),
                         format!("可用的词组：{}；或在 scenarios/lexicons/ 中添加", known.join("、")),

@@ -94,58 +94,53 @@ pub fn score(analyzer: &Analyzer, sc: &CompiledScenario, facts: &EscalationFacts
     let mut facts_carried = Vec::new();
     let mut facts_missing = Vec::new();
     let mut score = timing_score;
-    if let Some((_, note)) = &facts.transfer {
-        if !esc.handoff_facts.is_empty() {
-            let a = analyzer.analyze(note);
-            let hits = sc.handoff_facts.find(&a, analyzer.negators());
-            for (i, fact) in esc.handoff_facts.iter().enumerate() {
-                let by_phrase =
-                    hits.iter().find(|h| !h.negated && h.payloads.contains(&i)).map(|h| h.phrase.to_string());
-                let by_pattern = sc
-                    .handoff_patterns
-                    .iter()
-                    .filter(|(f, _)| *f == i)
-                    .find_map(|(_, re)| re.find(&a.norm).map(|m| m.as_str().to_string()));
-                match by_phrase.or(by_pattern) {
-                    Some(m) => {
-                        facts_carried.push(fact.label.clone());
-                        evidence.push(Evidence::new(
-                            "escalation",
-                            "fact",
-                            m.clone(),
-                            format!("交接说明写明了{}：「{m}」", fact.label),
-                        ));
-                    }
-                    None => {
-                        facts_missing.push(fact.label.clone());
-                        evidence.push(Evidence::new(
-                            "escalation",
-                            "fact_missing",
-                            fact.label.clone(),
-                            format!("交接说明缺少{}，接手的人还得再问", fact.label),
-                        ));
-                    }
+    if let Some((_, note)) = &facts.transfer
+        && !esc.handoff_facts.is_empty()
+    {
+        let a = analyzer.analyze(note);
+        let hits = sc.handoff_facts.find(&a, analyzer.negators());
+        for (i, fact) in esc.handoff_facts.iter().enumerate() {
+            let by_phrase = hits.iter().find(|h| !h.negated && h.payloads.contains(&i)).map(|h| h.phrase.to_string());
+            let by_pattern = sc
+                .handoff_patterns
+                .iter()
+                .filter(|(f, _)| *f == i)
+                .find_map(|(_, re)| re.find(&a.norm).map(|m| m.as_str().to_string()));
+            match by_phrase.or(by_pattern) {
+                Some(m) => {
+                    facts_carried.push(fact.label.clone());
+                    evidence.push(Evidence::new(
+                        "escalation",
+                        "fact",
+                        m.clone(),
+                        format!("交接说明写明了{}：「{m}」", fact.label),
+                    ));
+                }
+                None => {
+                    facts_missing.push(fact.label.clone());
+                    evidence.push(Evidence::new(
+                        "escalation",
+                        "fact_missing",
+                        fact.label.clone(),
+                        format!("交接说明缺少{}，接手的人还得再问", fact.label),
+                    ));
                 }
             }
-            let share = facts_carried.len() as f32 / esc.handoff_facts.len() as f32;
-            let note_score = 100.0 * share;
-            score = (1.0 - rubric::NOTE_SHARE) * timing_score + rubric::NOTE_SHARE * note_score;
-            reasons.push(format!(
-                "交接说明 {}/{} 项要点{}：{:.0}×{} + {:.0}×{} = {:.1}",
-                facts_carried.len(),
-                esc.handoff_facts.len(),
-                if facts_missing.is_empty() {
-                    String::new()
-                } else {
-                    format!("（缺：{}）", facts_missing.join("、"))
-                },
-                timing_score,
-                1.0 - rubric::NOTE_SHARE,
-                note_score,
-                rubric::NOTE_SHARE,
-                score
-            ));
         }
+        let share = facts_carried.len() as f32 / esc.handoff_facts.len() as f32;
+        let note_score = 100.0 * share;
+        score = (1.0 - rubric::NOTE_SHARE) * timing_score + rubric::NOTE_SHARE * note_score;
+        reasons.push(format!(
+            "交接说明 {}/{} 项要点{}：{:.0}×{} + {:.0}×{} = {:.1}",
+            facts_carried.len(),
+            esc.handoff_facts.len(),
+            if facts_missing.is_empty() { String::new() } else { format!("（缺：{}）", facts_missing.join("、")) },
+            timing_score,
+            1.0 - rubric::NOTE_SHARE,
+            note_score,
+            rubric::NOTE_SHARE,
+            score
+        ));
     }
     EscalationResult {
         timing,

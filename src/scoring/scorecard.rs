@@ -56,16 +56,12 @@ fn mean_rubric(name: &'static str, weight: f32, scores: &[(u32, TurnScore)], lab
     let per_turn: Vec<String> = applicable.iter().map(|(t, r)| format!("第{t}回合 {:.0}", r.score)).collect();
     let mut reasons = vec![format!("{} 个回合平均：{}", applicable.len(), per_turn.join("，"))];
     // The weakest turn's own reasons explain where points went.
-    if let Some((t, worst)) = applicable.iter().min_by(|a, b| a.1.score.total_cmp(&b.1.score)) {
-        if worst.score < 100.0 {
-            reasons.extend(
-                worst
-                    .reasons
-                    .iter()
-                    .filter(|r| r.starts_with('×') || r.contains('−'))
-                    .map(|r| format!("第{t}回合：{r}")),
-            );
-        }
+    if let Some((t, worst)) = applicable.iter().min_by(|a, b| a.1.score.total_cmp(&b.1.score))
+        && worst.score < 100.0
+    {
+        reasons.extend(
+            worst.reasons.iter().filter(|r| r.starts_with('×') || r.contains('−')).map(|r| format!("第{t}回合：{r}")),
+        );
     }
     RubricScore::new(round1(mean), weight, reasons)
 }

@@ -137,7 +137,7 @@ pub fn scan_ron_strings(source: &str) -> Vec<MissingGlyphs> {
                 if n == '\\' {
                     // An escape ('\'', '\u{41}'): up to the closing quote.
                     it.next();
-                    while let Some((_, c)) = it.next() {
+                    for (_, c) in it.by_ref() {
                         if c == '\'' {
                             break;
                         }

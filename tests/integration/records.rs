@@ -59,7 +59,7 @@ fn practice_records_every_turn_and_the_finish() {
     let store = Store::open(&db).unwrap();
     let s = recorded_session(&store, "1").unwrap();
     assert_eq!(s.trainee, "小王");
-    assert_eq!(s.turns[0].customer_line.is_empty(), false);
+    assert!(!s.turns[0].customer_line.is_empty());
     assert!(s.scorecard.is_some());
 }
 

@@ -293,10 +293,8 @@ fn redraw(
                         },
                         children![widget::label(latency, 12.0, MUTED), widget::bubble(entry.text.clone(), Side::Agent)],
                     ));
-                    if feedback {
-                        if let Some(score) = score {
-                            feedback_card(l, &lang, score, turn);
-                        }
+                    if feedback && let Some(score) = score {
+                        feedback_card(l, &lang, score, turn);
                     }
                 }
                 (_, _) => {
@@ -313,7 +311,7 @@ fn redraw(
         if session.is_over() {
             c.spawn(widget::row(12.0)).with_children(|r| {
                 r.spawn(widget::label(
-                    i18n::labelled(&lang, t(&lang, T::CallEnded), &i18n::outcome(&lang, session.outcome())),
+                    i18n::labelled(&lang, t(&lang, T::CallEnded), i18n::outcome(&lang, session.outcome())),
                     20.0,
                     HEADER,
                 ));
@@ -619,13 +617,13 @@ fn notice_silence(mut call: ResMut<Call>, mut records: ResMut<Records>, time: Re
     if !session.silence_matters(waited) {
         return;
     }
-    if let Ok(events) = session.silence(waited) {
-        if !events.is_empty() {
-            call.unseen.extend(events);
-            record(&mut call, &mut records);
-            commands.trigger(PlayUnseen);
-            commands.trigger(Redraw);
-        }
+    if let Ok(events) = session.silence(waited)
+        && !events.is_empty()
+    {
+        call.unseen.extend(events);
+        record(&mut call, &mut records);
+        commands.trigger(PlayUnseen);
+        commands.trigger(Redraw);
     }
 }
 
@@ -651,10 +649,9 @@ fn play_unseen(
         if let Event::CustomerSaid { turn_id, text, voice, .. } = e {
             spoke = true;
             if let Some(path) = turn_id.as_deref().and_then(|id| core.voice_path(scenario, id, text, voice.as_deref()))
+                && let Err(err) = audio.play_file(&path)
             {
-                if let Err(err) = audio.play_file(&path) {
-                    warn!("无法播放语音 {err}");
-                }
+                warn!("无法播放语音 {err}");
             }
         }
     }

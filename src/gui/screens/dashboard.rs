@@ -283,7 +283,7 @@ fn trainee_detail(
             if !w.missed_concepts.is_empty() {
                 let v: Vec<String> = w.missed_concepts.iter().map(|c| format!("{}×{}", c.label, c.count)).collect();
                 p.spawn(widget::paragraph(
-                    i18n::labelled(lang, t(lang, T::Missed), &v.join(i18n::list_sep(lang))),
+                    i18n::labelled(lang, t(lang, T::Missed), v.join(i18n::list_sep(lang))),
                     14.0,
                     TEXT,
                 ));
@@ -292,7 +292,7 @@ fn trainee_detail(
                 let v: Vec<String> =
                     w.red_lines.iter().map(|c| format!("{}×{}", i18n::quoted(lang, &c.label), c.count)).collect();
                 p.spawn(widget::paragraph(
-                    i18n::labelled(lang, t(lang, T::RedLine), &v.join(i18n::list_sep(lang))),
+                    i18n::labelled(lang, t(lang, T::RedLine), v.join(i18n::list_sep(lang))),
                     14.0,
                     BAD,
                 ));

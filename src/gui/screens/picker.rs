@@ -58,7 +58,7 @@ fn spawn(
     let root = commands.spawn((widget::screen_root("Picker"), DespawnOnExit(Screen::Picker))).id();
     let who = format!(
         "{} · {}",
-        i18n::labelled(&lang, t(&lang, T::Current), &profile.trainee.as_deref().unwrap_or(t(&lang, T::Anonymous))),
+        i18n::labelled(&lang, t(&lang, T::Current), profile.trainee.as_deref().unwrap_or(t(&lang, T::Anonymous))),
         t(&lang, if profile.mode == crate::session::Mode::Exam { T::Exam } else { T::Practice })
     );
     commands.entity(root).with_children(|p| {
@@ -75,10 +75,10 @@ fn spawn(
             }
             // The recommended scenario first.
             let first = standing.recommended.iter().find_map(|r| core.scenario(&r.scenario_id).map(|s| (s, r)));
-            if let Some((sc, rec)) = first {
-                if matches(sc, &filter) {
-                    list.spawn(card(&lang, sc, standing.best.get(sc.id()), Some(&rec.reason)));
-                }
+            if let Some((sc, rec)) = first
+                && matches(sc, &filter)
+            {
+                list.spawn(card(&lang, sc, standing.best.get(sc.id()), Some(&rec.reason)));
             }
             let mut shown = 0;
             let mut grid = list.spawn(Node {
@@ -235,7 +235,7 @@ fn card(
             )),
             Spawn((
                 widget::paragraph(
-                    i18n::labelled(lang, t(lang, T::Skill), &skills.join(i18n::list_sep(lang))),
+                    i18n::labelled(lang, t(lang, T::Skill), skills.join(i18n::list_sep(lang))),
                     14.0,
                     MUTED,
                 ),

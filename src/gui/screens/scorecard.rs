@@ -97,7 +97,7 @@ fn spawn(
                                 MUTED,
                             ));
                             b.spawn(widget::label(
-                                i18n::labelled(&lang, t(&lang, T::Outcome), &i18n::outcome(&lang, card.outcome)),
+                                i18n::labelled(&lang, t(&lang, T::Outcome), i18n::outcome(&lang, card.outcome)),
                                 16.0,
                                 TEXT,
                             ));
@@ -159,7 +159,7 @@ fn spawn(
                             .collect();
                         if !hits.is_empty() {
                             p.spawn(widget::paragraph(
-                                i18n::labelled(&lang, t(&lang, T::Hits), &hits.join(i18n::clause_sep(&lang))),
+                                i18n::labelled(&lang, t(&lang, T::Hits), hits.join(i18n::clause_sep(&lang))),
                                 14.0,
                                 GOOD,
                             ));
@@ -183,7 +183,7 @@ fn spawn(
                             .collect();
                         if !issues.is_empty() {
                             p.spawn(widget::paragraph(
-                                i18n::labelled(&lang, t(&lang, T::Issues), &issues.join(i18n::clause_sep(&lang))),
+                                i18n::labelled(&lang, t(&lang, T::Issues), issues.join(i18n::clause_sep(&lang))),
                                 14.0,
                                 BAD,
                             ));
@@ -201,7 +201,7 @@ fn spawn(
                             i18n::labelled(
                                 &lang,
                                 i18n::rubric(&lang, "escalation"),
-                                &card.escalation.score.reasons.join(i18n::clause_sep(&lang)),
+                                card.escalation.score.reasons.join(i18n::clause_sep(&lang)),
                             ),
                             14.0,
                             TEXT,

@@ -71,10 +71,10 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, profile: Res<Profile>, records
                 list.spawn(widget::label(t(&lang, T::NoTrainees), 16.0, MUTED));
             }
             let mut names: Vec<(String, String)> = trainees.clone();
-            if let Some(current) = &profile.trainee {
-                if !names.iter().any(|(n, _)| n == current) {
-                    names.insert(0, (current.clone(), profile.team.clone().unwrap_or_default()));
-                }
+            if let Some(current) = &profile.trainee
+                && !names.iter().any(|(n, _)| n == current)
+            {
+                names.insert(0, (current.clone(), profile.team.clone().unwrap_or_default()));
             }
             for (name, team) in names {
                 let active = profile.trainee.as_deref() == Some(&name);
@@ -126,7 +126,7 @@ fn spawn(mut commands: Commands, lang: Res<Lang>, profile: Res<Profile>, records
         });
         if let Some(name) = &profile.trainee {
             p.spawn(widget::row(10.0)).with_children(|r| {
-                r.spawn(widget::label(i18n::labelled(&lang, t(&lang, T::Current), &name), 18.0, HEADER));
+                r.spawn(widget::label(i18n::labelled(&lang, t(&lang, T::Current), name), 18.0, HEADER));
                 r.spawn(widget::spacer());
                 r.spawn((StartButton, widget::button(t(&lang, T::Start), Style::Primary, go(Screen::Picker))));
             });
