@@ -319,6 +319,7 @@ impl Redactor {
         if shape.digits > 0 {
             self.digits(folded, &shape, &mut spans);
         }
+        self.accounts(folded, &mut spans);
         if shape.has_at {
             for m in self.handle.find_iter(folded) {
                 spans.add(m.start(), m.end(), PiiKind::Handle);
@@ -408,6 +409,11 @@ impl Redactor {
                 spans.add(v.start(), v.end(), PiiKind::Landline);
             }
         }
+    }
+
+    /// QQ numbers and WeChat ids after their label; a WeChat id may hold no digit at all
+    /// ("微信号 zhang_san"), so this runs on every text.
+    fn accounts(&self, text: &str, spans: &mut Spans) {
         for c in self.account.captures_iter(text) {
             if let Some(v) = c.get(2) {
                 let s = v.as_str();
@@ -835,6 +841,16 @@ mod tests {
         assert_eq!(red("订单123456789012345678还没发货"), "订单[订单号]还没发货");
         assert_eq!(red("快递单号SF1234567890123"), "快递单号[快递单号]");
         assert_eq!(red("运单号是 773012345678"), "运单号是 [快递单号]");
+    }
+
+    #[test]
+    fn accounts_with_and_without_digits() {
+        assert_eq!(red("QQ：123456789"), "QQ：[账号]");
+        assert_eq!(red("微信号：wx_lily123"), "微信号：[账号]");
+        // A WeChat id without a digit, in a text without any digit.
+        assert_eq!(red("加我微信号 zhang_san 吧"), "加我微信号 [账号] 吧");
+        assert_eq!(red("wx: wang-li，谢谢"), "wx: [账号]，谢谢");
+        assert_eq!(red("用qq music听歌"), "用qq music听歌");
     }
 
     #[test]

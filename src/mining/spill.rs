@@ -72,7 +72,12 @@ impl Spill {
     }
 
     pub fn reader(&self) -> io::Result<SpillReader> {
-        Ok(SpillReader { inner: BufReader::with_capacity(1 << 20, File::open(&self.path)?), buf: Vec::new() })
+        Ok(SpillReader {
+            inner: BufReader::with_capacity(1 << 20, File::open(&self.path)?),
+            buf: Vec::new(),
+            expected: self.records,
+            read: 0,
+        })
     }
 }
 
@@ -86,6 +91,9 @@ impl Drop for Spill {
 pub struct SpillReader {
     inner: BufReader<File>,
     buf: Vec<u8>,
+    /// Records written, and read so far: a file that ends early is an error, not the end.
+    expected: u64,
+    read: u64,
 }
 
 impl SpillReader {
@@ -116,10 +124,19 @@ impl SpillReader {
         let mut len = [0u8; 4];
         match self.inner.read_exact(&mut len) {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return None,
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && self.read == self.expected => return None,
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                let error = io::Error::other(format!(
+                    "spill file ends after {} of {} records (was the temporary directory cleaned or full?)",
+                    self.read, self.expected
+                ));
+                self.expected = self.read; // said once; then the reading ends
+                return Some(Err(error));
+            }
             Err(e) => return Some(Err(e)),
         }
         buf.resize(u32::from_le_bytes(len) as usize, 0);
+        self.read += 1;
         Some(self.inner.read_exact(buf))
     }
 }
@@ -150,10 +167,14 @@ impl RawRecord {
     /// Only the word ids, customer's and agent's (the facts are skipped, not decoded).
     pub fn terms(&self) -> io::Result<(WordIds, WordIds)> {
         let facts_len = RawRecord::facts_len(&self.0).ok_or_else(damaged)?;
-        let mut d = Dec { b: &self.0, at: 4 + facts_len };
-        let customer = d.terms().ok_or_else(damaged)?;
-        let agent = d.terms().ok_or_else(damaged)?;
-        Ok((customer, agent))
+        RawRecord::terms_at(&self.0, 4 + facts_len).ok_or_else(damaged)
+    }
+
+    /// The word ids from `at` to the end of the record, which they must fill exactly.
+    fn terms_at(b: &[u8], at: usize) -> Option<(WordIds, WordIds)> {
+        let mut d = Dec { b, at };
+        let terms = (d.terms()?, d.terms()?);
+        (d.at == b.len()).then_some(terms)
     }
 
     fn facts_len(b: &[u8]) -> Option<usize> {
@@ -161,13 +182,12 @@ impl RawRecord {
     }
 
     fn decode_bytes(b: &[u8]) -> io::Result<Stored> {
-        let facts_len = RawRecord::facts_len(b).ok_or_else(damaged)?;
-        let mut d = Dec { b, at: 4 };
-        let stored = decode(&mut d).ok_or_else(damaged)?;
-        if d.at != b.len() || facts_len > b.len() {
-            return Err(damaged());
-        }
-        Ok(stored)
+        let facts_end = RawRecord::facts_len(b).and_then(|n| n.checked_add(4)).ok_or_else(damaged)?;
+        // The facts must fill exactly their length, and the word ids the rest.
+        let mut d = Dec { b: b.get(..facts_end).ok_or_else(damaged)?, at: 4 };
+        let facts = decode_facts(&mut d).filter(|_| d.at == facts_end).ok_or_else(damaged)?;
+        let (customer_terms, agent_terms) = RawRecord::terms_at(b, facts_end).ok_or_else(damaged)?;
+        Ok(Stored { facts, customer_terms, agent_terms })
     }
 }
 
@@ -319,7 +339,7 @@ impl Dec<'_> {
     }
 }
 
-fn decode(d: &mut Dec) -> Option<Stored> {
+fn decode_facts(d: &mut Dec) -> Option<DialogueFacts> {
     use crate::mining::redact::PiiKind;
     let input = d.var()? as u32;
     let line = d.var()?;
@@ -368,9 +388,7 @@ fn decode(d: &mut Dec) -> Option<Stored> {
             hostile,
         });
     }
-    let customer_terms = d.terms()?;
-    let agent_terms = d.terms()?;
-    let facts = DialogueFacts {
+    Some(DialogueFacts {
         input,
         line,
         id,
@@ -385,8 +403,7 @@ fn decode(d: &mut Dec) -> Option<Stored> {
         truncated_turns,
         empty_turns,
         redactions,
-    };
-    Some(Stored { facts, customer_terms, agent_terms })
+    })
 }
 
 #[cfg(test)]
@@ -448,9 +465,21 @@ mod tests {
         assert_eq!(raw[1].decode().unwrap(), stored);
         assert_eq!(raw[0].terms().unwrap(), (stored.customer_terms.clone(), stored.agent_terms.clone()));
         assert!(reader.next_batch(5).unwrap().is_empty());
-        // A cut record is damaged, not misread.
+        // A cut record is damaged, not misread; so is one whose facts length is wrong.
         let cut = RawRecord(raw[0].0[..raw[0].0.len() - 1].to_vec());
         assert!(cut.decode().is_err() && cut.terms().is_err());
+        let mut shifted = raw[0].0.clone();
+        shifted[0] = shifted[0].wrapping_add(1);
+        let shifted = RawRecord(shifted);
+        assert!(shifted.decode().is_err() && shifted.terms().is_err());
+        // A spill file that ends early is an error, not a shorter corpus.
+        let bytes = std::fs::read(&spill.path).unwrap();
+        std::fs::write(&spill.path, &bytes[..bytes.len() - raw[1].0.len() - 2]).unwrap();
+        let read: Vec<io::Result<Stored>> = spill.reader().unwrap().collect();
+        assert_eq!(read.len(), 2);
+        assert!(read[0].is_ok());
+        let err = read[1].as_ref().unwrap_err().to_string();
+        assert!(err.contains("1 of 2"), "{err}");
     }
 
     fn tempfile_dir() -> PathBuf {
