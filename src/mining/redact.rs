@@ -319,7 +319,9 @@ impl Redactor {
         if shape.digits > 0 {
             self.digits(folded, &shape, &mut spans);
         }
-        self.accounts(folded, &mut spans);
+        if shape.longest_id_run >= 5 {
+            self.accounts(folded, &mut spans);
+        }
         if shape.has_at {
             for m in self.handle.find_iter(folded) {
                 spans.add(m.start(), m.end(), PiiKind::Handle);
@@ -525,6 +527,8 @@ struct TextShape {
     /// a bank card 16 in groups of 4, a landline a run of 7 …).
     digits: usize,
     longest_run: usize,
+    /// The longest run of ASCII letters, digits, `_`, `-` and `.` (an account id needs 5).
+    longest_id_run: usize,
     /// `*` or `＊` (masked numbers: 138****5678).
     has_star: bool,
     has_at: bool,
@@ -539,8 +543,14 @@ impl TextShape {
     fn of(text: &str) -> TextShape {
         let bytes = text.as_bytes();
         let mut shape = TextShape::default();
-        let mut run = 0;
+        let (mut run, mut id_run) = (0, 0);
         for (i, &b) in bytes.iter().enumerate() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') {
+                id_run += 1;
+                shape.longest_id_run = shape.longest_id_run.max(id_run);
+            } else {
+                id_run = 0;
+            }
             if b.is_ascii_digit() {
                 shape.digits += 1;
                 run += 1;
@@ -945,6 +955,8 @@ mod tests {
         assert!(!s.has_at && !s.has_dot && !s.has_web && !s.has_star);
         assert_eq!((s.digits, s.longest_run), (2, 1));
         assert!(s.at_least(1, 2) && !s.at_least(2, 2));
+        assert_eq!(s.longest_id_run, 3);
+        assert_eq!(TextShape::of("微信 zhang_san").longest_id_run, 9);
         assert!(TextShape::of("wWw.x").has_web && TextShape::of("a.\u{17F}").has_dot);
     }
 
