@@ -121,8 +121,13 @@ impl Reservoir {
     }
 
     fn before(&self, a: &Rep, b: &Rep) -> bool {
-        let q = if self.best { b.quality.cmp(&a.quality) } else { a.quality.cmp(&b.quality) };
-        q.then_with(|| a.facts.id.cmp(&b.facts.id)).then_with(|| a.facts.line.cmp(&b.facts.line)) == Ordering::Less
+        self.ranks_before(a.quality, &a.facts, b)
+    }
+
+    /// Whether a dialogue of this quality ranks before `other` (by quality, then id and line).
+    fn ranks_before(&self, quality: i32, facts: &DialogueFacts, other: &Rep) -> bool {
+        let q = if self.best { other.quality.cmp(&quality) } else { quality.cmp(&other.quality) };
+        q.then_with(|| facts.id.cmp(&other.facts.id)).then_with(|| facts.line.cmp(&other.facts.line)) == Ordering::Less
     }
 
     /// Keeps `rep` if it ranks among the `cap` first. Returns what is no longer kept: `rep`
@@ -138,12 +143,7 @@ impl Reservoir {
 
     /// Whether a dialogue of this quality would be kept (so it is cloned only then).
     fn would_keep(&self, quality: i32, facts: &DialogueFacts) -> bool {
-        if self.items.len() < self.cap {
-            return self.cap > 0;
-        }
-        let Some(worst) = self.items.last() else { return false };
-        let q = if self.best { worst.quality.cmp(&quality) } else { quality.cmp(&worst.quality) };
-        q.then_with(|| facts.id.cmp(&worst.facts.id)).then_with(|| facts.line.cmp(&worst.facts.line)) == Ordering::Less
+        self.items.len() < self.cap || self.items.last().is_some_and(|worst| self.ranks_before(quality, facts, worst))
     }
 }
 

@@ -413,8 +413,9 @@ impl Redactor {
         }
     }
 
-    /// QQ numbers and WeChat ids after their label; a WeChat id may hold no digit at all
-    /// ("微信号 zhang_san"), so this runs on every text.
+    /// QQ numbers and WeChat ids after their label. A WeChat id may hold no digit at all
+    /// ("微信号 zhang_san"), so this runs apart from the number rules, wherever a run of id
+    /// characters stands.
     fn accounts(&self, text: &str, spans: &mut Spans) {
         for c in self.account.captures_iter(text) {
             if let Some(v) = c.get(2) {

@@ -100,12 +100,8 @@ impl SpillReader {
     /// The next record undecoded, to decode on another thread or only in part.
     pub fn next_raw(&mut self) -> Option<io::Result<RawRecord>> {
         let mut buf = std::mem::take(&mut self.buf);
-        let got = self.read_into(&mut buf);
-        match got {
-            Some(Ok(())) => Some(Ok(RawRecord(buf))),
-            Some(Err(e)) => Some(Err(e)),
-            None => None,
-        }
+        let read = self.read_into(&mut buf)?;
+        Some(read.map(|()| RawRecord(buf)))
     }
 
     /// Up to `n` records undecoded (fewer at the end of the file, none after it).

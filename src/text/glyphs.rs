@@ -24,13 +24,7 @@ pub fn displayable(c: char) -> bool {
 
 /// Characters of `text` the app cannot draw, each once, in order of appearance.
 pub fn undisplayable(text: &str) -> String {
-    let mut found = MissingGlyphs { offset: 0, chars: String::new() };
-    for (i, c) in text.char_indices() {
-        if !displayable(c) {
-            found.note(i, c);
-        }
-    }
-    found.chars
+    MissingGlyphs::in_text(text, 0).chars
 }
 
 /// One string literal of a RON file holding characters the font lacks.
@@ -43,6 +37,17 @@ pub struct MissingGlyphs {
 }
 
 impl MissingGlyphs {
+    /// The characters of `text` the font lacks; `text` starts at byte `base` of its source.
+    fn in_text(text: &str, base: usize) -> MissingGlyphs {
+        let mut found = MissingGlyphs { offset: base, chars: String::new() };
+        for (i, c) in text.char_indices() {
+            if !displayable(c) {
+                found.note(base + i, c);
+            }
+        }
+        found
+    }
+
     /// Notes a character the font lacks, found at byte `at`.
     fn note(&mut self, at: usize, c: char) {
         if self.chars.is_empty() {
@@ -97,12 +102,7 @@ pub fn scan_ron_strings(source: &str) -> Vec<MissingGlyphs> {
                 let body_start = i + 1 + hashes + 1;
                 let close = format!("\"{}", "#".repeat(hashes));
                 let body_end = source[body_start..].find(&close).map_or(source.len(), |k| body_start + k);
-                let mut found = MissingGlyphs { offset: body_start, chars: String::new() };
-                for (k, n) in source[body_start..body_end].char_indices() {
-                    if !displayable(n) {
-                        found.note(body_start + k, n);
-                    }
-                }
+                let found = MissingGlyphs::in_text(&source[body_start..body_end], body_start);
                 if !found.chars.is_empty() {
                     out.push(found);
                 }

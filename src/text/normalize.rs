@@ -39,7 +39,7 @@ pub fn content_chars(text: &str) -> usize {
 
 /// A letter, digit or CJK character (`char::is_alphanumeric`, with the common CJK block
 /// answered without the Unicode table lookup).
-pub fn is_content_char(c: char) -> bool {
+fn is_content_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || ('\u{4E00}'..='\u{9FFF}').contains(&c) || (!c.is_ascii() && c.is_alphanumeric())
 }
 
