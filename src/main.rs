@@ -1,5 +1,6 @@
 //! The `peilian` command: the desktop app by default, and subcommands for the terminal.
 
+mod allocator;
 mod cli;
 
 use std::process::ExitCode;

@@ -64,13 +64,17 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Mine(args)) => mine::run(args),
         Some(Command::Voice(args)) => voice::run(args),
         #[cfg(feature = "gui")]
-        Some(Command::App(args)) => peilian::gui::run(args),
+        Some(Command::App(args)) => {
+            crate::allocator::tune_for_long_running_app();
+            peilian::gui::run(args)
+        }
         None => open_app(),
     }
 }
 
 #[cfg(feature = "gui")]
 fn open_app() -> anyhow::Result<ExitCode> {
+    crate::allocator::tune_for_long_running_app();
     peilian::gui::run(peilian::gui::Args::default())
 }
 

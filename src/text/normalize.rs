@@ -14,11 +14,58 @@ pub fn fold_width_and_case(c: char) -> char {
 /// Normalises text for matching: width and case folding, then traditional to simplified
 /// characters, so "抱歉", "抱歉" and "ＶＩＰ"/"vip" compare equal.
 pub fn normalize(text: &str) -> String {
-    let folded: String = text.chars().map(fold_width_and_case).collect();
-    if folded.is_ascii() {
+    // One look at the text decides which of the two (costly) conversions can change it.
+    let mut needs_fold = false;
+    let mut may_be_traditional = false;
+    for c in text.chars() {
+        needs_fold |= c.is_ascii_uppercase() || c == '\u{3000}' || ('\u{FF01}'..='\u{FF5E}').contains(&c);
+        may_be_traditional |= t2s_candidates().contains(c);
+    }
+    let folded: String = if needs_fold { text.chars().map(fold_width_and_case).collect() } else { text.to_owned() };
+    if !may_be_traditional {
         return folded;
     }
     fast2s::convert(&folded)
+}
+
+/// The characters `fast2s::convert` may change (it converts only characters of three UTF-8
+/// bytes: U+0800..U+FFFF), as a bit set.
+struct T2sCandidates(Box<[u64]>);
+
+/// Characters fast2s converts only next to a certain other character (藉, 著 and U+82E7, each
+/// in two-character words), never alone: converting each character alone does not find them.
+/// (Traditional characters the app's font cannot draw are written as escapes.)
+const CONVERTED_ONLY_IN_CONTEXT: [char; 3] = ['藉', '著', '\u{82E7}'];
+
+impl T2sCandidates {
+    fn contains(&self, c: char) -> bool {
+        let i = c as usize;
+        i < 0x1_0000 && self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+}
+
+fn t2s_candidates() -> &'static T2sCandidates {
+    static SET: std::sync::OnceLock<T2sCandidates> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        // Every three-byte character once, each followed by a space so that no two of them
+        // form one of fast2s's two-character special cases; one call converts them all.
+        let chars: Vec<char> = (0x800u32..=0xFFFF).filter_map(char::from_u32).collect();
+        let mut all = String::with_capacity(chars.len() * 4);
+        for &c in &chars {
+            all.push(c);
+            all.push(' ');
+        }
+        let converted = fast2s::convert(&all);
+        let mut bits = vec![0u64; 0x1_0000 / 64].into_boxed_slice();
+        let mut set = |c: char| bits[c as usize / 64] |= 1 << (c as usize % 64);
+        for (&c, d) in chars.iter().zip(converted.chars().step_by(2)) {
+            if c != d {
+                set(c);
+            }
+        }
+        CONVERTED_ONLY_IN_CONTEXT.into_iter().for_each(set);
+        T2sCandidates(bits)
+    })
 }
 
 /// True for characters that end a clause (negation does not reach across them).
@@ -39,7 +86,7 @@ pub fn content_chars(text: &str) -> usize {
 
 /// A letter, digit or CJK character (`char::is_alphanumeric`, with the common CJK block
 /// answered without the Unicode table lookup).
-fn is_content_char(c: char) -> bool {
+pub(crate) fn is_content_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || ('\u{4E00}'..='\u{9FFF}').contains(&c) || (!c.is_ascii() && c.is_alphanumeric())
 }
 
@@ -57,6 +104,57 @@ mod tests {
     fn traditional_becomes_simplified() {
         assert_eq!(normalize("對不起，給您添麻煩了"), "对不起,给您添麻烦了");
         assert_eq!(normalize("退款處理"), "退款处理");
+    }
+
+    /// `normalize` as it was before the candidate set: fold everything, convert every
+    /// non-ASCII text.
+    fn reference(text: &str) -> String {
+        let folded: String = text.chars().map(fold_width_and_case).collect();
+        if folded.is_ascii() { folded } else { fast2s::convert(&folded) }
+    }
+
+    #[test]
+    fn the_special_cases_of_fast2s_are_kept() {
+        // fast2s's two-character special cases (exclusions and context-only conversions).
+        for t in [
+            "藉口",
+            "\u{6191}藉",
+            "看著",
+            "\u{82E7}麻",
+            "\u{95D4}家",
+            "\u{937E}\u{66F8}",
+            "校\u{8B8E}",
+            "\u{8A08}\u{756B}",
+            "企\u{756B}",
+            "乾隆的乾\u{5152}子",
+            "慰藉",
+            "回覆",
+            "甚夥",
+        ] {
+            assert_eq!(normalize(t), reference(t), "{t}");
+        }
+        assert_eq!(normalize("乾隆的乾\u{5152}子"), "乾隆的干儿子");
+    }
+
+    #[test]
+    fn the_candidate_set_holds_every_character_fast2s_changes() {
+        let set = t2s_candidates();
+        for c in (0x800u32..=0xFFFF).filter_map(char::from_u32) {
+            let s = c.to_string();
+            assert!(set.contains(c) || fast2s::convert(&s) == s, "{c:?}");
+            for t in [s.clone(), format!("说{c}话"), format!("\u{8AAA}{c}\u{8A71}"), format!("A{c}")] {
+                assert_eq!(normalize(&t), reference(&t), "{t:?}");
+            }
+        }
+        assert!(set.contains('\u{8AAA}') && !set.contains('说') && !set.contains('a'));
+    }
+
+    #[test]
+    fn normalising_without_conversions_returns_the_text() {
+        for t in ["您好,请问有什么可以帮您?", "abc 123", "", "订单号 sf1234567890"] {
+            assert_eq!(normalize(t), t);
+        }
+        assert_eq!(normalize("ABC　１２３"), "abc 123");
     }
 
     #[test]

@@ -50,6 +50,8 @@ impl<T> PhraseIndex<T> {
             Some(
                 AhoCorasickBuilder::new()
                     .match_kind(MatchKind::Standard)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .prefilter(false)
                     .build(&phrases)
                     .expect("phrase automaton within size limits"),
             )

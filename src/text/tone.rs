@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::lexicon::LexiconKind;
 use crate::text::analyzer::{Analyzed, Analyzer};
-use crate::text::normalize::content_chars;
+use crate::text::normalize::is_content_char;
 use crate::text::phrases::drop_nested;
 
 /// One marker found in a text.
@@ -89,11 +89,12 @@ impl Analyzer {
             })
             .collect();
 
-        let (exclamations, longest_run) = exclamation_runs(&a.norm);
-        let latin_caps =
-            a.original.split_whitespace().filter(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_uppercase())).count();
-        let shouting = longest_run >= 2 || latin_caps > 0;
-        let question_run = longest_run_of(&a.norm, '?');
+        let marks = Marks::of(&a.norm);
+        let (exclamations, longest_run, question_run) =
+            (marks.exclamations, marks.longest_bang_run, marks.longest_question_run);
+        let latin_caps = a.original.bytes().any(|b| b.is_ascii_uppercase())
+            && a.original.split_whitespace().any(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_uppercase()));
+        let shouting = longest_run >= 2 || latin_caps;
         if longest_run >= 2 || question_run >= 2 {
             let run = longest_run.max(question_run);
             evidence.push(ToneEvidence {
@@ -130,7 +131,7 @@ impl Analyzer {
             demands_supervisor: evidence.iter().any(|e| e.dimension == "supervisor_demand" && !e.negated),
             shouting,
             exclamations,
-            content_chars: content_chars(&a.norm),
+            content_chars: marks.content_chars,
             first_empathy_at,
             evidence,
         }
@@ -142,21 +143,30 @@ pub fn round3(x: f32) -> f32 {
     (x * 1000.0).round() / 1000.0
 }
 
-fn exclamation_runs(norm: &str) -> (usize, usize) {
-    (norm.chars().filter(|&c| c == '!').count(), longest_run_of(norm, '!'))
+/// What one pass over a normalised text counts: `!` and `?` (full-width ones are folded to
+/// these), their longest runs, and the characters that carry content.
+#[derive(Debug, Default, PartialEq)]
+struct Marks {
+    exclamations: usize,
+    longest_bang_run: usize,
+    longest_question_run: usize,
+    content_chars: usize,
 }
 
-fn longest_run_of(norm: &str, target: char) -> usize {
-    let (mut best, mut run) = (0, 0);
-    for c in norm.chars() {
-        if c == target {
-            run += 1;
-            best = best.max(run);
-        } else {
-            run = 0;
+impl Marks {
+    fn of(norm: &str) -> Marks {
+        let mut m = Marks::default();
+        let (mut bangs, mut questions) = (0, 0);
+        for c in norm.chars() {
+            bangs = if c == '!' { bangs + 1 } else { 0 };
+            questions = if c == '?' { questions + 1 } else { 0 };
+            m.exclamations += usize::from(c == '!');
+            m.longest_bang_run = m.longest_bang_run.max(bangs);
+            m.longest_question_run = m.longest_question_run.max(questions);
+            m.content_chars += usize::from(is_content_char(c));
         }
+        m
     }
-    best
 }
 
 #[cfg(test)]
@@ -217,6 +227,23 @@ mod tests {
         let once = analyzer().tone("您好");
         let thrice = analyzer().tone("您好您好您好");
         assert_eq!(once.politeness, thrice.politeness);
+    }
+
+    #[test]
+    fn marks_of_a_text() {
+        use super::Marks;
+        assert_eq!(
+            Marks::of("好的!!?不行!!!对吗??"),
+            Marks { exclamations: 5, longest_bang_run: 3, longest_question_run: 2, content_chars: 6 }
+        );
+        assert_eq!(Marks::of(""), Marks::default());
+    }
+
+    #[test]
+    fn latin_capitals_are_shouting_only_as_a_whole_word() {
+        assert!(analyzer().tone("WHAT is this").shouting);
+        assert!(!analyzer().tone("What is this VIP").shouting);
+        assert!(!analyzer().tone("请问 iPhone 怎么退").shouting);
     }
 
     #[test]
