@@ -164,7 +164,6 @@ pub struct Redactor {
     mobile: Regex,
     landline: Regex,
     hotline: Regex,
-    local_phone: Regex,
     account: Regex,
     handle: Regex,
     address: Regex,
@@ -265,7 +264,6 @@ impl Redactor {
                 r"(?:\(0[0-9]{2,3}\)|（0[0-9]{2,3}）|0[0-9]{2,3}[\- ]?)[ ]?[2-9][0-9]{6,7}(?:(?:-|转|ext\.?)[0-9]{1,5})?",
             ),
             hotline: re(r"[48]00(?:[\- ]?[0-9]){7}"),
-            local_phone: re(r"(电话|座机|固话|联系方式|致电|拨打|打)[\s:：]*(?:是)?[\s:：]*([2-9][0-9]{6,7})"),
             account: re(
                 r"(?i)(qq号码|qq号|qq|扣扣|微信号|微信|wx号|wx|vx|wechat|支付宝账号|支付宝|账号|帐号|用户名|用户id|id号)[\s:：]*(?:是|为)?[\s:：]*([A-Za-z0-9][A-Za-z0-9_\-.]{4,29})",
             ),
@@ -363,7 +361,9 @@ impl Redactor {
                 spans.add(m.start(), m.end(), PiiKind::IdCard);
             }
         }
-        for c in self.context_number.captures_iter(text) {
+        // The value after the label is a run of at least 5 id characters with 4 digits.
+        let context_number = shape.longest_id_run >= 5 && shape.digits >= 4;
+        for c in context_number.then(|| self.context_number.captures_iter(text)).into_iter().flatten() {
             let (Some(label), Some(value)) = (c.get(1), c.get(2)) else { continue };
             let v = value.as_str();
             let digits = v.bytes().filter(u8::is_ascii_digit).count();
@@ -404,11 +404,9 @@ impl Redactor {
                 spans.add(m.start(), m.end(), PiiKind::Landline);
             }
         }
-        for c in shape.at_least(7, 7).then(|| self.local_phone.captures_iter(text)).into_iter().flatten() {
-            if let Some(v) = c.get(2)
-                && digit_bounded(text, v.start(), v.end())
-            {
-                spans.add(v.start(), v.end(), PiiKind::Landline);
+        if shape.at_least(7, 7) {
+            for (start, end) in local_phones(text) {
+                spans.add(start, end, PiiKind::Landline);
             }
         }
     }
@@ -780,30 +778,73 @@ fn digit_bounded(text: &str, start: usize, end: usize) -> bool {
         && !next_char(text, end).is_some_and(|c| c.is_ascii_digit())
 }
 
+/// The words that announce a local number without area code ("电话：2345678", "打 8765432").
+const LOCAL_PHONE_LABELS: [&str; 7] = ["电话", "座机", "固话", "联系方式", "致电", "拨打", "打"];
+
+/// Local landline numbers: a run of 7 or 8 digits, the first 2–9, right after one of
+/// `LOCAL_PHONE_LABELS`, separators (white space, `:`, `：`) and one optional "是" between.
+/// Found from the digits backwards: the labels' first characters are in most texts (打), the
+/// digit runs are rare. (`tests` checks this against the same rule as a regex.)
+fn local_phones(text: &str) -> Vec<(usize, usize)> {
+    let is_separator = |c: char| c.is_whitespace() || c == ':' || c == '：';
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if !(7..=8).contains(&(i - start)) || bytes[start] < b'2' {
+            continue;
+        }
+        // A label's last character is neither a separator nor 是, so the separators and 是
+        // before the digits are taken greedily.
+        let mut before = text[..start].trim_end_matches(is_separator);
+        if let Some(rest) = before.strip_suffix('是') {
+            before = rest.trim_end_matches(is_separator);
+        }
+        if LOCAL_PHONE_LABELS.iter().any(|label| before.ends_with(label)) {
+            found.push((start, i));
+        }
+    }
+    found
+}
+
 /// No ASCII letter or digit right before or after.
 fn alnum_bounded(text: &str, start: usize, end: usize) -> bool {
     !prev_char(text, start).is_some_and(|c| c.is_ascii_alphanumeric())
         && !next_char(text, end).is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
-/// Claimed byte ranges, never overlapping.
+/// Claimed byte ranges, never overlapping, in text order (so their ends are in order too).
 #[derive(Default)]
 struct Spans(Vec<(usize, usize, PiiKind)>);
 
 impl Spans {
+    /// Claims `start..end` unless part of it is claimed already (the first rule to claim
+    /// a piece of text keeps it).
     fn add(&mut self, start: usize, end: usize, kind: PiiKind) {
-        if start >= end || self.0.iter().any(|&(s, e, _)| start < e && s < end) {
+        if start >= end {
             return;
         }
-        self.0.push((start, end, kind));
+        // The first span that ends after `start` is the only one that can overlap.
+        let i = self.0.partition_point(|&(_, e, _)| e <= start);
+        if self.0.get(i).is_some_and(|&(s, _, _)| s < end) {
+            return;
+        }
+        self.0.insert(i, (start, end, kind));
     }
 
-    fn render(mut self, text: &str) -> (String, RedactionCounts) {
+    fn render(self, text: &str) -> (String, RedactionCounts) {
         let mut counts = RedactionCounts::default();
         if self.0.is_empty() {
             return (text.to_string(), counts);
         }
-        self.0.sort_unstable_by_key(|s| s.0);
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
         for (s, e, kind) in self.0 {
@@ -819,8 +860,81 @@ impl Spans {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn local_phones_are_what_the_regex_finds() {
+        // The rule as it was written before: a regex over the labels, then the digits.
+        let rule = regex::Regex::new(&format!(
+            r"({})[\s:：]*(?:是)?[\s:：]*([2-9][0-9]{{6,7}})",
+            super::LOCAL_PHONE_LABELS.join("|")
+        ))
+        .unwrap();
+        let by_regex = |t: &str| -> Vec<(usize, usize)> {
+            rule.captures_iter(t)
+                .filter_map(|c| c.get(2))
+                .filter(|v| super::digit_bounded(t, v.start(), v.end()))
+                .map(|v| (v.start(), v.end()))
+                .collect()
+        };
+        let pieces = [
+            "电话",
+            "座机",
+            "固话",
+            "联系方式",
+            "致电",
+            "拨打",
+            "打",
+            "打开",
+            "是",
+            "为",
+            " ",
+            "：",
+            ":",
+            "\u{3000}",
+            "\n",
+            "2345678",
+            "23456789",
+            "123456789",
+            "1234567",
+            "0234567",
+            "234567",
+            "9876543210",
+            "5",
+            "号",
+            "a",
+            "电",
+        ];
+        // Every text of up to four pieces (26^4 = 456,976 texts of four).
+        let mut texts = vec![String::new()];
+        let mut checked = 0;
+        for _ in 0..4 {
+            let mut longer = Vec::with_capacity(texts.len() * pieces.len());
+            for t in &texts {
+                for p in pieces {
+                    let t = format!("{t}{p}");
+                    assert_eq!(super::local_phones(&t), by_regex(&t), "{t:?}");
+                    checked += 1;
+                    longer.push(t);
+                }
+            }
+            texts = longer;
+        }
+        assert!(checked > 450_000, "{checked}");
+        let found = super::local_phones("请打 8765432 或者致电：是 23456789，打开1234567");
+        assert_eq!(found.len(), 2, "{found:?}");
+    }
+
     use super::*;
     use std::sync::OnceLock;
+
+    #[test]
+    fn spans_keep_the_first_claim_and_stay_in_order() {
+        let mut spans = Spans::default();
+        for (s, e) in [(10, 20), (0, 5), (18, 25), (5, 10), (20, 22), (3, 4), (30, 30), (25, 40), (9, 11)] {
+            spans.add(s, e, PiiKind::Number);
+        }
+        let claimed: Vec<(usize, usize)> = spans.0.iter().map(|&(s, e, _)| (s, e)).collect();
+        assert_eq!(claimed, [(0, 5), (5, 10), (10, 20), (20, 22), (25, 40)]);
+    }
 
     fn r() -> &'static Redactor {
         static R: OnceLock<Redactor> = OnceLock::new();
