@@ -1,8 +1,6 @@
 //! The corpus vocabulary: which tokens count as words, stop words, part-of-speech filters, and
 //! TF-IDF with document frequencies counted on the corpus itself.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -136,31 +134,11 @@ pub fn concept_pos(tag: &str) -> bool {
     matches!(tag, "n" | "vn" | "nz" | "v" | "l" | "eng" | "j")
 }
 
-/// FNV-1a: a fast hash for short keys (words), deterministic across runs.
-#[derive(Debug, Clone, Copy)]
-pub struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-}
-
 /// The interned words of the corpus with their document frequencies per role.
 #[derive(Debug, Default)]
 pub struct Vocab {
-    ids: HashMap<String, u32, BuildHasherDefault<Fnv>>,
+    /// Fx hashing: fast for short keys, and the same in every run (the map is never iterated).
+    ids: rustc_hash::FxHashMap<String, u32>,
     pub words: Vec<String>,
     /// Dialogues in whose customer turns the word occurs.
     pub df_customer: Vec<u32>,
