@@ -137,6 +137,38 @@ pub struct Analyzer {
     /// saw in it before it was added: an added phrase is kept whole, yet the words inside it
     /// ("您" in "我教您", "请" in "请放心") can still be matched.
     added: FxHashMap<String, Vec<usize>>,
+    /// The first characters of `added`'s and `negators`' words: most tokens start with none
+    /// of them and need no hash lookup.
+    added_first_chars: FirstChars,
+    negator_first_chars: FirstChars,
+}
+
+/// A set of first characters (a bit per character of the Basic Multilingual Plane; a word
+/// starting beyond it always "may" be in the set).
+#[derive(Clone)]
+struct FirstChars(Box<[u64]>);
+
+impl FirstChars {
+    fn of<'a>(words: impl IntoIterator<Item = &'a str>) -> FirstChars {
+        let mut set = FirstChars(vec![0u64; 0x1_0000 / 64].into_boxed_slice());
+        for w in words {
+            set.insert(w);
+        }
+        set
+    }
+
+    fn insert(&mut self, word: &str) {
+        if let Some(c) = word.chars().next().filter(|&c| (c as usize) < 0x1_0000) {
+            self.0[c as usize / 64] |= 1 << (c as usize % 64);
+        }
+    }
+
+    /// False when no word of the set starts as `word` does.
+    fn may_start(&self, word: &str) -> bool {
+        word.chars()
+            .next()
+            .is_some_and(|c| (c as usize) >= 0x1_0000 || self.0[c as usize / 64] & (1 << (c as usize % 64)) != 0)
+    }
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -177,11 +209,13 @@ impl Analyzer {
         let mut analyzer = Analyzer {
             jieba,
             lexicons,
-            negators,
             longest_negator,
             tone_index,
             transfer_index,
             added: FxHashMap::default(),
+            added_first_chars: FirstChars::of([]),
+            negator_first_chars: FirstChars::of(negators.iter().map(String::as_str)),
+            negators,
         };
         analyzer.add_normalized(words);
         analyzer
@@ -215,6 +249,7 @@ impl Analyzer {
             if !self.jieba.has_word(&word) {
                 self.jieba.add_word(&word, None, None);
             }
+            self.added_first_chars.insert(&word);
             self.added.insert(word, inner);
         }
     }
@@ -255,7 +290,9 @@ impl Analyzer {
             let chars = tok.end - tok.start;
             if chars >= 2 {
                 // Single characters are never added words, nor hold inner words.
-                if let Some(inner) = self.added.get(tok.word) {
+                if let Some(inner) =
+                    self.added_first_chars.may_start(tok.word).then(|| self.added.get(tok.word)).flatten()
+                {
                     for &b in inner {
                         boundaries[span.start + b] |= WORD_START | WORD_END;
                     }
@@ -265,9 +302,11 @@ impl Analyzer {
                 }
             }
             // Punctuation ends a clause; a space alone does not ("不 退款" is still negated).
-            let clause_break = tok.word.chars().any(is_clause_break)
-                && tok.word.chars().all(|c| is_clause_break(c) || c.is_whitespace());
-            let negator = tok.word.len() <= self.longest_negator && self.negators.contains(tok.word);
+            let clause_break = tok.word.chars().all(|c| is_clause_break(c) || c.is_whitespace())
+                && tok.word.chars().any(is_clause_break);
+            let negator = tok.word.len() <= self.longest_negator
+                && self.negator_first_chars.may_start(tok.word)
+                && self.negators.contains(tok.word);
             tokens.push(Token { negator, clause_break, span });
         }
         Analyzed { original: text.to_string(), norm, tokens, boundaries }
@@ -318,6 +357,22 @@ mod tests {
     fn find(a: &Analyzed, phrase: &str) -> Range<usize> {
         let start = a.norm.find(phrase).unwrap();
         start..start + phrase.len()
+    }
+
+    #[test]
+    fn first_characters_say_which_words_may_be_in_a_set() {
+        let set = FirstChars::of(["不能", "没有", "\u{20000}x"]);
+        assert!(set.may_start("不") && set.may_start("不要") && set.may_start("没"));
+        assert!(!set.may_start("退款") && !set.may_start("") && !set.may_start("a"));
+        assert!(set.may_start("\u{20001}"), "beyond the BMP every word may be in the set");
+        // Every added word and negator passes its own set.
+        let an = analyzer();
+        assert!(an.added.keys().all(|w| an.added_first_chars.may_start(w)));
+        assert!(an.negators.iter().all(|w| an.negator_first_chars.may_start(w)));
+        let mut more = an.clone();
+        // A rare first character (U+4E8D), written as an escape: the app's font need not draw it.
+        more.add_phrases(["\u{4E8D}\u{4E8D}回首"]);
+        assert!(more.added_first_chars.may_start("\u{4E8D}\u{4E8D}回首") && !an.added_first_chars.may_start("\u{4E8D}"));
     }
 
     #[test]
