@@ -99,20 +99,16 @@ impl<T> PhraseIndex<T> {
 /// Drops hits lying inside a longer hit with the same payload key, so "非常抱歉" counts once,
 /// not also as "抱歉".
 pub fn drop_nested<T, K: PartialEq>(hits: &mut Vec<(Range<usize>, K, T)>) {
-    let snapshot: Vec<(Range<usize>, usize)> = hits.iter().enumerate().map(|(i, h)| (h.0.clone(), i)).collect();
-    let mut keep = vec![true; hits.len()];
-    for (span, i) in &snapshot {
-        for (other, j) in &snapshot {
-            if i != j
-                && other.start <= span.start
-                && span.end <= other.end
-                && other.len() > span.len()
-                && hits[*i].1 == hits[*j].1
-            {
-                keep[*i] = false;
-            }
-        }
+    if hits.len() < 2 {
+        return;
     }
+    let nested = |i: usize| {
+        let (span, key, _) = &hits[i];
+        hits.iter().enumerate().any(|(j, (other, other_key, _))| {
+            i != j && other.start <= span.start && span.end <= other.end && other.len() > span.len() && key == other_key
+        })
+    };
+    let keep: Vec<bool> = (0..hits.len()).map(|i| !nested(i)).collect();
     let mut k = keep.into_iter();
     hits.retain(|_| k.next().unwrap_or(true));
 }

@@ -107,20 +107,18 @@ impl Analyzer {
         }
 
         // Each distinct phrase counts once: "您好您好您好" is no politer than "您好".
-        let distinct = |dim: &str| -> Vec<f32> {
-            let mut seen: Vec<&str> = Vec::new();
-            let mut weights = Vec::new();
-            for e in evidence.iter().filter(|e| e.dimension == dim && !e.negated) {
-                if !seen.contains(&e.matched.as_str()) {
-                    seen.push(e.matched.as_str());
-                    weights.push(e.weight);
-                }
-            }
-            weights
+        let distinct = |dim: &'static str| {
+            let counts = move |e: &ToneEvidence| e.dimension == dim && !e.negated;
+            let evidence = &evidence;
+            evidence
+                .iter()
+                .enumerate()
+                .filter(move |&(i, e)| counts(e) && !evidence[..i].iter().any(|p| counts(p) && p.matched == e.matched))
+                .map(|(_, e)| e.weight)
         };
-        let score = |dim: &str| noisy_or(distinct(dim));
+        let score = |dim: &'static str| noisy_or(distinct(dim));
         let shout_weight = evidence.iter().filter(|e| e.dimension == "shouting").map(|e| e.weight);
-        let anger = noisy_or(distinct("anger").into_iter().chain(shout_weight));
+        let anger = noisy_or(distinct("anger").chain(shout_weight));
         let first_empathy_at = hits.iter().filter(|h| h.1 == "empathy" && !(h.2).2).map(|h| h.0.start).min();
         ToneReport {
             politeness: round3(score("politeness")),
