@@ -667,20 +667,26 @@ fn name_before(text: &str, title_at: usize) -> Option<(usize, usize)> {
 /// and only where another address part stands within 12 characters (an address has two
 /// components or more; "10000号" alone is not one).
 fn anchor_windows(text: &str) -> Vec<(usize, usize)> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let parts: Vec<usize> =
-        chars.iter().enumerate().filter(|(_, (_, c))| is_address_part(*c)).map(|(k, _)| k).collect();
+    // The address parts as (character index, byte offset, is an anchor): a few per text, so
+    // the text's characters are not collected.
+    let parts: Vec<(usize, usize, bool)> = text
+        .char_indices()
+        .enumerate()
+        .filter(|(_, (_, c))| is_address_part(*c))
+        .map(|(k, (at, c))| (k, at, is_address_anchor(c)))
+        .collect();
     let mut out: Vec<(usize, usize)> = Vec::new();
-    for (i, &k) in parts.iter().enumerate() {
-        if !is_address_anchor(chars[k].1) {
+    for (i, &(k, at, anchor)) in parts.iter().enumerate() {
+        if !anchor {
             continue;
         }
-        let near = |j: usize| parts.get(j).is_some_and(|&o| o.abs_diff(k) <= 12);
+        let near = |j: usize| parts.get(j).is_some_and(|&(o, _, _)| o.abs_diff(k) <= 12);
         if !(near(i + 1) || (i > 0 && near(i - 1))) {
             continue;
         }
-        let start = chars[k.saturating_sub(24)].0;
-        let end = chars.get(k + 17).map_or(text.len(), |&(i, _)| i);
+        // From the 24th character before the anchor (or the start) to the 17th after it.
+        let start = text[..at].char_indices().rev().nth(23).map_or(0, |(b, _)| b);
+        let end = text[at..].char_indices().nth(17).map_or(text.len(), |(b, _)| at + b);
         match out.last_mut() {
             Some(last) if start <= last.1 => last.1 = last.1.max(end),
             _ => out.push((start, end)),
@@ -925,6 +931,53 @@ mod tests {
 
     use super::*;
     use std::sync::OnceLock;
+
+    /// `anchor_windows` as first written, on a copy of the text's characters.
+    fn anchor_windows_on_a_copy(text: &str) -> Vec<(usize, usize)> {
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let parts: Vec<usize> =
+            chars.iter().enumerate().filter(|(_, (_, c))| is_address_part(*c)).map(|(k, _)| k).collect();
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for (i, &k) in parts.iter().enumerate() {
+            if !is_address_anchor(chars[k].1) {
+                continue;
+            }
+            let near = |j: usize| parts.get(j).is_some_and(|&o| o.abs_diff(k) <= 12);
+            if !(near(i + 1) || (i > 0 && near(i - 1))) {
+                continue;
+            }
+            let start = chars[k.saturating_sub(24)].0;
+            let end = chars.get(k + 17).map_or(text.len(), |&(i, _)| i);
+            match out.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => out.push((start, end)),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn anchor_windows_are_those_found_on_a_copy_of_the_characters() {
+        let fillers = ["很".repeat(5), "很".repeat(11), "a".repeat(9), "\u{20000}".repeat(7), "，".into()];
+        let parts = ["号", "路", "市", "楼", "单"];
+        let pieces: Vec<&str> = parts.iter().copied().chain(fillers.iter().map(String::as_str)).collect();
+        let mut texts = vec![String::new()];
+        let mut with_window = 0;
+        for _ in 0..5 {
+            let mut longer = Vec::new();
+            for t in &texts {
+                for p in &pieces {
+                    let t = format!("{t}{p}");
+                    let windows = anchor_windows(&t);
+                    assert_eq!(windows, anchor_windows_on_a_copy(&t), "{t}");
+                    with_window += usize::from(!windows.is_empty());
+                    longer.push(t);
+                }
+            }
+            texts = longer;
+        }
+        assert!(with_window > 10_000, "{with_window}");
+    }
 
     #[test]
     fn spans_keep_the_first_claim_and_stay_in_order() {
