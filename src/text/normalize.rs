@@ -15,11 +15,12 @@ pub fn fold_width_and_case(c: char) -> char {
 /// characters, so "抱歉", "抱歉" and "ＶＩＰ"/"vip" compare equal.
 pub fn normalize(text: &str) -> String {
     // One look at the text decides which of the two (costly) conversions can change it.
+    let candidates = t2s_candidates();
     let mut needs_fold = false;
     let mut may_be_traditional = false;
     for c in text.chars() {
         needs_fold |= c.is_ascii_uppercase() || c == '\u{3000}' || ('\u{FF01}'..='\u{FF5E}').contains(&c);
-        may_be_traditional |= t2s_candidates().contains(c);
+        may_be_traditional |= candidates.contains(c);
     }
     let folded: String = if needs_fold { text.chars().map(fold_width_and_case).collect() } else { text.to_owned() };
     if !may_be_traditional {
@@ -32,8 +33,9 @@ pub fn normalize(text: &str) -> String {
 /// bytes: U+0800..U+FFFF), as a bit set.
 struct T2sCandidates(Box<[u64]>);
 
-/// Characters fast2s converts only next to a certain other character (藉, 著 and U+82E7, each
-/// in two-character words), never alone: converting each character alone does not find them.
+/// The keys of fast2s's two-character special cases that converting each character alone
+/// does not put in the set: 著 (changed only in 看著) and, to be safe, 藉 and U+82E7, the other
+/// context-only keys in its source (藉 is never changed in fact, U+82E7 is changed alone too).
 /// (Traditional characters the app's font cannot draw are written as escapes.)
 const CONVERTED_ONLY_IN_CONTEXT: [char; 3] = ['藉', '著', '\u{82E7}'];
 
