@@ -6,7 +6,7 @@ use std::ops::Range;
 use jieba_rs::Jieba;
 
 use crate::lexicon::{LexiconKind, LexiconSet};
-use crate::text::normalize::{is_clause_break, normalize};
+use crate::text::normalize::{BmpCharSet, is_clause_break, normalize};
 use crate::text::phrases::PhraseIndex;
 
 /// The synonym group whose phrases announce a transfer to the customer ("我为您转接主管").
@@ -143,14 +143,14 @@ pub struct Analyzer {
     negator_first_chars: FirstChars,
 }
 
-/// A set of first characters (a bit per character of the Basic Multilingual Plane; a word
-/// starting beyond it always "may" be in the set).
+/// A set of first characters: a word starting beyond the Basic Multilingual Plane (which
+/// `BmpCharSet` does not hold) always "may" be in the set.
 #[derive(Clone)]
-struct FirstChars(Box<[u64]>);
+struct FirstChars(BmpCharSet);
 
 impl FirstChars {
     fn of<'a>(words: impl IntoIterator<Item = &'a str>) -> FirstChars {
-        let mut set = FirstChars(vec![0u64; 0x1_0000 / 64].into_boxed_slice());
+        let mut set = FirstChars(BmpCharSet::new());
         for w in words {
             set.insert(w);
         }
@@ -158,16 +158,14 @@ impl FirstChars {
     }
 
     fn insert(&mut self, word: &str) {
-        if let Some(c) = word.chars().next().filter(|&c| (c as usize) < 0x1_0000) {
-            self.0[c as usize / 64] |= 1 << (c as usize % 64);
+        if let Some(c) = word.chars().next() {
+            self.0.insert(c);
         }
     }
 
     /// False when no word of the set starts as `word` does.
     fn may_start(&self, word: &str) -> bool {
-        word.chars()
-            .next()
-            .is_some_and(|c| (c as usize) >= 0x1_0000 || self.0[c as usize / 64] & (1 << (c as usize % 64)) != 0)
+        word.chars().next().is_some_and(|c| (c as usize) >= 0x1_0000 || self.0.contains(c))
     }
 }
 
@@ -372,7 +370,9 @@ mod tests {
         let mut more = an.clone();
         // A rare first character (U+4E8D), written as an escape: the app's font need not draw it.
         more.add_phrases(["\u{4E8D}\u{4E8D}回首"]);
-        assert!(more.added_first_chars.may_start("\u{4E8D}\u{4E8D}回首") && !an.added_first_chars.may_start("\u{4E8D}"));
+        assert!(
+            more.added_first_chars.may_start("\u{4E8D}\u{4E8D}回首") && !an.added_first_chars.may_start("\u{4E8D}")
+        );
     }
 
     #[test]

@@ -29,9 +29,29 @@ pub fn normalize(text: &str) -> String {
     fast2s::convert(&folded)
 }
 
-/// The characters `fast2s::convert` may change (it converts only characters of three UTF-8
-/// bytes: U+0800..U+FFFF), as a bit set.
-struct T2sCandidates(Box<[u64]>);
+/// A set of characters of the Basic Multilingual Plane, one bit each (8 KB): a lookup per
+/// character of a text costs no hashing. Characters beyond the plane are never in it.
+#[derive(Clone)]
+pub(crate) struct BmpCharSet(Box<[u64]>);
+
+impl BmpCharSet {
+    pub(crate) fn new() -> BmpCharSet {
+        BmpCharSet(vec![0u64; 0x1_0000 / 64].into_boxed_slice())
+    }
+
+    /// Adds `c` (nothing happens for a character beyond the plane).
+    pub(crate) fn insert(&mut self, c: char) {
+        let i = c as usize;
+        if i < 0x1_0000 {
+            self.0[i / 64] |= 1 << (i % 64);
+        }
+    }
+
+    pub(crate) fn contains(&self, c: char) -> bool {
+        let i = c as usize;
+        i < 0x1_0000 && self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+}
 
 /// The keys of fast2s's two-character special cases that converting each character alone
 /// does not put in the set: 著 (changed only in 看著) and, to be safe, 藉 and U+82E7, the other
@@ -39,15 +59,10 @@ struct T2sCandidates(Box<[u64]>);
 /// (Traditional characters the app's font cannot draw are written as escapes.)
 const CONVERTED_ONLY_IN_CONTEXT: [char; 3] = ['藉', '著', '\u{82E7}'];
 
-impl T2sCandidates {
-    fn contains(&self, c: char) -> bool {
-        let i = c as usize;
-        i < 0x1_0000 && self.0[i / 64] & (1 << (i % 64)) != 0
-    }
-}
-
-fn t2s_candidates() -> &'static T2sCandidates {
-    static SET: std::sync::OnceLock<T2sCandidates> = std::sync::OnceLock::new();
+/// The characters `fast2s::convert` may change (it converts only characters of three UTF-8
+/// bytes: U+0800..U+FFFF).
+fn t2s_candidates() -> &'static BmpCharSet {
+    static SET: std::sync::OnceLock<BmpCharSet> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
         // Every three-byte character once, each followed by a space so that no two of them
         // form one of fast2s's two-character special cases; one call converts them all.
@@ -58,15 +73,14 @@ fn t2s_candidates() -> &'static T2sCandidates {
             all.push(' ');
         }
         let converted = fast2s::convert(&all);
-        let mut bits = vec![0u64; 0x1_0000 / 64].into_boxed_slice();
-        let mut set = |c: char| bits[c as usize / 64] |= 1 << (c as usize % 64);
+        let mut set = BmpCharSet::new();
         for (&c, d) in chars.iter().zip(converted.chars().step_by(2)) {
             if c != d {
-                set(c);
+                set.insert(c);
             }
         }
-        CONVERTED_ONLY_IN_CONTEXT.into_iter().for_each(set);
-        T2sCandidates(bits)
+        CONVERTED_ONLY_IN_CONTEXT.into_iter().for_each(|c| set.insert(c));
+        set
     })
 }
 

@@ -90,8 +90,7 @@ impl Analyzer {
             .collect();
 
         let marks = Marks::of(&a.norm);
-        let (exclamations, longest_run, question_run) =
-            (marks.exclamations, marks.longest_bang_run, marks.longest_question_run);
+        let (longest_run, question_run) = (marks.longest_bang_run, marks.longest_question_run);
         let latin_caps = a.original.bytes().any(|b| b.is_ascii_uppercase())
             && a.original.split_whitespace().any(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_uppercase()));
         let shouting = longest_run >= 2 || latin_caps;
@@ -128,7 +127,7 @@ impl Analyzer {
             anger: round3(anger),
             demands_supervisor: evidence.iter().any(|e| e.dimension == "supervisor_demand" && !e.negated),
             shouting,
-            exclamations,
+            exclamations: marks.exclamations,
             content_chars: marks.content_chars,
             first_empathy_at,
             evidence,
