@@ -7,6 +7,7 @@
 //! Memory stays bounded: the vocabulary, counters and a few representatives per family.
 //! `docs/mining.md` is the user's guide.
 
+pub(crate) mod address;
 pub mod analyze;
 pub mod calibrate;
 pub mod draft;
@@ -883,4 +884,16 @@ pub fn draft_files(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default();
     out.sort();
     out
+}
+
+/// Every text made of 1 to `max` pieces, each piece any number of times.
+#[cfg(test)]
+pub(crate) fn texts_of_pieces(pieces: &[&str], max: usize) -> Vec<String> {
+    let mut all = Vec::new();
+    let mut shorter = vec![String::new()];
+    for _ in 0..max {
+        shorter = shorter.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
+        all.extend(shorter.iter().cloned());
+    }
+    all
 }

@@ -15,6 +15,8 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use jieba_rs::Jieba;
 use regex::Regex;
+
+use crate::mining::address::{AddressRules, BUILDING_ENDS, ESTATE_ENDS, ESTATE_NAMES, ROAD_ENDS, ROOM_ENDS};
 use serde::Serialize;
 
 /// The kinds of personal data, in the order their rules run.
@@ -166,11 +168,8 @@ pub struct Redactor {
     hotline: Regex,
     account: Regex,
     handle: Regex,
-    address: Regex,
-    /// `address` without its empty match (see `address_nonempty_pattern`): finds the same
-    /// non-empty matches without being tried at every position.
-    address_nonempty: Regex,
-    estate: Regex,
+    /// The street-address rules (on a coded copy of each window: see `address`).
+    address: AddressRules,
     /// The endings of roads, estates, buildings and rooms (`ROAD_ENDS` …).
     street: AhoCorasick,
     name_intro: Regex,
@@ -186,21 +185,8 @@ impl std::fmt::Debug for Redactor {
     }
 }
 
-/// Han characters that may be part of a place name: function words are left out so that a
-/// match cannot run across "我住在" or "的".
-const PLACE_HAN: &str = r"[\p{Han}--[的了是在我你他她它们这那个有和就也都不没很要会能还从到被把给让说吗呢吧啊呀哦嘛么什怎为与及或但而且去来对向往于位住址处请您喂哪谁啥想寄发送收]]";
-
 fn re(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| panic!("redaction pattern {pattern}: {e}"))
-}
-
-/// The address rules have many optional Han-character groups: their lazy DFA needs a larger
-/// cache than the default, or it keeps rebuilding states (a third of the run time).
-fn big_re(pattern: &str) -> Regex {
-    regex::RegexBuilder::new(pattern)
-        .dfa_size_limit(16 << 20)
-        .build()
-        .unwrap_or_else(|e| panic!("redaction pattern {pattern}: {e}"))
 }
 
 impl Default for Redactor {
@@ -218,29 +204,6 @@ impl Redactor {
 
     /// Compiles the rules with a jieba that has the default dictionary and tags.
     pub fn with_jieba(jieba: Arc<Jieba>) -> Self {
-        let h = PLACE_HAN;
-        // The components of an address, in order, each optional; `more` repeats.
-        let parts: [(&str, String); 11] = [
-            ("prov", format!(r"{h}{{2,7}}(?:省|自治区|特别行政区)")),
-            ("city", format!(r"{h}{{1,7}}(?:市|自治州|地区|盟)")),
-            ("dist", format!(r"{h}{{1,7}}(?:区|县|旗)")),
-            ("town", format!(r"{h}{{1,7}}(?:镇|乡|街道)")),
-            ("road", format!(r"(?:{h}|[0-9]){{1,10}}?(?:{ROAD_ENDS})")),
-            ("num", r"(?:[0-9一二三四五六七八九十百零\-]+(?:号院|号|\x{865F}|弄))+".to_string()),
-            ("estate", format!(r"(?:{h}|[0-9A-Za-z]){{1,12}}?(?:{ESTATE_ENDS})")),
-            ("bldg", format!(r"[0-9一二三四五六七八九十A-Za-z]+(?:{BUILDING_ENDS})")),
-            ("unit", r"[0-9一二三四五六七八九十]+单元".to_string()),
-            ("room", format!(r"[0-9]+(?:{ROOM_ENDS})")),
-            (
-                "more",
-                format!(r"(?:{h}|[0-9A-Za-z]){{0,6}}?(?:号楼|号院|号|\x{{865F}}|弄|栋|幢|座|单元|室|楼|层|里|区)"),
-            ),
-        ];
-        let address = address_pattern(&parts);
-        let address_nonempty = address_nonempty_pattern(&parts);
-        let estate = format!(
-            r"(?:{h}|[0-9A-Za-z]){{2,12}}?(?:{ESTATE_NAMES})[0-9一二三四五六七八九十A-Za-z]+(?:号楼|栋|幢|座|期)(?:[0-9一二三四五六七八九十]+单元)?(?:[0-9]+(?:室|房|号))?"
-        );
         Redactor {
             url: re(r"(?i)(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"),
             domain: re(
@@ -268,9 +231,7 @@ impl Redactor {
                 r"(?i)(qq号码|qq号|qq|扣扣|微信号|微信|wx号|wx|vx|wechat|支付宝账号|支付宝|账号|帐号|用户名|用户id|id号)[\s:：]*(?:是|为)?[\s:：]*([A-Za-z0-9][A-Za-z0-9_\-.]{4,29})",
             ),
             handle: re(r"@[\p{Han}A-Za-z0-9_\-·]{1,30}"),
-            address: big_re(&address),
-            address_nonempty: big_re(&address_nonempty),
-            estate: big_re(&estate),
+            address: AddressRules::new(),
             // A DFA without prefilter: the endings are Han characters, whose first bytes are
             // in nearly every text, so a prefilter only adds work.
             street: AhoCorasick::builder()
@@ -443,34 +404,12 @@ impl Redactor {
         if !self.street.is_match(window) {
             return; // nothing here could be accepted (see `ROAD_ENDS`)
         }
-        // Finding matches uses the fast engines; groups are read only for the few non-empty ones.
-        for m in self.address_nonempty.find_iter(window) {
-            let Some(c) = self.address.captures(m.as_str()) else { continue };
-            let whole = (ws + m.start())..(ws + m.end());
-            // "小区", "地区" are not districts; "线路", "网路" are not roads.
-            let has = |g: &str| {
-                c.name(g).is_some_and(|m| match g {
-                    "dist" => !is_common_word(m.as_str(), "小社园校专地景城市郊山片街辖营"),
-                    "road" => !is_common_word(m.as_str(), "线电网道公马思套出一铁走带进销来去后前"),
-                    _ => true,
-                })
-            };
-            let coarse = ["prov", "city", "dist", "town"].iter().filter(|g| has(g)).count();
-            let fine = ["road", "num", "estate", "bldg", "unit", "room"].iter().filter(|g| has(g)).count();
-            let street_level = has("road") || has("estate") || has("bldg") || has("room");
-            // Every accepted address has a road, estate, building or room (see `ROAD_ENDS`).
-            let accept = (fine >= 2 && street_level) || (coarse >= 1 && (has("road") || has("estate")));
-            if !accept {
-                continue;
-            }
+        let (addresses, estates) = self.address.find(window);
+        for m in addresses.into_iter().chain(estates) {
             // Where the first component starts may be too far left ("投诉济南市…"): let jieba's
             // place-name tags decide.
-            let start = self.place_start(text, whole.start, whole.end);
-            spans.add(start, whole.end, PiiKind::Address);
-        }
-        for m in self.estate.find_iter(window) {
-            let start = self.place_start(text, ws + m.start(), ws + m.end());
-            spans.add(start, ws + m.end(), PiiKind::Address);
+            let start = self.place_start(text, ws + m.start, ws + m.end);
+            spans.add(start, ws + m.end, PiiKind::Address);
         }
     }
 
@@ -578,31 +517,6 @@ impl TextShape {
     }
 }
 
-/// The address rule: every component optional and captured by name, `more` repeated.
-fn address_pattern(parts: &[(&str, String)]) -> String {
-    parts
-        .iter()
-        .map(|(name, p)| if *name == "more" { format!("(?P<more>(?:{p})*)") } else { format!("(?P<{name}>{p})?") })
-        .collect()
-}
-
-/// The same rule without the empty match: one alternative per component that starts the
-/// match (`c_i c_i+1? … more*`, the last `more+`), in the rule's order. Where `address` has a
-/// non-empty match it prefers it, and this rule prefers the same one, so `find_iter` yields
-/// the same non-empty matches — but without stopping at every position for an empty one.
-fn address_nonempty_pattern(parts: &[(&str, String)]) -> String {
-    let optional = |(name, p): &(&str, String)| if *name == "more" { format!("(?:{p})*") } else { format!("(?:{p})?") };
-    (0..parts.len())
-        .map(|i| {
-            let (name, first) = &parts[i];
-            let head = if *name == "more" { format!("(?:{first})+") } else { format!("(?:{first})") };
-            let tail: String = parts[i + 1..].iter().map(optional).collect();
-            format!("{head}{tail}")
-        })
-        .collect::<Vec<_>>()
-        .join("|")
-}
-
 fn surname_alternation() -> String {
     let mut parts: Vec<String> = COMPOUND_SURNAMES.iter().map(|s| s.to_string()).collect();
     parts.push(format!("[{SURNAMES}]"));
@@ -695,28 +609,10 @@ fn anchor_windows(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// A two-character word whose first character makes it an ordinary word, not a name.
-fn is_common_word(word: &str, first_chars: &str) -> bool {
-    let mut chars = word.chars();
-    match (chars.next(), chars.next(), chars.next()) {
-        (Some(a), Some(_), None) => first_chars.contains(a),
-        _ => false,
-    }
-}
-
 /// Characters that end an address component of any level (an anchor, or 市, 省, 道 …).
 fn is_address_part(c: char) -> bool {
     is_address_anchor(c) || matches!(c, '市' | '省' | '县' | '镇' | '乡' | '道' | '城' | '府' | '湾' | '楼' | '层')
 }
-
-/// How the street-level components of an address end. An accepted address holds one of them
-/// (`addresses_in`'s `accept`), so text holding none of these words is not tried (`street`).
-const ROAD_ENDS: &str = "大街|大道|路|街|巷|胡同|弄";
-const ESTATE_ENDS: &str = "小区|花园|家园|公寓|大厦|新村|社区|广场|苑|园|村|城|府|庭|湾";
-const BUILDING_ENDS: &str = "号楼|栋|幢|座";
-const ROOM_ENDS: &str = "室|房";
-/// The estates of the building-level rule (阳光小区3栋).
-const ESTATE_NAMES: &str = "小区|花园|家园|公寓|大厦|新村|苑|园|城";
 
 fn is_address_anchor(c: char) -> bool {
     matches!(c, '路' | '街' | '巷' | '弄' | '号' | '栋' | '幢' | '室' | '单' | '区' | '苑' | '村' | '园' | '厦' | '寓')
@@ -867,18 +763,8 @@ impl Spans {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mining::texts_of_pieces;
     use std::sync::OnceLock;
-
-    /// Every text made of 1 to `max` pieces, each piece any number of times.
-    fn texts_of_pieces(pieces: &[&str], max: usize) -> Vec<String> {
-        let mut all = Vec::new();
-        let mut shorter = vec![String::new()];
-        for _ in 0..max {
-            shorter = shorter.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
-            all.extend(shorter.iter().cloned());
-        }
-        all
-    }
 
     #[test]
     fn local_phones_are_what_the_regex_finds() {
@@ -1079,30 +965,6 @@ mod tests {
             "我司老师",
         ] {
             assert_eq!(red(s), s);
-        }
-    }
-
-    #[test]
-    fn the_non_empty_address_rule_finds_what_the_address_rule_finds() {
-        let r = r();
-        let texts = [
-            "位于济南市新泺大街雅居园小区门对面，寄到济南市历下区泉城路188号",
-            "我住在阳光小区3栋2单元501室，小区线路问题，订单号手机号",
-            "北京市西城区牛街西里二区12号楼地下室二层,信号；湖南省长沙市雨花区黎郡新宇康景园8栋1单元9楼",
-            "静安区余姚路487弄70\u{865F}这里区区号号路路园园室",
-            "号楼号院弄栋幢座单元室楼层里区",
-            "",
-        ];
-        for text in texts {
-            // Every suffix too, so that matches start at many different places.
-            for (at, _) in text.char_indices() {
-                let t = &text[at..];
-                let all: Vec<(usize, usize)> =
-                    r.address.find_iter(t).filter(|m| !m.is_empty()).map(|m| (m.start(), m.end())).collect();
-                let non_empty: Vec<(usize, usize)> =
-                    r.address_nonempty.find_iter(t).map(|m| (m.start(), m.end())).collect();
-                assert_eq!(non_empty, all, "{t}");
-            }
         }
     }
 
