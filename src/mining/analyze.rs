@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, MatchKind};
-use regex::{Regex, RegexSet};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::Regex;
 use serde::Serialize;
 
 use crate::mining::input::{Labels, RawDialogue, Role};
@@ -227,14 +227,12 @@ impl DialogueFacts {
 /// Keyword rules beside the lexicons: complaints, demands, VIP, persona cues, transfers.
 /// `docs/mining.md` lists them.
 pub struct Detectors {
-    /// demand, complaint, VIP, elderly, anxious (in this order).
-    customer_rules: RegexSet,
-    /// transfer, channel move.
-    agent_rules: RegexSet,
+    /// The customer rules: demand, complaint, VIP, elderly, anxious (bits 0 to 4, in this order).
+    customer: LiteralSets,
+    /// The agent rules: bit `i` (below 32) for synonym group `i` (see `group_names`), then
+    /// `TRANSFER` and `CHANNEL`.
+    agent: LiteralSets,
     vip: Regex,
-    groups: AhoCorasick,
-    /// Group index of each pattern of `groups`.
-    group_of: Vec<u32>,
     /// Names of the synonym groups, bit `i` of `TurnFacts::groups` is `group_names[i]`.
     pub group_names: Vec<String>,
 }
@@ -243,48 +241,122 @@ pub struct Detectors {
 pub const COUNTED_GROUPS: [&str; 12] =
     ["道歉", "共情", "安抚", "核实", "跟进", "回电", "退款", "补偿", "权限说明", "时效", "致谢", "转接告知"];
 
+const DEMAND_BIT: u64 = 1 << 0;
+const COMPLAINT_BIT: u64 = 1 << 1;
+const VIP_BIT: u64 = 1 << 2;
+const ELDERLY_BIT: u64 = 1 << 3;
+const ANXIOUS_BIT: u64 = 1 << 4;
+const TRANSFER_BIT: u64 = 1 << 32;
+const CHANNEL_BIT: u64 = 1 << 33;
+
+/// Supervisor or human demands: a verb, optionally 你们/你家 and 的, a boss (找你们领导,
+/// 叫你家的经理), or one of the fixed phrases.
+const DEMAND_VERBS: [&str; 6] = ["找", "叫", "要", "让", "换", "请"];
+const DEMAND_WHOSE: [&str; 3] = ["", "你们", "你家"];
+const DEMAND_OF: [&str; 2] = ["", "的"];
+const DEMAND_BOSSES: [&str; 6] = ["领导", "主管", "经理", "负责人", "上级", "老板"];
+const DEMAND_PHRASES: &str = "转人工|人工客服|人工服务|真人客服|换个人";
+const COMPLAINT: &str = "投诉|举报|曝光|12315|工信部|消协|消费者协会|起诉|律师|315|媒体|维权|上访";
+const VIP: &str =
+    "vip|会员|金卡|钻石卡|白金卡|铂金卡|银卡|黑卡|贵宾|星级用户|[一二三四五六七]星级|全球通|老用户|老客户|大客户";
+const ELDERLY: &str = "老人|老年|父母|我爸|我妈|老爸|老妈|爸妈|爷爷|奶奶|姥姥|姥爷|外婆|外公|老伴|年纪大|岁数大|不会用|看不懂|不懂操作|老头|老太";
+const ANXIOUS: &str = "被盗|盗刷|冻结|着急|急死|担心|急用|求救|救命|求助|紧急|丢了|丢失|被骗|怎么办|急急|十万火急";
+const TRANSFER: &str = "转接|转交|转给|转至|转到|移交|专员|专席|专人|相关部门|有关部门|反馈给|提交给|上报|升级处理|工程师|技术人员|技术部门|售后部门";
+const CHANNEL: &str = "私信|私聊|站内信|拨打|致电|来电|热线|营业厅|10010|10000|10086|客服电话|在线客服|qq客服|官网";
+
+/// The phrases of a rule written as alternatives (`a|b|c`); `[一二]星级` stands for 一星级 and
+/// 二星级.
+fn alternatives(rule: &str) -> Vec<String> {
+    rule.split('|')
+        .flat_map(|alt| match (alt.find('['), alt.find(']')) {
+            (Some(open), Some(close)) => alt[open + 1..close]
+                .chars()
+                .map(|c| format!("{}{c}{}", &alt[..open], &alt[close + 1..]))
+                .collect::<Vec<_>>(),
+            _ => vec![alt.to_string()],
+        })
+        .collect()
+}
+
+fn demand_phrases() -> Vec<String> {
+    let mut out = alternatives(DEMAND_PHRASES);
+    for verb in DEMAND_VERBS {
+        for whose in DEMAND_WHOSE {
+            for of in DEMAND_OF {
+                for boss in DEMAND_BOSSES {
+                    out.push(format!("{verb}{whose}{of}{boss}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Phrase sets found in one pass: each phrase carries the bits of the sets it belongs to, and
+/// a text gets the bits of every phrase it holds.
+struct LiteralSets {
+    automaton: AhoCorasick,
+    bits: Vec<u64>,
+}
+
+impl LiteralSets {
+    fn new(sets: impl IntoIterator<Item = (String, u64)>) -> LiteralSets {
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let (mut phrases, mut bits) = (Vec::new(), Vec::new());
+        for (phrase, bit) in sets {
+            let i = *index.entry(phrase.clone()).or_insert_with(|| {
+                phrases.push(phrase);
+                bits.push(0);
+                bits.len() - 1
+            });
+            bits[i] |= bit;
+        }
+        // A DFA without prefilter, as for the tone markers: the phrases' first bytes are those
+        // of most Chinese characters.
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .prefilter(false)
+            .build(&phrases)
+            .expect("detector phrases build an automaton");
+        LiteralSets { automaton, bits }
+    }
+
+    /// The bits of every phrase found in `text`.
+    fn find(&self, text: &str) -> u64 {
+        self.automaton.find_overlapping_iter(text).fold(0, |acc, m| acc | self.bits[m.pattern().as_usize()])
+    }
+}
+
 fn re(p: &str) -> Regex {
     Regex::new(p).unwrap_or_else(|e| panic!("mining pattern {p}: {e}"))
 }
 
 impl Detectors {
     pub fn new(analyzer: &Analyzer) -> Self {
-        let mut patterns = Vec::new();
-        let mut group_of = Vec::new();
+        let mut agent = Vec::new();
         let mut group_names = Vec::new();
         for name in COUNTED_GROUPS {
             let Some(phrases) = analyzer.lexicons().group(name) else { continue };
-            let index = group_names.len() as u32;
+            let bit = 1 << group_names.len();
             group_names.push(name.to_string());
             for p in phrases {
                 let p = normalize(p);
                 if !p.trim().is_empty() {
-                    patterns.push(p);
-                    group_of.push(index);
+                    agent.push((p, bit));
                 }
             }
         }
-        let groups = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .expect("synonym phrases build an automaton");
-        const COMPLAINT: &str = "投诉|举报|曝光|12315|工信部|消协|消费者协会|起诉|律师|315|媒体|维权|上访";
-        const DEMAND: &str = "(找|叫|要|让|换|请)(你们|你家)?(的)?(领导|主管|经理|负责人|上级|老板)|转人工|人工客服|人工服务|真人客服|换个人";
-        const VIP: &str = "vip|会员|金卡|钻石卡|白金卡|铂金卡|银卡|黑卡|贵宾|星级用户|[一二三四五六七]星级|全球通|老用户|老客户|大客户";
-        const ELDERLY: &str = "老人|老年|父母|我爸|我妈|老爸|老妈|爸妈|爷爷|奶奶|姥姥|姥爷|外婆|外公|老伴|年纪大|岁数大|不会用|看不懂|不懂操作|老头|老太";
-        const ANXIOUS: &str =
-            "被盗|盗刷|冻结|着急|急死|担心|急用|求救|救命|求助|紧急|丢了|丢失|被骗|怎么办|急急|十万火急";
-        const TRANSFER: &str = "转接|转交|转给|转至|转到|移交|专员|专席|专人|相关部门|有关部门|反馈给|提交给|上报|升级处理|工程师|技术人员|技术部门|售后部门";
-        const CHANNEL: &str =
-            "私信|私聊|站内信|拨打|致电|来电|热线|营业厅|10010|10000|10086|客服电话|在线客服|qq客服|官网";
-        Detectors {
-            customer_rules: RegexSet::new([DEMAND, COMPLAINT, VIP, ELDERLY, ANXIOUS]).expect("customer rules"),
-            agent_rules: RegexSet::new([TRANSFER, CHANNEL]).expect("agent rules"),
-            vip: re(VIP),
-            groups,
-            group_of,
-            group_names,
-        }
+        agent.extend(alternatives(TRANSFER).into_iter().map(|p| (p, TRANSFER_BIT)));
+        agent.extend(alternatives(CHANNEL).into_iter().map(|p| (p, CHANNEL_BIT)));
+        let customer = demand_phrases()
+            .into_iter()
+            .map(|p| (p, DEMAND_BIT))
+            .chain(alternatives(COMPLAINT).into_iter().map(|p| (p, COMPLAINT_BIT)))
+            .chain(alternatives(VIP).into_iter().map(|p| (p, VIP_BIT)))
+            .chain(alternatives(ELDERLY).into_iter().map(|p| (p, ELDERLY_BIT)))
+            .chain(alternatives(ANXIOUS).into_iter().map(|p| (p, ANXIOUS_BIT)));
+        Detectors { customer: LiteralSets::new(customer), agent: LiteralSets::new(agent), vip: re(VIP), group_names }
     }
 
     fn vip_word(&self, norm: &str) -> Option<String> {
@@ -448,23 +520,21 @@ pub fn analyze(
             Role::Customer => {
                 facts.anger = tone.anger;
                 // One pass finds which of the customer rules match at all.
-                let hits = d.customer_rules.matches(norm);
-                facts.demand = tone.demands_supervisor || hits.matched(0);
-                facts.complaint = hits.matched(1);
-                if vip_word.is_none() && hits.matched(2) {
+                let hits = d.customer.find(norm);
+                facts.demand = tone.demands_supervisor || hits & DEMAND_BIT != 0;
+                facts.complaint = hits & COMPLAINT_BIT != 0;
+                if vip_word.is_none() && hits & VIP_BIT != 0 {
                     vip_word = d.vip_word(norm);
                 }
-                elderly |= hits.matched(3);
-                anxious |= hits.matched(4);
+                elderly |= hits & ELDERLY_BIT != 0;
+                anxious |= hits & ANXIOUS_BIT != 0;
             }
             Role::Agent => {
                 facts.curt = !facts.text.is_empty() && tone.content_chars <= CURT_CHARS;
-                let hits = d.agent_rules.matches(norm);
-                facts.transfer = hits.matched(0);
-                facts.channel = hits.matched(1);
-                for m in d.groups.find_overlapping_iter(norm.as_str()) {
-                    facts.groups |= 1 << d.group_of[m.pattern().as_usize()];
-                }
+                let hits = d.agent.find(norm);
+                facts.transfer = hits & TRANSFER_BIT != 0;
+                facts.channel = hits & CHANNEL_BIT != 0;
+                facts.groups = hits as u32;
                 let mut hostile: Vec<String> = tone
                     .evidence
                     .iter()
@@ -629,6 +699,61 @@ mod tests {
         expected.sort();
         let got: Vec<(&str, u32)> = bag.iter().collect();
         assert_eq!(got, expected.iter().map(|w| (*w, 2)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn detectors_find_what_the_rules_as_regular_expressions_find() {
+        // The rules as they were written before: regular expressions (the demand rule with
+        // its optional parts), the synonym groups as their own automaton.
+        const DEMAND: &str = "(找|叫|要|让|换|请)(你们|你家)?(的)?(领导|主管|经理|负责人|上级|老板)|转人工|人工客服|人工服务|真人客服|换个人";
+        let customer_rules = regex::RegexSet::new([DEMAND, COMPLAINT, VIP, ELDERLY, ANXIOUS]).unwrap();
+        let agent_rules = regex::RegexSet::new([TRANSFER, CHANNEL]).unwrap();
+        let c = ctx();
+        let d = &c.detectors;
+        let (mut patterns, mut group_of) = (Vec::new(), Vec::new());
+        for (i, name) in d.group_names.iter().enumerate() {
+            for p in c.analyzer.lexicons().group(name).unwrap() {
+                let p = normalize(p);
+                if !p.trim().is_empty() {
+                    patterns.push(p);
+                    group_of.push(i);
+                }
+            }
+        }
+        let groups = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns).unwrap();
+        let mut pieces: Vec<String> = DEMAND_VERBS
+            .iter()
+            .chain(&[
+                "你们", "你家", "的", "领", "导", "星级", "五", "人工", "客服", "转", "老", "急", "10", "010", "。",
+            ])
+            .chain(&DEMAND_BOSSES)
+            .map(|s| s.to_string())
+            .collect();
+        for rule in [DEMAND_PHRASES, COMPLAINT, VIP, ELDERLY, ANXIOUS, TRANSFER, CHANNEL] {
+            pieces.extend(alternatives(rule).into_iter().step_by(3));
+        }
+        pieces.extend(patterns.iter().step_by(7).cloned());
+        let pieces: Vec<&str> = pieces.iter().map(String::as_str).collect();
+        let mut texts = crate::mining::texts_of_pieces(&pieces, 2);
+        texts.extend(crate::mining::texts_of_pieces(&pieces[..24], 4));
+        let (mut customer_hits, mut agent_hits) = (0, 0);
+        for t in &texts {
+            let hits = customer_rules.matches(t);
+            let want = (0..5).filter(|&i| hits.matched(i)).fold(0u64, |acc, i| acc | 1 << i);
+            assert_eq!(d.customer.find(t), want, "{t}");
+            let hits = agent_rules.matches(t);
+            let mut want = u64::from(hits.matched(0)) * TRANSFER_BIT | u64::from(hits.matched(1)) * CHANNEL_BIT;
+            for m in groups.find_overlapping_iter(t.as_str()) {
+                want |= 1 << group_of[m.pattern().as_usize()];
+            }
+            assert_eq!(d.agent.find(t), want, "{t}");
+            agent_hits += usize::from(want != 0);
+            customer_hits += usize::from(d.customer.find(t) != 0);
+        }
+        // Many texts hold a phrase (and many none).
+        assert!(customer_hits > 20_000 && agent_hits > 5_000, "{customer_hits} {agent_hits} of {}", texts.len());
+        assert!(texts.len() > customer_hits + 50_000, "{}", texts.len());
+        assert_eq!(alternatives("a|[一二]星级|b"), ["a", "一星级", "二星级", "b"]);
     }
 
     #[test]
