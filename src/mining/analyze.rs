@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use serde::Serialize;
 
 use crate::mining::input::{Labels, RawDialogue, Role};
+use crate::mining::literals::LiteralSets;
 use crate::mining::redact::{RedactionCounts, Redactor};
 use crate::mining::vocab::{bracket_ranges, is_term};
 use crate::scenario::schema::PersonaKind;
@@ -290,42 +290,6 @@ fn demand_phrases() -> Vec<String> {
         }
     }
     out
-}
-
-/// Phrase sets found in one pass: each phrase carries the bits of the sets it belongs to, and
-/// a text gets the bits of every phrase it holds.
-struct LiteralSets {
-    automaton: AhoCorasick,
-    bits: Vec<u64>,
-}
-
-impl LiteralSets {
-    fn new(sets: impl IntoIterator<Item = (String, u64)>) -> LiteralSets {
-        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-        let (mut phrases, mut bits) = (Vec::new(), Vec::new());
-        for (phrase, bit) in sets {
-            let i = *index.entry(phrase.clone()).or_insert_with(|| {
-                phrases.push(phrase);
-                bits.push(0);
-                bits.len() - 1
-            });
-            bits[i] |= bit;
-        }
-        // A DFA without prefilter, as for the tone markers: the phrases' first bytes are those
-        // of most Chinese characters.
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .prefilter(false)
-            .build(&phrases)
-            .expect("detector phrases build an automaton");
-        LiteralSets { automaton, bits }
-    }
-
-    /// The bits of every phrase found in `text`.
-    fn find(&self, text: &str) -> u64 {
-        self.automaton.find_overlapping_iter(text).fold(0, |acc, m| acc | self.bits[m.pattern().as_usize()])
-    }
 }
 
 fn re(p: &str) -> Regex {
@@ -622,6 +586,7 @@ fn drop_open_placeholder(s: &str) -> &str {
 mod tests {
     use super::*;
     use crate::mining::input::RawTurn;
+    use aho_corasick::{AhoCorasick, MatchKind};
 
     fn ctx() -> Context {
         let analyzer = Arc::new(Analyzer::with_embedded_lexicons());

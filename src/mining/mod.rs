@@ -13,6 +13,7 @@ pub mod calibrate;
 pub mod draft;
 pub mod family;
 pub mod input;
+pub(crate) mod literals;
 pub mod redact;
 pub mod report;
 pub mod spill;

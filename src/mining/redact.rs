@@ -17,6 +17,7 @@ use jieba_rs::Jieba;
 use regex::Regex;
 
 use crate::mining::address::{AddressRules, BUILDING_ENDS, ESTATE_ENDS, ESTATE_NAMES, ROAD_ENDS, ROOM_ENDS};
+use crate::mining::literals::LiteralSets;
 use serde::Serialize;
 
 /// The kinds of personal data, in the order their rules run.
@@ -151,6 +152,15 @@ const NOT_NAME: &str = "你我他她它们的了是在不也都就和与及请�
 /// Titles after which a name is redacted (王先生 → [姓名]先生).
 const TITLES: &str = "先生|女士|小姐|老师|经理|师傅|主任|阿姨|叔叔|大爷|大妈|同学|总";
 
+/// The words after which a name is redacted (联系人：王建国 → 联系人：[姓名]).
+const NAME_LABELS: &str = "我叫|本人叫|姓名|名字叫|名字|联系人|收货人|收件人|寄件人|机主|户主|户名|持卡人";
+
+/// Bits of `Redactor::triggers`: what a text must hold for a rule to match at all.
+const STREET_ENDING: u64 = 1;
+const ADDRESS_ANCHOR: u64 = 2;
+const NAME_LABEL: u64 = 4;
+const TITLE: u64 = 8;
+
 /// The redactor: compiled rules, shared by all workers (it is `Send + Sync`).
 #[derive(Clone)]
 pub struct Redactor {
@@ -172,6 +182,9 @@ pub struct Redactor {
     address: AddressRules,
     /// The endings of roads, estates, buildings and rooms (`ROAD_ENDS` …).
     street: AhoCorasick,
+    /// One pass over a text says which of the rules written with words can match: street
+    /// endings and address anchors, name labels, titles (`STREET_ENDING` …).
+    triggers: LiteralSets,
     name_intro: Regex,
     title: Regex,
     long_number: Regex,
@@ -241,10 +254,16 @@ impl Redactor {
                     [ROAD_ENDS, ESTATE_ENDS, BUILDING_ENDS, ROOM_ENDS, ESTATE_NAMES].iter().flat_map(|e| e.split('|')),
                 )
                 .expect("street-level endings build an automaton"),
-            name_intro: re(&format!(
-                r"(我叫|本人叫|姓名|名字叫|名字|联系人|收货人|收件人|寄件人|机主|户主|户名|持卡人)[\s:：是为]*((?:{})[\p{{Han}}]{{1,2}})",
-                surname_alternation()
-            )),
+            triggers: LiteralSets::new(
+                [ROAD_ENDS, ESTATE_ENDS, BUILDING_ENDS, ROOM_ENDS, ESTATE_NAMES]
+                    .iter()
+                    .flat_map(|e| e.split('|'))
+                    .map(|w| (w.to_string(), STREET_ENDING))
+                    .chain(ADDRESS_ANCHORS.chars().map(|c| (c.to_string(), ADDRESS_ANCHOR)))
+                    .chain(NAME_LABELS.split('|').map(|w| (w.to_string(), NAME_LABEL)))
+                    .chain(TITLES.split('|').map(|w| (w.to_string(), TITLE))),
+            ),
+            name_intro: re(&format!(r"({NAME_LABELS})[\s:：是为]*((?:{})[\p{{Han}}]{{1,2}})", surname_alternation())),
             title: re(TITLES),
             long_number: re(r"[0-9]{9,}"),
             jieba,
@@ -286,10 +305,11 @@ impl Redactor {
                 spans.add(m.start(), m.end(), PiiKind::Handle);
             }
         }
-        if self.street.is_match(folded) && folded.chars().any(is_address_anchor) {
+        let triggers = self.triggers.find(folded);
+        if triggers & STREET_ENDING != 0 && triggers & ADDRESS_ANCHOR != 0 {
             self.addresses(folded, &mut spans);
         }
-        self.names(folded, &mut spans);
+        self.names(folded, triggers, &mut spans);
         if shape.longest_run >= 9 {
             for m in self.long_number.find_iter(folded) {
                 if digit_bounded(folded, m.start(), m.end()) {
@@ -432,8 +452,10 @@ impl Redactor {
         if offset >= snippet.len() { start } else { start + offset }
     }
 
-    fn names(&self, text: &str, spans: &mut Spans) {
-        for c in self.name_intro.captures_iter(text) {
+    /// Names after a label and before a title; each rule only where one of its words stands.
+    fn names(&self, text: &str, triggers: u64, spans: &mut Spans) {
+        let labelled = (triggers & NAME_LABEL != 0).then(|| self.name_intro.captures_iter(text));
+        for c in labelled.into_iter().flatten() {
             // The name must end the phrase: not "姓名和联系方式".
             if let Some(v) = c.get(2) {
                 let given_ok = v.as_str().chars().skip(1).all(|ch| !NOT_NAME.contains(ch));
@@ -442,7 +464,7 @@ impl Redactor {
                 }
             }
         }
-        for m in self.title.find_iter(text) {
+        for m in (triggers & TITLE != 0).then(|| self.title.find_iter(text)).into_iter().flatten() {
             if m.as_str() == "总" {
                 // 总 is a title only when it ends the phrase: 李总, 李总您好 — not 提高总额.
                 let next = text[m.end()..].chars().next();
@@ -455,6 +477,14 @@ impl Redactor {
             }
         }
     }
+}
+
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// True when one of the eight bytes of `w` is zero.
+fn has_zero_byte(w: u64) -> bool {
+    w.wrapping_sub(LOW_BITS) & !w & HIGH_BITS != 0
 }
 
 /// What the rules need to find in a text before they are worth trying, from one pass over its
@@ -482,7 +512,20 @@ impl TextShape {
         let bytes = text.as_bytes();
         let mut shape = TextShape::default();
         let (mut run, mut id_run) = (0, 0);
-        for (i, &b) in bytes.iter().enumerate() {
+        let mut i = 0;
+        while i < bytes.len() {
+            // Eight bytes at once while none is ASCII or 0xEF (which leads the full-width
+            // asterisk): most of a Chinese text. Such bytes only end the runs.
+            if let Some(chunk) = bytes.get(i..i + 8) {
+                let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+                if w & HIGH_BITS == HIGH_BITS && !has_zero_byte(w ^ (0xEF * LOW_BITS)) {
+                    (run, id_run) = (0, 0);
+                    i += 8;
+                    continue;
+                }
+            }
+            let b = bytes[i];
+            i += 1;
             if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') {
                 id_run += 1;
                 shape.longest_id_run = shape.longest_id_run.max(id_run);
@@ -496,7 +539,7 @@ impl TextShape {
                 continue;
             }
             run = 0;
-            let rest = &bytes[i + 1..];
+            let rest = &bytes[i..];
             match b {
                 b'*' => shape.has_star = true,
                 // U+FF0A, the full-width asterisk.
@@ -613,6 +656,9 @@ fn anchor_windows(text: &str) -> Vec<(usize, usize)> {
 fn is_address_part(c: char) -> bool {
     is_address_anchor(c) || matches!(c, '市' | '省' | '县' | '镇' | '乡' | '道' | '城' | '府' | '湾' | '楼' | '层')
 }
+
+/// The characters every address ends near (see `anchor_windows`).
+const ADDRESS_ANCHORS: &str = "路街巷弄号栋幢室单区苑村园厦寓";
 
 fn is_address_anchor(c: char) -> bool {
     matches!(c, '路' | '街' | '巷' | '弄' | '号' | '栋' | '幢' | '室' | '单' | '区' | '苑' | '村' | '园' | '厦' | '寓')
@@ -926,6 +972,23 @@ mod tests {
     }
 
     #[test]
+    fn the_triggers_see_the_words_each_rule_needs() {
+        let anchors: String = (0..0x1_0000u32).filter_map(char::from_u32).filter(|&c| is_address_anchor(c)).collect();
+        assert_eq!(
+            anchors,
+            ADDRESS_ANCHORS.chars().collect::<std::collections::BTreeSet<_>>().iter().collect::<String>()
+        );
+        let r = r();
+        assert_eq!(r.triggers.find("寄到泉城路"), STREET_ENDING | ADDRESS_ANCHOR);
+        assert_eq!(r.triggers.find("订单号"), ADDRESS_ANCHOR);
+        assert_eq!(r.triggers.find("联系人王先生"), NAME_LABEL | TITLE);
+        assert_eq!(r.triggers.find("你好"), 0);
+        // Without a label or a title no name is looked for; with one it is found.
+        assert_eq!(red("联系人：王建国"), "联系人：[姓名]");
+        assert_eq!(red("王建国来了"), "王建国来了");
+    }
+
+    #[test]
     fn text_without_a_street_level_ending_is_not_tried_for_addresses() {
         let r = Redactor::new();
         for ends in [ROAD_ENDS, ESTATE_ENDS, BUILDING_ENDS, ROOM_ENDS, ESTATE_NAMES] {
@@ -966,6 +1029,51 @@ mod tests {
         ] {
             assert_eq!(red(s), s);
         }
+    }
+
+    /// `TextShape::of` as first written: byte by byte.
+    fn shape_byte_by_byte(text: &str) -> TextShape {
+        let bytes = text.as_bytes();
+        let mut shape = TextShape::default();
+        let (mut run, mut id_run) = (0, 0);
+        for (i, &b) in bytes.iter().enumerate() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') {
+                id_run += 1;
+                shape.longest_id_run = shape.longest_id_run.max(id_run);
+            } else {
+                id_run = 0;
+            }
+            if b.is_ascii_digit() {
+                shape.digits += 1;
+                run += 1;
+                shape.longest_run = shape.longest_run.max(run);
+                continue;
+            }
+            run = 0;
+            let rest = &bytes[i + 1..];
+            match b {
+                b'*' => shape.has_star = true,
+                0xEF if rest.starts_with(&[0xBC, 0x8A]) => shape.has_star = true,
+                b'@' => shape.has_at = true,
+                b'.' => shape.has_dot |= rest.first().is_some_and(|&n| n.is_ascii_alphabetic() || n == 0xC5),
+                b'h' | b'H' => shape.has_web |= rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case(b"ttp")),
+                b'w' | b'W' => shape.has_web |= rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case(b"ww.")),
+                _ => {}
+            }
+        }
+        shape
+    }
+
+    #[test]
+    fn text_shape_eight_bytes_at_once_is_text_shape_byte_by_byte() {
+        let pieces =
+            ["很", "，", "＊", "1", "23", "a", ".", "_", "@", "http", "www.", "\u{17F}", "ß", "\u{20000}", "\u{FF10}"];
+        let texts = texts_of_pieces(&pieces, 5);
+        assert!(texts.len() > 800_000);
+        for t in &texts {
+            assert_eq!(TextShape::of(t), shape_byte_by_byte(t), "{t}");
+        }
+        assert!(!has_zero_byte(u64::MAX) && has_zero_byte(0xFF00_FFFF_FFFF_FFFF) && has_zero_byte(0));
     }
 
     #[test]
