@@ -1,23 +1,90 @@
 //! Sets of phrases found in one pass over a text: each phrase carries the bits of the sets it
 //! belongs to, and a text gets the bits of every phrase it holds. Used where rules are plain
 //! lists of words (the detectors) or need one of a few words to match at all (redaction).
+//!
+//! The automaton reads a coded copy of the text, one byte per character: each character of
+//! the phrases its own code, every other character 0, which no phrase holds (so a phrase can
+//! match only where it stands in the text), and runs of them one 0. Over ~100 symbols instead
+//! of UTF-8 bytes the automaton is small and takes one step per character.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 #[derive(Clone)]
 pub(crate) struct LiteralSets {
+    alphabet: Alphabet,
     automaton: AhoCorasick,
     bits: Vec<u64>,
 }
 
+/// What the automaton reads.
+#[derive(Clone)]
+enum Alphabet {
+    /// A code per character of the phrases (at most 255 of them): the Basic Multilingual
+    /// Plane's in a table, the others in a short list.
+    Coded { bmp: Box<[u8]>, beyond: Vec<(char, u8)> },
+    /// The text's own bytes, when the phrases hold more than 255 characters.
+    Bytes,
+}
+
+impl Alphabet {
+    fn of(phrases: &[String]) -> Alphabet {
+        let mut chars: Vec<char> = phrases.iter().flat_map(|p| p.chars()).collect();
+        chars.sort_unstable();
+        chars.dedup();
+        if chars.len() > 255 {
+            return Alphabet::Bytes;
+        }
+        let mut bmp = vec![0u8; 0x1_0000].into_boxed_slice();
+        let mut beyond = Vec::new();
+        for (i, &c) in chars.iter().enumerate() {
+            let code = i as u8 + 1;
+            match bmp.get_mut(c as usize) {
+                Some(slot) => *slot = code,
+                None => beyond.push((c, code)),
+            }
+        }
+        Alphabet::Coded { bmp, beyond }
+    }
+
+    /// `text` in the alphabet, written to `out` (a run of uncoded characters as one 0).
+    fn code(bmp: &[u8], beyond: &[(char, u8)], text: &str, out: &mut Vec<u8>) {
+        out.clear();
+        for c in text.chars() {
+            let code = match bmp.get(c as usize) {
+                Some(&code) => code,
+                None => beyond.iter().find(|(b, _)| *b == c).map_or(0, |&(_, code)| code),
+            };
+            if code != 0 || out.last() != Some(&0) {
+                out.push(code);
+            }
+        }
+    }
+
+    fn code_phrase(&self, phrase: &str) -> Vec<u8> {
+        match self {
+            Alphabet::Coded { bmp, beyond } => {
+                let mut out = Vec::new();
+                Alphabet::code(bmp, beyond, phrase, &mut out);
+                out
+            }
+            Alphabet::Bytes => phrase.as_bytes().to_vec(),
+        }
+    }
+}
+
 impl LiteralSets {
     /// The phrases with the bit of their set; a phrase in several sets gets all their bits.
+    /// Empty phrases are left out.
     pub(crate) fn new(sets: impl IntoIterator<Item = (String, u64)>) -> LiteralSets {
         let mut index: HashMap<String, usize> = HashMap::new();
         let (mut phrases, mut bits) = (Vec::new(), Vec::new());
         for (phrase, bit) in sets {
+            if phrase.is_empty() {
+                continue;
+            }
             let i = *index.entry(phrase.clone()).or_insert_with(|| {
                 phrases.push(phrase);
                 bits.push(0);
@@ -25,20 +92,37 @@ impl LiteralSets {
             });
             bits[i] |= bit;
         }
-        // A DFA without prefilter, as for the tone markers: the phrases' first bytes are those
-        // of most Chinese characters.
+        let alphabet = Alphabet::of(&phrases);
+        let coded: Vec<Vec<u8>> = phrases.iter().map(|p| alphabet.code_phrase(p)).collect();
+        // A DFA without prefilter: over UTF-8 the phrases' first bytes are those of most
+        // Chinese characters; over the codes the automaton is small.
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::DFA))
             .prefilter(false)
-            .build(&phrases)
+            .build(&coded)
             .expect("phrase sets build an automaton");
-        LiteralSets { automaton, bits }
+        LiteralSets { alphabet, automaton, bits }
     }
 
     /// The bits of every phrase found in `text`.
     pub(crate) fn find(&self, text: &str) -> u64 {
-        self.automaton.find_overlapping_iter(text).fold(0, |acc, m| acc | self.bits[m.pattern().as_usize()])
+        match &self.alphabet {
+            Alphabet::Coded { bmp, beyond } => {
+                thread_local! {
+                    static CODED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+                }
+                CODED.with_borrow_mut(|coded| {
+                    Alphabet::code(bmp, beyond, text, coded);
+                    self.bits_in(coded)
+                })
+            }
+            Alphabet::Bytes => self.bits_in(text.as_bytes()),
+        }
+    }
+
+    fn bits_in(&self, haystack: &[u8]) -> u64 {
+        self.automaton.find_overlapping_iter(haystack).fold(0, |acc, m| acc | self.bits[m.pattern().as_usize()])
     }
 }
 
@@ -46,18 +130,43 @@ impl LiteralSets {
 mod tests {
     use super::*;
 
+    fn sets(phrases: &[(&str, u64)]) -> LiteralSets {
+        LiteralSets::new(phrases.iter().map(|&(p, b)| (p.to_string(), b)))
+    }
+
     #[test]
     fn a_text_gets_the_bits_of_every_phrase_it_holds_overlapping_or_not() {
-        let sets = LiteralSets::new([
-            ("小区".to_string(), 1),
-            ("区".to_string(), 2),
-            ("先生".to_string(), 4),
-            ("区".to_string(), 8),
-            ("生".to_string(), 16),
-        ]);
-        assert_eq!(sets.find("阳光小区"), 1 | 2 | 8);
-        assert_eq!(sets.find("王先生"), 4 | 16);
-        assert_eq!(sets.find("你好"), 0);
-        assert_eq!(sets.find(""), 0);
+        let s = sets(&[("小区", 1), ("区", 2), ("先生", 4), ("区", 8), ("生", 16), ("", 32), ("a\u{20000}b", 64)]);
+        assert!(matches!(s.alphabet, Alphabet::Coded { .. }));
+        assert_eq!(s.find("阳光小区"), 1 | 2 | 8);
+        assert_eq!(s.find("王先生"), 4 | 16);
+        assert_eq!(s.find("你好"), 0);
+        assert_eq!(s.find(""), 0);
+        // Characters outside the phrases break a phrase, however many of them stand there.
+        assert_eq!(s.find("小。区"), 2 | 8);
+        assert_eq!(s.find("小你你你区先 生"), 2 | 8 | 16);
+        assert_eq!(s.find("xa\u{20000}b"), 64);
+        assert_eq!(s.find("a\u{20001}b a\u{20000}"), 0);
+    }
+
+    /// Every phrase set, coded or not, finds what a search for each phrase finds.
+    #[test]
+    fn coded_and_byte_sets_find_what_searching_each_phrase_finds() {
+        let phrases = ["转接", "转人工", "人工", "vip", "12315", "315", "找你们领导", "领导", "的", "qq客服"];
+        let few: Vec<(&str, u64)> = phrases.iter().enumerate().map(|(i, &p)| (p, 1 << i)).collect();
+        // More than 255 characters: the automaton reads the text's bytes.
+        let many_chars: String = (0x4E00u32..0x4F10).filter_map(char::from_u32).collect();
+        let mut many = few.clone();
+        many.push((many_chars.as_str(), 1 << 20));
+        let (few, many) = (sets(&few), sets(&many));
+        assert!(matches!(few.alphabet, Alphabet::Coded { .. }));
+        assert!(matches!(many.alphabet, Alphabet::Bytes));
+        let pieces =
+            ["转", "接", "人", "工", "v", "ip", "123", "15", "找你们", "领", "导", "的", "qq", "客服", "，", "x"];
+        for t in crate::mining::texts_of_pieces(&pieces, 4) {
+            let want = phrases.iter().enumerate().filter(|(_, p)| t.contains(*p)).fold(0, |acc, (i, _)| acc | 1 << i);
+            assert_eq!(few.find(&t), want, "{t}");
+            assert_eq!(many.find(&t), want, "{t}");
+        }
     }
 }
