@@ -257,13 +257,14 @@ impl Family {
     /// one thread that adds make it the bottleneck).
     pub fn add(
         &mut self,
-        d: DialogueFacts,
+        mut d: DialogueFacts,
         assessed: &Assessed,
         customer_terms: &[(u32, u32)],
         agent_terms: &[(u32, u32)],
         keep_word: &dyn Fn(u32) -> bool,
+        add_texts: &mut dyn FnMut(&mut DialogueFacts) -> std::io::Result<()>,
         discard: &mut Vec<DialogueFacts>,
-    ) {
+    ) -> std::io::Result<()> {
         self.dialogues += 1;
         let Assessed { rating, quality, usable } = *assessed;
         if let Some(s) = d.labels.satisfaction {
@@ -329,22 +330,26 @@ impl Family {
             Rating::Middle => {}
         }
         let q = (quality * 1000.0).round() as i32;
-        if d.demand_at.is_some() && self.demand_reps.would_keep(q, &d) {
+        // `d` may come without its texts (`spill::RawRecord::decode_without_texts`): they are
+        // added when a representative is kept, which its texts do not decide.
+        let keep_demand = d.demand_at.is_some() && self.demand_reps.would_keep(q, &d);
+        let (reps, rep_quality) = match rating {
+            Rating::Good => (&mut self.good_reps, q),
+            Rating::Poor => (&mut self.poor_reps, q),
+            // Without enough well-rated dialogues the better middle ones stand in; they
+            // always rank below every well-rated one.
+            Rating::Middle => (&mut self.good_reps, q - 100_000),
+        };
+        let keep_rep = usable && reps.would_keep(rep_quality, &d);
+        if keep_demand || keep_rep {
+            add_texts(&mut d)?;
+        }
+        if keep_demand {
             discard.extend(self.demand_reps.offer(Rep { quality: q, facts: d.clone() }).map(|r| r.facts));
         }
-        let out = if usable {
-            match rating {
-                Rating::Good => self.good_reps.offer(Rep { quality: q, facts: d }),
-                Rating::Poor => self.poor_reps.offer(Rep { quality: q, facts: d }),
-                // Without enough well-rated dialogues the better middle ones stand in; they
-                // always rank below every well-rated one.
-                Rating::Middle => self.good_reps.offer(Rep { quality: q - 100_000, facts: d }),
-            }
-            .map(|r| r.facts)
-        } else {
-            Some(d)
-        };
+        let out = if keep_rep { reps.offer(Rep { quality: rep_quality, facts: d }).map(|r| r.facts) } else { Some(d) };
         discard.extend(out);
+        Ok(())
     }
 
     pub fn mean_satisfaction(&self) -> Option<f32> {
@@ -377,14 +382,15 @@ pub struct Assessed {
 }
 
 impl Assessed {
-    pub fn of(d: &DialogueFacts) -> Assessed {
-        Assessed { rating: d.rating(), quality: d.quality(), usable: usable_as_script(d) }
+    /// `usable` is `usable_as_script(d)`, worked out where the texts were (see `spill::Stored`).
+    pub fn of(d: &DialogueFacts, usable: bool) -> Assessed {
+        Assessed { rating: d.rating(), quality: d.quality(), usable }
     }
 }
 
 /// A dialogue a script can be built on: the customer says something real first and an agent
 /// answers it with more than a word or two.
-fn usable_as_script(d: &DialogueFacts) -> bool {
+pub(crate) fn usable_as_script(d: &DialogueFacts) -> bool {
     let mut turns = d.turns.iter().filter(|t| !t.is_empty());
     let content = crate::text::normalize::content_chars;
     match (turns.next(), turns.next()) {

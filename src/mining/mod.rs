@@ -503,27 +503,29 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
     let mut topic_personas: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); topics.len()];
     let mut topic_words: Vec<FxHashMap<u32, u32>> = vec![FxHashMap::default(); topics.len()];
     let keep_word = |w: u32| topic_ok[w as usize] || concept_ok[w as usize];
-    type Decoded = (spill::Stored, Option<usize>, Assessed);
+    // Decoded without the turn texts (most dialogues are only counted); the record stays at
+    // hand for the texts of the few kept as representatives.
+    type Decoded = (spill::Stored, spill::RawRecord, Option<usize>, Assessed);
     let decode = |batch: Vec<spill::RawRecord>, discarded: Vec<DialogueFacts>| -> std::io::Result<Vec<Decoded>> {
         drop(discarded);
         batch
-            .par_iter()
+            .into_par_iter()
             .with_max_len(64)
             .map(|r| {
-                let s = r.decode()?;
-                let assessed = Assessed::of(&s.facts);
+                let s = r.decode_without_texts()?;
+                let assessed = Assessed::of(&s.facts, s.usable);
                 // The customer's words decide; when they hold no topic word, the agent's (agents
                 // often restate the problem: "关于您反映的宽带问题").
                 let topic = topics
                     .topic_of(&s.customer_terms, &vocab.df_customer, n)
                     .or_else(|| topics.topic_of(&s.agent_terms, &vocab.df_agent, n));
-                Ok((s, topic, assessed))
+                Ok((s, r, topic, assessed))
             })
             .collect()
     };
-    let mut add = |decoded: Vec<Decoded>| -> Vec<DialogueFacts> {
+    let mut add = |decoded: Vec<Decoded>| -> std::io::Result<Vec<DialogueFacts>> {
         let mut discard = Vec::with_capacity(decoded.len());
-        for (s, topic, assessed) in decoded {
+        for (s, raw, topic, assessed) in decoded {
             if let Some(t) = topic {
                 topic_dialogues[t] += 1;
                 *topic_personas[t].entry(s.facts.persona.label().to_string()).or_insert(0) += 1;
@@ -540,10 +542,11 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
                 &s.customer_terms,
                 &s.agent_terms,
                 &keep_word,
+                &mut |facts| raw.texts_into(facts),
                 &mut discard,
-            );
+            )?;
         }
-        discard
+        Ok(discard)
     };
     let mut reader = spill.reader().map_err(MineError::Spill)?;
     let (mut pending, mut discarded) = (Vec::new(), Vec::new());
@@ -555,7 +558,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
         let old = std::mem::take(&mut discarded);
         let (decoded, left) = rayon::join(|| decode(batch, old), || add(previous));
         pending = decoded.map_err(MineError::Spill)?;
-        discarded = left;
+        discarded = left.map_err(MineError::Spill)?;
         if last {
             break;
         }

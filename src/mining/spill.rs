@@ -18,6 +18,9 @@ pub type WordIds = Vec<(u32, u32)>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stored {
     pub facts: DialogueFacts,
+    /// The dialogue can serve as a representative (`family::usable_as_script`), worked out
+    /// when it was written, so that it is known without the texts.
+    pub usable: bool,
     pub customer_terms: Vec<(u32, u32)>,
     pub agent_terms: Vec<(u32, u32)>,
 }
@@ -143,7 +146,7 @@ impl Iterator for SpillReader {
     fn next(&mut self) -> Option<Self::Item> {
         let mut buf = std::mem::take(&mut self.buf);
         let item = match self.read_into(&mut buf)? {
-            Ok(()) => RawRecord::decode_bytes(&buf),
+            Ok(()) => RawRecord::decode_bytes(&buf, Texts::Read),
             Err(e) => Err(e),
         };
         self.buf = buf;
@@ -157,7 +160,25 @@ pub struct RawRecord(Vec<u8>);
 impl RawRecord {
     /// The whole record.
     pub fn decode(&self) -> io::Result<Stored> {
-        RawRecord::decode_bytes(&self.0)
+        RawRecord::decode_bytes(&self.0, Texts::Read)
+    }
+
+    /// The record without the turn texts (`TurnFacts::text` left empty): what the families
+    /// count. `texts_into` adds them for the few dialogues kept as representatives.
+    pub fn decode_without_texts(&self) -> io::Result<Stored> {
+        RawRecord::decode_bytes(&self.0, Texts::Skip)
+    }
+
+    /// Puts the turn texts of this record into `facts` (decoded from it without them).
+    pub fn texts_into(&self, facts: &mut DialogueFacts) -> io::Result<()> {
+        let full = self.decode()?.facts;
+        if full.turns.len() != facts.turns.len() || full.id != facts.id {
+            return Err(damaged());
+        }
+        for (turn, read) in facts.turns.iter_mut().zip(full.turns) {
+            turn.text = read.text;
+        }
+        Ok(())
     }
 
     /// Only the word ids, customer's and agent's (the facts are skipped, not decoded).
@@ -177,13 +198,13 @@ impl RawRecord {
         Some(u32::from_le_bytes(b.get(..4)?.try_into().ok()?) as usize)
     }
 
-    fn decode_bytes(b: &[u8]) -> io::Result<Stored> {
+    fn decode_bytes(b: &[u8], texts: Texts) -> io::Result<Stored> {
         let facts_end = RawRecord::facts_len(b).and_then(|n| n.checked_add(4)).ok_or_else(damaged)?;
         // The facts must fill exactly their length, and the word ids the rest.
         let mut d = Dec { b: b.get(..facts_end).ok_or_else(damaged)?, at: 4 };
-        let facts = decode_facts(&mut d).filter(|_| d.at == facts_end).ok_or_else(damaged)?;
+        let (facts, usable) = decode_facts(&mut d, texts).filter(|_| d.at == facts_end).ok_or_else(damaged)?;
         let (customer_terms, agent_terms) = RawRecord::terms_at(b, facts_end).ok_or_else(damaged)?;
-        Ok(Stored { facts, customer_terms, agent_terms })
+        Ok(Stored { facts, usable, customer_terms, agent_terms })
     }
 }
 
@@ -256,6 +277,7 @@ fn encode_into(f: &DialogueFacts, buf: &mut Vec<u8>) {
     put_opt_u8(buf, f.transfer_at);
     put_opt_u8(buf, f.channel_at);
     buf.push(u8::from(f.complaint));
+    buf.push(u8::from(crate::mining::family::usable_as_script(f)));
     put_var(buf, u64::from(f.truncated_turns));
     put_var(buf, u64::from(f.empty_turns));
     put_var(buf, f.redactions.0.len() as u64);
@@ -271,7 +293,8 @@ fn encode_into(f: &DialogueFacts, buf: &mut Vec<u8>) {
             | u8::from(t.curt) << 3
             | u8::from(t.shouting) << 4
             | u8::from(t.transfer) << 5
-            | u8::from(t.channel) << 6;
+            | u8::from(t.channel) << 6
+            | u8::from(t.said) << 7;
         buf.push(flags);
         put_str(buf, &t.text);
         for v in [t.anger, t.empathy, t.politeness, t.reassurance, t.hostility] {
@@ -313,6 +336,13 @@ impl Dec<'_> {
         self.at += n;
         Some(s)
     }
+    /// Steps over a string without reading it.
+    fn skip_string(&mut self) -> Option<()> {
+        let n = self.var()? as usize;
+        self.b.get(self.at..self.at + n)?;
+        self.at += n;
+        Some(())
+    }
     fn f32(&mut self) -> Option<f32> {
         let bytes: [u8; 4] = self.b.get(self.at..self.at + 4)?.try_into().ok()?;
         self.at += 4;
@@ -335,7 +365,16 @@ impl Dec<'_> {
     }
 }
 
-fn decode_facts(d: &mut Dec) -> Option<DialogueFacts> {
+/// What of the turn texts `decode_facts` reads.
+#[derive(Clone, Copy, PartialEq)]
+enum Texts {
+    /// Everything.
+    Read,
+    /// Not the turn texts (left empty; whether a turn said something is kept).
+    Skip,
+}
+
+fn decode_facts(d: &mut Dec, texts: Texts) -> Option<(DialogueFacts, bool)> {
     use crate::mining::redact::PiiKind;
     let input = d.var()? as u32;
     let line = d.var()?;
@@ -347,6 +386,7 @@ fn decode_facts(d: &mut Dec) -> Option<DialogueFacts> {
     let transfer_at = d.opt_u8()?;
     let channel_at = d.opt_u8()?;
     let complaint = d.byte()? == 1;
+    let usable = d.byte()? == 1;
     let truncated_turns = d.var()? as u32;
     let empty_turns = d.var()? as u32;
     let mut redactions = RedactionCounts::default();
@@ -358,7 +398,10 @@ fn decode_facts(d: &mut Dec) -> Option<DialogueFacts> {
     let mut turns = Vec::with_capacity(n.min(256));
     for _ in 0..n {
         let flags = d.byte()?;
-        let text = d.string()?;
+        let text = match texts {
+            Texts::Read => d.string()?,
+            Texts::Skip => d.skip_string().map(|()| String::new())?,
+        };
         let (anger, empathy, politeness, reassurance, hostility) = (d.f32()?, d.f32()?, d.f32()?, d.f32()?, d.f32()?);
         let groups = d.var()? as u32;
         let mut hostile = Vec::new();
@@ -367,7 +410,7 @@ fn decode_facts(d: &mut Dec) -> Option<DialogueFacts> {
         }
         turns.push(TurnFacts {
             role: if flags & 1 != 0 { Role::Agent } else { Role::Customer },
-            said: !text.trim().is_empty(),
+            said: flags & 128 != 0,
             text,
             anger,
             empathy,
@@ -384,7 +427,7 @@ fn decode_facts(d: &mut Dec) -> Option<DialogueFacts> {
             hostile,
         });
     }
-    Some(DialogueFacts {
+    let facts = DialogueFacts {
         input,
         line,
         id,
@@ -399,7 +442,8 @@ fn decode_facts(d: &mut Dec) -> Option<DialogueFacts> {
         truncated_turns,
         empty_turns,
         redactions,
-    })
+    };
+    Some((facts, usable))
 }
 
 #[cfg(test)]
@@ -445,6 +489,7 @@ mod tests {
                 empty_turns: 0,
                 redactions,
             },
+            usable: false,
             customer_terms: vec![(0, 1), (300, 2)],
             agent_terms: vec![(70_000, 1)],
         };
@@ -460,10 +505,16 @@ mod tests {
         assert_eq!(raw.len(), 2);
         assert_eq!(raw[1].decode().unwrap(), stored);
         assert_eq!(raw[0].terms().unwrap(), (stored.customer_terms.clone(), stored.agent_terms.clone()));
+        // Without the texts: the same but for them, and they can be added back.
+        let mut lean = raw[1].decode_without_texts().unwrap();
+        assert!(lean.facts.turns.iter().all(|t| t.text.is_empty() && t.said));
+        assert_ne!(lean, stored);
+        raw[1].texts_into(&mut lean.facts).unwrap();
+        assert_eq!(lean, stored);
         assert!(reader.next_batch(5).unwrap().is_empty());
         // A cut record is damaged, not misread; so is one whose facts length is wrong.
         let cut = RawRecord(raw[0].0[..raw[0].0.len() - 1].to_vec());
-        assert!(cut.decode().is_err() && cut.terms().is_err());
+        assert!(cut.decode().is_err() && cut.terms().is_err() && cut.decode_without_texts().is_err());
         let mut shifted = raw[0].0.clone();
         shifted[0] = shifted[0].wrapping_add(1);
         let shifted = RawRecord(shifted);
