@@ -132,7 +132,7 @@ pub struct TurnFacts {
     /// Agent: sends the customer to another channel (私信, 拨打热线, 营业厅 …).
     pub channel: bool,
     /// Agent: bit `i` set when the answer holds a phrase of synonym group `i` (see
-    /// `Detectors::groups`).
+    /// `Detectors::group_names`).
     pub groups: u32,
     /// Agent: hostility markers said (not negated).
     pub hostile: Vec<String>,

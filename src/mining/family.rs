@@ -426,6 +426,42 @@ mod tests {
     }
 
     #[test]
+    fn texts_are_read_back_for_the_kept_dialogues_only() {
+        let mut family = Family::new((None, Persona::Normal));
+        let (mut discard, mut given) = (Vec::new(), Vec::new());
+        // Rising quality: each well-rated dialogue is kept when it comes, and the first ones
+        // are pushed out again; the poorly rated ones stay only while there is room.
+        for i in 0..30 {
+            let sat = if i % 2 == 0 { 0.3 + 0.05 * i as f32 } else { -1.0 };
+            let d = facts(&format!("d{i:02}"), sat);
+            let assessed = Assessed::of(&d, true);
+            let mut add_texts = |f: &mut DialogueFacts| {
+                given.push(f.id.clone());
+                f.truncated_turns = 99; // stands for the texts
+                Ok(())
+            };
+            family.add(d, &assessed, &[], &[], &|_| true, &mut add_texts, &mut discard).unwrap();
+        }
+        let kept: Vec<&DialogueFacts> =
+            family.good_reps.items.iter().chain(&family.poor_reps.items).map(|r| &r.facts).collect();
+        assert_eq!(kept.len(), GOOD_REPS + POOR_REPS);
+        assert!(kept.iter().all(|f| f.truncated_turns == 99), "every kept dialogue has its texts");
+        // All 15 well-rated ones were kept when they came; of the poorly rated, the first six.
+        assert_eq!(given.len(), 15 + POOR_REPS, "{given:?}");
+        assert_eq!(discard.len(), 30 - kept.len());
+        // An unusable dialogue is never kept, so its texts are never read.
+        let d = facts("e", 2.0);
+        let assessed = Assessed::of(&d, false);
+        family.add(d, &assessed, &[], &[], &|_| true, &mut |_| panic!("texts read"), &mut discard).unwrap();
+        // A damaged record is an error, not a dialogue kept without its texts.
+        let d = facts("f", 2.0);
+        let assessed = Assessed::of(&d, true);
+        let damaged =
+            family.add(d, &assessed, &[], &[], &|_| true, &mut |_| Err(std::io::Error::other("x")), &mut discard);
+        assert!(damaged.is_err());
+    }
+
+    #[test]
     fn reservoir_is_order_independent() {
         let items = [("a", 0.5), ("b", 1.5), ("c", 0.5), ("d", -1.0), ("e", 1.5)];
         let run = |order: &[usize]| {

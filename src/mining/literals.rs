@@ -94,12 +94,17 @@ impl LiteralSets {
         }
         let alphabet = Alphabet::of(&phrases);
         let coded: Vec<Vec<u8>> = phrases.iter().map(|p| alphabet.code_phrase(p)).collect();
-        // A DFA without prefilter: over UTF-8 the phrases' first bytes are those of most
-        // Chinese characters; over the codes the automaton is small.
+        // Over the codes a DFA without prefilter: the automaton is small. Over UTF-8 (a large
+        // set, such as a library's synonym groups) the automaton picks its own kind, as a DFA
+        // could take tens of megabytes.
+        let kind = match alphabet {
+            Alphabet::Coded { .. } => Some(AhoCorasickKind::DFA),
+            Alphabet::Bytes => None,
+        };
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .prefilter(false)
+            .kind(kind)
+            .prefilter(kind.is_none())
             .build(&coded)
             .expect("phrase sets build an automaton");
         LiteralSets { alphabet, automaton, bits }

@@ -331,17 +331,22 @@ impl Dec<'_> {
         None
     }
     fn string(&mut self) -> Option<String> {
-        let n = self.var()? as usize;
-        let s = std::str::from_utf8(self.b.get(self.at..self.at + n)?).ok()?.to_string();
-        self.at += n;
+        let end = self.string_end()?;
+        let s = std::str::from_utf8(&self.b[self.at..end]).ok()?.to_string();
+        self.at = end;
         Some(s)
     }
-    /// Steps over a string without reading it.
+    /// Steps over a string without reading it (nor checking it is UTF-8: a damaged text is
+    /// found when the record is read whole, as it is for every dialogue kept).
     fn skip_string(&mut self) -> Option<()> {
-        let n = self.var()? as usize;
-        self.b.get(self.at..self.at + n)?;
-        self.at += n;
+        self.at = self.string_end()?;
         Some(())
+    }
+    /// Where the string starting here ends, if the record holds it.
+    fn string_end(&mut self) -> Option<usize> {
+        let n = usize::try_from(self.var()?).ok()?;
+        let end = self.at.checked_add(n)?;
+        (end <= self.b.len()).then_some(end)
     }
     fn f32(&mut self) -> Option<f32> {
         let bytes: [u8; 4] = self.b.get(self.at..self.at + 4)?.try_into().ok()?;
@@ -493,7 +498,33 @@ mod tests {
             customer_terms: vec![(0, 1), (300, 2)],
             agent_terms: vec![(70_000, 1)],
         };
+        // A dialogue that can serve as a representative, with a turn that said nothing.
+        let mut usable = stored.clone();
+        let turn = |role: Role, text: &str| TurnFacts {
+            role,
+            text: text.into(),
+            said: !text.is_empty(),
+            ..usable.facts.turns[0].clone()
+        };
+        usable.facts.turns = vec![
+            turn(Role::Customer, "宽带断了三天没人修"),
+            turn(Role::Agent, ""),
+            turn(Role::Agent, "您好，已为您报修"),
+        ];
+        usable.usable = true;
+        assert!(crate::mining::family::usable_as_script(&usable.facts));
         let dir = tempfile_dir();
+        let mut spill = Spill::create(&dir).unwrap();
+        spill.push(&usable).unwrap();
+        spill.finish().unwrap();
+        let back: Vec<Stored> = spill.reader().unwrap().map(Result::unwrap).collect();
+        assert_eq!(back, vec![usable.clone()]);
+        let mut reader = spill.reader().unwrap();
+        let raw = reader.next_batch(5).unwrap();
+        let lean = raw[0].decode_without_texts().unwrap();
+        assert!(lean.usable);
+        assert_eq!(lean.facts.turns.iter().map(|t| t.said).collect::<Vec<_>>(), [true, false, true]);
+        drop(spill);
         let mut spill = Spill::create(&dir).unwrap();
         spill.push(&stored).unwrap();
         spill.push(&stored).unwrap();
