@@ -479,6 +479,44 @@ impl Redactor {
     }
 }
 
+/// `TextShape::of` under way: the shape so far and the current runs.
+#[derive(Default)]
+struct ShapeScan {
+    shape: TextShape,
+    run: usize,
+    id_run: usize,
+}
+
+impl ShapeScan {
+    /// Takes byte `b`, followed by `rest`.
+    fn byte(&mut self, b: u8, rest: &[u8]) {
+        let shape = &mut self.shape;
+        if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') {
+            self.id_run += 1;
+            shape.longest_id_run = shape.longest_id_run.max(self.id_run);
+        } else {
+            self.id_run = 0;
+        }
+        if b.is_ascii_digit() {
+            shape.digits += 1;
+            self.run += 1;
+            shape.longest_run = shape.longest_run.max(self.run);
+            return;
+        }
+        self.run = 0;
+        match b {
+            b'*' => shape.has_star = true,
+            // U+FF0A, the full-width asterisk.
+            0xEF if rest.starts_with(&[0xBC, 0x8A]) => shape.has_star = true,
+            b'@' => shape.has_at = true,
+            b'.' => shape.has_dot |= rest.first().is_some_and(|&n| n.is_ascii_alphabetic() || n == 0xC5),
+            b'h' | b'H' => shape.has_web |= rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case(b"ttp")),
+            b'w' | b'W' => shape.has_web |= rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case(b"ww.")),
+            _ => {}
+        }
+    }
+}
+
 const LOW_BITS: u64 = 0x0101_0101_0101_0101;
 const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
 
@@ -510,8 +548,7 @@ struct TextShape {
 impl TextShape {
     fn of(text: &str) -> TextShape {
         let bytes = text.as_bytes();
-        let mut shape = TextShape::default();
-        let (mut run, mut id_run) = (0, 0);
+        let mut scan = ShapeScan::default();
         let mut i = 0;
         while i < bytes.len() {
             // Eight bytes at once while none is ASCII or 0xEF (which leads the full-width
@@ -519,39 +556,15 @@ impl TextShape {
             if let Some(chunk) = bytes.get(i..i + 8) {
                 let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
                 if w & HIGH_BITS == HIGH_BITS && !has_zero_byte(w ^ (0xEF * LOW_BITS)) {
-                    (run, id_run) = (0, 0);
+                    (scan.run, scan.id_run) = (0, 0);
                     i += 8;
                     continue;
                 }
             }
-            let b = bytes[i];
+            scan.byte(bytes[i], &bytes[i + 1..]);
             i += 1;
-            if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') {
-                id_run += 1;
-                shape.longest_id_run = shape.longest_id_run.max(id_run);
-            } else {
-                id_run = 0;
-            }
-            if b.is_ascii_digit() {
-                shape.digits += 1;
-                run += 1;
-                shape.longest_run = shape.longest_run.max(run);
-                continue;
-            }
-            run = 0;
-            let rest = &bytes[i..];
-            match b {
-                b'*' => shape.has_star = true,
-                // U+FF0A, the full-width asterisk.
-                0xEF if rest.starts_with(&[0xBC, 0x8A]) => shape.has_star = true,
-                b'@' => shape.has_at = true,
-                b'.' => shape.has_dot |= rest.first().is_some_and(|&n| n.is_ascii_alphabetic() || n == 0xC5),
-                b'h' | b'H' => shape.has_web |= rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case(b"ttp")),
-                b'w' | b'W' => shape.has_web |= rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case(b"ww.")),
-                _ => {}
-            }
         }
-        shape
+        scan.shape
     }
 
     /// At least one run of `run` digits and `total` digits in all: what a rule needs to match.
@@ -1033,37 +1046,14 @@ mod tests {
         }
     }
 
-    /// `TextShape::of` as first written: byte by byte.
+    /// `TextShape::of` without the eight-byte steps: every byte through `ShapeScan::byte`.
     fn shape_byte_by_byte(text: &str) -> TextShape {
         let bytes = text.as_bytes();
-        let mut shape = TextShape::default();
-        let (mut run, mut id_run) = (0, 0);
+        let mut scan = ShapeScan::default();
         for (i, &b) in bytes.iter().enumerate() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') {
-                id_run += 1;
-                shape.longest_id_run = shape.longest_id_run.max(id_run);
-            } else {
-                id_run = 0;
-            }
-            if b.is_ascii_digit() {
-                shape.digits += 1;
-                run += 1;
-                shape.longest_run = shape.longest_run.max(run);
-                continue;
-            }
-            run = 0;
-            let rest = &bytes[i + 1..];
-            match b {
-                b'*' => shape.has_star = true,
-                0xEF if rest.starts_with(&[0xBC, 0x8A]) => shape.has_star = true,
-                b'@' => shape.has_at = true,
-                b'.' => shape.has_dot |= rest.first().is_some_and(|&n| n.is_ascii_alphabetic() || n == 0xC5),
-                b'h' | b'H' => shape.has_web |= rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case(b"ttp")),
-                b'w' | b'W' => shape.has_web |= rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case(b"ww.")),
-                _ => {}
-            }
+            scan.byte(b, &bytes[i + 1..]);
         }
-        shape
+        scan.shape
     }
 
     #[test]
