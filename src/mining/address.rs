@@ -139,13 +139,13 @@ impl AddressRules {
             }
         }
         assert!(named.len() <= usize::from(u8::MAX - FIRST_NAMED) + 1, "too many named characters");
-        let place_han = Regex::new(&format!("^{PLACE_HAN}$")).expect("PLACE_HAN compiles");
+        // One character matches the class or not: the same regex decides beyond the plane.
+        let place_han = Regex::new(PLACE_HAN).expect("PLACE_HAN compiles");
         let mut bmp_codes = vec![NOTHING; 0x1_0000].into_boxed_slice();
         // The place-name characters of the plane, found by the class itself: every character
         // once, one match per character.
         let all: String = (0..0x1_0000u32).filter_map(char::from_u32).collect();
-        let class = Regex::new(PLACE_HAN).expect("PLACE_HAN compiles");
-        for m in class.find_iter(&all) {
+        for m in place_han.find_iter(&all) {
             for c in m.as_str().chars() {
                 bmp_codes[c as usize] = PLACE;
             }
