@@ -433,15 +433,17 @@ pub fn analyze(
         let (head, long) = cut_chars(&t.text, MAX_TURN_CHARS + 256);
         let (redacted, counts) = ctx.redactor.redact(head);
         redactions.merge(&counts);
-        let (text, cut) = cut_chars(&redacted, MAX_TURN_CHARS);
-        let text = drop_open_placeholder(text).trim().to_string();
+        let (kept, cut) = kept_part(&redacted);
+        // Usually the whole redacted text is kept: then it is not copied.
+        let text = if kept == (0..redacted.len()) { redacted } else { redacted[kept].to_string() };
         if long || cut {
             truncated_turns += 1;
         }
         if text.is_empty() {
             empty_turns += 1;
         }
-        let a = ctx.analyzer.analyze(&text);
+        let said = !text.is_empty();
+        let a = ctx.analyzer.analyze_owned(text);
         let tone = ctx.analyzer.tone_of(&a);
         let norm = &a.norm;
         let brackets = bracket_ranges(norm);
@@ -463,7 +465,7 @@ pub fn analyze(
         }
         let mut facts = TurnFacts {
             role: t.role,
-            said: !text.is_empty(),
+            said,
             anger: tone.anger,
             empathy: tone.empathy,
             politeness: tone.politeness,
@@ -477,7 +479,7 @@ pub fn analyze(
             channel: false,
             groups: 0,
             hostile: Vec::new(),
-            text,
+            text: String::new(),
         };
         let d = &ctx.detectors;
         match t.role {
@@ -494,7 +496,7 @@ pub fn analyze(
                 anxious |= hits & ANXIOUS_BIT != 0;
             }
             Role::Agent => {
-                facts.curt = !facts.text.is_empty() && tone.content_chars <= CURT_CHARS;
+                facts.curt = said && tone.content_chars <= CURT_CHARS;
                 let hits = d.agent.find(norm);
                 facts.transfer = hits & TRANSFER_BIT != 0;
                 facts.channel = hits & CHANNEL_BIT != 0;
@@ -510,6 +512,7 @@ pub fn analyze(
                 facts.hostile = hostile;
             }
         }
+        facts.text = a.original;
         turns.push(facts);
     }
     if !turns.iter().any(|t| t.role == Role::Customer && !t.is_empty()) {
@@ -572,6 +575,16 @@ fn cut_chars(s: &str, max: usize) -> (&str, bool) {
         Some((i, _)) => (&s[..i], true),
         None => (s, false),
     }
+}
+
+/// Where the kept part of a redacted turn lies: at most `MAX_TURN_CHARS` characters, without
+/// a placeholder cut in half at the end, trimmed; and whether the turn was cut.
+fn kept_part(redacted: &str) -> (std::ops::Range<usize>, bool) {
+    let (head, cut) = cut_chars(redacted, MAX_TURN_CHARS);
+    let head = drop_open_placeholder(head);
+    let end = head.trim_end().len();
+    let start = (head.len() - head.trim_start().len()).min(end);
+    (start..end, cut)
 }
 
 /// Drops a placeholder cut in half at the end ("…[手机").
@@ -707,7 +720,7 @@ mod tests {
             let want = (0..5).filter(|&i| hits.matched(i)).fold(0u64, |acc, i| acc | 1 << i);
             assert_eq!(d.customer.find(t), want, "{t}");
             let hits = agent_rules.matches(t);
-            let mut want = u64::from(hits.matched(0)) * TRANSFER_BIT | u64::from(hits.matched(1)) * CHANNEL_BIT;
+            let mut want = (u64::from(hits.matched(0)) * TRANSFER_BIT) | (u64::from(hits.matched(1)) * CHANNEL_BIT);
             for m in groups.find_overlapping_iter(t.as_str()) {
                 want |= 1 << group_of[m.pattern().as_usize()];
             }
@@ -740,5 +753,20 @@ mod tests {
         assert_eq!(f.empty_turns, 1);
         assert_eq!(f.turns[0].text.chars().count(), MAX_TURN_CHARS);
         assert!(analyze(&c, 0, 1, dialogue(&[(Role::Customer, ""), (Role::Agent, "您好")])).is_err());
+    }
+
+    /// The kept part's range is what cutting, dropping a half placeholder and trimming leave.
+    #[test]
+    fn the_kept_part_of_a_turn() {
+        let long = format!(" {}[手机", "好".repeat(MAX_TURN_CHARS - 2));
+        let texts = ["", " ", "  您好 ", "您好", "您好[手机", "[手机号] 好", "\t好[", long.as_str()];
+        for t in texts {
+            let (head, cut) = cut_chars(t, MAX_TURN_CHARS);
+            let want = drop_open_placeholder(head).trim();
+            let (range, kept_cut) = kept_part(t);
+            assert_eq!((&t[range], kept_cut), (want, cut), "{t:?}");
+        }
+        assert_eq!(kept_part("  您好 ").0, 2..8);
+        assert!(kept_part(&long).1);
     }
 }

@@ -94,6 +94,19 @@ pub fn top_words(
     scored
 }
 
+/// Which words a family counts, by word id: the customer's that may be keywords and the
+/// agent's that may be concepts (the drafts use no others).
+pub struct CountedWords<'a> {
+    pub customer: &'a [bool],
+    pub agent: &'a [bool],
+}
+
+impl CountedWords<'_> {
+    /// For dialogues without words.
+    #[cfg(test)]
+    const NONE: CountedWords<'static> = CountedWords { customer: &[], agent: &[] };
+}
+
 /// A family's key: its topic (an index into `Topics::seeds`, `None` for no seed) and persona.
 pub type FamilyKey = (Option<usize>, Persona);
 
@@ -160,10 +173,11 @@ impl GroupUse {
     fn add(&mut self, d: &DialogueFacts) {
         for (pos, a) in d.agent_turns().filter(|t| !t.is_empty()).take(POSITIONS).enumerate() {
             self.answers[pos] += 1;
-            for g in 0..32 {
-                if a.groups & (1 << g) != 0 {
-                    self.hits[pos][g] += 1;
-                }
+            // The groups used, lowest bit first.
+            let mut groups = a.groups;
+            while groups != 0 {
+                self.hits[pos][groups.trailing_zeros() as usize] += 1;
+                groups &= groups - 1;
             }
         }
     }
@@ -205,10 +219,9 @@ pub struct Family {
     pub groups_good: GroupUse,
     pub groups_poor: GroupUse,
     pub groups_all: GroupUse,
-    /// Agent words: in how many well-rated / poorly rated dialogues of the family.
+    /// Agent words that may be concepts: in how many well-rated dialogues of the family.
     pub agent_words_good: FxHashMap<u32, u32>,
-    pub agent_words_poor: FxHashMap<u32, u32>,
-    /// Customer words: in how many of the family's dialogues.
+    /// Customer words that may be keywords: in how many of the family's dialogues.
     pub customer_words: FxHashMap<u32, u32>,
     pub hostile_poor: BTreeMap<String, HostileUse>,
     pub vip_words: BTreeMap<String, u64>,
@@ -241,7 +254,6 @@ impl Family {
             groups_poor: GroupUse::default(),
             groups_all: GroupUse::default(),
             agent_words_good: FxHashMap::default(),
-            agent_words_poor: FxHashMap::default(),
             customer_words: FxHashMap::default(),
             hostile_poor: BTreeMap::new(),
             vip_words: BTreeMap::new(),
@@ -251,17 +263,18 @@ impl Family {
         }
     }
 
-    /// Adds a dialogue. `agent_terms` / `customer_terms` are its word ids; only words for
-    /// which `keep_word` holds are counted (bounded memory). Facts not kept as a representative
+    /// Adds a dialogue. `agent_terms` / `customer_terms` are its word ids; only the words
+    /// `counted` names are counted (bounded memory). Facts not kept as a representative
     /// go to `discard`, for the caller to free elsewhere (on a worker: many small frees on the
     /// one thread that adds make it the bottleneck).
+    #[allow(clippy::too_many_arguments)] // one dialogue's parts, and what to do with them
     pub fn add(
         &mut self,
         mut d: DialogueFacts,
         assessed: &Assessed,
         customer_terms: &[(u32, u32)],
         agent_terms: &[(u32, u32)],
-        keep_word: &dyn Fn(u32) -> bool,
+        counted: &CountedWords,
         add_texts: &mut dyn FnMut(&mut DialogueFacts) -> std::io::Result<()>,
         discard: &mut Vec<DialogueFacts>,
     ) -> std::io::Result<()> {
@@ -278,16 +291,22 @@ impl Family {
         if let Some(w) = &d.vip_word {
             *self.vip_words.entry(w.clone()).or_insert(0) += 1;
         }
-        let curve = d.anger_curve();
-        self.first_anger_sum += f64::from(curve.first().copied().unwrap_or(0.0));
-        self.customer_turns_sum += curve.len() as u64;
-        for (i, a) in curve.iter().take(CURVE_LEN).enumerate() {
-            self.curve_sum[i] += f64::from(*a);
-            self.curve_n[i] += 1;
+        // The anger curve (`DialogueFacts::anger_curve`), followed without collecting it.
+        let mut curve_len = 0;
+        for a in d.customer_turns().filter(|t| !t.is_empty()).map(|t| t.anger) {
+            if curve_len == 0 {
+                self.first_anger_sum += f64::from(a);
+            }
+            if curve_len < CURVE_LEN {
+                self.curve_sum[curve_len] += f64::from(a);
+                self.curve_n[curve_len] += 1;
+            }
+            curve_len += 1;
         }
+        self.customer_turns_sum += curve_len as u64;
         self.groups_all.add(&d);
         for &(w, _) in customer_terms {
-            if keep_word(w) {
+            if counted.customer[w as usize] {
                 *self.customer_words.entry(w).or_insert(0) += 1;
             }
         }
@@ -300,7 +319,7 @@ impl Family {
                     self.good_transfer_at[usize::from(t).min(POSITIONS)] += 1;
                 }
                 for &(w, _) in agent_terms {
-                    if keep_word(w) {
+                    if counted.agent[w as usize] {
                         *self.agent_words_good.entry(w).or_insert(0) += 1;
                     }
                 }
@@ -308,11 +327,6 @@ impl Family {
             Rating::Poor => {
                 self.poor += 1;
                 self.groups_poor.add(&d);
-                for &(w, _) in agent_terms {
-                    if keep_word(w) {
-                        *self.agent_words_poor.entry(w).or_insert(0) += 1;
-                    }
-                }
                 for h in d.agent_turns().flat_map(|t| t.hostile.iter()) {
                     let e = self.hostile_poor.entry(h.clone()).or_insert_with(|| HostileUse {
                         count: 0,
@@ -440,7 +454,7 @@ mod tests {
                 f.truncated_turns = 99; // stands for the texts
                 Ok(())
             };
-            family.add(d, &assessed, &[], &[], &|_| true, &mut add_texts, &mut discard).unwrap();
+            family.add(d, &assessed, &[], &[], &CountedWords::NONE, &mut add_texts, &mut discard).unwrap();
         }
         let kept: Vec<&DialogueFacts> =
             family.good_reps.items.iter().chain(&family.poor_reps.items).map(|r| &r.facts).collect();
@@ -452,12 +466,19 @@ mod tests {
         // An unusable dialogue is never kept, so its texts are never read.
         let d = facts("e", 2.0);
         let assessed = Assessed::of(&d, false);
-        family.add(d, &assessed, &[], &[], &|_| true, &mut |_| panic!("texts read"), &mut discard).unwrap();
+        family.add(d, &assessed, &[], &[], &CountedWords::NONE, &mut |_| panic!("texts read"), &mut discard).unwrap();
         // A damaged record is an error, not a dialogue kept without its texts.
         let d = facts("f", 2.0);
         let assessed = Assessed::of(&d, true);
-        let damaged =
-            family.add(d, &assessed, &[], &[], &|_| true, &mut |_| Err(std::io::Error::other("x")), &mut discard);
+        let damaged = family.add(
+            d,
+            &assessed,
+            &[],
+            &[],
+            &CountedWords::NONE,
+            &mut |_| Err(std::io::Error::other("x")),
+            &mut discard,
+        );
         assert!(damaged.is_err());
     }
 

@@ -25,7 +25,7 @@ pub(crate) struct LiteralSets {
 enum Alphabet {
     /// A code per character of the phrases (at most 255 of them): the Basic Multilingual
     /// Plane's in a table, the others in a short list.
-    Coded { bmp: Box<[u8]>, beyond: Vec<(char, u8)> },
+    Coded { bmp: Box<[u8; 0x1_0000]>, beyond: Vec<(char, u8)> },
     /// The text's own bytes, when the phrases hold more than 255 characters.
     Bytes,
 }
@@ -38,7 +38,7 @@ impl Alphabet {
         if chars.len() > 255 {
             return Alphabet::Bytes;
         }
-        let mut bmp = vec![0u8; 0x1_0000].into_boxed_slice();
+        let mut bmp: Box<[u8; 0x1_0000]> = Box::new([0u8; 0x1_0000]);
         let mut beyond = Vec::new();
         for (i, &c) in chars.iter().enumerate() {
             let code = i as u8 + 1;
@@ -50,18 +50,33 @@ impl Alphabet {
         Alphabet::Coded { bmp, beyond }
     }
 
-    /// `text` in the alphabet, written to `out` (a run of uncoded characters as one 0).
-    fn code(bmp: &[u8], beyond: &[(char, u8)], text: &str, out: &mut Vec<u8>) {
+    /// `text` in the alphabet, written to `out` (a run of uncoded characters as one 0). The
+    /// UTF-8 is decoded here, a character of one to three bytes straight to its table index.
+    fn code(bmp: &[u8; 0x1_0000], beyond: &[(char, u8)], text: &str, out: &mut Vec<u8>) {
+        let bytes = text.as_bytes();
         out.clear();
-        for c in text.chars() {
-            let code = match bmp.get(c as usize) {
-                Some(&code) => code,
-                None => beyond.iter().find(|(b, _)| *b == c).map_or(0, |&(_, code)| code),
+        out.resize(bytes.len(), 0);
+        let (mut i, mut n, mut last_zero) = (0, 0, false);
+        while i < bytes.len() {
+            let b = bytes[i] as usize;
+            // `text` is valid UTF-8: a lead byte is followed by all its continuation bytes.
+            let (code, width) = if b < 0x80 {
+                (bmp[b], 1)
+            } else if b < 0xE0 {
+                (bmp[((b & 0x1F) << 6) | (bytes[i + 1] as usize & 0x3F)], 2)
+            } else if b < 0xF0 {
+                let c = ((b & 0x0F) << 12) | ((bytes[i + 1] as usize & 0x3F) << 6) | (bytes[i + 2] as usize & 0x3F);
+                (bmp[c], 3)
+            } else {
+                let c = text[i..].chars().next().unwrap_or_default();
+                (beyond.iter().find(|(x, _)| *x == c).map_or(0, |&(_, code)| code), 4)
             };
-            if code != 0 || out.last() != Some(&0) {
-                out.push(code);
-            }
+            out[n] = code;
+            n += usize::from(code != 0 || !last_zero);
+            last_zero = code == 0;
+            i += width;
         }
+        out.truncate(n);
     }
 
     fn code_phrase(&self, phrase: &str) -> Vec<u8> {
@@ -153,6 +168,37 @@ mod tests {
         assert_eq!(s.find("小你你你区先 生"), 2 | 8 | 16);
         assert_eq!(s.find("xa\u{20000}b"), 64);
         assert_eq!(s.find("a\u{20001}b a\u{20000}"), 0);
+    }
+
+    /// The UTF-8 decoding of `code` against the characters' own values, on texts of
+    /// characters of one to four bytes, coded and not.
+    #[test]
+    fn coding_decodes_characters_of_every_width() {
+        let s = sets(&[("aé中", 1), ("\u{20000}", 2), ("\u{FFFF}ß", 4)]);
+        let Alphabet::Coded { bmp, beyond } = &s.alphabet else { panic!("a coded alphabet") };
+        let oracle = |text: &str| {
+            let mut out: Vec<u8> = Vec::new();
+            for c in text.chars() {
+                let code = if (c as u32) < 0x1_0000 {
+                    bmp[c as usize]
+                } else {
+                    beyond.iter().find(|(b, _)| *b == c).map_or(0, |&(_, code)| code)
+                };
+                if code != 0 || out.last() != Some(&0) {
+                    out.push(code);
+                }
+            }
+            out
+        };
+        let pieces = ["a", "é", "中", "\u{20000}", "\u{20001}", "\u{FFFF}", "ß", "x", "，", "\u{7FF}", "\u{800}"];
+        let mut coded = Vec::new();
+        for t in crate::mining::texts_of_pieces(&pieces, 3) {
+            Alphabet::code(bmp, beyond, &t, &mut coded);
+            assert_eq!(coded, oracle(&t), "{t}");
+        }
+        assert_eq!(s.find("xaé中y"), 1);
+        assert_eq!(s.find("\u{20001}\u{20000}"), 2);
+        assert_eq!(s.find("\u{FFFF}ß"), 4);
     }
 
     /// Every phrase set, coded or not, finds what a search for each phrase finds.

@@ -36,7 +36,7 @@ use crate::scenario::schema::Channel;
 use crate::text::Analyzer;
 use analyze::{Context, Detectors, DialogueFacts, Persona, Rating, Terms};
 use calibrate::CalibrationAcc;
-use family::{Assessed, CURVE_LEN, Family, FamilyKey, HostileUse, Topics, top_words};
+use family::{Assessed, CURVE_LEN, CountedWords, Family, FamilyKey, HostileUse, Topics, top_words};
 use input::{BadLine, FileStats, InputInfo, Record};
 use redact::{PiiKind, RedactionCounts, Redactor};
 use report::{
@@ -303,6 +303,53 @@ fn intern(vocab: &mut Vocab, words: &analyze::WordBag, agent: bool) -> Vec<(u32,
     ids
 }
 
+/// Part of the families, with the counts per topic of the dialogues it holds: the third pass
+/// adds to two shards at once.
+struct FamilyShard {
+    families: BTreeMap<FamilyKey, Family>,
+    topic_dialogues: Vec<u64>,
+    /// Per topic, dialogues per persona (`Persona::as_u8`).
+    topic_personas: Vec<[u64; Persona::ALL.len()]>,
+    /// Per topic, dialogues per keyword.
+    topic_words: Vec<FxHashMap<u32, u32>>,
+}
+
+impl FamilyShard {
+    fn new(topics: usize) -> FamilyShard {
+        FamilyShard {
+            families: BTreeMap::new(),
+            topic_dialogues: vec![0; topics],
+            topic_personas: vec![[0; Persona::ALL.len()]; topics],
+            topic_words: vec![FxHashMap::default(); topics],
+        }
+    }
+
+    /// The shard a family belongs to: 0 or 1, by topic and persona, so that both shards get
+    /// several of the largest families.
+    fn of(key: &FamilyKey) -> usize {
+        (key.0.map_or(0, |t| t + 1) + usize::from(key.1.as_u8())) % 2
+    }
+
+    /// Takes in another shard's families (none of them in this one) and topic counts.
+    fn absorb(&mut self, other: FamilyShard) {
+        let mut families = other.families;
+        self.families.append(&mut families);
+        for (t, n) in other.topic_dialogues.into_iter().enumerate() {
+            self.topic_dialogues[t] += n;
+        }
+        for (t, counts) in other.topic_personas.into_iter().enumerate() {
+            for (p, n) in counts.into_iter().enumerate() {
+                self.topic_personas[t][p] += n;
+            }
+        }
+        for (t, words) in other.topic_words.into_iter().enumerate() {
+            for (w, n) in words {
+                *self.topic_words[t].entry(w).or_insert(0) += n;
+            }
+        }
+    }
+}
+
 /// Runs the whole mining: reads, analyses, groups, writes drafts, calibration and report.
 pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, MineError> {
     let mut infos: Vec<InputInfo> = Vec::new();
@@ -495,74 +542,81 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
     let k = (((n as f64).sqrt() * 0.8).round() as usize).clamp(6, 60);
     let topics = Topics::choose(&leads, &vocab, k);
 
-    // ---- Pass 3: families. Workers decode batch k+1 and find each dialogue's topic while this
-    // thread adds batch k to the families, in input order (the representatives depend on it).
+    // ---- Pass 3: families. Workers decode batch k+1 and find each dialogue's topic while
+    // batch k is added to the families. The families are split in two shards, each added to
+    // on its own thread, every family in input order (its sums of real numbers depend on it).
     progress.phase("归类案例家族");
-    let mut families: BTreeMap<FamilyKey, Family> = BTreeMap::new();
-    let mut topic_dialogues = vec![0u64; topics.len()];
-    let mut topic_personas: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); topics.len()];
-    let mut topic_words: Vec<FxHashMap<u32, u32>> = vec![FxHashMap::default(); topics.len()];
-    let keep_word = |w: u32| topic_ok[w as usize] || concept_ok[w as usize];
+    let counted = CountedWords { customer: &keyword_ok, agent: &concept_ok };
     // Decoded without the turn texts (most dialogues are only counted); the record stays at
     // hand for the texts of the few kept as representatives.
     type Decoded = (spill::Stored, spill::RawRecord, Option<usize>, Assessed);
-    let decode = |batch: Vec<spill::RawRecord>, discarded: Vec<DialogueFacts>| -> std::io::Result<Vec<Decoded>> {
-        drop(discarded);
-        batch
-            .into_par_iter()
-            .with_max_len(64)
-            .map(|r| {
-                let s = r.decode_without_texts()?;
-                let assessed = Assessed::of(&s.facts, s.usable);
-                // The customer's words decide; when they hold no topic word, the agent's (agents
-                // often restate the problem: "关于您反映的宽带问题").
-                let topic = topics
-                    .topic_of(&s.customer_terms, &vocab.df_customer, n)
-                    .or_else(|| topics.topic_of(&s.agent_terms, &vocab.df_agent, n));
-                Ok((s, r, topic, assessed))
-            })
-            .collect()
-    };
-    let mut add = |decoded: Vec<Decoded>| -> std::io::Result<Vec<DialogueFacts>> {
+    let decode =
+        |batch: Vec<spill::RawRecord>, discarded: [Vec<DialogueFacts>; 2]| -> std::io::Result<[Vec<Decoded>; 2]> {
+            drop(discarded);
+            let decoded = batch
+                .into_par_iter()
+                .with_max_len(64)
+                .map(|r| {
+                    let s = r.decode_without_texts()?;
+                    let assessed = Assessed::of(&s.facts, s.usable);
+                    // The customer's words decide; when they hold no topic word, the agent's (agents
+                    // often restate the problem: "关于您反映的宽带问题").
+                    let topic = topics
+                        .topic_of(&s.customer_terms, &vocab.df_customer, n)
+                        .or_else(|| topics.topic_of(&s.agent_terms, &vocab.df_agent, n));
+                    Ok((s, r, topic, assessed))
+                })
+                .collect::<std::io::Result<Vec<Decoded>>>()?;
+            let (first, second) = decoded.into_iter().partition(|d| FamilyShard::of(&(d.2, d.0.facts.persona)) == 0);
+            Ok([first, second])
+        };
+    let add = |shard: &mut FamilyShard, decoded: Vec<Decoded>| -> std::io::Result<Vec<DialogueFacts>> {
         let mut discard = Vec::with_capacity(decoded.len());
         for (s, raw, topic, assessed) in decoded {
             if let Some(t) = topic {
-                topic_dialogues[t] += 1;
-                *topic_personas[t].entry(s.facts.persona.label().to_string()).or_insert(0) += 1;
+                shard.topic_dialogues[t] += 1;
+                shard.topic_personas[t][usize::from(s.facts.persona.as_u8())] += 1;
+                let words = &mut shard.topic_words[t];
                 for &(w, _) in &s.customer_terms {
                     if keyword_ok[w as usize] {
-                        *topic_words[t].entry(w).or_insert(0) += 1;
+                        *words.entry(w).or_insert(0) += 1;
                     }
                 }
             }
             let key = (topic, s.facts.persona);
-            families.entry(key).or_insert_with(|| Family::new(key)).add(
+            shard.families.entry(key).or_insert_with(|| Family::new(key)).add(
                 s.facts,
                 &assessed,
                 &s.customer_terms,
                 &s.agent_terms,
-                &keep_word,
+                &counted,
                 &mut |facts| raw.texts_into(facts),
                 &mut discard,
             )?;
         }
         Ok(discard)
     };
+    let mut shards = [FamilyShard::new(topics.len()), FamilyShard::new(topics.len())];
     let mut reader = spill.reader().map_err(MineError::Spill)?;
-    let (mut pending, mut discarded) = (Vec::new(), Vec::new());
+    let (mut pending, mut discarded) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
     loop {
         let batch = reader.next_batch(SPILL_BATCH).map_err(MineError::Spill)?;
         let last = batch.is_empty();
-        let previous = std::mem::take(&mut pending);
+        let [first, second] = std::mem::take(&mut pending);
         // The workers also free what the previous batch left over.
         let old = std::mem::take(&mut discarded);
-        let (decoded, left) = rayon::join(|| decode(batch, old), || add(previous));
+        let [shard0, shard1] = &mut shards;
+        let (decoded, (left0, left1)) =
+            rayon::join(|| decode(batch, old), || rayon::join(|| add(shard0, first), || add(shard1, second)));
         pending = decoded.map_err(MineError::Spill)?;
-        discarded = left.map_err(MineError::Spill)?;
+        discarded = [left0.map_err(MineError::Spill)?, left1.map_err(MineError::Spill)?];
         if last {
             break;
         }
     }
+    let [mut all, other] = shards;
+    all.absorb(other);
+    let FamilyShard { families, topic_dialogues, topic_personas, topic_words } = all;
     drop(spill);
 
     // ---- Drafts for the largest families with usable representatives.
@@ -748,7 +802,11 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
                 word: vocab.word(seed).to_string(),
                 dialogues: topic_dialogues[t],
                 leads: topics.leads[t],
-                personas: topic_personas[t].clone(),
+                personas: Persona::ALL
+                    .iter()
+                    .filter(|p| topic_personas[t][usize::from(p.as_u8())] > 0)
+                    .map(|p| (p.label().to_string(), topic_personas[t][usize::from(p.as_u8())]))
+                    .collect(),
                 keywords: words
                     .iter()
                     .filter(|w| w.0 != seed && w.1 >= 2)
@@ -830,11 +888,11 @@ fn concept_skip(word: &str) -> bool {
 
 /// The words that characterise a family's customers: frequent in the family, rare in the
 /// corpus (TF-IDF with the family as the document), the seed left out.
-fn family_customer_keywords(f: &Family, vocab: &Vocab, n: u64, seed: Option<u32>, topic_ok: &[bool]) -> Vec<String> {
+fn family_customer_keywords(f: &Family, vocab: &Vocab, n: u64, seed: Option<u32>, keyword_ok: &[bool]) -> Vec<String> {
     let mut words: Vec<(u32, f64)> = f
         .customer_words
         .iter()
-        .filter(|(w, c)| topic_ok[**w as usize] && Some(**w) != seed && **c >= 2)
+        .filter(|(w, c)| keyword_ok[**w as usize] && Some(**w) != seed && **c >= 2)
         .map(|(&w, &c)| (w, f64::from(c) / f.dialogues as f64 * Vocab::idf(vocab.df_customer[w as usize], n)))
         .collect();
     words.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -900,4 +958,40 @@ pub(crate) fn texts_of_pieces(pieces: &[&str], max: usize) -> Vec<String> {
         all.extend(shorter.iter().cloned());
     }
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both shards get families, and one shard takes in the other's families and topic counts.
+    #[test]
+    fn family_shards_split_and_join() {
+        let keys: Vec<FamilyKey> =
+            [None, Some(0), Some(1), Some(2)].into_iter().flat_map(|t| Persona::ALL.map(|p| (t, p))).collect();
+        let in_first = keys.iter().filter(|k| FamilyShard::of(k) == 0).count();
+        assert!(in_first >= keys.len() / 2 - 1 && in_first <= keys.len() / 2 + 1, "{in_first} of {}", keys.len());
+        // The largest families (every topic's ordinary customers) alternate between shards.
+        assert_ne!(FamilyShard::of(&(Some(0), Persona::Normal)), FamilyShard::of(&(Some(1), Persona::Normal)));
+        let (mut a, mut b) = (FamilyShard::new(3), FamilyShard::new(3));
+        for k in &keys {
+            let shard = if FamilyShard::of(k) == 0 { &mut a } else { &mut b };
+            shard.families.insert(*k, Family::new(*k));
+        }
+        a.topic_dialogues = vec![1, 2, 3];
+        b.topic_dialogues = vec![10, 0, 30];
+        a.topic_personas[1][usize::from(Persona::Angry.as_u8())] = 2;
+        b.topic_personas[1][usize::from(Persona::Angry.as_u8())] = 5;
+        a.topic_words[2].insert(7, 1);
+        b.topic_words[2].extend([(7, 4), (8, 1)]);
+        a.absorb(b);
+        assert_eq!(a.families.keys().copied().collect::<Vec<_>>(), {
+            let mut k = keys.clone();
+            k.sort();
+            k
+        });
+        assert_eq!(a.topic_dialogues, vec![11, 2, 33]);
+        assert_eq!(a.topic_personas[1][usize::from(Persona::Angry.as_u8())], 7);
+        assert_eq!(a.topic_words[2], FxHashMap::from_iter([(7, 5), (8, 1)]));
+    }
 }

@@ -79,6 +79,10 @@ fn is_cjk(c: char) -> bool {
 /// tokens are not words of the dialogue.
 pub fn bracket_ranges(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
+    // Most texts hold no opening bracket: two byte searches instead of a walk over the characters.
+    if !text.as_bytes().contains(&b'[') && !text.contains('【') {
+        return out;
+    }
     let mut open: Option<(usize, usize)> = None;
     for (i, c) in text.char_indices() {
         match c {
@@ -203,6 +207,10 @@ mod tests {
         assert_eq!(r.len(), 3);
         assert_eq!(&t[r[0].clone()], "[怒]");
         assert_eq!(&t[r[2].clone()], "【公告】");
+        // Either opening bracket alone starts a run; closing ones alone do not.
+        assert_eq!(bracket_ranges("看【公告】"), vec![3..15]);
+        assert_eq!(bracket_ranges("a[b]"), vec![1..4]);
+        assert!(bracket_ranges("没有括号]】").is_empty() && bracket_ranges("").is_empty());
     }
 
     #[test]

@@ -277,7 +277,12 @@ impl Analyzer {
 
     /// Normalises and segments a text.
     pub fn analyze(&self, text: &str) -> Analyzed {
-        let norm = normalize(text);
+        self.analyze_owned(text.to_string())
+    }
+
+    /// As `analyze`, keeping `text` itself as the original (no copy).
+    pub fn analyze_owned(&self, text: String) -> Analyzed {
+        let norm = normalize(&text);
         let mut boundaries = vec![0u8; norm.len() + 1];
         let cut = self.jieba.cut(&norm, true);
         let mut tokens = Vec::with_capacity(cut.len());
@@ -307,7 +312,7 @@ impl Analyzer {
                 && self.negators.contains(tok.word);
             tokens.push(Token { negator, clause_break, span });
         }
-        Analyzed { original: text.to_string(), norm, tokens, boundaries }
+        Analyzed { original: text, norm, tokens, boundaries }
     }
 
     /// Marks the 2- and 3-character dictionary words inside a longer token as word boundaries,

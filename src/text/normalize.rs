@@ -22,7 +22,14 @@ pub fn normalize(text: &str) -> String {
         needs_fold |= c.is_ascii_uppercase() || c == '\u{3000}' || ('\u{FF01}'..='\u{FF5E}').contains(&c);
         may_be_traditional |= candidates.contains(c);
     }
-    let folded: String = if needs_fold { text.chars().map(fold_width_and_case).collect() } else { text.to_owned() };
+    let folded = if needs_fold {
+        // Folding never lengthens the text: full-width forms (3 bytes) become ASCII.
+        let mut out = String::with_capacity(text.len());
+        text.chars().for_each(|c| out.push(fold_width_and_case(c)));
+        out
+    } else {
+        text.to_owned()
+    };
     if !may_be_traditional {
         return folded;
     }
