@@ -355,15 +355,21 @@ pub struct WordBag {
 impl WordBag {
     /// Counts the words given as ranges of `text`.
     fn count(text: &str, words: Vec<std::ops::Range<u32>>) -> WordBag {
-        let word = |r: &std::ops::Range<u32>| &text[r.start as usize..r.end as usize];
+        let word = |i: u32| {
+            let r = &words[i as usize];
+            &text[r.start as usize..r.end as usize]
+        };
         // Sorted by their first 8 bytes as one number (most words are two or three Chinese
-        // characters: 6 or 9 bytes), the whole word breaking ties: the same order as the words'.
-        let mut keyed: Vec<(u64, std::ops::Range<u32>)> =
-            words.into_iter().map(|r| (prefix_key(word(&r)), r)).collect();
-        keyed.sort_unstable_by(|(ka, a), (kb, b)| ka.cmp(kb).then_with(|| word(a).cmp(word(b))));
+        // characters: 6 or 9 bytes), then each run of equal numbers by the whole words: the
+        // same order as the words'.
+        let mut keyed: Vec<(u64, u32)> = (0..words.len() as u32).map(|i| (prefix_key(word(i)), i)).collect();
+        keyed.sort_unstable();
+        for run in keyed.chunk_by_mut(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+            run.sort_unstable_by(|a, b| word(a.1).cmp(word(b.1)));
+        }
         let mut bag = WordBag::default();
-        for (_, r) in &keyed {
-            let w = word(r);
+        for &(_, i) in &keyed {
+            let w = word(i);
             if bag.last() == Some(w) {
                 if let Some((_, n)) = bag.words.last_mut() {
                     *n += 1;

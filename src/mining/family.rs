@@ -406,11 +406,10 @@ impl Assessed {
 /// answers it with more than a word or two.
 pub(crate) fn usable_as_script(d: &DialogueFacts) -> bool {
     let mut turns = d.turns.iter().filter(|t| !t.is_empty());
-    let content = crate::text::normalize::content_chars;
+    // At least six characters of content (`content_chars`), counted no further.
+    let enough = |text: &str| text.chars().filter(|&c| crate::text::normalize::is_content_char(c)).nth(5).is_some();
     match (turns.next(), turns.next()) {
-        (Some(c), Some(a)) => {
-            c.role == Role::Customer && a.role == Role::Agent && content(&c.text) >= 6 && content(&a.text) >= 6
-        }
+        (Some(c), Some(a)) => c.role == Role::Customer && a.role == Role::Agent && enough(&c.text) && enough(&a.text),
         _ => false,
     }
 }

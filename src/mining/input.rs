@@ -168,14 +168,17 @@ pub enum Role {
 impl Role {
     /// Reads the role names exports use, in English or Chinese.
     pub fn parse(s: &str) -> Option<Role> {
-        match s.trim().to_lowercase().as_str() {
+        let role = |s: &str| match s {
             "customer" | "user" | "client" | "caller" | "c" | "客户" | "顾客" | "用户" | "来电人" | "买家" => {
                 Some(Role::Customer)
             }
             "agent" | "staff" | "service" | "helpdesk" | "operator" | "a" | "客服" | "坐席" | "人工" | "卖家"
             | "商家" => Some(Role::Agent),
             _ => None,
-        }
+        };
+        // The names are their own lower case: one written so is taken without a copy.
+        let s = s.trim();
+        role(s).or_else(|| role(&s.to_lowercase()))
     }
 }
 
@@ -239,24 +242,51 @@ pub enum Record {
 
 /// The JSON Lines schema (`../shared/data/transcripts/`): unknown fields are ignored.
 #[derive(Deserialize)]
-struct JsonDialogue {
+struct JsonDialogue<'a> {
     id: IdValue,
-    turns: Vec<JsonTurn>,
+    #[serde(borrow)]
+    turns: Vec<JsonTurn<'a>>,
     #[serde(default)]
     labels: Option<JsonLabels>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A dialogue id: a string, or a number (an integer when it is one that fits `i64`).
 enum IdValue {
     Text(String),
     Int(i64),
     Float(f64),
 }
 
+impl<'de> Deserialize<'de> for IdValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<IdValue, D::Error> {
+        struct IdVisitor;
+        impl serde::de::Visitor<'_> for IdVisitor {
+            type Value = IdValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a dialogue id (a string or a number)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IdValue, E> {
+                Ok(IdValue::Text(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<IdValue, E> {
+                Ok(IdValue::Int(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<IdValue, E> {
+                Ok(i64::try_from(v).map_or(IdValue::Float(v as f64), IdValue::Int))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<IdValue, E> {
+                Ok(IdValue::Float(v))
+            }
+        }
+        deserializer.deserialize_any(IdVisitor)
+    }
+}
+
 #[derive(Deserialize)]
-struct JsonTurn {
-    role: String,
+struct JsonTurn<'a> {
+    /// Borrowed from the line unless it holds an escape.
+    #[serde(borrow)]
+    role: std::borrow::Cow<'a, str>,
     #[serde(default)]
     text: Option<String>,
 }
@@ -715,6 +745,11 @@ mod tests {
         assert_eq!(Role::parse("Customer"), Some(Role::Customer));
         assert_eq!(Role::parse("客服"), Some(Role::Agent));
         assert_eq!(Role::parse("bot"), None);
+        assert_eq!(Role::parse(" AGENT\t"), Some(Role::Agent));
+        assert_eq!(Role::parse("customer"), Some(Role::Customer));
+        // Unicode lower case, as before: the Kelvin sign is a "k".
+        assert_eq!(Role::parse("HELPDES\u{212A}"), Some(Role::Agent));
+        assert_eq!(Role::parse(""), None);
     }
 
     #[test]
@@ -739,6 +774,23 @@ mod tests {
         assert_eq!(d.id, "7");
         assert_eq!(d.turns[0].text, "");
         assert_eq!(d.labels.satisfaction, Some(1.5));
+        // Ids: strings trimmed; integers as written; other numbers as Rust writes them.
+        let id = |v: &str| parse_json_line(&format!(r#"{{"id": {v}, "turns": []}}"#)).map(|d| d.id);
+        assert_eq!(id(r#"" a-1 ""#).unwrap(), "a-1");
+        assert_eq!(id(r#""\u0041\n""#).unwrap(), "A");
+        assert_eq!(id("-5").unwrap(), "-5");
+        assert_eq!(id("9223372036854775807").unwrap(), "9223372036854775807");
+        assert_eq!(id("18446744073709551615").unwrap(), "18446744073709552000");
+        assert_eq!(id("1.5").unwrap(), "1.5");
+        assert_eq!(id("1e3").unwrap(), "1000");
+        for bad in ["null", "true", "[1]", r#"{"a": 1}"#] {
+            let e = id(bad).unwrap_err();
+            assert!(e.0.contains("不是有效的 JSON") && e.0.contains("dialogue id"), "{bad}: {e:?}");
+        }
+        assert!(id(r#""  ""#).unwrap_err().0.contains("id 为空"));
+        // A role with an escape is read all the same.
+        let d = parse_json_line(r#"{"id": 1, "turns": [{"role": "cust\u006fmer", "text": "x"}]}"#).unwrap();
+        assert_eq!(d.turns[0].role, Role::Customer);
     }
 
     #[test]

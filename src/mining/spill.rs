@@ -500,11 +500,12 @@ mod tests {
         };
         // A dialogue that can serve as a representative, with a turn that said nothing.
         let mut usable = stored.clone();
+        let first_turn = usable.facts.turns[0].clone();
         let turn = |role: Role, text: &str| TurnFacts {
             role,
             text: text.into(),
             said: !text.is_empty(),
-            ..usable.facts.turns[0].clone()
+            ..first_turn.clone()
         };
         usable.facts.turns = vec![
             turn(Role::Customer, "宽带断了三天没人修"),
@@ -513,6 +514,16 @@ mod tests {
         ];
         usable.usable = true;
         assert!(crate::mining::family::usable_as_script(&usable.facts));
+        // Six characters of content in each of the first two turns said, punctuation aside.
+        let script = |customer: &str, agent: &str| {
+            let mut d = usable.facts.clone();
+            d.turns = vec![turn(Role::Customer, customer), turn(Role::Agent, ""), turn(Role::Agent, agent)];
+            crate::mining::family::usable_as_script(&d)
+        };
+        assert!(script("宽带断了三天", "好的！马上报修"));
+        assert!(!script("宽带断了！！！", "好的！马上报修"), "five characters and punctuation");
+        assert!(!script("宽带断了三天", "好的，报修"));
+        assert!(script("wifi不能用", "ok，已处理的"));
         let dir = tempfile_dir();
         let mut spill = Spill::create(&dir).unwrap();
         spill.push(&usable).unwrap();
