@@ -367,7 +367,7 @@ impl WordBag {
         for run in keyed.chunk_by_mut(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
             run.sort_unstable_by(|a, b| word(a.1).cmp(word(b.1)));
         }
-        let mut bag = WordBag::default();
+        let mut bag = WordBag { text: String::with_capacity(text.len()), words: Vec::with_capacity(keyed.len()) };
         for &(_, i) in &keyed {
             let w = word(i);
             if bag.last() == Some(w) {
@@ -428,10 +428,12 @@ pub fn analyze(
     let mut redactions = RedactionCounts::default();
     let mut turns = Vec::with_capacity(raw.turns.len());
     let (mut truncated_turns, mut empty_turns) = (0u32, 0u32);
-    // Every term of each role, as ranges of one buffer per role; counted at the end.
-    let (mut customer_text, mut agent_text) = (String::new(), String::new());
+    // Every term of each role, as ranges of one buffer per role; counted at the end. Sized
+    // for the text analysed (the terms are part of it), which spares most regrowing.
+    let bytes: usize = raw.turns.iter().map(|t| t.text.len().min(4 * MAX_TURN_CHARS)).sum();
+    let (mut customer_text, mut agent_text) = (String::with_capacity(bytes), String::with_capacity(bytes));
     let (mut customer_words, mut agent_words): (Vec<std::ops::Range<u32>>, Vec<std::ops::Range<u32>>) =
-        (Vec::new(), Vec::new());
+        (Vec::with_capacity(bytes / 8), Vec::with_capacity(bytes / 8));
     let (mut vip_word, mut elderly, mut anxious) = (None, false, false);
     for t in raw.turns {
         // Cut far beyond the limit before redacting (bounded work for a 10 MB turn), redact,

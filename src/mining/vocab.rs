@@ -31,7 +31,8 @@ const TOPIC_GENERIC: &str = "\
 
 /// The stop-word set, built once.
 pub struct StopWords {
-    stop: rustc_hash::FxHashSet<&'static str>,
+    /// The stop words as `short_key`s: looked up for every term, without hashing a string.
+    stop: rustc_hash::FxHashSet<u128>,
     topic_generic: rustc_hash::FxHashSet<&'static str>,
 }
 
@@ -39,10 +40,27 @@ impl StopWords {
     fn get() -> &'static StopWords {
         static S: std::sync::OnceLock<StopWords> = std::sync::OnceLock::new();
         S.get_or_init(|| StopWords {
-            stop: STOP.split_whitespace().collect(),
+            stop: STOP.split_whitespace().map(|w| short_key(w).expect("stop words are short")).collect(),
             topic_generic: TOPIC_GENERIC.split_whitespace().collect(),
         })
     }
+
+    fn is_stop(&self, word: &str) -> bool {
+        short_key(word).is_some_and(|k| self.stop.contains(&k))
+    }
+}
+
+/// A word of at most 15 bytes as one number: its bytes, then its length in the last byte (two
+/// words have the same key only when they are the same word). `None` for a longer word.
+fn short_key(word: &str) -> Option<u128> {
+    let bytes = word.as_bytes();
+    if bytes.len() > 15 {
+        return None;
+    }
+    let mut key = [0u8; 16];
+    key[..bytes.len()].copy_from_slice(bytes);
+    key[15] = bytes.len() as u8;
+    Some(u128::from_le_bytes(key))
 }
 
 /// True for a token worth counting: two characters or more, with a Chinese character or a
@@ -62,7 +80,7 @@ pub fn is_term(word: &str) -> bool {
     }
     // A Latin-only token of more than 20 letters is a hash or a URL piece, not a word.
     let long_latin = !han && chars > 20;
-    chars >= 2 && (han || letter) && !long_latin && !StopWords::get().stop.contains(word)
+    chars >= 2 && (han || letter) && !long_latin && !StopWords::get().is_stop(word)
 }
 
 /// True for a word that may name a topic: not generic chat or service vocabulary.
@@ -198,6 +216,19 @@ mod tests {
         assert!(!is_term("的"));
         assert!(!is_term("2026"));
         assert!(!is_term("，。"));
+    }
+
+    #[test]
+    fn short_keys_tell_words_apart() {
+        let words = ["", "a", "a\u{0}", "ab", "我们", "我们\u{0}", "怎么回事", "123456789012345", "1234567890123456"];
+        let keys: Vec<Option<u128>> = words.iter().map(|w| short_key(w)).collect();
+        assert_eq!(keys[8], None, "16 bytes");
+        let some: Vec<u128> = keys.iter().flatten().copied().collect();
+        let distinct: std::collections::HashSet<u128> = some.iter().copied().collect();
+        assert_eq!((some.len(), distinct.len()), (8, 8));
+        let stop = StopWords::get();
+        assert!(STOP.split_whitespace().all(|w| stop.is_stop(w)));
+        assert!(!stop.is_stop("宽带") && !stop.is_stop("我们的") && !stop.is_stop("我") && !stop.is_stop(""));
     }
 
     #[test]

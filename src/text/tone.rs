@@ -78,14 +78,23 @@ impl Analyzer {
             }
         }
         drop_nested(&mut hits);
+        // Character offsets counted on from the previous hit's (the hits are in text order).
+        let (mut counted_to, mut chars_before) = (0, 0);
         let mut evidence: Vec<ToneEvidence> = hits
             .iter()
-            .map(|(span, dim, (phrase, weight, negated))| ToneEvidence {
-                dimension: dim,
-                matched: phrase.to_string(),
-                weight: *weight,
-                negated: *negated,
-                at: a.norm[..span.start].chars().count(),
+            .map(|(span, dim, (phrase, weight, negated))| {
+                if span.start < counted_to {
+                    (counted_to, chars_before) = (0, 0);
+                }
+                chars_before += a.norm[counted_to..span.start].chars().count();
+                counted_to = span.start;
+                ToneEvidence {
+                    dimension: dim,
+                    matched: phrase.to_string(),
+                    weight: *weight,
+                    negated: *negated,
+                    at: chars_before,
+                }
             })
             .collect();
 
@@ -151,7 +160,41 @@ struct Marks {
 }
 
 impl Marks {
+    /// One pass over the bytes: ASCII and the common CJK block (U+5000..U+9FFF, lead bytes
+    /// E5..E9) are classified from their first byte, other characters decoded.
     fn of(norm: &str) -> Marks {
+        let bytes = norm.as_bytes();
+        let mut m = Marks::default();
+        let (mut bangs, mut questions) = (0, 0);
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0x80 {
+                bangs = if b == b'!' { bangs + 1 } else { 0 };
+                questions = if b == b'?' { questions + 1 } else { 0 };
+                m.exclamations += usize::from(b == b'!');
+                m.longest_bang_run = m.longest_bang_run.max(bangs);
+                m.longest_question_run = m.longest_question_run.max(questions);
+                m.content_chars += usize::from(b.is_ascii_alphanumeric());
+                i += 1;
+                continue;
+            }
+            (bangs, questions) = (0, 0);
+            if (0xE5..=0xE9).contains(&b) {
+                m.content_chars += 1;
+                i += 3;
+            } else {
+                let c = norm[i..].chars().next().unwrap_or_default();
+                m.content_chars += usize::from(is_content_char(c));
+                i += c.len_utf8();
+            }
+        }
+        m
+    }
+
+    /// `of`, a character at a time: what it is tested against.
+    #[cfg(test)]
+    fn of_by_chars(norm: &str) -> Marks {
         let mut m = Marks::default();
         let (mut bangs, mut questions) = (0, 0);
         for c in norm.chars() {
@@ -227,6 +270,25 @@ mod tests {
     }
 
     #[test]
+    fn evidence_is_placed_at_its_character_offset() {
+        let an = analyzer();
+        for text in [
+            "您好，非常抱歉给您添麻烦了，请放心，您好！理解您的心情",
+            "你们这什么破服务！！！我要投诉",
+            "Ｏｋ，抱歉，不好意思",
+        ] {
+            let a = an.analyze(text);
+            let t = an.tone_of(&a);
+            let markers: Vec<_> = t.evidence.iter().filter(|e| e.dimension != "shouting").collect();
+            assert!(markers.len() >= 2, "{text}: {t:?}");
+            for e in markers {
+                let from: String = a.norm.chars().skip(e.at).collect();
+                assert!(from.starts_with(&e.matched), "{text}: {e:?} at {from}");
+            }
+        }
+    }
+
+    #[test]
     fn marks_of_a_text() {
         use super::Marks;
         assert_eq!(
@@ -234,6 +296,28 @@ mod tests {
             Marks { exclamations: 5, longest_bang_run: 3, longest_question_run: 2, content_chars: 6 }
         );
         assert_eq!(Marks::of(""), Marks::default());
+        // Characters of every width and kind, against the character-by-character count.
+        let pieces = [
+            "!",
+            "?",
+            "a",
+            "7",
+            " ",
+            "好",
+            "\u{5000}",
+            "\u{9FFF}",
+            "\u{4DC0}",
+            "\u{3400}",
+            "。",
+            "é",
+            "\u{663}",
+            "\u{20000}",
+            "\u{1F600}",
+            "\u{FFFD}",
+        ];
+        for t in crate::mining::texts_of_pieces(&pieces, 4) {
+            assert_eq!(Marks::of(&t), Marks::of_by_chars(&t), "{t}");
+        }
     }
 
     #[test]
