@@ -421,7 +421,7 @@ pub fn analyze(
     ctx: &Context,
     input: u32,
     line: u64,
-    raw: RawDialogue,
+    raw: RawDialogue<'_>,
 ) -> Result<(DialogueFacts, Terms), (String, String)> {
     // Dialogue ids are the export's own record keys, kept as they are for provenance.
     let id = raw.id;
@@ -615,10 +615,10 @@ mod tests {
         Context { analyzer, redactor: Redactor::new(), detectors }
     }
 
-    fn dialogue(turns: &[(Role, &str)]) -> RawDialogue {
+    fn dialogue(turns: &[(Role, &str)]) -> RawDialogue<'static> {
         RawDialogue {
             id: "d1".into(),
-            turns: turns.iter().map(|(r, t)| RawTurn { role: *r, text: t.to_string() }).collect(),
+            turns: turns.iter().map(|(r, t)| RawTurn { role: *r, text: t.to_string().into() }).collect(),
             labels: Labels::default(),
         }
     }

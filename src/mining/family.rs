@@ -78,19 +78,20 @@ pub fn tfidf(count: u32, total: u32, df: u32, n: u64) -> f64 {
 }
 
 /// The top `k` words of a document by TF-IDF among those `eligible` (ties by word id order of
-/// first appearance in the corpus, which is deterministic).
-pub fn top_words(
-    terms: &[(u32, u32)],
-    df: &[u32],
-    n: u64,
-    k: usize,
-    eligible: impl Fn(u32) -> bool,
-) -> Vec<(u32, f64)> {
+/// first appearance in the corpus, which is deterministic). `idf[w]` is `Vocab::idf` of word
+/// `w`, worked out once for the corpus.
+pub fn top_words(terms: &[(u32, u32)], idf: &[f64], k: usize, eligible: impl Fn(u32) -> bool) -> Vec<(u32, f64)> {
     let total: u32 = terms.iter().map(|t| t.1).sum();
-    let mut scored: Vec<(u32, f64)> =
-        terms.iter().filter(|t| eligible(t.0)).map(|&(w, c)| (w, tfidf(c, total, df[w as usize], n))).collect();
-    scored.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal).then(a.0.cmp(&b.0)));
+    // `tfidf`, with the corpus's idf at hand.
+    let score = |c: u32, w: u32| if total == 0 { 0.0 } else { f64::from(c) / f64::from(total) * idf[w as usize] };
+    let mut scored: Vec<(u32, f64)> = terms.iter().filter(|t| eligible(t.0)).map(|&(w, c)| (w, score(c, w))).collect();
+    let order = |a: &(u32, f64), b: &(u32, f64)| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal).then(a.0.cmp(&b.0));
+    // The first `k` in order, without sorting the rest.
+    if scored.len() > k && k > 0 {
+        scored.select_nth_unstable_by(k - 1, order);
+    }
     scored.truncate(k);
+    scored.sort_by(order);
     scored
 }
 
@@ -417,6 +418,32 @@ pub(crate) fn usable_as_script(d: &DialogueFacts) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The top words are the first of all the words sorted by TF-IDF, then id.
+    #[test]
+    fn top_words_are_the_first_of_the_sorted_words() {
+        let (n, df) = (1000, [1u32, 5, 5, 20, 100, 999, 1, 3]);
+        let idf: Vec<f64> = df.iter().map(|&d| Vocab::idf(d, n)).collect();
+        let mut rng = 17u64;
+        for _ in 0..2000 {
+            let mut terms: Vec<(u32, u32)> = Vec::new();
+            for w in 0..df.len() as u32 {
+                rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                if rng >> 62 != 0 {
+                    terms.push((w, (rng >> 40) as u32 % 4 + 1));
+                }
+            }
+            let eligible = |w: u32| w != 6;
+            let total: u32 = terms.iter().map(|t| t.1).sum();
+            let mut all: Vec<(u32, f64)> =
+                terms.iter().filter(|t| eligible(t.0)).map(|&(w, c)| (w, tfidf(c, total, df[w as usize], n))).collect();
+            all.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap().then(a.0.cmp(&b.0)));
+            for k in [0, 1, 3, 10] {
+                let want: Vec<(u32, f64)> = all.iter().take(k).copied().collect();
+                assert_eq!(top_words(&terms, &idf, k, eligible), want, "{terms:?} k={k}");
+            }
+        }
+    }
     use crate::mining::input::Labels;
 
     fn facts(id: &str, sat: f32) -> DialogueFacts {

@@ -5,6 +5,7 @@
 //! line it cannot use becomes a [`BadLine`] with its number and what to do; it never stops
 //! the run.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -182,11 +183,11 @@ impl Role {
     }
 }
 
-/// One turn as read.
+/// One turn as read: a JSON line's text is borrowed from the line unless it holds an escape.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RawTurn {
+pub struct RawTurn<'a> {
     pub role: Role,
-    pub text: String,
+    pub text: Cow<'a, str>,
 }
 
 /// Outcome labels on the export's scale (for the shared corpus −2 … 2).
@@ -205,9 +206,9 @@ impl Labels {
 
 /// One dialogue as read, before redaction.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RawDialogue {
+pub struct RawDialogue<'a> {
     pub id: String,
-    pub turns: Vec<RawTurn>,
+    pub turns: Vec<RawTurn<'a>>,
     pub labels: Labels,
 }
 
@@ -235,7 +236,7 @@ pub enum Record {
     Dialogue {
         input: usize,
         line: u64,
-        dialogue: RawDialogue,
+        dialogue: RawDialogue<'static>,
     },
     Bad(BadLine),
 }
@@ -286,9 +287,40 @@ impl<'de> Deserialize<'de> for IdValue {
 struct JsonTurn<'a> {
     /// Borrowed from the line unless it holds an escape.
     #[serde(borrow)]
-    role: std::borrow::Cow<'a, str>,
-    #[serde(default)]
-    text: Option<String>,
+    role: Cow<'a, str>,
+    /// `null` or missing is an empty text.
+    #[serde(default, borrow, deserialize_with = "text_or_null")]
+    text: Cow<'a, str>,
+}
+
+/// A turn's text, borrowed from the line when it can be; `null` is an empty text.
+fn text_or_null<'de: 'a, 'a, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Cow<'a, str>, D::Error> {
+    struct TextVisitor;
+    impl<'de> serde::de::Visitor<'de> for TextVisitor {
+        type Value = Cow<'de, str>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(v))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_string()))
+        }
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v))
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(""))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(""))
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_str(TextVisitor)
+        }
+    }
+    deserializer.deserialize_option(TextVisitor)
 }
 
 #[derive(Deserialize)]
@@ -302,7 +334,7 @@ struct JsonLabels {
 }
 
 /// Parses one JSON line into a dialogue, or says what is wrong with it.
-pub fn parse_json_line(text: &str) -> Result<RawDialogue, (String, String)> {
+pub fn parse_json_line(text: &str) -> Result<RawDialogue<'_>, (String, String)> {
     let d: JsonDialogue = serde_json::from_str(text).map_err(|e| {
         let what = e.to_string();
         let reason = if what.contains("missing field") {
@@ -328,7 +360,7 @@ pub fn parse_json_line(text: &str) -> Result<RawDialogue, (String, String)> {
                 "role 应为 customer（客户）或 agent（客服）".into(),
             ));
         };
-        turns.push(RawTurn { role, text: t.text.unwrap_or_default() });
+        turns.push(RawTurn { role, text: t.text });
     }
     let labels = d
         .labels
@@ -556,7 +588,7 @@ impl Columns {
 struct Gathering {
     id: String,
     line: u64,
-    rows: Vec<(Option<f64>, u64, RawTurn)>,
+    rows: Vec<(Option<f64>, u64, RawTurn<'static>)>,
     /// Text bytes of `rows`.
     bytes: usize,
     labels: Labels,
@@ -698,7 +730,7 @@ fn read_csv(
         l.accomplishment = l.accomplishment.or(label(cols.accomplishment));
         l.effectiveness = l.effectiveness.or(label(cols.effectiveness));
         let _ = cols.timestamp;
-        g.rows.push((turn_no, line, RawTurn { role, text }));
+        g.rows.push((turn_no, line, RawTurn { role, text: Cow::Owned(text) }));
     }
     flush(input, &mut current, &mut finished, stats, emit);
     stats.lines = stats.lines.max(reader.position().line().saturating_sub(1));
@@ -788,6 +820,16 @@ mod tests {
             assert!(e.0.contains("不是有效的 JSON") && e.0.contains("dialogue id"), "{bad}: {e:?}");
         }
         assert!(id(r#""  ""#).unwrap_err().0.contains("id 为空"));
+        // Texts: borrowed from the line, copied when they hold an escape; null or missing is "".
+        let d = parse_json_line(
+            r#"{"id": 1, "turns": [{"role": "c", "text": "好的"}, {"role": "a", "text": "好\n的"}, {"role": "c"}]}"#,
+        )
+        .unwrap();
+        assert!(matches!(d.turns[0].text, Cow::Borrowed("好的")), "{:?}", d.turns[0]);
+        assert!(matches!(&d.turns[1].text, Cow::Owned(t) if t == "好\n的"), "{:?}", d.turns[1]);
+        assert_eq!(d.turns[2].text, "");
+        let e = parse_json_line(r#"{"id": 1, "turns": [{"role": "c", "text": 5}]}"#).unwrap_err();
+        assert!(e.0.contains("expected a string"), "{e:?}");
         // A role with an escape is read all the same.
         let d = parse_json_line(r#"{"id": 1, "turns": [{"role": "cust\u006fmer", "text": "x"}]}"#).unwrap();
         assert_eq!(d.turns[0].role, Role::Customer);

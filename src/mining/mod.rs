@@ -181,14 +181,18 @@ enum Processed {
 }
 
 fn process(ctx: &Context, rec: Record) -> Processed {
-    let (input, line, raw) = match rec {
-        Record::Bad(b) => return Processed::Bad(b),
+    match rec {
+        Record::Bad(b) => Processed::Bad(b),
+        // The dialogue's texts are borrowed from the line.
         Record::Json { input, line, text } => match input::parse_json_line(&text) {
-            Ok(d) => (input, line, d),
-            Err((reason, hint)) => return Processed::Bad(BadLine { input, line, reason, hint }),
+            Ok(d) => process_dialogue(ctx, input, line, d),
+            Err((reason, hint)) => Processed::Bad(BadLine { input, line, reason, hint }),
         },
-        Record::Dialogue { input, line, dialogue } => (input, line, dialogue),
-    };
+        Record::Dialogue { input, line, dialogue } => process_dialogue(ctx, input, line, dialogue),
+    }
+}
+
+fn process_dialogue(ctx: &Context, input: usize, line: u64, raw: input::RawDialogue<'_>) -> Processed {
     match analyze::analyze(ctx, input as u32, line, raw) {
         Ok((mut facts, terms)) => {
             let encoded = spill::encode_facts(&facts);
@@ -518,6 +522,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
     // ---- Pass 2: leading customer words by TF-IDF → topic seeds. Only the word ids are read,
     // a batch at a time, in parallel.
     let mut leads: FxHashMap<u32, u64> = FxHashMap::default();
+    let idf_customer: Vec<f64> = vocab.df_customer.iter().map(|&df| Vocab::idf(df, n)).collect();
     let mut reader = spill.reader().map_err(MineError::Spill)?;
     loop {
         let batch = reader.next_batch(SPILL_BATCH).map_err(MineError::Spill)?;
@@ -529,7 +534,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
             .with_max_len(64)
             .map(|r| {
                 let (customer, _) = r.terms()?;
-                Ok(top_words(&customer, &vocab.df_customer, n, 3, |w| topic_ok[w as usize]))
+                Ok(top_words(&customer, &idf_customer, 3, |w| topic_ok[w as usize]))
             })
             .collect::<std::io::Result<Vec<_>>>()
             .map_err(MineError::Spill)?;

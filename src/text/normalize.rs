@@ -14,26 +14,68 @@ pub fn fold_width_and_case(c: char) -> char {
 /// Normalises text for matching: width and case folding, then traditional to simplified
 /// characters, so "抱歉", "抱歉" and "ＶＩＰ"/"vip" compare equal.
 pub fn normalize(text: &str) -> String {
-    // One look at the text decides which of the two (costly) conversions can change it.
+    // One look at the text decides which of the two (costly) conversions can change it. The
+    // UTF-8 is read here: ASCII and three-byte characters (where every candidate is) without
+    // the general decoder.
     let candidates = t2s_candidates();
-    let mut needs_fold = false;
-    let mut may_be_traditional = false;
-    for c in text.chars() {
-        needs_fold |= c.is_ascii_uppercase() || c == '\u{3000}' || ('\u{FF01}'..='\u{FF5E}').contains(&c);
-        may_be_traditional |= candidates.contains(c);
+    let bytes = text.as_bytes();
+    let (mut needs_fold, mut may_be_traditional) = (false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            needs_fold |= b.is_ascii_uppercase();
+            i += 1;
+        } else if (0xE0..0xF0).contains(&b) {
+            let c =
+                (u32::from(b & 0x0F) << 12) | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F);
+            needs_fold |= c == 0x3000 || (0xFF01..=0xFF5E).contains(&c);
+            may_be_traditional |= candidates.contains_code(c);
+            i += 3;
+        } else {
+            // Two- and four-byte characters are neither folded nor converted.
+            i += if b >= 0xF0 { 4 } else { 2 };
+        }
     }
-    let folded = if needs_fold {
-        // Folding never lengthens the text: full-width forms (3 bytes) become ASCII.
-        let mut out = String::with_capacity(text.len());
-        text.chars().for_each(|c| out.push(fold_width_and_case(c)));
-        out
-    } else {
-        text.to_owned()
-    };
+    let folded = if needs_fold { fold(text) } else { text.to_owned() };
     if !may_be_traditional {
         return folded;
     }
     fast2s::convert(&folded)
+}
+
+/// `fold_width_and_case` on every character: the runs it leaves alone are copied whole.
+fn fold(text: &str) -> String {
+    // Folding never lengthens the text: full-width forms (3 bytes) become ASCII.
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let (mut run, mut i) = (0, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (folded, width) = if b.is_ascii_uppercase() {
+            (b.to_ascii_lowercase(), 1)
+        } else if b == 0xE3 || b == 0xEF {
+            let c =
+                (u32::from(b & 0x0F) << 12) | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F);
+            match c {
+                0x3000 => (b' ', 3),
+                0xFF01..=0xFF5E => (((c - 0xFF01 + 0x21) as u8).to_ascii_lowercase(), 3),
+                _ => {
+                    i += 3;
+                    continue;
+                }
+            }
+        } else {
+            i += 1;
+            continue;
+        };
+        out.push_str(&text[run..i]);
+        out.push(char::from(folded));
+        i += width;
+        run = i;
+    }
+    out.push_str(&text[run..]);
+    out
 }
 
 /// A set of characters of the Basic Multilingual Plane, one bit each (8 KB): a lookup per
@@ -55,6 +97,11 @@ impl BmpCharSet {
     }
 
     pub(crate) fn contains(&self, c: char) -> bool {
+        self.contains_code(c as u32)
+    }
+
+    /// `contains` for a character given by its code point.
+    pub(crate) fn contains_code(&self, c: u32) -> bool {
         let i = c as usize;
         i < 0x1_0000 && self.0[i / 64] & (1 << (i % 64)) != 0
     }
@@ -170,6 +217,38 @@ mod tests {
             }
         }
         assert!(set.contains('\u{8AAA}') && !set.contains('说') && !set.contains('a'));
+    }
+
+    /// Characters of every width, the folded ones and their neighbours, in every order.
+    #[test]
+    fn normalising_reads_characters_of_every_width() {
+        let pieces = [
+            "A",
+            "z",
+            "1",
+            "!",
+            "é",
+            "ß",
+            "\u{7FF}",
+            "\u{800}",
+            "\u{2FFF}",
+            "\u{3000}",
+            "\u{3001}",
+            "\u{FF00}",
+            "\u{FF01}",
+            "Ａ",
+            "ｚ",
+            "\u{FF5E}",
+            "\u{FF5F}",
+            "\u{FFFD}",
+            "說",
+            "\u{20000}",
+            "\u{1F600}",
+        ];
+        for t in crate::mining::texts_of_pieces(&pieces, 3) {
+            assert_eq!(normalize(&t), reference(&t), "{t:?}");
+            assert_eq!(fold(&t), t.chars().map(fold_width_and_case).collect::<String>(), "{t:?}");
+        }
     }
 
     #[test]
