@@ -106,7 +106,7 @@ fn stages(input: &Path) {
         fastest(|| lines.iter().filter_map(|l| peilian::mining::input::parse_json_line(l).ok()).collect::<Vec<_>>());
     let texts: Vec<(bool, String)> = dialogues
         .iter()
-        .flat_map(|d| d.turns.iter().map(|t| (t.role == peilian::mining::input::Role::Customer, t.text.clone())))
+        .flat_map(|d| d.turns.iter().map(|t| (t.role == peilian::mining::input::Role::Customer, t.text.to_string())))
         .collect();
     let analyzer = Arc::new(Analyzer::with_embedded_lexicons());
     let ctx = Context { detectors: Detectors::new(&analyzer), analyzer: analyzer.clone(), redactor: Redactor::new() };
@@ -240,7 +240,7 @@ fn main() {
         let texts: Vec<String> = text
             .lines()
             .filter_map(|l| peilian::mining::input::parse_json_line(l).ok())
-            .flat_map(|d| d.turns.into_iter().map(|t| t.text))
+            .flat_map(|d| d.turns.into_iter().map(|t| t.text.into_owned()))
             .collect();
         let (mut n, mut best, mut total) = (0, f64::MAX, 0.0);
         for _ in 0..10 {

@@ -75,8 +75,8 @@ fn records(name: &str) -> (Vec<Record>, input::FileStats) {
 
 fn first_customer_text(rec: &Record) -> String {
     match rec {
-        Record::Json { text, .. } => input::parse_json_line(text).unwrap().turns[0].text.clone(),
-        Record::Dialogue { dialogue, .. } => dialogue.turns[0].text.clone(),
+        Record::Json { text, .. } => input::parse_json_line(text).unwrap().turns[0].text.to_string(),
+        Record::Dialogue { dialogue, .. } => dialogue.turns[0].text.to_string(),
         Record::Bad(b) => panic!("unexpected bad line {b:?}"),
     }
 }
