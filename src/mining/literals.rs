@@ -2,26 +2,33 @@
 //! belongs to, and a text gets the bits of every phrase it holds. Used where rules are plain
 //! lists of words (the detectors) or need one of a few words to match at all (redaction).
 //!
-//! The automaton reads a coded copy of the text, one byte per character: each character of
-//! the phrases its own code, every other character 0, which no phrase holds (so a phrase can
-//! match only where it stands in the text), and runs of them one 0. Over the phrases'
-//! characters (60 to 180 for the sets here) instead of UTF-8 bytes the automaton is small and
-//! takes one step per character.
+//! The automaton reads the text coded one byte per character: each character of the phrases
+//! its own code, every other character 0, which no phrase holds (so a phrase can match only
+//! where it stands in the text). Over the phrases' characters (60 to 180 for the sets here)
+//! instead of UTF-8 bytes the automaton is small and takes one step per character; the text is
+//! coded as it is read, each code stepping the automaton at once.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::{AhoCorasick, Anchored, MatchKind, dfa::DFA};
 
 #[derive(Clone)]
 pub(crate) struct LiteralSets {
-    alphabet: Alphabet,
-    automaton: AhoCorasick,
+    matcher: Matcher,
     bits: Vec<u64>,
 }
 
-/// What the automaton reads.
+/// The automaton and what it reads: over the codes, a DFA stepped one code at a time; over
+/// UTF-8 (a large set, such as a library's synonym groups) one that picks its own kind, as a
+/// DFA could take tens of megabytes.
 #[derive(Clone)]
+enum Matcher {
+    Coded { bmp: Box<[u8; 0x1_0000]>, beyond: Vec<(char, u8)>, dfa: Box<DFA> },
+    Bytes(AhoCorasick),
+}
+
+/// What the automaton reads.
 enum Alphabet {
     /// A code per character of the phrases (at most 255 of them): the Basic Multilingual
     /// Plane's in a table, the others in a short list.
@@ -50,13 +57,12 @@ impl Alphabet {
         Alphabet::Coded { bmp, beyond }
     }
 
-    /// `text` in the alphabet, written to `out` (a run of uncoded characters as one 0). The
-    /// UTF-8 is decoded here, a character of one to three bytes straight to its table index.
-    fn code(bmp: &[u8; 0x1_0000], beyond: &[(char, u8)], text: &str, out: &mut Vec<u8>) {
+    /// Calls `each` with the code of every character of `text`, in order. The UTF-8 is decoded
+    /// here, a character of one to three bytes straight to its table index.
+    #[inline(always)]
+    fn each_code(bmp: &[u8; 0x1_0000], beyond: &[(char, u8)], text: &str, mut each: impl FnMut(u8)) {
         let bytes = text.as_bytes();
-        out.clear();
-        out.resize(bytes.len(), 0);
-        let (mut i, mut n, mut last_zero) = (0, 0, false);
+        let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i] as usize;
             // `text` is valid UTF-8: a lead byte is followed by all its continuation bytes.
@@ -71,19 +77,16 @@ impl Alphabet {
                 let c = text[i..].chars().next().unwrap_or_default();
                 (beyond.iter().find(|(x, _)| *x == c).map_or(0, |&(_, code)| code), 4)
             };
-            out[n] = code;
-            n += usize::from(code != 0 || !last_zero);
-            last_zero = code == 0;
+            each(code);
             i += width;
         }
-        out.truncate(n);
     }
 
     fn code_phrase(&self, phrase: &str) -> Vec<u8> {
         match self {
             Alphabet::Coded { bmp, beyond } => {
                 let mut out = Vec::new();
-                Alphabet::code(bmp, beyond, phrase, &mut out);
+                Alphabet::each_code(bmp, beyond, phrase, |c| out.push(c));
                 out
             }
             Alphabet::Bytes => phrase.as_bytes().to_vec(),
@@ -110,40 +113,55 @@ impl LiteralSets {
         }
         let alphabet = Alphabet::of(&phrases);
         let coded: Vec<Vec<u8>> = phrases.iter().map(|p| alphabet.code_phrase(p)).collect();
-        // Over the codes a DFA without prefilter: the automaton is small. Over UTF-8 (a large
-        // set, such as a library's synonym groups) the automaton picks its own kind, as a DFA
-        // could take tens of megabytes.
-        let kind = match alphabet {
-            Alphabet::Coded { .. } => Some(AhoCorasickKind::DFA),
-            Alphabet::Bytes => None,
+        let matcher = match alphabet {
+            // Standard semantics: a match state holds every phrase ending there, the shorter
+            // ones inside it included (what an overlapping search reports).
+            Alphabet::Coded { bmp, beyond } => Matcher::Coded {
+                bmp,
+                beyond,
+                dfa: Box::new(
+                    DFA::builder()
+                        .match_kind(MatchKind::Standard)
+                        .prefilter(false)
+                        .build(&coded)
+                        .expect("phrase sets build an automaton"),
+                ),
+            },
+            Alphabet::Bytes => Matcher::Bytes(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(&coded)
+                    .expect("phrase sets build an automaton"),
+            ),
         };
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(kind)
-            .prefilter(kind.is_none())
-            .build(&coded)
-            .expect("phrase sets build an automaton");
-        LiteralSets { alphabet, automaton, bits }
+        LiteralSets { matcher, bits }
     }
 
     /// The bits of every phrase found in `text`.
     pub(crate) fn find(&self, text: &str) -> u64 {
-        match &self.alphabet {
-            Alphabet::Coded { bmp, beyond } => {
-                thread_local! {
-                    static CODED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-                }
-                CODED.with_borrow_mut(|coded| {
-                    Alphabet::code(bmp, beyond, text, coded);
-                    self.bits_in(coded)
-                })
+        match &self.matcher {
+            Matcher::Coded { bmp, beyond, dfa } => {
+                let start = dfa.start_state(Anchored::No).expect("an unanchored automaton");
+                let (mut sid, mut bits) = (start, 0);
+                Alphabet::each_code(bmp, beyond, text, |code| {
+                    // No phrase holds code 0: it leads back to the start.
+                    if code == 0 {
+                        sid = start;
+                        return;
+                    }
+                    sid = dfa.next_state(Anchored::No, sid, code);
+                    if dfa.is_special(sid) && dfa.is_match(sid) {
+                        for i in 0..dfa.match_len(sid) {
+                            bits |= self.bits[dfa.match_pattern(sid, i).as_usize()];
+                        }
+                    }
+                });
+                bits
             }
-            Alphabet::Bytes => self.bits_in(text.as_bytes()),
+            Matcher::Bytes(automaton) => automaton
+                .find_overlapping_iter(text.as_bytes())
+                .fold(0, |acc, m| acc | self.bits[m.pattern().as_usize()]),
         }
-    }
-
-    fn bits_in(&self, haystack: &[u8]) -> u64 {
-        self.automaton.find_overlapping_iter(haystack).fold(0, |acc, m| acc | self.bits[m.pattern().as_usize()])
     }
 }
 
@@ -158,7 +176,7 @@ mod tests {
     #[test]
     fn a_text_gets_the_bits_of_every_phrase_it_holds_overlapping_or_not() {
         let s = sets(&[("小区", 1), ("区", 2), ("先生", 4), ("区", 8), ("生", 16), ("", 32), ("a\u{20000}b", 64)]);
-        assert!(matches!(s.alphabet, Alphabet::Coded { .. }));
+        assert!(matches!(s.matcher, Matcher::Coded { .. }));
         assert_eq!(s.find("阳光小区"), 1 | 2 | 8);
         assert_eq!(s.find("王先生"), 4 | 16);
         assert_eq!(s.find("你好"), 0);
@@ -175,25 +193,22 @@ mod tests {
     #[test]
     fn coding_decodes_characters_of_every_width() {
         let s = sets(&[("aé中", 1), ("\u{20000}", 2), ("\u{FFFF}ß", 4)]);
-        let Alphabet::Coded { bmp, beyond } = &s.alphabet else { panic!("a coded alphabet") };
-        let oracle = |text: &str| {
-            let mut out: Vec<u8> = Vec::new();
-            for c in text.chars() {
-                let code = if (c as u32) < 0x1_0000 {
-                    bmp[c as usize]
-                } else {
-                    beyond.iter().find(|(b, _)| *b == c).map_or(0, |&(_, code)| code)
-                };
-                if code != 0 || out.last() != Some(&0) {
-                    out.push(code);
-                }
-            }
-            out
+        let Matcher::Coded { bmp, beyond, .. } = &s.matcher else { panic!("a coded alphabet") };
+        let oracle = |text: &str| -> Vec<u8> {
+            text.chars()
+                .map(|c| {
+                    if (c as u32) < 0x1_0000 {
+                        bmp[c as usize]
+                    } else {
+                        beyond.iter().find(|(b, _)| *b == c).map_or(0, |&(_, code)| code)
+                    }
+                })
+                .collect()
         };
         let pieces = ["a", "é", "中", "\u{20000}", "\u{20001}", "\u{FFFF}", "ß", "x", "，", "\u{7FF}", "\u{800}"];
-        let mut coded = Vec::new();
         for t in crate::mining::texts_of_pieces(&pieces, 3) {
-            Alphabet::code(bmp, beyond, &t, &mut coded);
+            let mut coded = Vec::new();
+            Alphabet::each_code(bmp, beyond, &t, |c| coded.push(c));
             assert_eq!(coded, oracle(&t), "{t}");
         }
         assert_eq!(s.find("xaé中y"), 1);
@@ -211,8 +226,8 @@ mod tests {
         let mut many = few.clone();
         many.push((many_chars.as_str(), 1 << 20));
         let (few, many) = (sets(&few), sets(&many));
-        assert!(matches!(few.alphabet, Alphabet::Coded { .. }));
-        assert!(matches!(many.alphabet, Alphabet::Bytes));
+        assert!(matches!(few.matcher, Matcher::Coded { .. }));
+        assert!(matches!(many.matcher, Matcher::Bytes(_)));
         let pieces =
             ["转", "接", "人", "工", "v", "ip", "123", "15", "找你们", "领", "导", "的", "qq", "客服", "，", "x"];
         for t in crate::mining::texts_of_pieces(&pieces, 4) {

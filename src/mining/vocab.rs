@@ -57,10 +57,9 @@ fn short_key(word: &str) -> Option<u128> {
     if bytes.len() > 15 {
         return None;
     }
-    let mut key = [0u8; 16];
-    key[..bytes.len()].copy_from_slice(bytes);
-    key[15] = bytes.len() as u8;
-    Some(u128::from_le_bytes(key))
+    // Shifted in byte by byte: a copy into a buffer read back as one number stalls the load.
+    let key = bytes.iter().rev().fold(0u128, |key, &b| (key << 8) | u128::from(b));
+    Some(key | (bytes.len() as u128) << 120)
 }
 
 /// True for a token worth counting: two characters or more, with a Chinese character or a
@@ -159,8 +158,11 @@ pub fn concept_pos(tag: &str) -> bool {
 /// The interned words of the corpus with their document frequencies per role.
 #[derive(Debug, Default)]
 pub struct Vocab {
-    /// Fx hashing: fast for short keys, and the same in every run (the map is never iterated).
-    ids: rustc_hash::FxHashMap<String, u32>,
+    /// Ids of the words of up to 15 bytes (nearly all), by `short_key`: no string to hash or
+    /// compare. Fx hashing: fast, and the same in every run (the maps are never iterated).
+    short_ids: rustc_hash::FxHashMap<u128, u32>,
+    /// Ids of the longer words.
+    long_ids: rustc_hash::FxHashMap<String, u32>,
     pub words: Vec<String>,
     /// Dialogues in whose customer turns the word occurs.
     pub df_customer: Vec<u32>,
@@ -170,11 +172,19 @@ pub struct Vocab {
 
 impl Vocab {
     pub fn intern(&mut self, word: &str) -> u32 {
-        if let Some(&id) = self.ids.get(word) {
+        let key = short_key(word);
+        let known = match key {
+            Some(k) => self.short_ids.get(&k),
+            None => self.long_ids.get(word),
+        };
+        if let Some(&id) = known {
             return id;
         }
         let id = self.words.len() as u32;
-        self.ids.insert(word.to_string(), id);
+        match key {
+            Some(k) => self.short_ids.insert(k, id),
+            None => self.long_ids.insert(word.to_string(), id),
+        };
         self.words.push(word.to_string());
         self.df_customer.push(0);
         self.df_agent.push(0);
@@ -182,7 +192,10 @@ impl Vocab {
     }
 
     pub fn get(&self, word: &str) -> Option<u32> {
-        self.ids.get(word).copied()
+        match short_key(word) {
+            Some(k) => self.short_ids.get(&k).copied(),
+            None => self.long_ids.get(word).copied(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -229,6 +242,19 @@ mod tests {
         let stop = StopWords::get();
         assert!(STOP.split_whitespace().all(|w| stop.is_stop(w)));
         assert!(!stop.is_stop("宽带") && !stop.is_stop("我们的") && !stop.is_stop("我") && !stop.is_stop(""));
+    }
+
+    #[test]
+    fn words_short_and_long_are_interned_once() {
+        let mut v = Vocab::default();
+        let words = ["宽带", "宽带故障", "宽带故障报修", "宽带故障报修单号", "a", "a\u{0}", "宽带"];
+        let ids: Vec<u32> = words.iter().map(|w| v.intern(w)).collect();
+        assert_eq!(ids, [0, 1, 2, 3, 4, 5, 0]);
+        assert_eq!(v.len(), 6);
+        for (w, id) in words.iter().zip(&ids) {
+            assert_eq!((v.get(w), v.word(*id)), (Some(*id), *w));
+        }
+        assert_eq!(v.get("宽带故障报修单"), None);
     }
 
     #[test]
