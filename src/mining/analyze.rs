@@ -217,11 +217,6 @@ impl DialogueFacts {
             Rating::Middle
         }
     }
-
-    /// Anger of the customer turns in order (empty turns left out).
-    pub fn anger_curve(&self) -> Vec<f32> {
-        self.customer_turns().filter(|t| !t.is_empty()).map(|t| t.anger).collect()
-    }
 }
 
 /// Keyword rules beside the lexicons: complaints, demands, VIP, persona cues, transfers.
@@ -430,10 +425,14 @@ pub fn analyze(
     let (mut truncated_turns, mut empty_turns) = (0u32, 0u32);
     // Every term of each role, as ranges of one buffer per role; counted at the end. Sized
     // for the text analysed (the terms are part of it), which spares most regrowing.
-    let bytes: usize = raw.turns.iter().map(|t| t.text.len().min(4 * MAX_TURN_CHARS)).sum();
-    let (mut customer_text, mut agent_text) = (String::with_capacity(bytes), String::with_capacity(bytes));
+    let bytes = |role: Role| -> usize {
+        raw.turns.iter().filter(|t| t.role == role).map(|t| t.text.len().min(4 * MAX_TURN_CHARS)).sum()
+    };
+    let (customer_bytes, agent_bytes) = (bytes(Role::Customer), bytes(Role::Agent));
+    let (mut customer_text, mut agent_text) =
+        (String::with_capacity(customer_bytes), String::with_capacity(agent_bytes));
     let (mut customer_words, mut agent_words): (Vec<std::ops::Range<u32>>, Vec<std::ops::Range<u32>>) =
-        (Vec::with_capacity(bytes / 8), Vec::with_capacity(bytes / 8));
+        (Vec::with_capacity(customer_bytes / 8), Vec::with_capacity(agent_bytes / 8));
     let (mut vip_word, mut elderly, mut anxious) = (None, false, false);
     for t in raw.turns {
         // Cut far beyond the limit before redacting (bounded work for a 10 MB turn), redact,

@@ -292,7 +292,7 @@ impl Family {
         if let Some(w) = &d.vip_word {
             *self.vip_words.entry(w.clone()).or_insert(0) += 1;
         }
-        // The anger curve (`DialogueFacts::anger_curve`), followed without collecting it.
+        // The anger curve: the customer's turns that said something, in order.
         let mut curve_len = 0;
         for a in d.customer_turns().filter(|t| !t.is_empty()).map(|t| t.anger) {
             if curve_len == 0 {
@@ -418,6 +418,7 @@ pub(crate) fn usable_as_script(d: &DialogueFacts) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mining::input::Labels;
 
     /// The top words are the first of all the words sorted by TF-IDF, then id.
     #[test]
@@ -444,7 +445,6 @@ mod tests {
             }
         }
     }
-    use crate::mining::input::Labels;
 
     fn facts(id: &str, sat: f32) -> DialogueFacts {
         DialogueFacts {
