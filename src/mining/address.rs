@@ -252,7 +252,7 @@ fn is_common_word(word: &str, first_chars: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mining::texts_of_pieces;
+    use crate::text::texts_of_pieces;
     use rand::{RngExt, SeedableRng};
     use rand_chacha::ChaCha8Rng;
     use std::sync::OnceLock;

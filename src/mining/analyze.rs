@@ -719,8 +719,8 @@ mod tests {
         }
         pieces.extend(patterns.iter().step_by(7).cloned());
         let pieces: Vec<&str> = pieces.iter().map(String::as_str).collect();
-        let mut texts = crate::mining::texts_of_pieces(&pieces, 2);
-        texts.extend(crate::mining::texts_of_pieces(&pieces[..24], 4));
+        let mut texts = crate::text::texts_of_pieces(&pieces, 2);
+        texts.extend(crate::text::texts_of_pieces(&pieces[..24], 4));
         let (mut customer_hits, mut agent_hits) = (0, 0);
         for t in &texts {
             let hits = customer_rules.matches(t);

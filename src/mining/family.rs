@@ -71,10 +71,12 @@ impl Topics {
 
 /// TF-IDF of a word counted `count` times among `total` words of a document.
 pub fn tfidf(count: u32, total: u32, df: u32, n: u64) -> f64 {
-    if total == 0 {
-        return 0.0;
-    }
-    f64::from(count) / f64::from(total) * Vocab::idf(df, n)
+    tf(count, total) * Vocab::idf(df, n)
+}
+
+/// The term frequency: `count` of `total` words (0 for an empty document).
+fn tf(count: u32, total: u32) -> f64 {
+    if total == 0 { 0.0 } else { f64::from(count) / f64::from(total) }
 }
 
 /// The top `k` words of a document by TF-IDF among those `eligible` (ties by word id order of
@@ -82,9 +84,8 @@ pub fn tfidf(count: u32, total: u32, df: u32, n: u64) -> f64 {
 /// `w`, worked out once for the corpus.
 pub fn top_words(terms: &[(u32, u32)], idf: &[f64], k: usize, eligible: impl Fn(u32) -> bool) -> Vec<(u32, f64)> {
     let total: u32 = terms.iter().map(|t| t.1).sum();
-    // `tfidf`, with the corpus's idf at hand.
-    let score = |c: u32, w: u32| if total == 0 { 0.0 } else { f64::from(c) / f64::from(total) * idf[w as usize] };
-    let mut scored: Vec<(u32, f64)> = terms.iter().filter(|t| eligible(t.0)).map(|&(w, c)| (w, score(c, w))).collect();
+    let mut scored: Vec<(u32, f64)> =
+        terms.iter().filter(|t| eligible(t.0)).map(|&(w, c)| (w, tf(c, total) * idf[w as usize])).collect();
     let order = |a: &(u32, f64), b: &(u32, f64)| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal).then(a.0.cmp(&b.0));
     // The first `k` in order, without sorting the rest.
     if scored.len() > k && k > 0 {

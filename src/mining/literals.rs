@@ -13,6 +13,8 @@ use std::collections::HashMap;
 use aho_corasick::automaton::Automaton;
 use aho_corasick::{AhoCorasick, Anchored, MatchKind, dfa::DFA};
 
+use crate::text::normalize::three_byte_char;
+
 #[derive(Clone)]
 pub(crate) struct LiteralSets {
     matcher: Matcher,
@@ -71,8 +73,7 @@ impl Alphabet {
             } else if b < 0xE0 {
                 (bmp[((b & 0x1F) << 6) | (bytes[i + 1] as usize & 0x3F)], 2)
             } else if b < 0xF0 {
-                let c = ((b & 0x0F) << 12) | ((bytes[i + 1] as usize & 0x3F) << 6) | (bytes[i + 2] as usize & 0x3F);
-                (bmp[c], 3)
+                (bmp[three_byte_char(bytes, i) as usize], 3)
             } else {
                 let c = text[i..].chars().next().unwrap_or_default();
                 (beyond.iter().find(|(x, _)| *x == c).map_or(0, |&(_, code)| code), 4)
@@ -206,7 +207,7 @@ mod tests {
                 .collect()
         };
         let pieces = ["a", "é", "中", "\u{20000}", "\u{20001}", "\u{FFFF}", "ß", "x", "，", "\u{7FF}", "\u{800}"];
-        for t in crate::mining::texts_of_pieces(&pieces, 3) {
+        for t in crate::text::texts_of_pieces(&pieces, 3) {
             let mut coded = Vec::new();
             Alphabet::each_code(bmp, beyond, &t, |c| coded.push(c));
             assert_eq!(coded, oracle(&t), "{t}");
@@ -230,7 +231,7 @@ mod tests {
         assert!(matches!(many.matcher, Matcher::Bytes(_)));
         let pieces =
             ["转", "接", "人", "工", "v", "ip", "123", "15", "找你们", "领", "导", "的", "qq", "客服", "，", "x"];
-        for t in crate::mining::texts_of_pieces(&pieces, 4) {
+        for t in crate::text::texts_of_pieces(&pieces, 4) {
             let want = phrases.iter().enumerate().filter(|(_, p)| t.contains(*p)).fold(0, |acc, (i, _)| acc | 1 << i);
             assert_eq!(few.find(&t), want, "{t}");
             assert_eq!(many.find(&t), want, "{t}");

@@ -953,18 +953,6 @@ pub fn draft_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Every text made of 1 to `max` pieces, each piece any number of times.
-#[cfg(test)]
-pub(crate) fn texts_of_pieces(pieces: &[&str], max: usize) -> Vec<String> {
-    let mut all = Vec::new();
-    let mut shorter = vec![String::new()];
-    for _ in 0..max {
-        shorter = shorter.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
-        all.extend(shorter.iter().cloned());
-    }
-    all
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

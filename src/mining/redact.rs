@@ -810,7 +810,7 @@ impl Spans {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mining::texts_of_pieces;
+    use crate::text::texts_of_pieces;
     use std::sync::OnceLock;
 
     #[test]

@@ -175,11 +175,7 @@ pub struct Vocab {
 impl Vocab {
     pub fn intern(&mut self, word: &str) -> u32 {
         let key = short_key(word);
-        let known = match key {
-            Some(k) => self.short_ids.get(&k),
-            None => self.long_ids.get(word),
-        };
-        if let Some(&id) = known {
+        if let Some(id) = self.id_of(key, word) {
             return id;
         }
         let id = self.words.len() as u32;
@@ -194,7 +190,12 @@ impl Vocab {
     }
 
     pub fn get(&self, word: &str) -> Option<u32> {
-        match short_key(word) {
+        self.id_of(short_key(word), word)
+    }
+
+    /// The id of `word`, whose `short_key` is `key`.
+    fn id_of(&self, key: Option<u128>, word: &str) -> Option<u32> {
+        match key {
             Some(k) => self.short_ids.get(&k).copied(),
             None => self.long_ids.get(word).copied(),
         }

@@ -27,8 +27,7 @@ pub fn normalize(text: &str) -> String {
             needs_fold |= b.is_ascii_uppercase();
             i += 1;
         } else if (0xE0..0xF0).contains(&b) {
-            let c =
-                (u32::from(b & 0x0F) << 12) | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F);
+            let c = three_byte_char(bytes, i);
             needs_fold |= c == 0x3000 || (0xFF01..=0xFF5E).contains(&c);
             may_be_traditional |= candidates.contains_code(c);
             i += 3;
@@ -55,8 +54,7 @@ fn fold(text: &str) -> String {
         let (folded, width) = if b.is_ascii_uppercase() {
             (b.to_ascii_lowercase(), 1)
         } else if b == 0xE3 || b == 0xEF {
-            let c =
-                (u32::from(b & 0x0F) << 12) | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F);
+            let c = three_byte_char(bytes, i);
             match c {
                 0x3000 => (b' ', 3),
                 0xFF01..=0xFF5E => (((c - 0xFF01 + 0x21) as u8).to_ascii_lowercase(), 3),
@@ -76,6 +74,13 @@ fn fold(text: &str) -> String {
     }
     out.push_str(&text[run..]);
     out
+}
+
+/// The character whose three-byte UTF-8 sequence starts at `bytes[i]` (a lead byte E0..EF of
+/// valid UTF-8, so both continuation bytes follow), decoded without the general decoder.
+#[inline(always)]
+pub(crate) fn three_byte_char(bytes: &[u8], i: usize) -> u32 {
+    (u32::from(bytes[i] & 0x0F) << 12) | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F)
 }
 
 /// A set of characters of the Basic Multilingual Plane, one bit each (8 KB): a lookup per
@@ -245,7 +250,7 @@ mod tests {
             "\u{20000}",
             "\u{1F600}",
         ];
-        for t in crate::mining::texts_of_pieces(&pieces, 3) {
+        for t in crate::text::texts_of_pieces(&pieces, 3) {
             assert_eq!(normalize(&t), reference(&t), "{t:?}");
             assert_eq!(fold(&t), t.chars().map(fold_width_and_case).collect::<String>(), "{t:?}");
         }

@@ -315,7 +315,7 @@ mod tests {
             "\u{1F600}",
             "\u{FFFD}",
         ];
-        for t in crate::mining::texts_of_pieces(&pieces, 4) {
+        for t in crate::text::texts_of_pieces(&pieces, 4) {
             assert_eq!(Marks::of(&t), Marks::of_by_chars(&t), "{t}");
         }
     }
