@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Pos, SourceText};
 use crate::ron_file;
+use crate::scoring::conduct::{self, ConductPolicy};
+use crate::text::acts::{self, Act, ActRules};
 
 /// One lexicon file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,6 +28,9 @@ pub struct Lexicon {
     /// Named synonym groups that scenario concepts can use (`groups: ["道歉"]`).
     #[serde(default)]
     pub groups: BTreeMap<String, Vec<String>>,
+    /// Acts that count as a group, whatever their words (`"道歉": [Apologize]`).
+    #[serde(default)]
+    pub group_acts: BTreeMap<String, Vec<Act>>,
 }
 
 /// What a lexicon's markers signal.
@@ -84,17 +89,50 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("synonyms.ron", include_str!("../scenarios/lexicons/synonyms.ron")),
 ];
 
-/// All lexicons in use, with where each came from.
-#[derive(Debug, Clone, Default)]
+/// All lexicons in use, with where each came from, and the act rules and conduct policy that
+/// live beside them.
+#[derive(Debug, Clone)]
 pub struct LexiconSet {
     pub lexicons: Vec<Lexicon>,
     pub sources: Vec<PathBuf>,
+    /// What answers do (`acts.ron`, an `ActRules` file).
+    pub acts: ActRules,
+    /// What conduct costs (`conduct.ron`, a `ConductPolicy` file).
+    pub conduct: ConductPolicy,
+}
+
+/// What kind of file of a lexicon directory a text is, by its first word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LexiconFile {
+    Lexicon,
+    ActRules,
+    ConductPolicy,
+}
+
+impl LexiconFile {
+    pub fn of(text: &str) -> LexiconFile {
+        let first = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("//") && !l.starts_with("#!"))
+            .find_map(|l| l.split('(').next().map(str::trim).filter(|w| !w.is_empty()));
+        match first {
+            Some("ActRules") => LexiconFile::ActRules,
+            Some("ConductPolicy") => LexiconFile::ConductPolicy,
+            _ => LexiconFile::Lexicon,
+        }
+    }
 }
 
 impl LexiconSet {
     /// The lexicons compiled into the binary.
     pub fn embedded() -> Self {
-        let mut set = LexiconSet::default();
+        let mut set = LexiconSet {
+            lexicons: Vec::new(),
+            sources: Vec::new(),
+            acts: ActRules::embedded(),
+            conduct: ConductPolicy::embedded(),
+        };
         for (name, text) in EMBEDDED {
             let path = Path::new("scenarios/lexicons").join(name);
             let lexicon = parse(&SourceText { path: path.clone(), text: (*text).to_string() })
@@ -123,19 +161,42 @@ impl LexiconSet {
             }
         };
         files.sort();
-        let mut set = LexiconSet::default();
+        // A directory without act rules or a conduct policy uses the shipped ones.
+        let mut set = LexiconSet {
+            lexicons: Vec::new(),
+            sources: Vec::new(),
+            acts: ActRules::embedded(),
+            conduct: ConductPolicy::embedded(),
+        };
         let mut problems = Vec::new();
+        let errors_or = |issues: Vec<Diagnostic>| -> Result<(), Vec<Diagnostic>> {
+            if issues.iter().any(Diagnostic::is_error) { Err(issues) } else { Ok(()) }
+        };
         for path in files {
-            match ron_file::read_source(&path).map_err(|d| vec![d]).and_then(|src| {
-                let lexicon = parse(&src).map_err(|d| vec![d])?;
-                let issues = check(&lexicon, &src);
-                if issues.iter().any(Diagnostic::is_error) { Err(issues) } else { Ok(lexicon) }
-            }) {
-                Ok(lexicon) => {
-                    set.lexicons.push(lexicon);
-                    set.sources.push(path);
-                }
-                Err(mut d) => problems.append(&mut d),
+            let loaded =
+                ron_file::read_source(&path).map_err(|d| vec![d]).and_then(|src| match LexiconFile::of(&src.text) {
+                    LexiconFile::Lexicon => {
+                        let lexicon = parse(&src).map_err(|d| vec![d])?;
+                        errors_or(check(&lexicon, &src))?;
+                        set.lexicons.push(lexicon);
+                        set.sources.push(path.clone());
+                        Ok(())
+                    }
+                    LexiconFile::ActRules => {
+                        let rules: ActRules = ron_file::parse(&src).map_err(|d| vec![d])?;
+                        errors_or(acts::check(&rules, &src))?;
+                        set.acts = rules;
+                        Ok(())
+                    }
+                    LexiconFile::ConductPolicy => {
+                        let policy: ConductPolicy = ron_file::parse(&src).map_err(|d| vec![d])?;
+                        errors_or(conduct::check(&policy, &src))?;
+                        set.conduct = policy;
+                        Ok(())
+                    }
+                });
+            if let Err(mut d) = loaded {
+                problems.append(&mut d);
             }
         }
         problems.extend(set.duplicate_names());
@@ -161,6 +222,11 @@ impl LexiconSet {
     /// The phrases of a named synonym group, if any lexicon defines it.
     pub fn group(&self, name: &str) -> Option<&[String]> {
         self.lexicons.iter().find_map(|l| l.groups.get(name).map(Vec::as_slice))
+    }
+
+    /// The acts that count as a named group.
+    pub fn group_acts(&self, name: &str) -> &[Act] {
+        self.lexicons.iter().find_map(|l| l.group_acts.get(name).map(Vec::as_slice)).unwrap_or_default()
     }
 
     pub fn group_names(&self) -> impl Iterator<Item = &str> {
@@ -233,6 +299,17 @@ pub fn check(lexicon: &Lexicon, src: &SourceText) -> Vec<Diagnostic> {
                 "empty",
                 format!("同义词组“{name}”为空或含空词条"),
                 "至少写一个非空的短语",
+            ));
+        }
+    }
+    for name in lexicon.group_acts.keys() {
+        if !lexicon.groups.contains_key(name) {
+            out.push(Diagnostic::error(
+                path,
+                src.locate_text(&format!("\"{name}\"")),
+                "unknown-lexicon",
+                format!("group_acts 中的“{name}”不是本词库的同义词组"),
+                "group_acts 给本文件 groups 中的词组配上行为；先在 groups 中定义它",
             ));
         }
     }

@@ -29,7 +29,9 @@ fn report_json(t: &ToneReport) -> serde_json::Value {
         "anger": t.anger,
         "demands_supervisor": t.demands_supervisor,
         "shouting": t.shouting,
+        "hollow": t.hollow,
         "evidence": t.evidence,
+        "acts": t.acts,
     })
 }
 
@@ -68,6 +70,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                         e.weight,
                         if e.negated { "（被否定，不计）" } else { "" }
                     );
+                }
+                if t.hollow {
+                    println!(
+                        "  （只有客套，没有实际行动：礼貌与共情按 {:.0}% 计）",
+                        peilian::text::tone::HOLLOW_SHARE * 100.0
+                    );
+                }
+                for h in &t.acts.hits {
+                    let detail = h.detail.as_deref().map(|d| format!("（{d}）")).unwrap_or_default();
+                    let mark = if h.negated {
+                        "（被否定，不计）"
+                    } else if h.question {
+                        "（问句）"
+                    } else {
+                        ""
+                    };
+                    println!("  行为 {}{detail}「{}」{mark}", h.label, h.matched);
                 }
             }
             Ok(ExitCode::SUCCESS)

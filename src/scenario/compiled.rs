@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 use regex::Regex;
 
-use crate::scenario::schema::{EndingKind, Scenario};
+use crate::scenario::schema::{EndingKind, ForbiddenAct, Scenario};
+use crate::text::acts::Act;
 use crate::text::analyzer::Analyzer;
 use crate::text::normalize::normalize;
+use crate::text::pattern::Pattern;
 use crate::text::phrases::PhraseIndex;
 
 /// Where a red line applies.
@@ -15,6 +17,14 @@ use crate::text::phrases::PhraseIndex;
 pub enum RedLineScope {
     Everywhere,
     Turn(usize),
+}
+
+/// A red line stated as an act, with its topic compiled.
+#[derive(Debug)]
+pub struct CompiledForbiddenAct {
+    pub rule: ForbiddenAct,
+    pub scope: RedLineScope,
+    pub(crate) topics: Vec<Pattern>,
 }
 
 /// A place in the script.
@@ -33,8 +43,14 @@ pub struct CompiledScenario {
     pub content_hash: String,
     pub concept_names: Vec<String>,
     pub(crate) concepts: PhraseIndex<usize>,
+    /// The concepts' phrases as matching text (fillers left out, 你 read as 您), matched on
+    /// the answer's matching text: "我特别理解你" holds "我理解您".
+    pub(crate) concepts_key: PhraseIndex<usize>,
     pub(crate) concept_patterns: Vec<(usize, Regex)>,
+    /// Acts that count as a concept (its own `acts` and those of its shared groups).
+    pub(crate) concept_acts: Vec<(usize, Act)>,
     pub(crate) red_lines: PhraseIndex<RedLineScope>,
+    pub(crate) forbidden_acts: Vec<CompiledForbiddenAct>,
     pub(crate) handoff_facts: PhraseIndex<usize>,
     pub(crate) handoff_patterns: Vec<(usize, Regex)>,
     pub(crate) known_facts: PhraseIndex<usize>,
@@ -53,6 +69,8 @@ pub enum CompileError {
     UnknownConcept(String),
     #[error("同义词组“{0}”在词库中不存在")]
     UnknownGroup(String),
+    #[error("红线“{label}”的话题模式「{pattern}」无效：{error}")]
+    BadTopic { label: String, pattern: String, error: crate::text::pattern::PatternError },
 }
 
 impl CompiledScenario {
@@ -66,14 +84,17 @@ impl CompiledScenario {
         let concept_names: Vec<String> = scenario.concepts.keys().cloned().collect();
         let mut concept_entries = Vec::new();
         let mut concept_patterns = Vec::new();
+        let mut concept_acts = Vec::new();
         for (i, (name, concept)) in scenario.concepts.iter().enumerate() {
             for phrase in &concept.phrases {
                 concept_entries.push((phrase.clone(), i));
             }
+            concept_acts.extend(concept.acts.iter().map(|&a| (i, a)));
             for group in &concept.groups {
                 let phrases =
                     analyzer.lexicons().group(group).ok_or_else(|| CompileError::UnknownGroup(group.clone()))?;
                 concept_entries.extend(phrases.iter().map(|p| (p.clone(), i)));
+                concept_acts.extend(analyzer.lexicons().group_acts(group).iter().map(|&a| (i, a)));
             }
             for pattern in &concept.patterns {
                 let re = pattern_regex(pattern)
@@ -85,6 +106,32 @@ impl CompiledScenario {
             scenario.forbidden.iter().map(|p| (p.clone(), RedLineScope::Everywhere)).collect();
         for (t, turn) in scenario.turns.iter().enumerate() {
             red_line_entries.extend(turn.expect.forbidden.iter().map(|p| (p.clone(), RedLineScope::Turn(t))));
+        }
+        let scoped_acts = scenario.forbidden_acts.iter().map(|f| (f, RedLineScope::Everywhere)).chain(
+            scenario
+                .turns
+                .iter()
+                .enumerate()
+                .flat_map(|(t, turn)| turn.expect.forbidden_acts.iter().map(move |f| (f, RedLineScope::Turn(t)))),
+        );
+        let mut forbidden_acts = Vec::new();
+        for (rule, scope) in scoped_acts {
+            let sources = rule
+                .about
+                .iter()
+                .map(|p| regex::escape(&normalize(p.trim())))
+                .filter(|p| !p.is_empty())
+                .chain(rule.patterns.iter().cloned());
+            let mut topics = Vec::new();
+            for source in sources {
+                let p = analyzer.act_rules().topic_pattern(&source).map_err(|error| CompileError::BadTopic {
+                    label: rule.label.clone(),
+                    pattern: source.clone(),
+                    error,
+                })?;
+                topics.push(p);
+            }
+            forbidden_acts.push(CompiledForbiddenAct { rule: rule.clone(), scope, topics });
         }
         let mut fact_entries = Vec::new();
         let mut handoff_patterns = Vec::new();
@@ -130,12 +177,18 @@ impl CompiledScenario {
 
         let own = dictionary_phrases(&scenario);
         analyzer.add_phrases(own.iter().map(String::as_str));
+        // Keyed after the phrases are in the dictionary, as answers will be.
+        let keyed: Vec<(String, usize)> =
+            concept_entries.iter().map(|(p, i)| (analyzer.analyze(p).key, *i)).filter(|(k, _)| !k.is_empty()).collect();
 
         Ok(CompiledScenario {
             title_norm: normalize(scenario.persona.title.trim()),
             concepts: PhraseIndex::build(concept_entries),
+            concepts_key: PhraseIndex::build(keyed),
             concept_patterns,
+            concept_acts,
             red_lines: PhraseIndex::build(red_line_entries),
+            forbidden_acts,
             handoff_facts: PhraseIndex::build(fact_entries),
             handoff_patterns,
             known_facts: PhraseIndex::build(known_entries),
@@ -182,6 +235,8 @@ pub fn dictionary_phrases(scenario: &Scenario) -> Vec<String> {
         .flat_map(|c| c.phrases.iter())
         .chain(scenario.forbidden.iter())
         .chain(scenario.turns.iter().flat_map(|t| t.expect.forbidden.iter()))
+        .chain(scenario.forbidden_acts.iter().flat_map(|f| f.about.iter()))
+        .chain(scenario.turns.iter().flat_map(|t| t.expect.forbidden_acts.iter().flat_map(|f| f.about.iter())))
         .chain(scenario.escalation.handoff_facts.iter().flat_map(|f| f.phrases.iter()))
         .chain(scenario.bot_history.iter().flat_map(|b| b.known_facts.iter().flat_map(|f| f.keywords.iter())))
         .chain(std::iter::once(&scenario.persona.title))

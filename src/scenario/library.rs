@@ -10,6 +10,8 @@ use crate::lexicon::{self, LexiconSet};
 use crate::ron_file::{self, read_source};
 use crate::scenario::compiled::CompiledScenario;
 use crate::scenario::{Layout, compile_parsed, lint, parse_file, parse_source};
+use crate::scoring::conduct::{self, ConductPolicy};
+use crate::text::acts::{self, ActRules};
 use crate::text::analyzer::Analyzer;
 
 /// What kind of trainer file a path holds, judged by its first word (`Scenario(`,
@@ -19,6 +21,8 @@ pub enum FileKind {
     Scenario,
     Lexicon,
     MoodModel,
+    ActRules,
+    ConductPolicy,
 }
 
 pub fn file_kind(path: &Path, text: Option<&str>) -> FileKind {
@@ -31,6 +35,8 @@ pub fn file_kind(path: &Path, text: Option<&str>) -> FileKind {
         match first {
             Some("Lexicon") => return FileKind::Lexicon,
             Some("MoodModel") => return FileKind::MoodModel,
+            Some("ActRules") => return FileKind::ActRules,
+            Some("ConductPolicy") => return FileKind::ConductPolicy,
             Some("Scenario") => return FileKind::Scenario,
             _ => {}
         }
@@ -247,6 +253,14 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
                     report.diagnostics.push(d);
                 }
             }
+            FileKind::ActRules => match ron_file::parse::<ActRules>(&src) {
+                Ok(rules) => report.diagnostics.extend(acts::check(&rules, &src)),
+                Err(d) => report.diagnostics.push(d),
+            },
+            FileKind::ConductPolicy => match ron_file::parse::<ConductPolicy>(&src) {
+                Ok(policy) => report.diagnostics.extend(conduct::check(&policy, &src)),
+                Err(d) => report.diagnostics.push(d),
+            },
             FileKind::Scenario => {
                 let parsed = match parse_source(src) {
                     Ok(p) => p,

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::acts::Act;
+
 /// One case: who calls, what they say, what a good answer holds and how it is scored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +43,10 @@ pub struct Scenario {
     /// Red lines that apply to every answer in this scenario.
     #[serde(default)]
     pub forbidden: Vec<String>,
+    /// Red lines as acts: what the agent must not do, e.g. promise a refund to a bank card
+    /// (`(act: Commit, about: ["退到银行卡"], label: "承诺退到银行卡")`).
+    #[serde(default)]
+    pub forbidden_acts: Vec<ForbiddenAct>,
     /// Tone goals that apply to every answer in this scenario.
     #[serde(default)]
     pub tone_goals: Vec<ToneGoal>,
@@ -260,6 +266,31 @@ pub struct Concept {
     /// customer's trouble): for the "soothe first" goal it counts as soothing.
     #[serde(default)]
     pub soothes: bool,
+    /// Acts that count as the concept, whatever their words (`acts: [Apologize]`).
+    #[serde(default)]
+    pub acts: Vec<Act>,
+}
+
+/// A red line stated as an act: the answer must not do `act` (about a topic, when `about` or
+/// `patterns` are given).
+///
+/// For `Commit` and `Offer` the topic itself is what must not be promised: it counts when the
+/// topic is said as something that will happen or be given — not negated in either word order
+/// ("双倍赔偿我这边给不了"), not a question, not hedged ("能不能追回要看调查结果"), not the
+/// customer's own words ("您要的双倍赔偿"). For other acts, an act of that kind whose clause holds
+/// the topic (or any such act, without a topic) counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForbiddenAct {
+    pub act: Act,
+    /// Topic phrases, e.g. ["双倍赔偿", "赔一倍"].
+    #[serde(default)]
+    pub about: Vec<String>,
+    /// Topic patterns (as in act rules: regular expressions with {classes} and … gaps).
+    #[serde(default)]
+    pub patterns: Vec<String>,
+    /// What it is, shown to the trainee, e.g. "承诺双倍赔偿".
+    pub label: String,
 }
 
 fn default_weight() -> f32 {
@@ -313,6 +344,9 @@ pub struct Expect {
     /// Red lines for this turn (in addition to the scenario's).
     #[serde(default)]
     pub forbidden: Vec<String>,
+    /// Red lines as acts for this turn (in addition to the scenario's).
+    #[serde(default)]
+    pub forbidden_acts: Vec<ForbiddenAct>,
     /// Tone goals for this turn (in addition to the scenario's).
     #[serde(default)]
     pub tone: Vec<ToneGoal>,

@@ -6,9 +6,10 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::lexicon::LexiconKind;
-use crate::scenario::compiled::{CompiledScenario, RedLineScope};
+use crate::scenario::compiled::{CompiledForbiddenAct, CompiledScenario, RedLineScope};
 use crate::scenario::schema::{PersonaKind, ToneGoal};
 use crate::scoring::{Evidence, RubricScore, round1, rubric, weighted_overall};
+use crate::text::acts::{Act, ActReport, enclosing};
 use crate::text::analyzer::{Analyzed, Analyzer};
 use crate::text::normalize::normalize;
 use crate::text::tone::ToneReport;
@@ -35,6 +36,24 @@ pub struct AnswerFeatures {
     pub asked_again: usize,
     /// The words with which the answer tells the customer about a transfer, if it does.
     pub announces_transfer: Option<String>,
+    /// Conduct breaches: each act and the mood points it inflames (the conduct policy's).
+    pub conduct: Vec<(Act, f32)>,
+    /// The answer does nothing at all (no act, no concept): every rubric scores 0.
+    pub empty: bool,
+    /// Courteous, but nothing done for the customer.
+    pub hollow: bool,
+}
+
+/// A breach of the conduct policy in one answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Breach {
+    pub act: Act,
+    /// What it is, e.g. "讽刺客户".
+    pub label: String,
+    /// The words, as the trainee wrote them.
+    pub quote: String,
+    /// The turn's highest score.
+    pub cap: f32,
 }
 
 /// One answer's scores and evidence.
@@ -53,8 +72,10 @@ pub struct TurnScore {
     pub missed: Vec<String>,
     /// The same, as the trainee sees them (labels).
     pub missed_labels: Vec<String>,
-    /// Red-line phrases it crossed.
+    /// Red lines it crossed: the phrases, and the labels of forbidden acts.
     pub red_lines: Vec<String>,
+    /// Conduct breaches (insults, blame, mockery, security breaches …).
+    pub conduct: Vec<Breach>,
     pub evidence: Vec<Evidence>,
     pub model_answer: String,
     pub tone: ToneReport,
@@ -78,7 +99,7 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
     let mut features = AnswerFeatures::default();
 
     // Concepts.
-    let concept_hits = find_concepts(analyzer, sc, &analyzed, &mut evidence);
+    let concept_hits = find_concepts(analyzer, sc, &analyzed, &tone.acts, &mut evidence);
     let mut hits = Vec::new();
     let mut missed = Vec::new();
     let (mut req_total, mut req_hit, mut opt_total, mut opt_hit) = (0.0, 0.0, 0.0, 0.0);
@@ -141,19 +162,19 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
         RubricScore::not_applicable(weights.concepts, "本回合没有要点要求")
     };
 
-    // Red lines.
+    // Red lines: phrases, then acts.
     let mut red_lines = Vec::new();
     for hit in sc.red_lines.find(&analyzed, analyzer.negators()) {
         let applies = hit.payloads.iter().any(|s| *s == RedLineScope::Everywhere || *s == RedLineScope::Turn(ctx.turn));
         if !applies {
             continue;
         }
-        if hit.negated {
+        if hit.negated || analyzer.act_rules().is_negated_after(&analyzed, &hit.span) {
             evidence.push(Evidence::new(
                 "concepts",
                 "negated",
                 hit.phrase,
-                format!("「{}」前有否定词，不算触犯红线", hit.phrase),
+                format!("「{}」被否定（{}），不算触犯红线", hit.phrase, analyzed.original_of(&hit.span)),
             ));
             continue;
         }
@@ -167,11 +188,56 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
             ));
         }
     }
+    for rule in sc
+        .forbidden_acts
+        .iter()
+        .filter(|f| f.scope == RedLineScope::Everywhere || f.scope == RedLineScope::Turn(ctx.turn))
+    {
+        if let Some(quote) = crossed_forbidden_act(analyzer, rule, &analyzed, &tone.acts, &mut evidence)
+            && !red_lines.contains(&rule.rule.label)
+        {
+            red_lines.push(rule.rule.label.clone());
+            evidence.push(Evidence::new(
+                "concepts",
+                "red_line",
+                quote.clone(),
+                format!("触犯红线：{}「{quote}」", rule.rule.label),
+            ));
+        }
+    }
+
+    // Conduct: the shared policy, in every scenario.
+    let policy = &analyzer.lexicons().conduct;
+    let mut conduct: Vec<Breach> = Vec::new();
+    for hit in tone.acts.conduct() {
+        let Some(rule) = policy.breached_by(hit) else { continue };
+        if conduct.iter().any(|b| b.act == hit.act) {
+            continue;
+        }
+        let detail = format!("{}「{}」", hit.label, hit.quote);
+        evidence.push(Evidence::new("tone", "conduct", hit.quote.clone(), detail));
+        features.conduct.push((hit.act, rule.inflame));
+        conduct.push(Breach { act: hit.act, label: hit.label.clone(), quote: hit.quote.clone(), cap: rule.cap });
+    }
     features.red_line = !red_lines.is_empty();
     features.announces_transfer = analyzer.transfer_announcement(&analyzed);
+    features.hollow = tone.hollow;
 
     // Tone.
-    let tone_score = score_tone(analyzer, sc, ctx, &analyzed, &tone, &concept_hits, &mut evidence, &mut features);
+    let promised_forbidden = red_lines.iter().any(|r| {
+        sc.forbidden_acts.iter().any(|f| f.rule.label == *r && matches!(f.rule.act, Act::Commit | Act::Offer))
+    });
+    let tone_score = score_tone(
+        analyzer,
+        sc,
+        ctx,
+        &analyzed,
+        &tone,
+        &concept_hits,
+        promised_forbidden,
+        &mut evidence,
+        &mut features,
+    );
 
     // No asking twice.
     let no_repeat = score_no_repeat(analyzer, sc, &analyzed, &mut evidence, &mut features);
@@ -193,12 +259,29 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
     rubrics.insert("tone", tone_score);
     rubrics.insert("no_repeat", no_repeat);
     rubrics.insert("responsiveness", responsiveness);
+    // No points for nothing: an answer that does nothing scores 0 in every rubric.
+    features.empty = !tone.acts.any() && concept_hits.is_empty();
+    if features.empty {
+        let why = "回答没有做任何事（没有称呼、致歉、询问、说明或承诺），各项均为 0 分";
+        for r in rubrics.values_mut().filter(|r| r.applicable) {
+            r.score = 0.0;
+            r.reasons.insert(0, why.to_string());
+        }
+        evidence.push(Evidence::new("tone", "empty", analyzed.original.trim().to_string(), why));
+    }
     let mut overall = weighted_overall(rubrics.values());
+    let mut caps: Vec<(f32, String)> = Vec::new();
+    if features.red_line {
+        caps.push((scenario.rubric.red_line_cap, format!("触犯红线「{}」", red_lines.join("」「"))));
+    }
+    for b in &conduct {
+        caps.push((b.cap, format!("{}「{}」", b.label, b.quote)));
+    }
     let mut capped = None;
-    if features.red_line && overall > scenario.rubric.red_line_cap {
-        overall = scenario.rubric.red_line_cap;
-        capped =
-            Some(format!("触犯红线「{}」，本回合最高 {} 分", red_lines.join("」「"), scenario.rubric.red_line_cap));
+    if let Some(limit) = caps.iter().map(|c| c.0).min_by(f32::total_cmp) {
+        let why: Vec<&str> = caps.iter().map(|c| c.1.as_str()).collect();
+        capped = Some(format!("{}，本回合最高 {limit} 分", why.join("；")));
+        overall = overall.min(limit);
     }
     TurnScore {
         turn_id: turn.id.clone(),
@@ -210,6 +293,7 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
         missed_labels: missed.iter().filter_map(|m| scenario.concepts.get(m).map(|c| c.label.clone())).collect(),
         missed,
         red_lines,
+        conduct,
         evidence,
         model_answer: turn.expect.model_answer.clone(),
         tone,
@@ -229,6 +313,7 @@ fn find_concepts(
     analyzer: &Analyzer,
     sc: &CompiledScenario,
     a: &Analyzed,
+    acts: &ActReport,
     evidence: &mut Vec<Evidence>,
 ) -> Vec<ConceptHit> {
     let mut found: Vec<ConceptHit> = Vec::new();
@@ -251,18 +336,30 @@ fn find_concepts(
             evidence.push(Evidence::new("concepts", "hit", matched, format!("提到“{}”：「{matched}」", def.label)));
             found.push(ConceptHit { concept, matched: matched.to_string(), span });
         };
-    for hit in sc.concepts.find(a, analyzer.negators()) {
+    let mut phrase_hits = sc.concepts.find(a, analyzer.negators());
+    // The same phrases on the matching text ("我特别理解你" holds "我理解您").
+    phrase_hits.extend(sc.concepts_key.find_key(a, analyzer.negators()));
+    for hit in phrase_hits {
+        let negated = hit.negated || analyzer.act_rules().is_negated_after(a, &hit.span);
+        let matched = &a.norm[hit.span.clone()];
         for &concept in hit.payloads {
-            consider(concept, hit.phrase, hit.span.clone(), hit.negated, evidence);
+            consider(concept, matched, hit.span.clone(), negated, evidence);
         }
     }
     for (concept, re) in &sc.concept_patterns {
         if let Some(m) = re.find(&a.norm) {
             let span = m.start()..m.end();
-            let negated = a.is_negated(&span, analyzer.negators());
+            let negated = analyzer.negated_either_way(a, &span);
             consider(*concept, m.as_str(), span, negated, evidence);
         }
     }
+    // Acts that count as a concept, whatever the words.
+    for (concept, act) in &sc.concept_acts {
+        if let Some(hit) = acts.first(*act) {
+            consider(*concept, &hit.matched, hit.span.clone(), false, evidence);
+        }
+    }
+    found.sort_by_key(|h| h.span.start);
     found
 }
 
@@ -274,6 +371,7 @@ fn score_tone(
     a: &Analyzed,
     tone: &ToneReport,
     concept_hits: &[ConceptHit],
+    promised_forbidden: bool,
     evidence: &mut Vec<Evidence>,
     features: &mut AnswerFeatures,
 ) -> RubricScore {
@@ -305,6 +403,12 @@ fn score_tone(
     let (mut score, base_reason) = rubric::tone_base(tone.politeness, tone.empathy, upset);
     let mut reasons = vec![base_reason];
     reasons.extend(implied.iter().map(|r| format!("（{r}）")));
+    if tone.hollow {
+        reasons.push(format!(
+            "只有客套，没有为客户做任何事：礼貌与共情按 {:.0}% 计",
+            crate::text::tone::HOLLOW_SHARE * 100.0
+        ));
+    }
     for e in tone.evidence.iter().filter(|e| !e.negated) {
         let label = match e.dimension {
             "politeness" => "礼貌",
@@ -435,7 +539,16 @@ fn score_tone(
                 }
             }
             ToneGoal::Reassure => {
-                if tone.reassurance < 0.3 {
+                if promised_forbidden {
+                    score -= rubric::REASSURE_MISSING;
+                    reasons.push(format!("× 用不能兑现的承诺来安抚不算安心承诺 −{}", rubric::REASSURE_MISSING));
+                    evidence.push(Evidence::new(
+                        "tone",
+                        "goal_missed",
+                        "安心承诺",
+                        "承诺了不该承诺的事，不算给客户吃定心丸",
+                    ));
+                } else if tone.reassurance < 0.3 {
                     score -= rubric::REASSURE_MISSING;
                     reasons.push(format!("× 缺少安心承诺（如“请放心”“会跟进”）−{}", rubric::REASSURE_MISSING));
                     evidence.push(Evidence::new("tone", "goal_missed", "安心承诺", "没有给客户吃定心丸"));
@@ -530,4 +643,63 @@ fn score_no_repeat(
         reasons.push("没有再次询问客户已告诉机器人的信息".to_string());
     }
     RubricScore::new(rubric::no_repeat(asked.len()), weight, reasons)
+}
+
+/// Where an answer crosses a forbidden act, the words that show it (as written).
+fn crossed_forbidden_act(
+    analyzer: &Analyzer,
+    rule: &CompiledForbiddenAct,
+    a: &Analyzed,
+    acts: &ActReport,
+    evidence: &mut Vec<Evidence>,
+) -> Option<String> {
+    let rules = analyzer.act_rules();
+    let clauses = a.clauses();
+    let sentences = a.sentences();
+    let topics_in = |range: &std::ops::Range<usize>| -> Vec<std::ops::Range<usize>> {
+        let base = a.key_of(&(0..range.start)).len();
+        let key = a.key_of(range);
+        rule.topics
+            .iter()
+            .flat_map(|p| p.find_all(key, |_, _| true))
+            .map(|r| a.key_to_norm(base + r.start, true)..a.key_to_norm(base + r.end, false))
+            .filter(|r| r.start < r.end)
+            .collect()
+    };
+    if matches!(rule.rule.act, Act::Commit | Act::Offer) && !rule.topics.is_empty() {
+        // Promising the topic: said as something that will happen or be given.
+        for span in topics_in(&(0..a.norm.len())) {
+            let clause = enclosing(&clauses, &span);
+            let sentence = enclosing(&sentences, &span);
+            let before = clause.start..span.start;
+            let why_not = if analyzer.negated_either_way(a, &span) {
+                Some("被否定，是拒绝而不是承诺")
+            } else if rules.is_question(a, &sentence) {
+                Some("是问句，不是承诺")
+            } else if rules.is_hedged(a, &clause) {
+                Some("有保留（如果、要看、尽量……），不是承诺")
+            } else if rules.is_customers(a, &before) {
+                Some("说的是客户的要求，不是承诺")
+            } else if !rules.has_promise_marker(a, &clause) {
+                Some("没有说要做或要给，不是承诺")
+            } else {
+                None
+            };
+            let quote = a.original_of(&clause);
+            match why_not {
+                Some(why) => evidence.push(Evidence::new(
+                    "concepts",
+                    "not_a_promise",
+                    quote.clone(),
+                    format!("「{quote}」提到{}，但{why}", rule.rule.label),
+                )),
+                None => return Some(quote),
+            }
+        }
+        return None;
+    }
+    acts.performed().filter(|h| h.act == rule.rule.act).find_map(|h| {
+        let clause = enclosing(&clauses, &h.span);
+        (rule.topics.is_empty() || !topics_in(&clause).is_empty()).then(|| h.quote.clone())
+    })
 }

@@ -6,6 +6,7 @@ use std::ops::Range;
 use jieba_rs::Jieba;
 
 use crate::lexicon::{LexiconKind, LexiconSet};
+use crate::text::acts::{ActReport, CompiledActs};
 use crate::text::normalize::{BmpCharSet, is_clause_break, normalize};
 use crate::text::phrases::PhraseIndex;
 
@@ -35,6 +36,11 @@ pub struct Analyzed {
     /// Per byte of `norm` (length `norm.len() + 1`): `WORD_START` when a word may start there,
     /// `WORD_END` when one may end there.
     boundaries: Vec<u8>,
+    /// The matching text of act rules and concepts: `norm` without filler words (非常, 特别 …)
+    /// and with characters folded (你 → 您), so "我特别理解你" reads as "我理解您".
+    pub key: String,
+    /// Per byte of `key`: the byte range in `norm` of the character it comes from.
+    key_map: Vec<(u32, u32)>,
 }
 
 impl Analyzed {
@@ -44,8 +50,42 @@ impl Analyzed {
 
     /// True when `range` starts and ends on word boundaries.
     pub fn on_word_boundaries(&self, range: &Range<usize>) -> bool {
-        self.boundaries.get(range.start).is_some_and(|b| b & WORD_START != 0)
-            && self.boundaries.get(range.end).is_some_and(|b| b & WORD_END != 0)
+        self.is_boundary(range.start, true) && self.is_boundary(range.end, false)
+    }
+
+    /// True when a word may start (`start`) or end at byte `offset` of `norm`.
+    pub fn is_boundary(&self, offset: usize, start: bool) -> bool {
+        let flag = if start { WORD_START } else { WORD_END };
+        self.boundaries.get(offset).is_some_and(|b| b & flag != 0)
+    }
+
+    /// The byte offset in `norm` of byte `i` of `key`: where its character starts (`start`),
+    /// or where the character before it ends.
+    pub fn key_to_norm(&self, i: usize, start: bool) -> usize {
+        if start {
+            self.key_map.get(i).map_or(self.norm.len(), |m| m.0 as usize)
+        } else {
+            i.checked_sub(1).and_then(|j| self.key_map.get(j)).map_or(0, |m| m.1 as usize)
+        }
+    }
+
+    /// The matching text of a byte range of `norm`.
+    pub fn key_of(&self, range: &Range<usize>) -> &str {
+        let from = self.key_map.partition_point(|m| (m.0 as usize) < range.start);
+        let to = self.key_map.partition_point(|m| (m.0 as usize) < range.end);
+        &self.key[from..to]
+    }
+
+    /// The text the trainee wrote for a byte range of `norm` (normalising keeps one character
+    /// for one; should it not, the normalised text is given).
+    pub fn original_of(&self, range: &Range<usize>) -> String {
+        let skip = self.norm[..range.start].chars().count();
+        let take = self.norm[range.clone()].chars().count();
+        if self.original.chars().count() == self.norm.chars().count() {
+            self.original.chars().skip(skip).take(take).collect::<String>().trim().to_string()
+        } else {
+            self.norm[range.clone()].trim().to_string()
+        }
     }
 
     /// Index of the token holding byte `offset`.
@@ -133,6 +173,8 @@ pub struct Analyzer {
     /// Phrases that tell the customer they are being transferred (the lexicon group
     /// `TRANSFER_ANNOUNCEMENT_GROUP`).
     transfer_index: PhraseIndex<()>,
+    /// The act rules, compiled.
+    acts: CompiledActs,
     /// Every word added to the dictionary, with the inner word boundaries (byte offsets) jieba
     /// saw in it before it was added: an added phrase is kept whole, yet the words inside it
     /// ("您" in "我教您", "请" in "请放心") can still be matched.
@@ -200,6 +242,8 @@ impl Analyzer {
         for phrases in lexicons.lexicons.iter().flat_map(|l| l.groups.values()) {
             words.extend(phrases.iter().map(|p| normalize(p)));
         }
+        words.extend(lexicons.acts.classes.values().flatten().map(|w| normalize(w)));
+        let acts = CompiledActs::compile(&lexicons.acts).expect("act rules are checked when the lexicons are loaded");
         let tone_index = PhraseIndex::build(tone_entries);
         let transfer_index = PhraseIndex::build(
             lexicons.group(TRANSFER_ANNOUNCEMENT_GROUP).unwrap_or_default().iter().map(|p| (p.clone(), ())),
@@ -210,6 +254,7 @@ impl Analyzer {
             longest_negator,
             tone_index,
             transfer_index,
+            acts,
             added: FxHashMap::default(),
             added_first_chars: FirstChars::of([]),
             negator_first_chars: FirstChars::of(negators.iter().map(String::as_str)),
@@ -275,6 +320,22 @@ impl Analyzer {
         self.transfer_index.find(a, &self.negators).into_iter().find(|h| !h.negated).map(|h| h.phrase.to_string())
     }
 
+    /// What an analysed answer does: its acts and conduct, with their evidence.
+    pub fn acts_of(&self, a: &Analyzed) -> ActReport {
+        self.acts.find(a, &self.negators)
+    }
+
+    /// True when the phrase at `range` is negated in either word order: a negator before it
+    /// in its clause ("不能退款"), or a refusal after it ("退款我这边办不了").
+    pub fn negated_either_way(&self, a: &Analyzed, range: &Range<usize>) -> bool {
+        a.is_negated(range, &self.negators) || self.acts.is_negated_after(a, range)
+    }
+
+    /// The compiled act rules (questions, hedges, topic patterns).
+    pub fn act_rules(&self) -> &CompiledActs {
+        &self.acts
+    }
+
     /// Normalises and segments a text.
     pub fn analyze(&self, text: &str) -> Analyzed {
         self.analyze_owned(text.to_string())
@@ -312,7 +373,35 @@ impl Analyzer {
                 && self.negators.contains(tok.word);
             tokens.push(Token { negator, clause_break, span });
         }
-        Analyzed { original: text, norm, tokens, boundaries }
+        let (key, key_map) = self.matching_text(&norm, &tokens);
+        Analyzed { original: text, norm, tokens, boundaries, key, key_map }
+    }
+
+    /// The matching text: the tokens that are not fillers, with characters folded.
+    fn matching_text(&self, norm: &str, tokens: &[Token]) -> (String, Vec<(u32, u32)>) {
+        let mut key = String::with_capacity(norm.len());
+        let mut map = Vec::with_capacity(norm.len());
+        for t in tokens {
+            let word = &norm[t.span.clone()];
+            if self.acts.fillers.iter().any(|f| f == word) {
+                continue;
+            }
+            for (i, c) in word.char_indices() {
+                let from = (t.span.start + i) as u32;
+                let range = (from, from + c.len_utf8() as u32);
+                match self.acts.folds.iter().find(|(f, _)| *f == c) {
+                    Some((_, to)) => {
+                        key.push_str(to);
+                        map.extend(std::iter::repeat_n(range, to.len()));
+                    }
+                    None => {
+                        key.push(c);
+                        map.extend(std::iter::repeat_n(range, c.len_utf8()));
+                    }
+                }
+            }
+        }
+        (key, map)
     }
 
     /// Marks the 2- and 3-character dictionary words inside a longer token as word boundaries,

@@ -1,8 +1,10 @@
-//! Text analysis: normalisation, segmentation with jieba, phrase matching, tone.
+//! Text analysis: normalisation, segmentation with jieba, phrase matching, acts, tone.
 
+pub mod acts;
 pub mod analyzer;
 pub mod glyphs;
 pub mod normalize;
+pub mod pattern;
 pub mod phrases;
 pub mod tone;
 

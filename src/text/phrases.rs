@@ -97,6 +97,34 @@ impl<T> PhraseIndex<T> {
         hits.sort_by_key(|h| (h.span.start, std::cmp::Reverse(h.span.end)));
         hits
     }
+
+    /// As `find`, on the text's matching text (fillers left out, characters folded) for
+    /// phrases keyed the same way; spans are given in the normalised text.
+    pub fn find_key<'a>(
+        &'a self,
+        text: &Analyzed,
+        negators: &crate::text::analyzer::Negators,
+    ) -> Vec<PhraseHit<'a, T>> {
+        let Some(automaton) = &self.automaton else {
+            return Vec::new();
+        };
+        let mut hits = Vec::new();
+        for m in automaton.find_overlapping_iter(&text.key) {
+            let span = text.key_to_norm(m.start(), true)..text.key_to_norm(m.end(), false);
+            if span.start >= span.end || !text.on_word_boundaries(&span) {
+                continue;
+            }
+            let id = m.pattern().as_usize();
+            hits.push(PhraseHit {
+                phrase: &self.phrases[id],
+                negated: text.is_negated(&span, negators),
+                span,
+                payloads: &self.payloads[id],
+            });
+        }
+        hits.sort_by_key(|h| (h.span.start, std::cmp::Reverse(h.span.end)));
+        hits
+    }
 }
 
 /// Drops hits lying inside a longer hit with the same payload key, so "非常抱歉" counts once,

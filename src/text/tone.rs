@@ -3,9 +3,14 @@
 use serde::Serialize;
 
 use crate::lexicon::LexiconKind;
+use crate::text::acts::ActReport;
 use crate::text::analyzer::{Analyzed, Analyzer};
 use crate::text::normalize::is_content_char;
 use crate::text::phrases::drop_nested;
+
+/// Politeness and empathy of an answer that does nothing for the customer (no question, no
+/// explanation, no commitment …) count this much: courtesy alone is hollow (套话).
+pub const HOLLOW_SHARE: f32 = 0.6;
 
 /// One marker found in a text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,7 +46,12 @@ pub struct ToneReport {
     /// Byte offset in the normalised text of the first empathy marker, if any.
     #[serde(skip)]
     pub first_empathy_at: Option<usize>,
+    /// True when the text is courteous but does nothing for the customer: politeness and
+    /// empathy then count `HOLLOW_SHARE` of their weight.
+    pub hollow: bool,
     pub evidence: Vec<ToneEvidence>,
+    /// What the text does (its acts and conduct), which the tone is partly read from.
+    pub acts: ActReport,
 }
 
 fn dimension(kind: LexiconKind) -> Option<&'static str> {
@@ -69,6 +79,7 @@ impl Analyzer {
 
     /// The tone of an already analysed text.
     pub fn tone_of(&self, a: &Analyzed) -> ToneReport {
+        let acts = self.acts_of(a);
         let mut hits = Vec::new();
         for hit in self.tone_index().find(a, self.negators()) {
             for marker in hit.payloads {
@@ -77,7 +88,14 @@ impl Analyzer {
                 }
             }
         }
+        // Acts that carry a tone: apologies and empathy, reassurance, conduct.
+        for act in &acts.hits {
+            if let Some(dim) = act.act.tone_dimension() {
+                hits.push((act.span.clone(), dim, (act.matched.as_str(), act.weight, act.negated)));
+            }
+        }
         drop_nested(&mut hits);
+        drop_weaker_overlaps(&mut hits);
         // Character offsets counted on from the previous hit's (the hits are in text order).
         let (mut counted_to, mut chars_before) = (0, 0);
         let mut evidence: Vec<ToneEvidence> = hits
@@ -128,9 +146,11 @@ impl Analyzer {
         let shout_weight = evidence.iter().filter(|e| e.dimension == "shouting").map(|e| e.weight);
         let anger = noisy_or(distinct("anger").chain(shout_weight));
         let first_empathy_at = hits.iter().filter(|h| h.1 == "empathy" && !(h.2).2).map(|h| h.0.start).min();
+        let hollow = !acts.substantive() && (score("politeness") > 0.0 || score("empathy") > 0.0);
+        let share = if hollow { HOLLOW_SHARE } else { 1.0 };
         ToneReport {
-            politeness: round3(score("politeness")),
-            empathy: round3(score("empathy")),
+            politeness: round3(share * score("politeness")),
+            empathy: round3(share * score("empathy")),
             reassurance: round3(score("reassurance")),
             hostility: round3(score("hostility")),
             anger: round3(anger),
@@ -139,9 +159,31 @@ impl Analyzer {
             exclamations: marks.exclamations,
             content_chars: marks.content_chars,
             first_empathy_at,
+            hollow,
             evidence,
+            acts,
         }
     }
+}
+
+/// Of overlapping hits of the same dimension (a lexicon marker and an act on the same words),
+/// keeps the stronger one, so the same words never count twice.
+fn drop_weaker_overlaps<T>(hits: &mut Vec<(std::ops::Range<usize>, &'static str, (T, f32, bool))>) {
+    let mut keep = vec![true; hits.len()];
+    for i in 0..hits.len() {
+        for j in 0..hits.len() {
+            let (x, y) = (&hits[i], &hits[j]);
+            let overlap = x.0.start < y.0.end && y.0.start < x.0.end;
+            let y_better = ((y.2).2 == (x.2).2 && (y.2).1 > (x.2).1) || (!(y.2).2 && (x.2).2);
+            let tie_first = (y.2).1 == (x.2).1 && (y.2).2 == (x.2).2 && j < i;
+            if i != j && keep[j] && overlap && x.1 == y.1 && (y_better || tie_first) {
+                keep[i] = false;
+                break;
+            }
+        }
+    }
+    let mut k = keep.into_iter();
+    hits.retain(|_| k.next().unwrap_or(true));
 }
 
 /// Rounds to three decimals so reports do not show float noise.
@@ -246,10 +288,22 @@ mod tests {
 
     #[test]
     fn nested_markers_count_once() {
-        let t = analyzer().tone("非常抱歉");
+        let t = analyzer().tone("非常抱歉，我马上帮您查");
         let empathy: Vec<_> = t.evidence.iter().filter(|e| e.dimension == "empathy").collect();
         assert_eq!(empathy.len(), 1, "{empathy:?}");
         assert_eq!(t.empathy, 0.7);
+        assert!(!t.hollow);
+    }
+
+    #[test]
+    fn courtesy_without_action_is_hollow() {
+        let t = analyzer().tone("非常抱歉");
+        assert!(t.hollow, "{t:?}");
+        assert_eq!(t.empathy, super::round3(0.7 * super::HOLLOW_SHARE));
+        let plain = analyzer().tone("非常抱歉给您带来不便，请您耐心等待。");
+        let acting = analyzer().tone("非常抱歉给您带来不便，我马上帮您查明细。");
+        assert!(plain.hollow && !acting.hollow);
+        assert!(plain.empathy + plain.politeness < acting.empathy + acting.politeness, "{plain:?}\n{acting:?}");
     }
 
     #[test]

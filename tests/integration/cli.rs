@@ -164,7 +164,7 @@ fn tone_json_has_the_four_dimensions() {
 
 #[test]
 fn tone_reads_lines_from_stdin() {
-    let mut input = "非常理解您的心情\n不归我管\n".as_bytes().to_vec();
+    let mut input = "非常理解您的心情，我马上帮您查\n不归我管\n".as_bytes().to_vec();
     input.extend_from_slice(b"\xff\n");
     input.extend_from_slice("您好\n".as_bytes());
     let out = run_with_stdin(&["tone"], &input);

@@ -1,0 +1,729 @@
+//! What an answer does: its acts (apologises, asks for the order number, commits to a callback
+//! by a time …) and its conduct (insults, blames, mocks …), each with the words that show it.
+//!
+//! The rules are data (`scenarios/lexicons/acts.ron`, an `ActRules` file): each rule names an
+//! act and gives patterns (see `pattern.rs`) matched on the answer's *matching text* — the
+//! normalised text with filler words left out (非常, 特别 …: "我特别理解" reads as "我理解")
+//! and a few characters folded (你 → 您), so one pattern covers the ways people say it.
+//! A hit preceded by a negator in its clause is negated (and does not count) unless the rule
+//! says the negation is part of the act; `unless` patterns in the same clause cancel a hit
+//! (near misses such as "请您理解" for empathy). The engine adds what patterns alone cannot
+//! say: whether the sentence is a question (an announced transfer asked as a question is an
+//! offer), what information an `Ask` asks for (and whether it is a secret, which makes it a
+//! security breach), and by when a commitment is made.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::{Diagnostic, Pos, SourceText};
+use crate::text::analyzer::{Analyzed, Negators};
+use crate::text::normalize::normalize;
+use crate::text::pattern::{Pattern, PatternError};
+
+/// Negator characters, kept out of the few characters allowed between a topic and the
+/// refusal after it.
+const GAP_NEGATORS: &str = "不没别未无勿,.!?;:。、";
+
+/// Everything an answer can do, service acts first, then conduct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Act {
+    /// 您好.
+    Greet,
+    /// Addresses the customer politely: 您, a title.
+    Address,
+    /// 抱歉, 对不起, 赔个不是, 是我们没做好.
+    Apologize,
+    /// Acknowledges feelings: 理解您的心情, 换谁都会着急, 让您久等了.
+    Empathize,
+    /// 您放心, 别着急, 有我在.
+    Reassure,
+    /// Asks for information (and for what: order number, phone …).
+    Ask,
+    /// Confirms what is already known: 您的订单号是…对吗, 我看到您….
+    Confirm,
+    /// Explains: 原因是, 按规定, 系统显示, 一般需要….
+    Explain,
+    /// Tells the customer what to do, step by step: 您先打开…, 我一步一步教您.
+    Guide,
+    /// Commits to do something (and by when): 明天下午三点前给您回电, 我亲自盯到底.
+    Commit,
+    /// Reports something already done for the customer: 已经帮您提交加急.
+    Done,
+    /// Offers a remedy or a choice: 可以给您改签, 给您两个办法.
+    Offer,
+    /// Refuses (and what): 双倍赔偿我这边给不了.
+    Refuse,
+    /// Sends the customer elsewhere: 您可以去营业厅办理.
+    Refer,
+    /// Announces a transfer (asked as a question: offers one): 我帮您转接主管.
+    Transfer,
+    /// Asks the customer to hold: 请您稍等.
+    Hold,
+    /// 谢谢, 感谢您的耐心.
+    Thank,
+    /// Closes the call: 祝您生活愉快, 还有其他可以帮您的吗.
+    Close,
+    /// Acknowledges: 好的, 明白, 收到.
+    Affirm,
+    /// Conduct: insults the customer.
+    Insult,
+    /// Conduct: an attacking rhetorical question (你想怎样？吓唬谁呢？).
+    Attack,
+    /// Conduct: blames the customer (你自己…, 是不是你自己点的).
+    Blame,
+    /// Conduct: shifts the blame elsewhere (不归我们管, 是快递的问题).
+    ShiftBlame,
+    /// Conduct: dismisses the customer (爱等不等, 随便你, 不行你就投诉吧).
+    Dismiss,
+    /// Conduct: mocks the customer (呵呵, 您可真行).
+    Sarcasm,
+    /// Conduct: makes light of the problem (这点小事, 没必要生气).
+    Minimize,
+    /// Conduct: impatience (说了多少遍).
+    Impatience,
+    /// Conduct: asks for a password, a verification code or a full card number, or offers to
+    /// keep a password.
+    SecurityBreach,
+}
+
+impl Act {
+    /// Every act, in order.
+    pub const ALL: [Act; 28] = [
+        Act::Greet,
+        Act::Address,
+        Act::Apologize,
+        Act::Empathize,
+        Act::Reassure,
+        Act::Ask,
+        Act::Confirm,
+        Act::Explain,
+        Act::Guide,
+        Act::Commit,
+        Act::Done,
+        Act::Offer,
+        Act::Refuse,
+        Act::Refer,
+        Act::Transfer,
+        Act::Hold,
+        Act::Thank,
+        Act::Close,
+        Act::Affirm,
+        Act::Insult,
+        Act::Attack,
+        Act::Blame,
+        Act::ShiftBlame,
+        Act::Dismiss,
+        Act::Sarcasm,
+        Act::Minimize,
+        Act::Impatience,
+        Act::SecurityBreach,
+    ];
+
+    /// The act as a trainer reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Act::Greet => "问候",
+            Act::Address => "称呼客户",
+            Act::Apologize => "致歉",
+            Act::Empathize => "体谅客户的感受",
+            Act::Reassure => "安抚",
+            Act::Ask => "询问信息",
+            Act::Confirm => "确认已知信息",
+            Act::Explain => "解释说明",
+            Act::Guide => "指导操作",
+            Act::Commit => "承诺",
+            Act::Done => "已办理",
+            Act::Offer => "提供方案",
+            Act::Refuse => "拒绝",
+            Act::Refer => "让客户去别处",
+            Act::Transfer => "告知转接",
+            Act::Hold => "请客户稍等",
+            Act::Thank => "致谢",
+            Act::Close => "结束语",
+            Act::Affirm => "应答",
+            Act::Insult => "辱骂客户",
+            Act::Attack => "反问攻击客户",
+            Act::Blame => "指责客户",
+            Act::ShiftBlame => "推卸责任",
+            Act::Dismiss => "打发客户",
+            Act::Sarcasm => "讽刺客户",
+            Act::Minimize => "轻视客户的问题",
+            Act::Impatience => "不耐烦",
+            Act::SecurityBreach => "违反安全规范",
+        }
+    }
+
+    /// Insults, blame, mockery … and security breaches: what the conduct policy judges.
+    pub fn is_conduct(self) -> bool {
+        self >= Act::Insult
+    }
+
+    /// Acts that move the customer's problem on (not only courtesy): an answer with none of
+    /// them is hollow, however polite.
+    pub fn is_substantive(self) -> bool {
+        matches!(
+            self,
+            Act::Ask
+                | Act::Confirm
+                | Act::Explain
+                | Act::Guide
+                | Act::Commit
+                | Act::Done
+                | Act::Offer
+                | Act::Refuse
+                | Act::Refer
+                | Act::Transfer
+        )
+    }
+
+    /// The tone dimension an act's weight counts for, if any.
+    pub fn tone_dimension(self) -> Option<&'static str> {
+        match self {
+            Act::Apologize | Act::Empathize => Some("empathy"),
+            Act::Reassure => Some("reassurance"),
+            Act::SecurityBreach => None,
+            a if a.is_conduct() => Some("hostility"),
+            _ => None,
+        }
+    }
+}
+
+/// An act rules file (`ActRules(…)`), as trainers write it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActRules {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Word classes, used as `{名字}` in patterns. Four have a meaning to the engine as well:
+    /// `填充` (fillers left out of the matching text), `疑问` (words that make a sentence a
+    /// question), `含糊` (hedges: a topic after them is not promised) and `客户说的` (words that
+    /// attribute a topic to the customer: 您要的, 您说的 …).
+    #[serde(default)]
+    pub classes: BTreeMap<String, Vec<String>>,
+    /// Characters folded in the matching text, e.g. 你 → 您.
+    #[serde(default)]
+    pub folds: BTreeMap<String, String>,
+    /// What an agent may ask for: a name (订单号, 密码 …) and the words that name it. A
+    /// `secret` one (password, verification code, full card number) must never be asked for.
+    #[serde(default)]
+    pub information: BTreeMap<String, Information>,
+    /// Patterns of a time by which a commitment is to be kept (明天下午三点前, 两个工作日内).
+    #[serde(default)]
+    pub deadlines: Vec<String>,
+    pub rules: Vec<ActRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Information {
+    pub words: Vec<String>,
+    /// Words that, right after the information's word, make it harmless (卡号 + 后四位).
+    #[serde(default)]
+    pub unless_followed_by: Vec<String>,
+    #[serde(default)]
+    pub secret: bool,
+}
+
+/// One rule: an act and the patterns that show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActRule {
+    pub act: Act,
+    pub patterns: Vec<String>,
+    /// How strongly a hit shows the act, 0–1 (its tone weight for empathy, reassurance and
+    /// hostility; conduct caps a turn only from the policy's weight on).
+    #[serde(default = "default_weight")]
+    pub weight: f32,
+    /// What the hit means, when more precise than the act's label ("讽刺客户的脾气").
+    #[serde(default)]
+    pub label: String,
+    /// False when the negation is part of the act ("我不同情你" is conduct, not empathy
+    /// negated): a preceding negator then does not cancel the hit.
+    #[serde(default = "default_true")]
+    pub negatable: bool,
+    /// Patterns that, found in the same clause, cancel the hit.
+    #[serde(default)]
+    pub unless: Vec<String>,
+    /// Which sentences the rule applies to.
+    #[serde(default)]
+    pub mood: SentenceMood,
+    /// Match on the normalised text itself rather than the matching text (for rules about
+    /// the words left out or folded: 您 against 你).
+    #[serde(default)]
+    pub exact: bool,
+}
+
+fn default_weight() -> f32 {
+    0.5
+}
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SentenceMood {
+    #[default]
+    Any,
+    /// Only in questions (你想怎样？).
+    Question,
+    /// Only in statements.
+    Statement,
+}
+
+/// The shipped rules, compiled in.
+pub const EMBEDDED: &str = include_str!("../../scenarios/lexicons/acts.ron");
+
+impl ActRules {
+    pub fn embedded() -> ActRules {
+        crate::ron_file::options().from_str(EMBEDDED).expect("the shipped act rules are checked by the test suite")
+    }
+}
+
+/// One act found in an answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActHit {
+    pub act: Act,
+    /// What it means, in Chinese.
+    pub label: String,
+    /// The words matched (normalised).
+    pub matched: String,
+    /// The clause it stands in, as the trainee wrote it.
+    pub quote: String,
+    /// Character offset in the answer.
+    pub at: usize,
+    pub weight: f32,
+    /// A negated hit is reported but does not count.
+    pub negated: bool,
+    /// Said as a question (an announced transfer asked as a question is an offer).
+    pub question: bool,
+    /// For `Ask`: what is asked for (订单号、手机号); for `Commit`: by when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Byte range in the normalised text.
+    #[serde(skip)]
+    pub span: Range<usize>,
+}
+
+/// The acts of one answer, in text order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct ActReport {
+    pub hits: Vec<ActHit>,
+}
+
+impl ActReport {
+    /// Hits that count (not negated).
+    pub fn performed(&self) -> impl Iterator<Item = &ActHit> {
+        self.hits.iter().filter(|h| !h.negated)
+    }
+
+    pub fn first(&self, act: Act) -> Option<&ActHit> {
+        self.performed().find(|h| h.act == act)
+    }
+
+    pub fn has(&self, act: Act) -> bool {
+        self.first(act).is_some()
+    }
+
+    /// True when the answer does anything at all.
+    pub fn any(&self) -> bool {
+        self.performed().next().is_some()
+    }
+
+    /// True when it does something that moves the problem on.
+    pub fn substantive(&self) -> bool {
+        self.performed().any(|h| h.act.is_substantive())
+    }
+
+    pub fn conduct(&self) -> impl Iterator<Item = &ActHit> {
+        self.performed().filter(|h| h.act.is_conduct())
+    }
+}
+
+/// Names of the classes the engine itself reads.
+pub const FILLERS: &str = "填充";
+pub const QUESTION_WORDS: &str = "疑问";
+pub const HEDGES: &str = "含糊";
+pub const CUSTOMER_SAID: &str = "客户说的";
+/// Words that, after a topic, negate it: "双倍赔偿我这边给不了" (with `TOPIC_BRIDGE` words
+/// between: 我, 这边, 确实 …).
+pub const AFTER_NEGATION: &str = "后置否定";
+pub const TOPIC_BRIDGE: &str = "主题桥";
+/// Words that say a topic will be done or given: a topic is promised only in a clause with one.
+pub const PROMISE_MARKERS: &str = "承诺标记";
+
+/// The rules compiled for matching. Built once with the `Analyzer`.
+#[derive(Debug, Clone)]
+pub struct CompiledActs {
+    rules: Vec<CompiledRule>,
+    /// Fillers, normalised, as jieba tokens to leave out.
+    pub(crate) fillers: Vec<String>,
+    pub(crate) folds: Vec<(char, String)>,
+    question: Option<Pattern>,
+    hedge: Option<Pattern>,
+    customer_said: Option<Pattern>,
+    after_negation: Option<Pattern>,
+    promise_marker: Option<Pattern>,
+    information: Vec<(String, Pattern, bool)>,
+    deadline: Vec<Pattern>,
+    /// The rules file's classes, for compiling topic patterns of scenarios with the same words.
+    pub(crate) classes: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledRule {
+    rule: ActRule,
+    patterns: Vec<Pattern>,
+    unless: Vec<Pattern>,
+}
+
+/// A problem in a rules file: which pattern, and why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("规则 {rule}（{act:?}）的模式「{pattern}」：{error}")]
+pub struct RuleError {
+    /// 1-based rule number, 0 for the file's own classes and lists.
+    pub rule: usize,
+    pub act: Option<Act>,
+    pub pattern: String,
+    pub error: PatternError,
+}
+
+impl CompiledActs {
+    pub fn compile(rules: &ActRules) -> Result<CompiledActs, RuleError> {
+        let classes: BTreeMap<String, Vec<String>> = rules
+            .classes
+            .iter()
+            .map(|(k, v)| (k.clone(), v.iter().map(|w| normalize(w.trim())).filter(|w| !w.is_empty()).collect()))
+            .collect();
+        let file_error = |pattern: &str, error| RuleError { rule: 0, act: None, pattern: pattern.to_string(), error };
+        let compile = |p: &str| Pattern::compile(p, &classes);
+        let class_pattern = |name: &str| -> Result<Option<Pattern>, RuleError> {
+            match classes.get(name) {
+                Some(words) if !words.is_empty() => {
+                    Pattern::compile(&format!("{{{name}}}"), &classes).map(Some).map_err(|e| file_error(name, e))
+                }
+                _ => Ok(None),
+            }
+        };
+        let mut compiled = Vec::with_capacity(rules.rules.len());
+        for (i, rule) in rules.rules.iter().enumerate() {
+            let err = |p: &str, error| RuleError { rule: i + 1, act: Some(rule.act), pattern: p.to_string(), error };
+            let patterns =
+                rule.patterns.iter().map(|p| compile(p).map_err(|e| err(p, e))).collect::<Result<Vec<_>, _>>()?;
+            let unless =
+                rule.unless.iter().map(|p| compile(p).map_err(|e| err(p, e))).collect::<Result<Vec<_>, _>>()?;
+            compiled.push(CompiledRule { rule: rule.clone(), patterns, unless });
+        }
+        let mut information = Vec::new();
+        for (name, info) in &rules.information {
+            let words = alternatives(&info.words);
+            let source = if info.unless_followed_by.is_empty() {
+                format!("(?:{words})")
+            } else {
+                format!("(?:{words})(?!{})", alternatives(&info.unless_followed_by))
+            };
+            let p = compile(&source).map_err(|e| file_error(&source, e))?;
+            information.push((name.clone(), p, info.secret));
+        }
+        let deadline =
+            rules.deadlines.iter().map(|p| compile(p).map_err(|e| file_error(p, e))).collect::<Result<_, _>>()?;
+        Ok(CompiledActs {
+            fillers: classes.get(FILLERS).cloned().unwrap_or_default(),
+            folds: rules
+                .folds
+                .iter()
+                .filter_map(|(from, to)| {
+                    let mut chars = from.chars();
+                    let c = chars.next()?;
+                    chars.next().is_none().then(|| (c, to.clone()))
+                })
+                .collect(),
+            question: class_pattern(QUESTION_WORDS)?,
+            hedge: class_pattern(HEDGES)?,
+            customer_said: class_pattern(CUSTOMER_SAID)?,
+            // The rest of the topic's noun phrase (a few characters), bridge words, a refusal.
+            after_negation: match (classes.contains_key(AFTER_NEGATION), classes.contains_key(TOPIC_BRIDGE)) {
+                (true, true) => Some(
+                    Pattern::compile(
+                        &format!("^[^{GAP_NEGATORS}]{{0,6}}?{{{TOPIC_BRIDGE}}}*{{{AFTER_NEGATION}}}"),
+                        &classes,
+                    )
+                    .map_err(|e| file_error(AFTER_NEGATION, e))?,
+                ),
+                (true, false) => Some(
+                    Pattern::compile(&format!("^[^{GAP_NEGATORS}]{{0,6}}?{{{AFTER_NEGATION}}}"), &classes)
+                        .map_err(|e| file_error(AFTER_NEGATION, e))?,
+                ),
+                _ => None,
+            },
+            promise_marker: class_pattern(PROMISE_MARKERS)?,
+            information,
+            deadline,
+            rules: compiled,
+            classes,
+        })
+    }
+
+    /// The acts of an analysed answer.
+    pub fn find(&self, a: &Analyzed, negators: &Negators) -> ActReport {
+        let sentences = a.sentences();
+        let clauses = a.clauses();
+        let mut hits: Vec<ActHit> = Vec::new();
+        for rule in &self.rules {
+            for pattern in &rule.patterns {
+                for span in self.matches(pattern, a, rule.rule.exact) {
+                    let sentence = enclosing(&sentences, &span);
+                    let clause = enclosing(&clauses, &span);
+                    let question = self.is_question(a, &sentence);
+                    match rule.rule.mood {
+                        SentenceMood::Question if !question => continue,
+                        SentenceMood::Statement if question => continue,
+                        _ => {}
+                    }
+                    let clause_key = a.key_of(&clause);
+                    if rule.unless.iter().any(|u| !u.find_all(&clause_key, |_, _| true).is_empty()) {
+                        continue;
+                    }
+                    let negated = rule.rule.negatable && a.is_negated(&span, negators);
+                    let label = if rule.rule.label.is_empty() {
+                        rule.rule.act.label().to_string()
+                    } else {
+                        rule.rule.label.clone()
+                    };
+                    let detail = match rule.rule.act {
+                        Act::Ask => self.asked_for(a, &sentence),
+                        Act::Commit | Act::Offer => self.deadline_in(a, &sentence),
+                        _ => None,
+                    };
+                    hits.push(ActHit {
+                        act: rule.rule.act,
+                        label,
+                        matched: a.norm[span.clone()].to_string(),
+                        quote: a.original_of(&clause),
+                        at: a.norm[..span.start].chars().count(),
+                        weight: rule.rule.weight.clamp(0.0, 1.0),
+                        negated,
+                        question,
+                        detail,
+                        span,
+                    });
+                }
+            }
+        }
+        // Asking for a secret is a security breach, whatever words asked.
+        let breaches: Vec<ActHit> = hits
+            .iter()
+            .filter(|h| h.act == Act::Ask && !h.negated)
+            .filter_map(|h| {
+                let secret = self.secrets_in(a, &enclosing(&sentences, &h.span));
+                (!secret.is_empty()).then(|| ActHit {
+                    act: Act::SecurityBreach,
+                    label: format!("索要{}", secret.join("、")),
+                    weight: 1.0,
+                    detail: Some(secret.join("、")),
+                    ..h.clone()
+                })
+            })
+            .collect();
+        hits.extend(breaches);
+        keep_strongest(&mut hits);
+        hits.sort_by(|x, y| x.span.start.cmp(&y.span.start).then(x.act.cmp(&y.act)));
+        ActReport { hits }
+    }
+
+    /// Matches of one pattern as byte ranges of the normalised text.
+    fn matches(&self, pattern: &Pattern, a: &Analyzed, exact: bool) -> Vec<Range<usize>> {
+        if exact {
+            return pattern.find_all(&a.norm, |i, start| a.is_boundary(i, start));
+        }
+        pattern
+            .find_all(&a.key, |i, start| a.is_boundary(a.key_to_norm(i, start), start))
+            .into_iter()
+            .map(|r| a.key_to_norm(r.start, true)..a.key_to_norm(r.end, false))
+            .filter(|r| r.start < r.end)
+            .collect()
+    }
+
+    /// True when the sentence is a question: it ends with ?, or holds a question word.
+    pub fn is_question(&self, a: &Analyzed, sentence: &Range<usize>) -> bool {
+        if a.norm[sentence.end..].starts_with('?') {
+            return true;
+        }
+        let key = a.key_of(sentence);
+        self.question.as_ref().is_some_and(|q| !q.find_all(&key, |_, _| true).is_empty())
+    }
+
+    /// True when a hedge (如果, 要看, 尽量 …) stands in the range.
+    pub fn is_hedged(&self, a: &Analyzed, range: &Range<usize>) -> bool {
+        let key = a.key_of(range);
+        self.hedge.as_ref().is_some_and(|h| !h.find_all(&key, |_, _| true).is_empty())
+    }
+
+    /// True when what follows `span` in its clause negates it, topic first:
+    /// "双倍赔偿我这边确实给不了", "退款办不了".
+    pub fn is_negated_after(&self, a: &Analyzed, span: &Range<usize>) -> bool {
+        let Some(p) = &self.after_negation else { return false };
+        let clause = enclosing(&a.clauses(), span);
+        let rest = a.key_of(&(span.end..clause.end.max(span.end)));
+        let Some(m) = p.find_all(rest, |_, _| true).into_iter().next().filter(|r| r.start == 0) else {
+            return false;
+        };
+        // "试一下能不能打电话": a question's 不 is no refusal.
+        let asks =
+            self.question.as_ref().is_some_and(|q| q.find_all(rest, |_, _| true).iter().any(|r| r.start < m.end));
+        !asks
+    }
+
+    /// True when the range holds a word saying something will be done or given (会, 给您 …).
+    pub fn has_promise_marker(&self, a: &Analyzed, range: &Range<usize>) -> bool {
+        let key = a.key_of(range);
+        self.promise_marker.as_ref().is_some_and(|h| !h.find_all(&key, |_, _| true).is_empty())
+    }
+
+    /// True when words attribute what follows to the customer (您要的, 您说的 …).
+    pub fn is_customers(&self, a: &Analyzed, range: &Range<usize>) -> bool {
+        let key = a.key_of(range);
+        self.customer_said.as_ref().is_some_and(|h| !h.find_all(&key, |_, _| true).is_empty())
+    }
+
+    fn asked_for(&self, a: &Analyzed, sentence: &Range<usize>) -> Option<String> {
+        let key = a.key_of(sentence);
+        let mut found: Vec<(usize, &str)> = self
+            .information
+            .iter()
+            .filter_map(|(name, p, _)| p.find_all(&key, |_, _| true).first().map(|r| (r.start, name.as_str())))
+            .collect();
+        found.sort();
+        (!found.is_empty()).then(|| found.iter().map(|(_, n)| *n).collect::<Vec<_>>().join("、"))
+    }
+
+    fn secrets_in(&self, a: &Analyzed, sentence: &Range<usize>) -> Vec<String> {
+        let key = a.key_of(sentence);
+        self.information
+            .iter()
+            .filter(|(_, p, secret)| *secret && !p.find_all(&key, |_, _| true).is_empty())
+            .map(|(name, _, _)| name.clone())
+            .collect()
+    }
+
+    fn deadline_in(&self, a: &Analyzed, sentence: &Range<usize>) -> Option<String> {
+        let key = a.key_of(sentence);
+        self.deadline
+            .iter()
+            .flat_map(|p| p.find_all(&key, |_, _| true))
+            .min_by_key(|r| (r.start, usize::MAX - r.end))
+            .map(|r| key[r].to_string())
+    }
+
+    /// Compiles a scenario's topic phrases and patterns with the rules' classes.
+    pub fn topic_pattern(&self, source: &str) -> Result<Pattern, PatternError> {
+        Pattern::compile(source, &self.classes)
+    }
+}
+
+fn alternatives(words: &[String]) -> String {
+    let mut words: Vec<String> =
+        words.iter().map(|w| normalize(w.trim())).filter(|w| !w.is_empty()).map(|w| regex::escape(&w)).collect();
+    words.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    words.join("|")
+}
+
+/// The range of `ranges` that holds `span` (or the span itself when none does).
+pub(crate) fn enclosing(ranges: &[Range<usize>], span: &Range<usize>) -> Range<usize> {
+    ranges
+        .iter()
+        .find(|r| r.start <= span.start && span.start < r.end.max(r.start + 1))
+        .map(|r| r.start..r.end.max(span.end))
+        .unwrap_or_else(|| span.clone())
+}
+
+/// Of hits of the same act that overlap, keeps the strongest (then the longest, then the
+/// first); a negated hit gives way to a counted one.
+fn keep_strongest(hits: &mut Vec<ActHit>) {
+    let better = |x: &ActHit, y: &ActHit| {
+        (!x.negated, x.weight, x.span.len(), std::cmp::Reverse(x.span.start))
+            > (!y.negated, y.weight, y.span.len(), std::cmp::Reverse(y.span.start))
+    };
+    let mut keep = vec![true; hits.len()];
+    for i in 0..hits.len() {
+        for j in 0..hits.len() {
+            let (x, y) = (&hits[i], &hits[j]);
+            if i != j
+                && keep[j]
+                && x.act == y.act
+                && x.span.start < y.span.end
+                && y.span.start < x.span.end
+                && better(y, x)
+            {
+                keep[i] = false;
+                break;
+            }
+        }
+    }
+    let mut k = keep.into_iter();
+    hits.retain(|_| k.next().unwrap_or(true));
+}
+
+/// Checks a rules file: every pattern compiles, weights are in range, the engine's classes
+/// are there. Problems point at the pattern's line.
+pub fn check(rules: &ActRules, src: &SourceText) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let path = src.path.as_path();
+    if let Err(e) = CompiledActs::compile(rules) {
+        out.push(Diagnostic::error(
+            path,
+            src.locate_text(&e.pattern),
+            "bad-pattern",
+            e.to_string(),
+            "检查括号与转义（RON 字符串里的反斜杠写成 \\\\），词类要先在 classes 中定义",
+        ));
+    }
+    for (i, rule) in rules.rules.iter().enumerate() {
+        let at = rule.patterns.first().map_or(Pos::START, |p| src.locate_text(p));
+        if rule.patterns.iter().all(|p| p.trim().is_empty()) {
+            out.push(Diagnostic::error(
+                path,
+                at,
+                "empty",
+                format!("第 {} 条规则没有模式", i + 1),
+                "至少写一个 patterns",
+            ));
+        }
+        if !(rule.weight.is_finite() && (0.0..=1.0).contains(&rule.weight)) {
+            out.push(Diagnostic::error(
+                path,
+                at,
+                "bad-weight",
+                format!("第 {} 条规则的权重 {} 不在 0 到 1 之间", i + 1, rule.weight),
+                "权重表示一次出现的分量：0.1 很弱，1.0 最强",
+            ));
+        }
+    }
+    for name in [FILLERS, QUESTION_WORDS, HEDGES, CUSTOMER_SAID, AFTER_NEGATION, TOPIC_BRIDGE, PROMISE_MARKERS] {
+        if !rules.classes.contains_key(name) {
+            out.push(Diagnostic::warning(
+                path,
+                src.locate_key("classes"),
+                "missing-class",
+                format!("缺少词类“{name}”"),
+                "引擎会用到这个词类；没有它，相应的判断（填充词、疑问、含糊、客户的话）不起作用",
+            ));
+        }
+    }
+    for (from, _) in &rules.folds {
+        if from.chars().count() != 1 {
+            out.push(Diagnostic::error(
+                path,
+                src.locate_text(from),
+                "bad-value",
+                format!("folds 的“{from}”不是一个字"),
+                "folds 把一个字换成另一个字或词，例如 \"你\": \"您\"",
+            ));
+        }
+    }
+    out.extend(crate::text::glyphs::check(src));
+    out
+}

@@ -1,0 +1,283 @@
+//! The pattern language of act rules: regular expressions with word classes, gaps and anchors.
+//!
+//! A pattern is a regular expression (the `regex` crate's syntax) with four additions that keep
+//! rules short and readable for trainers:
+//!
+//! - `{名字}` stands for any word of the class of that name (`{我方}` → 我, 我们, 我这边 …);
+//!   `{2,3}` and other repetitions are left alone.
+//! - `…` is a gap of up to 8 characters inside the same clause, `……` one of up to 20 inside the
+//!   same sentence. A gap never holds a negator character (不 没 别 未 无 勿), so
+//!   "我…回电" does not read "我不会给您回电" as a promise.
+//! - `<` at the very start and `>` at the very end anchor the match to word boundaries (jieba's
+//!   words, see `Analyzed::on_word_boundaries`): `<滚>` is the word 滚, not the 滚 of 滚动.
+//! - Back-references (`\1`) and look-around (`(?!…)`) are allowed; such patterns run on
+//!   `fancy-regex`, all others on `regex`.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use crate::text::normalize::normalize;
+
+/// Characters a gap may not hold: they would negate what follows.
+const GAP_EXCLUDES: &str = "不没别未无勿";
+/// Clause punctuation (the normalised text has ASCII punctuation, but 。、… stay full-width).
+const CLAUSE_BREAKS: &str = ",.!?;:\\n。、…~";
+const SENTENCE_BREAKS: &str = ".!?\\n。…";
+
+/// A compiled pattern.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// As the trainer wrote it.
+    pub source: String,
+    matcher: Matcher,
+    anchor_start: bool,
+    anchor_end: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Matcher {
+    Plain(regex::Regex),
+    Fancy(Box<fancy_regex::Regex>),
+}
+
+/// Why a pattern could not be compiled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatternError {
+    #[error("词类“{0}”没有定义")]
+    UnknownClass(String),
+    #[error("正则表达式无效：{0}")]
+    Syntax(String),
+    #[error("模式为空")]
+    Empty,
+}
+
+impl Pattern {
+    /// Compiles a pattern, expanding `{class}` from `classes`.
+    pub fn compile(source: &str, classes: &BTreeMap<String, Vec<String>>) -> Result<Pattern, PatternError> {
+        let trimmed = source.trim();
+        let (anchor_start, rest) = match trimmed.strip_prefix('<') {
+            Some(rest) => (true, rest),
+            None => (false, trimmed),
+        };
+        let (anchor_end, body) = match rest.strip_suffix('>') {
+            Some(body) if !body.ends_with('\\') => (true, body),
+            _ => (false, rest),
+        };
+        if body.is_empty() {
+            return Err(PatternError::Empty);
+        }
+        let regex = expand(&normalize_pattern(body), classes)?;
+        let matcher = match regex::RegexBuilder::new(&regex).size_limit(1 << 22).build() {
+            Ok(re) => Matcher::Plain(re),
+            Err(plain) => match fancy_regex::RegexBuilder::new(&regex).delegate_size_limit(1 << 22).build() {
+                Ok(re) if needs_fancy(&regex) => Matcher::Fancy(Box::new(re)),
+                _ => return Err(PatternError::Syntax(first_line(&plain.to_string()))),
+            },
+        };
+        Ok(Pattern { source: source.to_string(), matcher, anchor_start, anchor_end })
+    }
+
+    /// Every match in `text`, leftmost first, not overlapping, whose anchored ends lie where
+    /// `is_boundary` says a word starts or ends.
+    pub fn find_all(&self, text: &str, is_boundary: impl Fn(usize, bool) -> bool) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut from = 0;
+        while from <= text.len() {
+            let Some(m) = self.find_at(text, from) else { break };
+            let ok =
+                (!self.anchor_start || is_boundary(m.start, true)) && (!self.anchor_end || is_boundary(m.end, false));
+            if ok && !m.is_empty() {
+                from = m.end;
+                out.push(m);
+            } else {
+                // Try again one character further on.
+                from = m.start + text[m.start..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        out
+    }
+
+    fn find_at(&self, text: &str, from: usize) -> Option<Range<usize>> {
+        match &self.matcher {
+            Matcher::Plain(re) => re.find_at(text, from).map(|m| m.range()),
+            // A pattern that fails at run time (backtracking limit) is taken as not matching.
+            Matcher::Fancy(re) => re.find_from_pos(text, from).ok().flatten().map(|m| m.range()),
+        }
+    }
+
+    /// The regular expression it compiles to (for the plain engine, the set prefilter).
+    pub fn regex_source(&self) -> Option<&str> {
+        match &self.matcher {
+            Matcher::Plain(re) => Some(re.as_str()),
+            Matcher::Fancy(_) => None,
+        }
+    }
+}
+
+fn needs_fancy(regex: &str) -> bool {
+    regex.contains("(?=") || regex.contains("(?!") || regex.contains("(?<=") || regex.contains("(?<!") || {
+        let b = regex.as_bytes();
+        b.windows(2).any(|w| w[0] == b'\\' && w[1].is_ascii_digit())
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+}
+
+/// The regular expression of a pattern body: classes and gaps expanded.
+fn expand(body: &str, classes: &BTreeMap<String, Vec<String>>) -> Result<String, PatternError> {
+    let clause_gap = format!("[^{CLAUSE_BREAKS}{GAP_EXCLUDES}]{{0,8}}?");
+    let sentence_gap = format!("[^{SENTENCE_BREAKS}{GAP_EXCLUDES}]{{0,20}}?");
+    let mut out = String::with_capacity(body.len() * 2);
+    let mut rest = body;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("……") {
+            out.push_str(&sentence_gap);
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix('…') {
+            out.push_str(&clause_gap);
+            rest = after;
+        } else if c == '\\' {
+            let len = escape_len(rest);
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+        } else if c == '{'
+            && let Some(end) = rest.find('}')
+            && !rest[1..end].chars().all(|c| c.is_ascii_digit() || c == ',')
+        {
+            let name = &rest[1..end];
+            let words = classes.get(name).ok_or_else(|| PatternError::UnknownClass(name.to_string()))?;
+            out.push_str(&alternation(words));
+            rest = &rest[end + 1..];
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    Ok(out)
+}
+
+/// The length of the escape at the start of `s` (`\d`, `\{`, `\p{Han}` …), copied whole.
+fn escape_len(s: &str) -> usize {
+    let two = s.chars().take(2).map(char::len_utf8).sum::<usize>();
+    let tail = &s[two..];
+    if (s.starts_with("\\p") || s.starts_with("\\P")) && tail.starts_with('{') {
+        two + tail.find('}').map_or(0, |i| i + 1)
+    } else {
+        two
+    }
+}
+
+/// A pattern normalised as the texts it is matched against (full-width forms folded, ASCII
+/// letters lower-cased, traditional characters simplified) — but not inside escapes, where
+/// `\S` must stay `\S`.
+pub fn normalize_pattern(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while !rest.is_empty() {
+        let run = rest.find('\\').unwrap_or(rest.len());
+        push_literal_punctuation(&mut out, &rest[..run]);
+        rest = &rest[run..];
+        if !rest.is_empty() {
+            let len = escape_len(rest);
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+        }
+    }
+    out
+}
+
+/// Normalises a run of a pattern. Full-width punctuation a trainer types (？ （ ） ＋) folds to
+/// ASCII, where it would be an operator: it is escaped, so "您好？" still needs the question mark.
+fn push_literal_punctuation(out: &mut String, run: &str) {
+    let mut piece = String::new();
+    for c in run.chars() {
+        let folded = crate::text::normalize::fold_width_and_case(c);
+        if c != folded && "\\.+*?()|[]{}^$#&-~".contains(folded) {
+            out.push_str(&normalize(&piece));
+            piece.clear();
+            out.push('\\');
+            out.push(folded);
+        } else {
+            piece.push(c);
+        }
+    }
+    out.push_str(&normalize(&piece));
+}
+
+/// `(?:w1|w2|…)`, longest words first so the longest one is taken.
+fn alternation(words: &[String]) -> String {
+    let mut words: Vec<&str> = words.iter().map(|w| w.trim()).filter(|w| !w.is_empty()).collect();
+    words.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    words.dedup();
+    let parts: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+    format!("(?:{})", parts.join("|"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classes() -> BTreeMap<String, Vec<String>> {
+        BTreeMap::from([
+            ("我方".to_string(), vec!["我".to_string(), "我们".to_string(), "我这边".to_string()]),
+            ("时".to_string(), vec!["明天".to_string()]),
+        ])
+    }
+
+    fn all(p: &str, text: &str) -> Vec<String> {
+        let pattern = Pattern::compile(p, &classes()).unwrap();
+        pattern.find_all(text, |_, _| true).into_iter().map(|r| text[r].to_string()).collect()
+    }
+
+    #[test]
+    fn classes_expand_longest_first() {
+        assert_eq!(all("{我方}会", "我这边会处理"), vec!["我这边会"]);
+        assert_eq!(all("{我方}会", "我们会处理"), vec!["我们会"]);
+        // Repetitions are not classes.
+        assert_eq!(all("[0-9]{2,3}天", "15天内"), vec!["15天"]);
+    }
+
+    #[test]
+    fn unknown_class_is_an_error() {
+        assert_eq!(
+            Pattern::compile("{没有}会", &classes()).unwrap_err(),
+            PatternError::UnknownClass("没有".to_string())
+        );
+        assert!(matches!(Pattern::compile("(会", &classes()).unwrap_err(), PatternError::Syntax(_)));
+        assert_eq!(Pattern::compile(" <> ", &classes()).unwrap_err(), PatternError::Empty);
+    }
+
+    #[test]
+    fn gaps_stay_in_the_clause_and_never_hold_a_negator() {
+        assert_eq!(all("{我方}…回电", "我明天给您回电"), vec!["我明天给您回电"]);
+        assert!(all("{我方}…回电", "我不会给您回电").is_empty());
+        assert!(all("{我方}…回电", "我知道,回电的事").is_empty());
+        assert_eq!(all("密码……记", "密码告诉我,我帮您记"), vec!["密码告诉我,我帮您记"]);
+        assert!(all("密码……记", "密码告诉我。我帮您记").is_empty());
+    }
+
+    #[test]
+    fn anchors_ask_for_word_boundaries() {
+        let p = Pattern::compile("<滚>", &classes()).unwrap();
+        let text = "滚动条,滚";
+        // Only the last 滚 stands alone as a word.
+        let words = |i: usize, _start: bool| i == 0 && false || i == "滚动条,".len() || i == text.len();
+        assert_eq!(p.find_all(text, words), vec!["滚动条,".len()..text.len()]);
+    }
+
+    #[test]
+    fn patterns_are_normalised_outside_escapes() {
+        assert_eq!(normalize_pattern("對不起？\\S{1,2}ＯＫ\\p{Han}"), "对不起\\?\\S{1,2}ok\\p{Han}");
+        assert_eq!(all("\\p{Han}总", "李总好"), vec!["李总"]);
+        assert_eq!(all("您好？", "您好?"), vec!["您好?"]);
+    }
+
+    #[test]
+    fn back_references_use_the_fancy_engine() {
+        assert_eq!(all("爱(.{1,3}?)不\\1", "爱等不等,爱投诉不投诉"), vec!["爱等不等", "爱投诉不投诉"]);
+        assert!(all("爱(.{1,3}?)不\\1", "爱吃不喝").is_empty());
+        assert_eq!(all("放心(?!不下)", "放心不下,放心"), vec!["放心"]);
+    }
+}
