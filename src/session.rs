@@ -245,10 +245,13 @@ struct State {
     demanded: bool,
     trigger: Option<(u32, Trigger)>,
     transfer: Option<(u32, String)>,
-    /// The last answer told the customer about a transfer: its turn and the words.
-    announced: Option<(u32, String)>,
-    /// The first transfer was announced in the answer before it: that turn and the words.
-    transfer_announced: Option<(u32, String)>,
+    /// The turn of the latest transfer (a supervisor may send the call back and it may be
+    /// transferred again).
+    last_transfer: Option<u32>,
+    /// Every answer that told the customer about a transfer: its turn and the words.
+    announced: Vec<(u32, String)>,
+    /// The scenario's `before_transfer` concepts no answer had hit at the first transfer.
+    unmet_before_transfer: Vec<String>,
     transcript: Vec<TranscriptEntry>,
     scores: Vec<(u32, TurnScore)>,
     outcome: Outcome,
@@ -419,9 +422,17 @@ impl Session {
 
     /// The scorecard of the call so far (final once the call is over).
     pub fn scorecard(&self) -> Scorecard {
+        // Told the customer about a transfer and never did it: known once the call is over.
+        let unkept_announcement = if self.is_over() {
+            self.st.announced.iter().find(|(a, _)| self.st.last_transfer.is_none_or(|t| *a >= t)).cloned()
+        } else {
+            None
+        };
         let facts = EscalationFacts {
             transfer: self.st.transfer.clone(),
-            announced: self.st.transfer_announced.clone(),
+            announced: self.st.announced.clone(),
+            unmet_before_transfer: self.st.unmet_before_transfer.clone(),
+            unkept_announcement,
             trigger: self.st.trigger.clone(),
             turns: self.st.turn_no,
         };
@@ -480,7 +491,9 @@ impl Session {
         let score = score_answer(&engine.analyzer, sc, text, &ctx);
         self.st.answers += 1;
         let turn_no = self.st.turn_no;
-        self.st.announced = score.features.announces_transfer.clone().map(|words| (turn_no, words));
+        if let Some(words) = &score.features.announces_transfer {
+            self.st.announced.push((turn_no, words.clone()));
+        }
         self.push(Speaker::Agent, LineKind::Answer, text.to_string(), None, None, Some(latency_ms));
 
         let patience = persona.patience_secs.max(1) as f32;
@@ -531,17 +544,19 @@ impl Session {
     }
 
     fn on_transfer(&mut self, note: &str, events: &mut Vec<Event>) {
-        // Announcing the transfer in the answer and then transferring counts as transferring
-        // in the turn that answer replied to: agents are taught to tell the customer first.
-        let announced = self.st.announced.take().filter(|(t, _)| t + 1 == self.st.turn_no);
+        // An answer that announced the transfer earlier in the call may make it count at that
+        // answer's turn (agents are taught to tell the customer first); scoring decides.
         let turn = self.st.turn_no;
         let shown =
             if note.is_empty() { "（转接，无交接说明）".to_string() } else { format!("（转接）{note}") };
         self.push(Speaker::Agent, LineKind::Transfer, shown, None, None, None);
         if self.st.transfer.is_none() {
             self.st.transfer = Some((turn, note.to_string()));
-            self.st.transfer_announced = announced;
+            let before = &self.engine.scenario.scenario.escalation.before_transfer;
+            self.st.unmet_before_transfer =
+                before.iter().filter(|name| !self.st.scores.iter().any(|(_, s)| s.hit(name))).cloned().collect();
         }
+        self.st.last_transfer = Some(turn);
         events.push(Event::Transferred { turn, note: note.to_string() });
         let engine = self.engine.clone();
         let sc = &engine.scenario;
@@ -751,8 +766,9 @@ fn initial_state(engine: &Engine, seed: u64) -> State {
         demanded: false,
         trigger: None,
         transfer: None,
-        announced: None,
-        transfer_announced: None,
+        last_transfer: None,
+        announced: Vec::new(),
+        unmet_before_transfer: Vec::new(),
         transcript: Vec::new(),
         scores: Vec::new(),
         outcome: Outcome::InProgress,

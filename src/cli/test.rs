@@ -1,10 +1,11 @@
-//! `peilian test`: runs each scenario's sample answers and shows any out of range.
+//! `peilian test`: runs each scenario's sample answers, model answers and sample calls, and
+//! shows any out of range.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use peilian::scenario::library::{FileKind, file_kind, ron_files};
-use peilian::scoring::samples::run_samples;
+use peilian::scoring::samples::{SampleKind, run_samples};
 
 use crate::cli::common::engine_for;
 
@@ -18,8 +19,8 @@ pub struct Args {
     json: bool,
 }
 
-/// Exit 0 when every sample is in range, 1 when any is not (or a scenario fails to load),
-/// 2 when it could not run.
+/// Exit 0 when every sample is in range and every model answer reaches the pass mark, 1 when
+/// any does not (or a scenario fails to load), 2 when it could not run.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut files = Vec::new();
     for p in &args.paths {
@@ -36,7 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .into_iter()
         .filter(|f| file_kind(f, std::fs::read_to_string(f).ok().as_deref()) == FileKind::Scenario)
         .collect();
-    let (mut total, mut failed, mut broken) = (0, 0, 0);
+    let (mut total, mut models, mut failed, mut broken) = (0, 0, 0, 0);
     let mut json_out = Vec::new();
     for file in &files {
         let engine = match engine_for(file)? {
@@ -53,6 +54,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         let results = run_samples(&engine);
         total += results.len();
+        let model_answers = results.iter().filter(|r| r.kind == SampleKind::ModelAnswer).count();
+        models += model_answers;
         let bad = results.iter().filter(|r| !r.passed).count();
         failed += bad;
         if args.json {
@@ -61,7 +64,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         let mark = if bad == 0 { "✓" } else { "×" };
         println!(
-            "{mark} {}（{}）：{} 个样例，{} 个不在范围内",
+            "{mark} {}（{}）：{} 个样例（含 {model_answers} 个示范回答），{} 个不在范围内",
             engine.scenario.id(),
             file.display(),
             results.len(),
@@ -74,7 +77,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .filter(|(want, got)| want != got)
                 .map(|(want, got)| format!("，结果应为 {want}，实为 {got}"))
                 .unwrap_or_default();
-            println!("  × {}：得分 {:.1}，应在 {}–{}{outcome}", r.name, r.score, r.expected.0, r.expected.1);
+            if r.kind == SampleKind::ModelAnswer {
+                println!("  × {}：得分 {:.1}，未达到及格线 {}", r.name, r.score, r.expected.0);
+            } else {
+                println!("  × {}：得分 {:.1}，应在 {}–{}{outcome}", r.name, r.score, r.expected.0, r.expected.1);
+            }
             for d in &r.details {
                 println!("      {d}");
             }
@@ -83,7 +90,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&json_out)?);
     } else {
-        println!("共 {} 个场景、{total} 个样例：{failed} 个不在范围内，{broken} 个场景无法加载", files.len());
+        println!(
+            "共 {} 个场景、{total} 个样例（含 {models} 个示范回答）：{failed} 个不在范围内，{broken} 个场景无法加载",
+            files.len()
+        );
     }
     Ok(if failed == 0 && broken == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

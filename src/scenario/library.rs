@@ -218,6 +218,9 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
     let mut lexicon_cache: Vec<(Option<PathBuf>, LexiconSet)> = Vec::new();
     let mut ids: Vec<(String, PathBuf)> = Vec::new();
     let mut lexicon_names: Vec<(String, PathBuf)> = Vec::new();
+    // One analyzer per library (lexicons and dictionary), built when first needed.
+    type LibraryKey = (Option<PathBuf>, Option<PathBuf>);
+    let mut analyzers: Vec<(LibraryKey, Analyzer)> = Vec::new();
     for path in &files {
         let src = match read_source(path) {
             Ok(s) => s,
@@ -287,12 +290,39 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
                         set
                     }
                 };
-                report.diagnostics.extend(lint::check(
-                    &parsed.scenario,
-                    &parsed.source,
-                    &lexicons,
-                    layout.assets.as_deref(),
-                ));
+                let findings = lint::check(&parsed.scenario, &parsed.source, &lexicons, layout.assets.as_deref());
+                // The model answers are checked with the analyzer the scenario is scored with,
+                // once nothing stops it from compiling (a missing voice clip does not).
+                let compiles = !findings.iter().any(|d| d.is_error() && d.code != "audio-missing");
+                report.diagnostics.extend(findings);
+                if compiles {
+                    let key = (layout.lexicons.clone(), layout.library.clone());
+                    let base = match analyzers.iter().find(|(k, _)| *k == key) {
+                        Some((_, a)) => a,
+                        None => {
+                            let mut analyzer = Analyzer::new(lexicons.clone());
+                            if let Some(dir) = &layout.library {
+                                let phrases = super::library_phrases(dir);
+                                analyzer.add_phrases(phrases.iter().map(String::as_str));
+                            }
+                            analyzers.push((key, analyzer));
+                            &analyzers.last().expect("just pushed").1
+                        }
+                    };
+                    let mut analyzer = base.clone();
+                    let source = parsed.source.clone();
+                    let (scenario, hash) = (parsed.scenario.clone(), parsed.content_hash.clone());
+                    match CompiledScenario::compile(scenario, &mut analyzer, Some(path.clone()), hash) {
+                        Ok(compiled) => report.diagnostics.extend(lint::check_answers(&compiled, &source, &analyzer)),
+                        Err(e) => report.diagnostics.push(Diagnostic::error(
+                            path,
+                            Pos::START,
+                            "compile",
+                            e.to_string(),
+                            "运行 peilian lint 查看详情；lint 没有别的问题时请报告这个错误",
+                        )),
+                    }
+                }
                 let id = parsed.scenario.id.clone();
                 if let Some((_, first)) = ids.iter().find(|(i, _)| *i == id) {
                     let mut d = duplicate_id(path, &id, first);

@@ -6,8 +6,10 @@ use std::path::{Component, Path};
 
 use crate::diagnostic::{Diagnostic, Pos, SourceText};
 use crate::lexicon::LexiconSet;
-use crate::scenario::compiled::pattern_regex;
+use crate::scenario::compiled::{CompiledScenario, pattern_regex};
 use crate::scenario::schema::{Condition, EndingKind, EscalationPolicy, Line, Scenario, ToneGoal, Trigger};
+use crate::scoring::turn::{AnswerContext, score_answer};
+use crate::text::analyzer::Analyzer;
 
 /// Audio formats the app can play.
 pub const AUDIO_EXTENSIONS: [&str; 4] = ["ogg", "wav", "mp3", "flac"];
@@ -227,6 +229,7 @@ impl Linter<'_> {
         for b in &self.s.escalation.on_transfer {
             collect_condition_concepts(&b.when, &mut used);
         }
+        used.extend(self.s.escalation.before_transfer.iter().map(String::as_str));
         used
     }
 
@@ -288,12 +291,16 @@ impl Linter<'_> {
                     "写一个 model_answer，成绩单上给学员参考",
                 );
             }
+            let anchor = self.src.offset_of("id", &t.id, 0);
             for b in &t.next {
                 self.condition(&b.when, &t.id);
+                self.never_holds(&b.when, &t.id, true, anchor);
             }
         }
+        let anchor = self.src.text.find("on_transfer");
         for b in &s.escalation.on_transfer {
             self.condition(&b.when, "on_transfer");
+            self.never_holds(&b.when, "on_transfer", false, anchor);
         }
         if s.forbidden.iter().any(|p| p.trim().is_empty()) {
             self.error(self.src.locate_key("forbidden"), "empty", "forbidden 含空短语", "删除空字符串");
@@ -332,6 +339,31 @@ impl Linter<'_> {
             Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| self.condition(c, turn)),
             Condition::Not(c) => self.condition(c, turn),
             _ => {}
+        }
+    }
+
+    /// Warns of the parts of a branch condition that can never hold (`MoodAtLeast(100)`: the
+    /// customer hangs up at 100 before any branch is taken; `MoodBelow(0)`), each at its place
+    /// after `anchor` (the turn's id, or `on_transfer`). `after_answer`: the condition is a
+    /// turn's `next`, evaluated only after an answer that left the customer below 100.
+    fn never_holds(&mut self, c: &Condition, owner: &str, after_answer: bool, anchor: Option<usize>) {
+        let mut dead = Vec::new();
+        // Mood 100 is possible when a branch is taken only on a transfer before any answer to a
+        // customer who starts at 100.
+        let can_be_100 = !after_answer && self.s.persona.mood >= 100;
+        dead_parts(c, false, can_be_100, &mut dead);
+        for (leaf, why) in dead {
+            let from = anchor.unwrap_or(0);
+            let pos = self.src.text.get(from..).and_then(|t| t.find(&leaf)).map_or_else(
+                || anchor.map_or_else(|| self.src.locate_key("next"), |a| self.src.pos_of(a)),
+                |at| self.src.pos_of(from + at),
+            );
+            self.warning(
+                pos,
+                "never-holds",
+                format!("“{owner}”的分支条件 {leaf} 永远不成立：{why}"),
+                "情绪条件写 1–99 之间的数，例如 MoodAtLeast(90)；客户情绪到 100 会直接挂断，要换挂断时的台词就写 kind: HungUp 的结局",
+            );
         }
     }
 
@@ -499,6 +531,16 @@ impl Linter<'_> {
                 }
             }
             EscalationPolicy::SolveYourself | EscalationPolicy::Either => {}
+        }
+        for name in &esc.before_transfer {
+            if !s.concepts.contains_key(name) {
+                self.error(
+                    self.src.locate("before_transfer", name),
+                    "unknown-concept",
+                    format!("转接前须完成的步骤引用了未定义的概念“{name}”"),
+                    format!("before_transfer 写概念的名字；已定义：{}", concept_list(s)),
+                );
+            }
         }
         let needs_transfer = matches!(esc.policy, EscalationPolicy::Window { .. } | EscalationPolicy::OnTrigger { .. });
         if needs_transfer && esc.handoff_facts.is_empty() {
@@ -697,6 +739,156 @@ fn can_end(start: usize, edges: &dyn Fn(usize) -> Vec<Node>, anywhere: &[Node], 
     false
 }
 
+/// Whether a condition always (`Some(true)`) or never (`Some(false)`) holds when a branch is
+/// taken, as far as the script alone tells. `can_be_100`: the mood may be 100 then.
+fn constant(c: &Condition, can_be_100: bool) -> Option<bool> {
+    match c {
+        Condition::Always | Condition::AnswersAtLeast(0) | Condition::MoodAtLeast(0) => Some(true),
+        Condition::MoodAtLeast(100) if !can_be_100 => Some(false),
+        Condition::MoodBelow(0) => Some(false),
+        Condition::MoodBelow(100) if !can_be_100 => Some(true),
+        Condition::Not(c) => constant(c, can_be_100).map(|v| !v),
+        Condition::All(cs) => {
+            let vs: Vec<Option<bool>> = cs.iter().map(|c| constant(c, can_be_100)).collect();
+            if vs.contains(&Some(false)) {
+                Some(false)
+            } else if vs.iter().all(|v| *v == Some(true)) {
+                Some(true)
+            } else {
+                None
+            }
+        }
+        Condition::Any(cs) => {
+            let vs: Vec<Option<bool>> = cs.iter().map(|c| constant(c, can_be_100)).collect();
+            if vs.contains(&Some(true)) {
+                Some(true)
+            } else if vs.iter().all(|v| *v == Some(false)) {
+                Some(false)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The simplest parts of a condition that can never hold where they stand (`negated`: under an
+/// odd number of `Not`), written as in the file, with why.
+fn dead_parts(c: &Condition, negated: bool, can_be_100: bool, out: &mut Vec<(String, &'static str)>) {
+    match c {
+        Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| dead_parts(c, negated, can_be_100, out)),
+        Condition::Not(inner) => dead_parts(inner, !negated, can_be_100, out),
+        leaf => {
+            let Some(value) = constant(leaf, can_be_100) else {
+                return;
+            };
+            if value != negated {
+                return; // holds (or, negated, fails) always: not dead
+            }
+            let (text, why) = match leaf {
+                Condition::MoodAtLeast(m) => {
+                    (format!("MoodAtLeast({m})"), if *m == 0 { "情绪总是不低于 0" } else { HANGS_UP_FIRST })
+                }
+                Condition::MoodBelow(m) => {
+                    (format!("MoodBelow({m})"), if *m == 0 { "情绪最低就是 0" } else { HANGS_UP_FIRST })
+                }
+                Condition::AnswersAtLeast(n) => (format!("AnswersAtLeast({n})"), "回答数总是不少于 0"),
+                _ => ("Always".to_string(), "Always 总是成立"),
+            };
+            let text = if negated { format!("Not({text})") } else { text };
+            out.push((text, why));
+        }
+    }
+}
+
+const HANGS_UP_FIRST: &str = "情绪一到 100 客户就挂断了，不会再走分支";
+
+/// Where a turn's script goes after an answer, as far as the file tells: each branch's target
+/// up to the first `Always`, then (without one) the next turn or, after the last turn, the
+/// first `Resolved` ending (or nowhere: the call ends unresolved).
+fn successors(s: &Scenario, i: usize) -> Vec<Option<Node>> {
+    let index = |id: &str| -> Option<Node> {
+        s.turns
+            .iter()
+            .position(|t| t.id == id)
+            .map(Node::Turn)
+            .or_else(|| s.endings.iter().position(|e| e.id == id).map(Node::Ending))
+    };
+    let mut out = Vec::new();
+    for b in &s.turns[i].next {
+        out.push(index(&b.goto));
+        if b.when == Condition::Always {
+            return out;
+        }
+    }
+    if i + 1 < s.turns.len() {
+        out.push(Some(Node::Turn(i + 1)));
+    } else {
+        out.push(Some(
+            s.endings.iter().position(|e| e.kind == EndingKind::Resolved).map_or(Node::Nowhere, Node::Ending),
+        ));
+    }
+    out
+}
+
+/// Checks of the model answers that need the analyzer and the compiled scenario (run by
+/// `peilian lint` once the file has no errors): a model answer that crosses a red line, and one
+/// that announces a transfer after which the script can only end the call some other way.
+pub fn check_answers(sc: &CompiledScenario, src: &SourceText, analyzer: &Analyzer) -> Vec<Diagnostic> {
+    let s = &sc.scenario;
+    let mut out = Vec::new();
+    for (i, t) in s.turns.iter().enumerate() {
+        let answer = &t.expect.model_answer;
+        if answer.trim().is_empty() {
+            continue;
+        }
+        let at = src.locate_within("id", &t.id, "model_answer", answer);
+        let ctx = AnswerContext { turn: i, mood_before: f32::from(s.persona.mood.min(100)), latency_secs: None };
+        let score = score_answer(analyzer, sc, answer, &ctx);
+        for phrase in &score.red_lines {
+            out.push(Diagnostic::warning(
+                &src.path,
+                at,
+                "model-red-line",
+                format!("回合“{}”的示范回答触犯了红线「{phrase}」", t.id),
+                "学员照着示范回答说会被封顶：改写示范回答，或检查这条红线（forbidden）是否写得太宽",
+            ));
+        }
+        let Some(words) = analyzer.announces_transfer(answer) else {
+            continue;
+        };
+        let next = successors(s, i);
+        let ends_otherwise = next.iter().all(|n| match n {
+            Some(Node::Ending(e)) => s.endings.get(*e).is_none_or(|e| e.kind != EndingKind::Transferred),
+            Some(Node::Nowhere) => true,
+            _ => false,
+        });
+        if ends_otherwise {
+            let endings: Vec<&str> = next
+                .iter()
+                .filter_map(|n| match n {
+                    Some(Node::Ending(e)) => s.endings.get(*e).map(|e| e.id.as_str()),
+                    _ => None,
+                })
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let endings = if endings.is_empty() { "（未解决）".to_string() } else { endings.join("、") };
+            out.push(Diagnostic::warning(
+                &src.path,
+                at,
+                "announce-no-transfer",
+                format!(
+                    "回合“{}”的示范回答告诉客户要转接（「{words}」），但答完之后只会进入结局 {endings}：学员照着说，通话就结束了，没有机会转接",
+                    t.id
+                ),
+                "让这个回合的 next 先进入一个回合（例如客户说“好，你快转吧”），学员在那里转接；或去掉示范回答里的转接说法",
+            ));
+        }
+    }
+    out
+}
+
 fn collect_condition_concepts<'a>(c: &'a Condition, out: &mut HashSet<&'a str>) {
     match c {
         Condition::Hit(n) | Condition::Missed(n) => {
@@ -713,5 +905,60 @@ fn concept_list(s: &Scenario) -> String {
         "（无）".to_string()
     } else {
         s.concepts.keys().cloned().collect::<Vec<_>>().join("、")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Condition::*;
+
+    fn dead(c: &Condition, can_be_100: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        dead_parts(c, false, can_be_100, &mut out);
+        out.into_iter().map(|(text, _)| text).collect()
+    }
+
+    #[test]
+    fn conditions_that_can_never_hold_are_found_where_they_stand() {
+        assert_eq!(dead(&MoodAtLeast(100), false), ["MoodAtLeast(100)"]);
+        assert_eq!(dead(&MoodBelow(0), false), ["MoodBelow(0)"]);
+        assert_eq!(dead(&Any(vec![Hit("x".into()), MoodBelow(0)]), false), ["MoodBelow(0)"]);
+        assert_eq!(dead(&Not(Box::new(MoodBelow(100))), false), ["Not(MoodBelow(100))"]);
+        assert_eq!(dead(&Not(Box::new(Always)), false), ["Not(Always)"]);
+        // Fine: they can hold (or are meant to always hold).
+        for ok in [MoodAtLeast(99), MoodBelow(1), MoodBelow(100), Always, Not(Box::new(MoodAtLeast(100))), RedLine] {
+            assert!(dead(&ok, false).is_empty(), "{ok:?}");
+        }
+        // On a transfer before any answer to a customer who starts at 100, mood 100 can be.
+        assert!(dead(&MoodAtLeast(100), true).is_empty());
+        // Above 100 is an error already (bad-value), not also this warning.
+        assert!(dead(&MoodAtLeast(120), false).is_empty());
+    }
+
+    #[test]
+    fn constant_conditions_combine() {
+        assert_eq!(constant(&All(vec![MoodAtLeast(100), Hit("x".into())]), false), Some(false));
+        assert_eq!(constant(&All(vec![Always, AnswersAtLeast(0)]), false), Some(true));
+        assert_eq!(constant(&Any(vec![MoodBelow(0), Hit("x".into())]), false), None);
+        assert_eq!(constant(&Any(vec![MoodBelow(0), MoodAtLeast(100)]), false), Some(false));
+        assert_eq!(constant(&Hit("x".into()), false), None);
+    }
+
+    #[test]
+    fn successors_stop_at_the_first_always_branch() {
+        let text = r#"Scenario(id: "t", title: "t", version: 1, skills: [Escalation], difficulty: 1, channel: Phone,
+            persona: (kind: Normal, name: "赵雷", title: "赵先生", mood: 30, patience_secs: 20),
+            turns: [
+                (id: "a", customer: [(text: "一")], next: [(when: RedLine, goto: "b"), (when: Always, goto: "end"), (when: Always, goto: "a")]),
+                (id: "b", customer: [(text: "二")], next: [(when: RedLine, goto: "end")]),
+                (id: "c", customer: [(text: "三")]),
+            ],
+            endings: [(id: "end", kind: Unresolved), (id: "ok", kind: Resolved)],
+            escalation: (policy: Either))"#;
+        let s: Scenario = ron::from_str(text).expect("parses");
+        assert_eq!(successors(&s, 0), vec![Some(Node::Turn(1)), Some(Node::Ending(0))]);
+        assert_eq!(successors(&s, 1), vec![Some(Node::Ending(0)), Some(Node::Turn(2))]);
+        assert_eq!(successors(&s, 2), vec![Some(Node::Ending(1))], "after the last turn: the Resolved ending");
     }
 }

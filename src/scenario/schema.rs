@@ -435,6 +435,11 @@ pub struct Escalation {
     /// Evaluated like a turn's `next`; with no branch holding the call ends as transferred.
     #[serde(default)]
     pub on_transfer: Vec<Branch>,
+    /// Concept names that some answer of the call must have hit before a transfer counts, e.g.
+    /// `["frozen_confirm"]`: freeze the card first, then hand the call on. A transfer before
+    /// they are all met is premature, whatever the policy's window or triggers say.
+    #[serde(default)]
+    pub before_transfer: Vec<String>,
     /// Why, in the trainer's words; shown on the scorecard.
     #[serde(default)]
     pub rationale: String,

@@ -15,7 +15,8 @@ pub enum Timing {
     Early,
     Late,
     Missed,
-    /// Transferred a call the agent should have solved.
+    /// Transferred a call the agent should have solved, or before the steps the scenario's
+    /// `before_transfer` requires.
     Premature,
     /// No transfer, and none was needed.
     NotNeeded,
@@ -37,11 +38,16 @@ impl Timing {
 /// What happened in the call that matters for escalation.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EscalationFacts {
-    /// The turn (1-based) at which the agent transferred, and the note.
+    /// The turn (1-based) at which the agent first transferred, and the note.
     pub transfer: Option<(u32, String)>,
-    /// When the transfer was announced in the answer just before it: that answer's turn and
-    /// the words; the transfer may count at that turn.
-    pub announced: Option<(u32, String)>,
+    /// Every answer of the call that told the customer about a transfer, in order: its turn and
+    /// the words. A transfer later in the call may count at such a turn.
+    pub announced: Vec<(u32, String)>,
+    /// The scenario's `before_transfer` concepts that no answer had hit when the call was first
+    /// transferred (names, in the scenario's order).
+    pub unmet_before_transfer: Vec<String>,
+    /// The call is over and this announcement (the first such) was followed by no transfer.
+    pub unkept_announcement: Option<(u32, String)>,
     /// The turn (1-based) at which a trigger of the policy first fired, and which.
     pub trigger: Option<(u32, Trigger)>,
     /// Turns the customer spoke in all.
@@ -51,11 +57,17 @@ pub struct EscalationFacts {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EscalationResult {
     pub timing: Timing,
+    /// The turn the transfer counts at: the transfer's own, or an earlier announcement's.
     pub transfer_turn: Option<u32>,
     pub trigger_turn: Option<u32>,
     /// Handoff facts carried by the note, and those missing (labels).
     pub facts_carried: Vec<String>,
     pub facts_missing: Vec<String>,
+    /// The `before_transfer` steps not done before the transfer (labels).
+    pub missing_before_transfer: Vec<String>,
+    /// The customer was told about a transfer at this turn (with these words) and never
+    /// transferred.
+    pub unkept_announcement: Option<(u32, String)>,
     pub score: RubricScore,
     pub evidence: Vec<Evidence>,
 }
@@ -67,30 +79,53 @@ pub fn score(analyzer: &Analyzer, sc: &CompiledScenario, facts: &EscalationFacts
     let transfer_turn = facts.transfer.as_ref().map(|t| t.0);
     let trigger_turn = facts.trigger.as_ref().map(|t| t.0);
     let mut reasons = Vec::new();
-    let actual = timing_at(&esc.policy, transfer_turn, trigger_turn, facts);
-    // Telling the customer about the transfer in the answer just before it: the transfer may
-    // count at that answer's turn, whichever is better for the trainee.
-    let announced =
-        facts.announced.as_ref().map(|(t, words)| (timing_at(&esc.policy, Some(*t), trigger_turn, facts), *t, words));
     let mut counted_turn = transfer_turn;
-    let (timing, timing_score, why) = match announced {
-        Some((at_announcement, t, words)) if at_announcement.1 > actual.1 => {
-            let (timing, points, why) = at_announcement;
-            reasons.push(why);
-            reasons.push(format!("第 {t} 回合的回答已告知客户转接（「{words}」），转接按第 {t} 回合计"));
-            counted_turn = Some(t);
-            (timing, points, String::new())
+    let missing_before_transfer: Vec<String> = facts
+        .unmet_before_transfer
+        .iter()
+        .map(|name| sc.scenario.concepts.get(name).map_or_else(|| name.clone(), |c| c.label.clone()))
+        .collect();
+    let solve_yourself = matches!(esc.policy, EscalationPolicy::SolveYourself);
+    let (timing, timing_score) = match transfer_turn {
+        // Handing the call on before the steps that must come first (freeze the card, then
+        // transfer) is premature, whatever the window or the triggers say.
+        Some(t) if !solve_yourself && !missing_before_transfer.is_empty() => {
+            reasons.push(format!("第 {t} 回合转接，但转接前应先完成：{}", missing_before_transfer.join("、")));
+            (Timing::Premature, rubric::PREMATURE)
         }
-        _ => actual,
+        _ => {
+            let (mut timing, mut points, why) = timing_at(&esc.policy, transfer_turn, trigger_turn, facts);
+            reasons.push(why);
+            // Telling the customer about the transfer in an answer before it: the transfer may
+            // count at that answer's turn, whichever is better for the trainee (on a tie, the
+            // transfer's own turn; among announcements, the first).
+            let before: Vec<&(u32, String)> =
+                facts.announced.iter().filter(|(a, _)| transfer_turn.is_some_and(|t| *a < t)).collect();
+            let mut announced_line = None;
+            for (a, words) in before {
+                let (at_timing, at_points, at_why) = timing_at(&esc.policy, Some(*a), trigger_turn, facts);
+                if at_points > points {
+                    (timing, points) = (at_timing, at_points);
+                    reasons[0] = at_why;
+                    announced_line =
+                        Some(format!("第 {a} 回合的回答已告知客户转接（「{words}」），转接按第 {a} 回合计"));
+                    counted_turn = Some(*a);
+                }
+            }
+            reasons.extend(announced_line);
+            (timing, points)
+        }
     };
-    if !why.is_empty() {
-        reasons.insert(0, why);
+    let mut evidence = vec![Evidence::new("escalation", "timing", timing.label(), reasons[0].clone())];
+    if let Some((n, words)) = &facts.unkept_announcement {
+        let why = format!("第 {n} 回合已告知客户转接（「{words}」），但直到通话结束都没有转接");
+        evidence.push(Evidence::new("escalation", "unkept_announcement", words.clone(), why.clone()));
+        reasons.push(why);
     }
     if !esc.rationale.is_empty() {
         reasons.push(format!("依据：{}", esc.rationale));
     }
 
-    let mut evidence = vec![Evidence::new("escalation", "timing", timing.label(), reasons[0].clone())];
     let mut facts_carried = Vec::new();
     let mut facts_missing = Vec::new();
     let mut score = timing_score;
@@ -148,6 +183,8 @@ pub fn score(analyzer: &Analyzer, sc: &CompiledScenario, facts: &EscalationFacts
         trigger_turn,
         facts_carried,
         facts_missing,
+        missing_before_transfer,
+        unkept_announcement: facts.unkept_announcement.clone(),
         score: RubricScore::new(round1(score), weight, reasons),
         evidence,
     }
@@ -168,7 +205,7 @@ fn timing_at(
         }
         (EscalationPolicy::SolveYourself, Some(t)) => {
             reasons.push(format!("第 {t} 回合转接，但本案在坐席权限内，应自行解决"));
-            (Timing::Premature, rubric::PREMATURE)
+            (Timing::Premature, rubric::SOLVE_YOURSELF_TRANSFER)
         }
         (EscalationPolicy::Either, None) => {
             reasons.push("本案可转可不转，没有转接".to_string());
@@ -244,4 +281,123 @@ pub fn trigger_text(t: &Trigger) -> String {
 
 fn trigger_label(facts: &EscalationFacts) -> String {
     facts.trigger.as_ref().map(|(_, t)| trigger_text(t)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use super::*;
+    use crate::scenario::schema::Scenario;
+
+    fn analyzer() -> &'static Analyzer {
+        static A: OnceLock<Analyzer> = OnceLock::new();
+        A.get_or_init(Analyzer::with_embedded_lexicons)
+    }
+
+    /// A one-turn scenario with this policy whose transfer must come after "frozen".
+    fn scenario(policy: &str) -> CompiledScenario {
+        let text = format!(
+            r#"Scenario(id: "t", title: "t", version: 1, skills: [Escalation], difficulty: 1, channel: Phone,
+                persona: (kind: Anxious, name: "刘晓燕", title: "刘女士", mood: 60, patience_secs: 20),
+                concepts: {{ "frozen": (label: "确认已冻结", phrases: ["已冻结"]) }},
+                turns: [(id: "open", customer: [(text: "我的卡被盗刷了！")])],
+                endings: [(id: "done", kind: Resolved)],
+                escalation: (policy: {policy}, before_transfer: ["frozen"]))"#
+        );
+        let s: Scenario = ron::from_str(&text).expect("test scenario parses");
+        let mut a = analyzer().clone();
+        CompiledScenario::compile(s, &mut a, None, String::new()).expect("test scenario compiles")
+    }
+
+    fn transfer_at(t: u32) -> Option<(u32, String)> {
+        Some((t, String::new()))
+    }
+
+    #[test]
+    fn a_transfer_before_the_required_steps_is_premature_whatever_the_window() {
+        let sc = scenario("Window(from: 3, to: 4)");
+        let unmet = EscalationFacts {
+            transfer: transfer_at(3),
+            unmet_before_transfer: vec!["frozen".into()],
+            ..Default::default()
+        };
+        let r = score(analyzer(), &sc, &unmet);
+        assert_eq!((r.timing, r.score.score, r.transfer_turn), (Timing::Premature, 20.0, Some(3)));
+        assert_eq!(r.score.reasons[0], "第 3 回合转接，但转接前应先完成：确认已冻结");
+        assert_eq!(r.missing_before_transfer, vec!["确认已冻结"]);
+        // The same transfer once the card is frozen is on time.
+        let met = EscalationFacts { transfer: transfer_at(3), ..Default::default() };
+        let r = score(analyzer(), &sc, &met);
+        assert_eq!((r.timing, r.score.score), (Timing::OnTime, 100.0));
+        assert_eq!(r.score.reasons[0], "第 3 回合转接，在应转接的第 3–4 回合内 ✓");
+        assert!(r.missing_before_transfer.is_empty());
+        // An announcement cannot make up for the missing step.
+        let announced = EscalationFacts { announced: vec![(3, "转接".into())], transfer: transfer_at(5), ..unmet };
+        assert_eq!(score(analyzer(), &sc, &announced).timing, Timing::Premature);
+    }
+
+    #[test]
+    fn an_announcement_earlier_in_the_call_counts_as_the_transfer() {
+        let sc = scenario("Window(from: 2, to: 2)");
+        let late = EscalationFacts { transfer: transfer_at(4), ..Default::default() };
+        let r = score(analyzer(), &sc, &late);
+        assert_eq!((r.timing, r.score.score), (Timing::Late, 50.0));
+        // Announced at turn 2, then a question answered at turn 3, then the transfer at 4.
+        let announced = EscalationFacts { announced: vec![(2, "为您转".into())], ..late.clone() };
+        let r = score(analyzer(), &sc, &announced);
+        assert_eq!((r.timing, r.score.score, r.transfer_turn), (Timing::OnTime, 100.0, Some(2)));
+        assert_eq!(r.score.reasons[0], "第 2 回合转接，在应转接的第 2–2 回合内 ✓");
+        assert_eq!(r.score.reasons[1], "第 2 回合的回答已告知客户转接（「为您转」），转接按第 2 回合计");
+        // An announcement after the transfer does not count.
+        let after = EscalationFacts { announced: vec![(5, "转接".into())], ..late };
+        let r = score(analyzer(), &sc, &after);
+        assert_eq!((r.timing, r.transfer_turn), (Timing::Late, Some(4)));
+    }
+
+    #[test]
+    fn the_first_announcement_that_scores_better_counts() {
+        let sc = scenario("Window(from: 2, to: 3)");
+        let facts = EscalationFacts {
+            transfer: transfer_at(5),
+            announced: vec![(1, "转接".into()), (2, "转给".into()), (3, "转到".into())],
+            ..Default::default()
+        };
+        let r = score(analyzer(), &sc, &facts);
+        // Turn 1 would be early (40 < late 50), turns 2 and 3 on time: the first of them.
+        assert_eq!((r.timing, r.transfer_turn), (Timing::OnTime, Some(2)));
+        assert!(r.score.reasons.iter().any(|x| x.contains("「转给」")), "{:?}", r.score.reasons);
+    }
+
+    #[test]
+    fn a_transfer_in_a_solve_yourself_scenario_scores_nothing() {
+        let sc = scenario("SolveYourself");
+        let facts = EscalationFacts {
+            transfer: transfer_at(2),
+            unmet_before_transfer: vec!["frozen".into()],
+            ..Default::default()
+        };
+        let r = score(analyzer(), &sc, &facts);
+        assert_eq!((r.timing, r.score.score), (Timing::Premature, 0.0));
+        assert_eq!(r.score.reasons[0], "第 2 回合转接，但本案在坐席权限内，应自行解决");
+    }
+
+    #[test]
+    fn an_announcement_never_followed_by_a_transfer_is_named() {
+        let sc = scenario("Window(from: 2, to: 3)");
+        let facts = EscalationFacts {
+            announced: vec![(2, "转接".into())],
+            unkept_announcement: Some((2, "转接".into())),
+            ..Default::default()
+        };
+        let r = score(analyzer(), &sc, &facts);
+        assert_eq!((r.timing, r.score.score, r.transfer_turn), (Timing::Missed, 0.0, None));
+        assert_eq!(r.unkept_announcement, Some((2, "转接".to_string())));
+        assert!(
+            r.score.reasons.contains(&"第 2 回合已告知客户转接（「转接」），但直到通话结束都没有转接".to_string()),
+            "{:?}",
+            r.score.reasons
+        );
+        assert!(r.evidence.iter().any(|e| e.kind == "unkept_announcement" && e.matched == "转接"));
+    }
 }

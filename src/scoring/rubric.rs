@@ -69,7 +69,10 @@ pub fn no_repeat(asked_again: usize) -> f32 {
 /// `escalation`: points for the timing of the transfer.
 pub const ON_TIME: f32 = 100.0;
 pub const EARLY: f32 = 40.0;
+/// A transfer before the steps the scenario's `before_transfer` requires (freeze the card first).
 pub const PREMATURE: f32 = 20.0;
+/// A transfer in a scenario the agent should have solved: the rubric fails (and so does the call).
+pub const SOLVE_YOURSELF_TRANSFER: f32 = 0.0;
 pub const MISSED: f32 = 0.0;
 /// A late transfer loses this much per turn late, down to `LATE_FLOOR`.
 pub const LATE_PER_TURN: f32 = 25.0;

@@ -1,14 +1,28 @@
-//! Running a scenario's own sample answers and sample calls, so it can be tested like code.
+//! Running a scenario's own sample answers, model answers and sample calls, so it can be tested
+//! like code.
 
 use serde::Serialize;
 
-use crate::scoring::turn::{AnswerContext, score_answer};
+use crate::scoring::turn::{AnswerContext, TurnScore, score_answer};
 use crate::session::{Engine, Input, Mode, Session};
+
+/// What a result is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SampleKind {
+    /// One of the scenario's `samples`: an answer and the range it must score in.
+    Sample,
+    /// A turn's `model_answer`: it must reach the scenario's pass mark.
+    ModelAnswer,
+    /// One of the scenario's `sample_calls`.
+    SampleCall,
+}
 
 /// The result of one sample.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SampleResult {
-    /// "turn open #1" or the sample call's name.
+    pub kind: SampleKind,
+    /// "样例 1（回合 open）", "示范回答（回合 open）" or the sample call's name.
     pub name: String,
     pub score: f32,
     pub expected: (f32, f32),
@@ -19,8 +33,27 @@ pub struct SampleResult {
     pub details: Vec<String>,
 }
 
-/// Scores every sample answer (against its turn, at the persona's starting mood, untimed) and
-/// plays every sample call.
+/// Scores an answer against a turn (by index) the way samples are: at `mood`, untimed.
+fn score_alone(engine: &Engine, turn: usize, answer: &str, mood: u8) -> TurnScore {
+    let ctx = AnswerContext { turn, mood_before: f32::from(mood.min(100)), latency_secs: None };
+    score_answer(&engine.analyzer, &engine.scenario, answer, &ctx)
+}
+
+/// The reasons behind a single answer's score, for a result that failed.
+fn answer_details(answer: &str, score: &TurnScore) -> Vec<String> {
+    let mut details = vec![format!("回答：{answer}")];
+    for (name, r) in &score.rubrics {
+        if r.applicable {
+            details.push(format!("{} {:.1}：{}", crate::scoring::rubric_label(name), r.score, r.reasons.join("；")));
+        }
+    }
+    details.extend(score.capped.clone());
+    details
+}
+
+/// Scores every sample answer (against its turn, at the persona's starting mood unless the
+/// sample gives one, untimed), every turn's model answer (against its own turn, at the
+/// persona's starting mood, untimed: it must reach the pass mark) and plays every sample call.
 pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
     let sc = &engine.scenario;
     let s = &sc.scenario;
@@ -28,6 +61,7 @@ pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
     for (i, sample) in s.samples.iter().enumerate() {
         let Some(turn) = sc.turn_index(&sample.turn) else {
             out.push(SampleResult {
+                kind: SampleKind::Sample,
                 name: format!("样例 {}（回合 {}）", i + 1, sample.turn),
                 score: 0.0,
                 expected: sample.score,
@@ -37,30 +71,36 @@ pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
             });
             continue;
         };
-        let mood = sample.mood.unwrap_or(s.persona.mood).min(100);
-        let ctx = AnswerContext { turn, mood_before: f32::from(mood), latency_secs: None };
-        let score = score_answer(&engine.analyzer, sc, &sample.answer, &ctx);
+        let score = score_alone(engine, turn, &sample.answer, sample.mood.unwrap_or(s.persona.mood));
         let passed = in_range(score.overall, sample.score);
-        let mut details = Vec::new();
-        if !passed {
-            details.push(format!("回答：{}", sample.answer));
-            for (name, r) in &score.rubrics {
-                if r.applicable {
-                    details.push(format!(
-                        "{} {:.1}：{}",
-                        crate::scoring::rubric_label(name),
-                        r.score,
-                        r.reasons.join("；")
-                    ));
-                }
-            }
-            details.extend(score.capped.clone());
-        }
+        let details = if passed { Vec::new() } else { answer_details(&sample.answer, &score) };
         let note = if sample.note.is_empty() { String::new() } else { format!("：{}", sample.note) };
         out.push(SampleResult {
+            kind: SampleKind::Sample,
             name: format!("样例 {}（回合 {}）{note}", i + 1, sample.turn),
             score: score.overall,
             expected: sample.score,
+            outcome: None,
+            passed,
+            details,
+        });
+    }
+    // A model answer is what the scorecard teaches: it must pass by itself. (A turn without
+    // one is skipped; lint warns of it.)
+    let pass = (s.rubric.pass_mark, 100.0);
+    for (i, turn) in s.turns.iter().enumerate() {
+        let answer = &turn.expect.model_answer;
+        if answer.trim().is_empty() {
+            continue;
+        }
+        let score = score_alone(engine, i, answer, s.persona.mood);
+        let passed = in_range(score.overall, pass);
+        let details = if passed { Vec::new() } else { answer_details(answer, &score) };
+        out.push(SampleResult {
+            kind: SampleKind::ModelAnswer,
+            name: format!("示范回答（回合 {}）", turn.id),
+            score: score.overall,
+            expected: pass,
             outcome: None,
             passed,
             details,
@@ -108,7 +148,15 @@ pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
         } else {
             format!("样例通话 {}：{}", i + 1, call.name)
         };
-        out.push(SampleResult { name, score: card.overall, expected: call.score, outcome, passed, details });
+        out.push(SampleResult {
+            kind: SampleKind::SampleCall,
+            name,
+            score: card.overall,
+            expected: call.score,
+            outcome,
+            passed,
+            details,
+        });
     }
     out
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::scenario::schema::EscalationPolicy;
 use crate::scoring::escalation::{self, EscalationFacts, EscalationResult};
 use crate::scoring::turn::TurnScore;
 use crate::scoring::{RUBRICS, RubricScore, round1, rubric, weighted_overall};
@@ -99,6 +100,12 @@ pub(crate) fn build_scorecard(
         Outcome::InProgress => caps.push((unfinished_cap, "通话未完成".to_string())),
         _ => {}
     }
+    // A call the agent should have solved fails once it is handed on.
+    let transferred_solve_yourself =
+        facts.transfer.is_some() && matches!(sc.escalation.policy, EscalationPolicy::SolveYourself);
+    if transferred_solve_yourself {
+        caps.push((unfinished_cap, "本案应自行解决，却转接了".to_string()));
+    }
     if scores.is_empty() && outcome != Outcome::InProgress {
         caps.push((unfinished_cap, "没有回答客户就结束了通话".to_string()));
     }
@@ -115,6 +122,7 @@ pub(crate) fn build_scorecard(
     let passed = overall >= sc.rubric.pass_mark
         && red_lines.is_empty()
         && !scores.is_empty()
+        && !transferred_solve_yourself
         && !matches!(outcome, Outcome::CustomerHungUp | Outcome::AgentHungUp | Outcome::InProgress);
 
     let mut summary = Vec::new();
@@ -131,6 +139,9 @@ pub(crate) fn build_scorecard(
         escalation.timing.label(),
         escalation.score.reasons.first().cloned().unwrap_or_default()
     ));
+    if let Some((n, _)) = &escalation.unkept_announcement {
+        summary.push(format!("第 {n} 回合已告知客户转接，却始终没有转接"));
+    }
     let missed: Vec<String> = scores
         .iter()
         .flat_map(|(_, s)| s.missed.iter())

@@ -199,18 +199,70 @@ fn lint_json_lists_positions() {
     assert!(d["hint"].as_str().unwrap().contains("mood"));
 }
 
+/// Shipped model answers that today's scorer puts under the pass mark although they are good
+/// answers (scenario, turn): "48 小时" / "2 个工作日" / "WiFi 通话" are written with spaces the
+/// concepts' phrases and patterns lack, and `order_given` is scored at the angry persona's
+/// starting mood (72, soothe first) although the call reaches it calmer. Scoring is being
+/// improved; remove an entry once it passes (this test then asks for it).
+const MODEL_ANSWERS_UNDER_THE_PASS_MARK: [(&str, &str); 5] = [
+    ("angry-late-delivery-refund", "order_given"),
+    ("angry-repeat-repair-failure", "refund_demand"),
+    ("signal-complaint-repeat", "place"),
+    ("signal-complaint-repeat", "no_plan"),
+    ("signal-complaint-repeat", "interim_ask"),
+];
+
 #[test]
-fn test_command_runs_samples() {
-    let ok = run(&["test", "scenarios"]);
-    assert_eq!(ok.status.code(), Some(0), "shipped samples must pass:\n{}", stdout(&ok));
+fn test_command_runs_samples_and_model_answers() {
+    let out = run(&["test", "scenarios", "--json"]);
+    let doc = json(&out);
+    let (mut failed, mut model_answers, mut samples) = (Vec::new(), 0, 0);
+    for file in doc.as_array().unwrap() {
+        assert!(file.get("error").is_none(), "{file}");
+        let scenario = file["scenario"].as_str().unwrap();
+        for r in file["results"].as_array().unwrap() {
+            match r["kind"].as_str().unwrap() {
+                "model_answer" => model_answers += 1,
+                _ => samples += 1,
+            }
+            if r["passed"] == false {
+                failed.push(format!("{scenario} {}", r["name"].as_str().unwrap()));
+            }
+        }
+    }
+    assert!(model_answers >= 90 && samples >= 150, "{model_answers} model answers, {samples} samples");
+    let expected: Vec<String> =
+        MODEL_ANSWERS_UNDER_THE_PASS_MARK.iter().map(|(s, t)| format!("{s} 示范回答（回合 {t}）")).collect();
+    assert_eq!(failed, expected, "every sample, sample call and model answer passes but these");
+    assert_eq!(out.status.code(), Some(if expected.is_empty() { 0 } else { 1 }));
+
     let dir = tempfile::tempdir().unwrap();
-    let text =
-        std::fs::read_to_string(fixture("valid/minimal.ron")).unwrap().replace("score: (60, 100)", "score: (0, 10)");
+    let minimal = std::fs::read_to_string(fixture("valid/minimal.ron")).unwrap();
     let path = dir.path().join("failing.ron");
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, minimal.replace("score: (60, 100)", "score: (0, 10)")).unwrap();
     let bad = run(&["test", path.to_str().unwrap()]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(stdout(&bad).contains("应在 0–10"), "{}", stdout(&bad));
+    assert!(stdout(&bad).contains("3 个样例（含 2 个示范回答），1 个不在范围内"), "{}", stdout(&bad));
+
+    // A curt model answer fails the pass mark and is listed with its reasons.
+    std::fs::write(&path, minimal.replace("查到了，您的快递明天就能送到，给您添麻烦了。", "查到了。")).unwrap();
+    let poor = run(&["test", path.to_str().unwrap()]);
+    let text = stdout(&poor);
+    assert_eq!(poor.status.code(), Some(1), "{text}");
+    assert!(text.contains("  × 示范回答（回合 second）：得分 "), "{text}");
+    assert!(text.contains("，未达到及格线 70\n      回答：查到了。\n"), "{text}");
+    assert!(text.contains("共 1 个场景、3 个样例（含 2 个示范回答）：1 个不在范围内"), "{text}");
+
+    // A turn without a model answer is skipped (lint warns of it).
+    std::fs::write(&path, minimal.replace("查到了，您的快递明天就能送到，给您添麻烦了。", "")).unwrap();
+    let skipped = run(&["test", path.to_str().unwrap(), "--json"]);
+    assert_eq!(skipped.status.code(), Some(0), "{}", stdout(&skipped));
+    let results = json(&skipped)[0]["results"].as_array().unwrap().clone();
+    let kinds: Vec<&str> = results.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["sample", "model_answer"]);
+    assert_eq!(results[1]["name"], "示范回答（回合 open）");
+    assert_eq!(results[1]["expected"], serde_json::json!([70.0, 100.0]));
 }
 
 #[test]

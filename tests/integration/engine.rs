@@ -164,7 +164,11 @@ fn solve_yourself_policy() {
     let e = engine(&fixture("valid/solve-yourself.ron"));
     let (mut s, _) = Session::start(e.clone(), 1, Mode::Practice);
     s.transfer("客户忘记密码", 1000).unwrap();
-    assert_eq!(s.scorecard().escalation.timing, Timing::Premature);
+    let card = s.scorecard();
+    assert_eq!((card.escalation.timing, card.escalation.score.score), (Timing::Premature, 0.0));
+    assert!(!card.passed);
+    // Both a transfer before any answer and a transfer of a call to solve cap it; the latter is named.
+    assert_eq!(card.capped.as_deref(), Some("本案应自行解决，却转接了：本次不通过"));
     let (mut s, _) = Session::start(e, 1, Mode::Practice);
     s.answer("您好，请点击“忘记密码”，输入验证码后重置密码即可。", 1000).unwrap();
     assert_eq!(s.outcome(), Outcome::Resolved);
@@ -256,4 +260,146 @@ fn a_mood_trigger_fires_at_the_turn_the_customer_is_that_upset() {
     s.transfer("客户退款未到账", 1000).unwrap();
     let esc = s.scorecard().escalation;
     assert_eq!((esc.trigger_turn, esc.timing), (Some(2), Timing::OnTime));
+}
+
+#[test]
+fn transferring_a_call_the_agent_should_solve_fails_it() {
+    // The minimal fixture is SolveYourself: a good first answer, then a transfer at turn 2.
+    let (mut s, _) = Session::start(engine(&fixture("valid/minimal.ron")), 1, Mode::Practice);
+    s.answer("非常抱歉给您添麻烦了，我马上帮您查一下快递。", 1000).unwrap();
+    assert_eq!(s.turn(), 2);
+    s.transfer("客户快递丢失", 1000).unwrap();
+    let card = s.scorecard();
+    assert_eq!(card.outcome, Outcome::Transferred);
+    assert_eq!((card.escalation.timing, card.escalation.score.score), (Timing::Premature, 0.0));
+    assert_eq!(card.escalation.score.reasons[0], "第 2 回合转接，但本案在坐席权限内，应自行解决");
+    // Without the rule the answer alone would carry the call over the pass mark.
+    let uncapped = peilian::scoring::weighted_overall(card.rubrics.values());
+    assert!(uncapped >= card.pass_mark, "{uncapped}");
+    assert!(!card.passed);
+    assert_eq!(card.overall, card.pass_mark - 10.0);
+    assert_eq!(card.capped.as_deref(), Some("本案应自行解决，却转接了：总分封顶 60 分"));
+}
+
+#[test]
+fn hanging_up_on_the_customer_mid_call_fails_it() {
+    let (mut s, _) = Session::start(engine(&fixture("valid/minimal.ron")), 1, Mode::Practice);
+    s.answer("非常抱歉给您添麻烦了，我马上帮您查一下快递。", 1000).unwrap();
+    s.hang_up().unwrap();
+    let card = s.scorecard();
+    assert_eq!(card.outcome, Outcome::AgentHungUp);
+    // Every rubric is good (no transfer was due): only the hang-up fails the call.
+    let uncapped = peilian::scoring::weighted_overall(card.rubrics.values());
+    assert!(uncapped >= card.pass_mark, "{uncapped}");
+    assert_eq!(card.escalation.timing, Timing::NotNeeded);
+    assert!(!card.passed);
+    assert_eq!(card.overall, 60.0);
+    assert_eq!(card.capped.as_deref(), Some("坐席在问题解决前挂断：总分封顶 60 分"));
+}
+
+fn fraud() -> peilian::session::Engine {
+    engine(&crate::support::root().join("scenarios/anxious-bank-card-fraud-freeze.ron"))
+}
+
+#[test]
+fn a_transfer_before_the_card_is_frozen_is_premature_in_the_window() {
+    // Turn 1 asks for the card without freezing; turn 2 never confirms the freeze, so the
+    // customer asks again in turn 3 ("到底冻上没有？"), where the trainee transfers.
+    let play = |e: peilian::session::Engine| {
+        let (mut s, _) = Session::start(e, 9, Mode::Practice);
+        s.answer("刘女士您别着急，麻烦您报一下卡号后四位和身份证后四位。", 1000).unwrap();
+        s.answer("好的刘女士，核实好了，请您稍等。", 1000).unwrap();
+        assert_eq!(s.pending_turn_id(), Some("not_sure"));
+        assert_eq!(s.turn(), 3);
+        s.transfer("刘女士卡号尾号3391，被骗转走4800元，请登记。", 1000).unwrap();
+        s.scorecard().escalation
+    };
+    let esc = play(fraud());
+    assert_eq!((esc.timing, esc.transfer_turn), (Timing::Premature, Some(3)));
+    assert_eq!(esc.score.reasons[0], "第 3 回合转接，但转接前应先完成：确认已冻结、不会再被转走");
+    assert_eq!(esc.missing_before_transfer, vec!["确认已冻结、不会再被转走"]);
+    // Without `before_transfer` the window alone called it on time.
+    let text = std::fs::read_to_string(crate::support::root().join("scenarios/anxious-bank-card-fraud-freeze.ron"))
+        .unwrap()
+        .replace("before_transfer: [\"frozen_confirm\"],", "");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fraud-no-before.ron");
+    std::fs::write(&path, text).unwrap();
+    let esc = play(engine(&path));
+    assert_eq!(esc.timing, Timing::OnTime);
+    assert_eq!(esc.score.reasons[0], "第 3 回合转接，在应转接的第 3–4 回合内 ✓");
+}
+
+/// The fraud scenario's model answers from the opening to `advice`, in order.
+fn fraud_model_answers(e: &peilian::session::Engine, s: &mut Session) {
+    for id in ["open", "verified", "money_back", "advice"] {
+        assert_eq!(s.pending_turn_id(), Some(id));
+        let i = e.scenario.turn_index(id).unwrap();
+        let answer = e.scenario.scenario.turns[i].expect.model_answer.clone();
+        s.answer(&answer, 2000).unwrap();
+    }
+}
+
+#[test]
+fn the_fraud_model_path_transfers_on_time_after_the_customer_asks_how_long() {
+    let e = fraud();
+    let (mut s, _) = Session::start(e.clone(), 9, Mode::Practice);
+    fraud_model_answers(&e, &mut s);
+    // Told at turn 3 and again at 4; the customer asks how long it takes; the transfer follows.
+    assert_eq!((s.pending_turn_id(), s.turn()), (Some("hold"), 5));
+    s.transfer("刘女士，卡号尾号3391，已冻结；被冒充航空公司骗取验证码，转出4800元；已提醒报警。", 1000).unwrap();
+    let card = s.scorecard();
+    assert_eq!((card.escalation.timing, card.escalation.transfer_turn), (Timing::OnTime, Some(3)));
+    assert_eq!(card.escalation.score.reasons[0], "第 3 回合转接，在应转接的第 3–4 回合内 ✓");
+    assert!(card.escalation.score.reasons[1].starts_with("第 3 回合的回答已告知客户转接（「"));
+    assert_eq!(card.escalation.unkept_announcement, None);
+    assert_eq!(card.outcome, Outcome::Transferred);
+    assert!(card.passed, "{:?}", card.summary);
+}
+
+#[test]
+fn an_announced_transfer_that_never_happens_is_named_and_missed() {
+    let e = fraud();
+    let (mut s, _) = Session::start(e.clone(), 9, Mode::Practice);
+    fraud_model_answers(&e, &mut s);
+    s.answer("您别着急，刘女士，一两分钟就有专人接听，请您放心。", 1000).unwrap();
+    assert!(s.is_over());
+    let card = s.scorecard();
+    let esc = &card.escalation;
+    assert_eq!((esc.timing, esc.score.score), (Timing::Missed, 0.0));
+    let (turn, words) = esc.unkept_announcement.clone().expect("named");
+    assert_eq!(turn, 3);
+    let line = format!("第 3 回合已告知客户转接（「{words}」），但直到通话结束都没有转接");
+    assert!(esc.score.reasons.contains(&line), "{:?}", esc.score.reasons);
+    assert!(card.summary.contains(&"第 3 回合已告知客户转接，却始终没有转接".to_string()), "{:?}", card.summary);
+}
+
+#[test]
+fn answering_a_question_after_announcing_the_transfer_is_not_penalised() {
+    // Supervisor demanded at turn 2 (grace 1). The answer to turn 2 announces the transfer, the
+    // answer to turn 3 does not; the transfer at turn 4 still counts at turn 2.
+    let (mut s, _) = Session::start(angry(), 1, Mode::Practice);
+    s.answer("非常抱歉让您着急了，我马上帮您查退款进度。", 1000).unwrap();
+    s.answer("非常抱歉，我现在就为您转接主管。", 1000).unwrap();
+    s.answer("抱歉让您久等，主管马上就来，请您稍等。", 1000).unwrap();
+    assert_eq!(s.turn(), 4);
+    s.transfer("客户退款未到账，情绪激动", 1000).unwrap();
+    let esc = s.scorecard().escalation;
+    assert_eq!((esc.timing, esc.transfer_turn), (Timing::OnTime, Some(2)));
+    assert_eq!(esc.unkept_announcement, None);
+}
+
+#[test]
+fn an_announcement_is_kept_only_by_a_later_transfer() {
+    // Announced at turn 2, the call runs out at turn 4: named, and missed (a supervisor was due).
+    let (mut s, _) = Session::start(angry(), 1, Mode::Practice);
+    s.answer("非常抱歉让您着急了，我马上帮您查退款进度。", 1000).unwrap();
+    s.answer("非常抱歉，我现在就为您转接主管。", 1000).unwrap();
+    assert_eq!(s.scorecard().escalation.unkept_announcement, None, "not while the call goes on");
+    s.answer("抱歉让您久等，主管马上就来。", 1000).unwrap();
+    s.answer("非常抱歉给您添麻烦了。", 1000).unwrap();
+    assert_eq!(s.outcome(), Outcome::Unresolved);
+    let esc = s.scorecard().escalation;
+    assert_eq!(esc.timing, Timing::Missed);
+    assert_eq!(esc.unkept_announcement.map(|(t, _)| t), Some(2));
 }

@@ -92,3 +92,60 @@ fn unreadable_inputs_are_findings_not_panics() {
     let report = lint_paths(&[huge]).unwrap();
     assert_eq!(report.diagnostics[0].code, "too-large");
 }
+
+#[test]
+fn valid_fixtures_model_answers_and_branches_are_clean() {
+    let report = lint_paths(&[fixture("valid")]).unwrap();
+    let new_codes = ["model-red-line", "announce-no-transfer", "never-holds"];
+    let found: Vec<_> = report.diagnostics.iter().filter(|d| new_codes.contains(&d.code)).collect();
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn model_answers_are_read_as_the_scorer_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let lint_variant = |name: &str, from: &str, to: &str, fixture_name: &str| {
+        let text = std::fs::read_to_string(fixture(fixture_name)).unwrap();
+        assert!(text.contains(from), "{fixture_name} holds {from}");
+        let path = dir.path().join(name);
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+        lint_paths(&[path]).unwrap().diagnostics
+    };
+    // A negated red line is not crossed.
+    let d = lint_variant(
+        "negated-red-line.ron",
+        "赔偿这块不归我管，您再问问快递公司吧",
+        "我们绝不会说不归我管，赔偿我这就帮您申请",
+        "invalid/model-red-line.ron",
+    );
+    assert!(d.is_empty(), "{d:?}");
+    // The turn's red line is what the fixture's model answer crosses; without it, nothing is.
+    let d = lint_variant("no-turn-red-line.ron", "forbidden: [\"不归我管\"], ", "", "invalid/model-red-line.ron");
+    assert!(d.is_empty(), "{d:?}");
+    // A scenario-wide red line in a model answer is found too, and named with its turn.
+    let d = lint_variant(
+        "scenario-red-line.ron",
+        "赔偿这块不归我管，您再问问快递公司吧",
+        "赔偿的事你自己看合同吧",
+        "invalid/model-red-line.ron",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!((d[0].code, d[0].line, d[0].column), ("model-red-line", 25, 80));
+    assert_eq!(d[0].message, "回合“second”的示范回答触犯了红线「你自己看」");
+    // Saying that no transfer is needed is no announcement.
+    let d = lint_variant(
+        "no-announcement.ron",
+        "我现在就为您转接主管，请您稍等",
+        "这个不用转接，我来处理",
+        "invalid/announce-no-transfer.ron",
+    );
+    assert!(!d.iter().any(|d| d.code == "announce-no-transfer"), "{d:?}");
+    // An announcement followed by a turn where the trainee can transfer is fine.
+    let d = lint_variant(
+        "then-a-turn.ron",
+        "next: [(when: Always, goto: \"unresolved\")],",
+        "next: [(when: Always, goto: \"open\")],",
+        "invalid/announce-no-transfer.ron",
+    );
+    assert!(!d.iter().any(|d| d.code == "announce-no-transfer"), "{d:?}");
+}
