@@ -453,8 +453,8 @@ mod tests {
 
     #[test]
     fn order_counts_pairs_within_groups_and_ties_disagree() {
-        // Group a: grades 5, 3, 1 scored 90, 60, 60 — pairs (5,3) ✓, (5,1) ✓, (3,1) tie ✗ → 2/3.
-        // Group b: grades 4, 2 scored 40, 80 — (4,2) ✗ → 0/1.
+        // Group a: grades 5, 3, 1 scored 90, 60, 60 — pairs (5,3) ✓, (5,1) ✓, (3,1) tie × → 2/3.
+        // Group b: grades 4, 2 scored 40, 80 — (4,2) × → 0/1.
         // Across groups nothing is compared: 2/4 = 0.5.
         let items =
             [g(2, 5, "a", 90.0), g(3, 3, "a", 60.0), g(4, 1, "a", 60.0), g(5, 4, "b", 40.0), g(6, 2, "b", 80.0)];

@@ -16,10 +16,10 @@
 //! | 9    | 4     | angry-telecom-bill-overcharge/open       | the blaming sample (0–40)            |
 //! | 10   | 2     | angry-telecom-bill-overcharge/open       | the good sample (85–100)             |
 //!
-//! Order: group open has 6 pairs — (2,3) ✓ (2,4) ✓ (2,5) tie ✗ (3,4) tie ✗ (3,5) ✓ (4,5) ✓ → 4/6;
+//! Order: group open has 6 pairs — (2,3) ✓ (2,4) ✓ (2,5) tie × (3,4) tie × (3,5) ✓ (4,5) ✓ → 4/6;
 //! order_given has equal grades (no pair); the bill group has one inverted pair (9,10) → 0/1; the
-//! password group has one answer. In all 4/7. Caught: lines 3 ✓ and 8 ✗ → 1/2. Accepted: lines
-//! 2 ✓, 6 ✓, 7 ✗ → 2/3. Inverted, biggest gap first: (9,10), then the ties by line: (2,5), (4,3).
+//! password group has one answer. In all 4/7. Caught: lines 3 ✓ and 8 × → 1/2. Accepted: lines
+//! 2 ✓, 6 ✓, 7 × → 2/3. Inverted, biggest gap first: (9,10), then the ties by line: (2,5), (4,3).
 
 use serde_json::Value;
 
