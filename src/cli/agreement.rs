@@ -139,6 +139,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("错误：--scenarios {} 不是目录", dir.display());
         return Ok(ExitCode::from(2));
     }
+    if args.file.is_dir() {
+        eprintln!("错误：{name} 是目录；请给出一个 TSV 文件");
+        return Ok(ExitCode::from(2));
+    }
     let file = match std::fs::File::open(&args.file) {
         Ok(f) => f,
         Err(e) => {

@@ -266,6 +266,10 @@ fn agreement_exits_2_when_the_file_cannot_be_read_or_nothing_scores() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("无法读取 tests/fixtures/agreement/nope.tsv"), "{}", stderr(&missing));
 
+    let dir_given = run(&["agreement", "tests/fixtures/agreement"]);
+    assert_eq!(dir_given.status.code(), Some(2));
+    assert!(stderr(&dir_given).contains("tests/fixtures/agreement 是目录"), "{}", stderr(&dir_given));
+
     let header = run(&["agreement", "tests/fixtures/agreement/invalid/missing-column.tsv"]);
     assert_eq!(header.status.code(), Some(2));
     assert!(stderr(&header).contains("missing-column.tsv:1: 表头缺少列：mood"), "{}", stderr(&header));
