@@ -20,6 +20,11 @@ use peilian::session::{Engine, Session};
 
 /// A scenario given on the command line: a file path, or an id from the scenarios directory.
 pub fn resolve_scenario(arg: &str) -> anyhow::Result<PathBuf> {
+    resolve_scenario_in(arg, None)
+}
+
+/// As `resolve_scenario`, looking ids up in `dir` when given instead of the default directory.
+pub fn resolve_scenario_in(arg: &str, dir: Option<&Path>) -> anyhow::Result<PathBuf> {
     let path = Path::new(arg);
     if path.is_file() {
         return Ok(path.to_path_buf());
@@ -27,7 +32,7 @@ pub fn resolve_scenario(arg: &str) -> anyhow::Result<PathBuf> {
     if path.is_dir() {
         bail!("“{arg}” 是目录；请给出一个场景文件或场景 id");
     }
-    if let Some(dir) = default_scenarios_dir() {
+    if let Some(dir) = dir.map(Path::to_path_buf).or_else(default_scenarios_dir) {
         for file in ron_files(&dir, false).unwrap_or_default() {
             if let Ok(parsed) = parse_file(&file)
                 && parsed.scenario.id == arg

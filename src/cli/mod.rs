@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and one file per subcommand.
 
+mod agreement;
 mod common;
 mod lint;
 mod mine;
@@ -38,6 +39,8 @@ enum Command {
     Lint(lint::Args),
     /// 运行场景自带的样例回答 (run each scenario's sample answers)
     Test(test::Args),
+    /// 与质检人工评分对比：排序一致率、1 级拦住、5 级接受、最大分歧 (agreement with people's grades)
+    Agreement(agreement::Args),
     /// 回放一次练习记录，可用当前场景重新评分 (replay a recorded session)
     Replay(replay::Args),
     /// 学员或团队的辅导报告：终端表格、JSON、CSV 或 HTML (coaching reports)
@@ -59,6 +62,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Tone(args)) => tone::run(args),
         Some(Command::Lint(args)) => lint::run(args),
         Some(Command::Test(args)) => test::run(args),
+        Some(Command::Agreement(args)) => agreement::run(args),
         Some(Command::Replay(args)) => replay::run(args),
         Some(Command::Report(args)) => report::run(args),
         Some(Command::Mine(args)) => mine::run(args),

@@ -5,6 +5,7 @@
 //! addition: `escalation` (transfer timing and the handoff note). `rubric.rs` holds the one
 //! place where the numbers of each rubric are defined.
 
+pub mod agreement;
 pub mod conduct;
 pub mod escalation;
 pub mod rubric;

@@ -1,5 +1,6 @@
 //! Integration tests, one binary: the CLI contract, the engine, scoring, lint, bad input.
 
+mod agreement;
 mod cli;
 mod engine;
 mod font;
