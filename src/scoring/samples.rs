@@ -51,9 +51,30 @@ fn answer_details(answer: &str, score: &TurnScore) -> Vec<String> {
     details
 }
 
+/// The customer's mood at each turn a trainee reaches by giving every turn's model answer (the
+/// first time the turn is reached), so a model answer is judged at the mood it meets.
+fn model_path_moods(engine: &Engine) -> std::collections::HashMap<String, u8> {
+    let mut moods = std::collections::HashMap::new();
+    let (mut session, _) = Session::start(engine.clone(), 0, Mode::Practice);
+    let turns = &engine.scenario.scenario.turns;
+    for _ in 0..turns.len() * 2 {
+        let Some(id) = session.pending_turn_id().map(str::to_string) else { break };
+        let Some(turn) = turns.iter().find(|t| t.id == id) else { break };
+        if moods.contains_key(&id) || turn.expect.model_answer.trim().is_empty() {
+            break;
+        }
+        moods.insert(id, session.mood().round().clamp(0.0, 100.0) as u8);
+        if session.answer(&turn.expect.model_answer, 0).is_err() {
+            break;
+        }
+    }
+    moods
+}
+
 /// Scores every sample answer (against its turn, at the persona's starting mood unless the
-/// sample gives one, untimed), every turn's model answer (against its own turn, at the
-/// persona's starting mood, untimed: it must reach the pass mark) and plays every sample call.
+/// sample gives one, untimed), every turn's model answer (against its own turn, untimed, at the
+/// mood the call has when the trainee gives the model answers from the start, else at the
+/// persona's starting mood: it must reach the pass mark) and plays every sample call.
 pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
     let sc = &engine.scenario;
     let s = &sc.scenario;
@@ -88,12 +109,14 @@ pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
     // A model answer is what the scorecard teaches: it must pass by itself. (A turn without
     // one is skipped; lint warns of it.)
     let pass = (s.rubric.pass_mark, 100.0);
+    let moods = model_path_moods(engine);
     for (i, turn) in s.turns.iter().enumerate() {
         let answer = &turn.expect.model_answer;
         if answer.trim().is_empty() {
             continue;
         }
-        let score = score_alone(engine, i, answer, s.persona.mood);
+        let mood = moods.get(&turn.id).copied().unwrap_or(s.persona.mood);
+        let score = score_alone(engine, i, answer, mood);
         let passed = in_range(score.overall, pass);
         let details = if passed { Vec::new() } else { answer_details(answer, &score) };
         out.push(SampleResult {

@@ -347,10 +347,13 @@ fn find_concepts(
         }
     }
     for (concept, re) in &sc.concept_patterns {
-        if let Some(m) = re.find(&a.norm) {
-            let span = m.start()..m.end();
+        // On the normalised text, else on the matching text ("48 小时" read as "48小时").
+        let span = re.find(&a.norm).map(|m| m.range()).or_else(|| {
+            re.find(&a.key).map(|m| a.key_to_norm(m.start(), true)..a.key_to_norm(m.end(), false))
+        });
+        if let Some(span) = span.filter(|s| s.start < s.end) {
             let negated = analyzer.negated_either_way(a, &span);
-            consider(*concept, m.as_str(), span, negated, evidence);
+            consider(*concept, &a.norm[span.clone()], span, negated, evidence);
         }
     }
     // Acts that count as a concept, whatever the words.

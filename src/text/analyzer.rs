@@ -36,8 +36,9 @@ pub struct Analyzed {
     /// Per byte of `norm` (length `norm.len() + 1`): `WORD_START` when a word may start there,
     /// `WORD_END` when one may end there.
     boundaries: Vec<u8>,
-    /// The matching text of act rules and concepts: `norm` without filler words (非常, 特别 …)
-    /// and with characters folded (你 → 您), so "我特别理解你" reads as "我理解您".
+    /// The matching text of act rules and concepts: `norm` without filler words (非常, 特别 …),
+    /// with characters folded (你 → 您) and without the spaces an input method puts around
+    /// numbers ("48 小时"), so "我特别理解你" reads as "我理解您".
     pub key: String,
     /// Per byte of `key`: the byte range in `norm` of the character it comes from.
     key_map: Vec<(u32, u32)>,
@@ -381,10 +382,22 @@ impl Analyzer {
     fn matching_text(&self, norm: &str, tokens: &[Token]) -> (String, Vec<(u32, u32)>) {
         let mut key = String::with_capacity(norm.len());
         let mut map = Vec::with_capacity(norm.len());
-        for t in tokens {
+        for (n, t) in tokens.iter().enumerate() {
             let word = &norm[t.span.clone()];
             if self.acts.fillers.iter().any(|f| f == word) {
                 continue;
+            }
+            // Spaces an input method puts around numbers and Latin words ("48 小时", "WiFi 通话")
+            // are left out; a space between two Latin words or numbers stays.
+            if word.chars().all(char::is_whitespace) {
+                let before = key.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric());
+                let after = tokens
+                    .get(n + 1)
+                    .and_then(|next| norm[next.span.clone()].chars().next())
+                    .is_some_and(|c| c.is_ascii_alphanumeric());
+                if !(before && after) {
+                    continue;
+                }
             }
             for (i, c) in word.char_indices() {
                 let from = (t.span.start + i) as u32;
