@@ -1,6 +1,7 @@
 //! Text analysis: normalisation, segmentation with jieba, phrase matching, tone.
 
 pub mod analyzer;
+pub mod anger;
 pub mod glyphs;
 pub mod normalize;
 pub mod phrases;
