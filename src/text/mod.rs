@@ -2,6 +2,7 @@
 
 pub mod acts;
 pub mod analyzer;
+pub mod anger;
 pub mod glyphs;
 pub mod normalize;
 pub mod pattern;

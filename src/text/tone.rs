@@ -115,6 +115,8 @@ impl Analyzer {
                 }
             })
             .collect();
+        // Anger only: a rhetorical negation ("这不是乱收费吗") still accuses (src/text/anger.rs).
+        crate::text::anger::reconsider_negation(&a.norm, hits.iter().map(|h| &h.0), &mut evidence);
 
         let marks = Marks::of(&a.norm);
         let (longest_run, question_run) = (marks.longest_bang_run, marks.longest_question_run);
