@@ -46,7 +46,9 @@ pub struct CompiledScenario {
     /// The concepts' phrases as matching text (fillers left out, 你 read as 您), matched on
     /// the answer's matching text: "我特别理解你" holds "我理解您".
     pub(crate) concepts_key: PhraseIndex<usize>,
-    pub(crate) concept_patterns: Vec<(usize, Regex)>,
+    /// Concept patterns, in the act rules' language (regular expressions with {classes} and …
+    /// gaps).
+    pub(crate) concept_patterns: Vec<(usize, Pattern)>,
     /// Acts that count as a concept (its own `acts` and those of its shared groups).
     pub(crate) concept_acts: Vec<(usize, Act)>,
     pub(crate) red_lines: PhraseIndex<RedLineScope>,
@@ -69,6 +71,8 @@ pub enum CompileError {
     UnknownConcept(String),
     #[error("同义词组“{0}”在词库中不存在")]
     UnknownGroup(String),
+    #[error("概念“{concept}”的模式「{pattern}」无效：{error}")]
+    BadConceptPattern { concept: String, pattern: String, error: crate::text::pattern::PatternError },
     #[error("红线“{label}”的话题模式「{pattern}」无效：{error}")]
     BadTopic { label: String, pattern: String, error: crate::text::pattern::PatternError },
 }
@@ -97,9 +101,12 @@ impl CompiledScenario {
                 concept_acts.extend(analyzer.lexicons().group_acts(group).iter().map(|&a| (i, a)));
             }
             for pattern in &concept.patterns {
-                let re = pattern_regex(pattern)
-                    .map_err(|source| CompileError::BadPattern { concept: name.clone(), source })?;
-                concept_patterns.push((i, re));
+                let p = analyzer.act_rules().topic_pattern(pattern).map_err(|error| CompileError::BadConceptPattern {
+                    concept: name.clone(),
+                    pattern: pattern.clone(),
+                    error,
+                })?;
+                concept_patterns.push((i, p));
             }
         }
         let mut red_line_entries: Vec<(String, RedLineScope)> =

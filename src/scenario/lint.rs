@@ -189,12 +189,12 @@ impl Linter<'_> {
                 }
             }
             for p in &c.patterns {
-                if let Err(e) = pattern_regex(p) {
+                if let Err(e) = crate::text::pattern::Pattern::compile(p, &lexicons.acts.classes) {
                     self.error(
                         self.src.locate("", p),
                         "bad-pattern",
-                        format!("概念“{name}”的正则无效：{e}"),
-                        "检查转义：RON 字符串里的反斜杠要写成 \\\\",
+                        format!("概念“{name}”的模式无效：{e}"),
+                        "检查转义：RON 字符串里的反斜杠要写成 \\\\；{词类} 要在 acts.ron 的 classes 中定义",
                     );
                 }
             }

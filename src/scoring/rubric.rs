@@ -24,22 +24,32 @@ pub const UPSET_MOOD: f32 = 50.0;
 pub const HOSTILITY_PENALTY: f32 = 60.0;
 pub const CURT_PENALTY: f32 = 25.0;
 pub const SHOUTING_PENALTY: f32 = 20.0;
-pub const SOOTHE_FIRST_MISSING: f32 = 25.0;
-pub const SOOTHE_FIRST_LATE: f32 = 15.0;
-pub const REASSURE_MISSING: f32 = 15.0;
-pub const EMPATHIZE_MISSING: f32 = 15.0;
+pub const SOOTHE_FIRST_MISSING: f32 = 15.0;
+pub const SOOTHE_FIRST_LATE: f32 = 10.0;
+pub const REASSURE_MISSING: f32 = 10.0;
+pub const EMPATHIZE_MISSING: f32 = 10.0;
 pub const VIP_NO_NIN: f32 = 15.0;
 pub const VIP_USES_NI: f32 = 10.0;
 pub const VIP_NO_TITLE: f32 = 10.0;
 
-/// The base of the tone score from politeness and empathy (both 0–1).
+/// Share of reassurance that counts as soothing an upset customer, beside empathy.
+pub const REASSURANCE_SOOTHES: f32 = 0.6;
+
+/// The soothing of an answer: empathy and, at `REASSURANCE_SOOTHES`, reassurance, combined as a
+/// noisy-or.
+pub fn soothing(empathy: f32, reassurance: f32) -> f32 {
+    crate::text::tone::noisy_or([empathy, REASSURANCE_SOOTHES * reassurance])
+}
+
+/// The base of the tone score from politeness and soothing or empathy (both 0–1).
 ///
-/// With an upset customer empathy matters most: `30 + 30·礼貌 + 40·共情`. Otherwise courtesy
-/// does: `50 + 40·礼貌 + 10·共情`. Both reach 100 at the top.
+/// With an upset customer soothing matters most: `30 + 30·礼貌 + 40·安抚` (安抚 = empathy and
+/// part of the reassurance, `soothing`). Otherwise courtesy does: `50 + 40·礼貌 + 10·共情`.
+/// Both reach 100 at the top.
 pub fn tone_base(politeness: f32, empathy: f32, upset: bool) -> (f32, String) {
     if upset {
         let s = 30.0 + 30.0 * politeness + 40.0 * empathy;
-        (s, format!("客户情绪激动，基础分 30 + 30×礼貌{politeness:.2} + 40×共情{empathy:.2} = {s:.1}"))
+        (s, format!("客户情绪激动，基础分 30 + 30×礼貌{politeness:.2} + 40×安抚{empathy:.2} = {s:.1}"))
     } else {
         let s = 50.0 + 40.0 * politeness + 10.0 * empathy;
         (s, format!("基础分 50 + 40×礼貌{politeness:.2} + 10×共情{empathy:.2} = {s:.1}"))
@@ -86,7 +96,7 @@ pub fn late(turns_late: u32) -> f32 {
 
 /// The overall cap when the customer hangs up in anger or the agent hangs up mid-call:
 /// that many points under the pass mark.
-pub const UNFINISHED_BELOW_PASS: f32 = 10.0;
+pub const UNFINISHED_BELOW_PASS: f32 = 30.0;
 
 #[cfg(test)]
 mod tests {

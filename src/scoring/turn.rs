@@ -346,12 +346,19 @@ fn find_concepts(
             consider(concept, matched, hit.span.clone(), negated, evidence);
         }
     }
-    for (concept, re) in &sc.concept_patterns {
+    for (concept, pattern) in &sc.concept_patterns {
         // On the normalised text, else on the matching text ("48 小时" read as "48小时").
-        let span = re.find(&a.norm).map(|m| m.range()).or_else(|| {
-            re.find(&a.key).map(|m| a.key_to_norm(m.start(), true)..a.key_to_norm(m.end(), false))
-        });
-        if let Some(span) = span.filter(|s| s.start < s.end) {
+        let on_norm = pattern.find_all(&a.norm, |i, start| a.is_boundary(i, start));
+        let spans = if on_norm.is_empty() {
+            pattern
+                .find_all(&a.key, |i, start| a.is_boundary(a.key_to_norm(i, start), start))
+                .into_iter()
+                .map(|r| a.key_to_norm(r.start, true)..a.key_to_norm(r.end, false))
+                .collect()
+        } else {
+            on_norm
+        };
+        for span in spans.into_iter().filter(|s| s.start < s.end) {
             let negated = analyzer.negated_either_way(a, &span);
             consider(*concept, &a.norm[span.clone()], span, negated, evidence);
         }
@@ -403,7 +410,8 @@ fn score_tone(
     let upset = ctx.mood_before >= rubric::UPSET_MOOD
         || goals.contains(&ToneGoal::SootheFirst)
         || goals.contains(&ToneGoal::Empathize);
-    let (mut score, base_reason) = rubric::tone_base(tone.politeness, tone.empathy, upset);
+    let warmth = if upset { rubric::soothing(tone.empathy, tone.reassurance) } else { tone.empathy };
+    let (mut score, base_reason) = rubric::tone_base(tone.politeness, warmth, upset);
     let mut reasons = vec![base_reason];
     reasons.extend(implied.iter().map(|r| format!("（{r}）")));
     if tone.hollow {

@@ -223,6 +223,9 @@ pub struct Information {
     /// Words that, right after the information's word, make it harmless (卡号 + 后四位).
     #[serde(default)]
     pub unless_followed_by: Vec<String>,
+    /// Words that, right before it, make it harmless (临时 + 密码: the one the system sends).
+    #[serde(default)]
+    pub unless_preceded_by: Vec<String>,
     #[serde(default)]
     pub secret: bool,
 }
@@ -419,12 +422,13 @@ impl CompiledActs {
         }
         let mut information = Vec::new();
         for (name, info) in &rules.information {
-            let words = alternatives(&info.words);
-            let source = if info.unless_followed_by.is_empty() {
-                format!("(?:{words})")
-            } else {
-                format!("(?:{words})(?!{})", alternatives(&info.unless_followed_by))
-            };
+            let mut source = format!("(?:{})", alternatives(&info.words));
+            if !info.unless_preceded_by.is_empty() {
+                source = format!("(?<!{}){source}", alternatives(&info.unless_preceded_by));
+            }
+            if !info.unless_followed_by.is_empty() {
+                source = format!("{source}(?!{})", alternatives(&info.unless_followed_by));
+            }
             let p = compile(&source).map_err(|e| file_error(&source, e))?;
             information.push((name.clone(), p, info.secret));
         }
@@ -494,7 +498,7 @@ impl CompiledActs {
                         rule.rule.label.clone()
                     };
                     let detail = match rule.rule.act {
-                        Act::Ask => self.asked_for(a, &sentence),
+                        Act::Ask => self.asked_for(a, &clause),
                         Act::Commit | Act::Offer => self.deadline_in(a, &sentence),
                         _ => None,
                     };
@@ -518,7 +522,7 @@ impl CompiledActs {
             .iter()
             .filter(|h| h.act == Act::Ask && !h.negated)
             .filter_map(|h| {
-                let secret = self.secrets_in(a, &enclosing(&sentences, &h.span));
+                let secret = self.secrets_in(a, &enclosing(&clauses, &h.span));
                 (!secret.is_empty()).then(|| ActHit {
                     act: Act::SecurityBreach,
                     label: format!("索要{}", secret.join("、")),
@@ -589,8 +593,8 @@ impl CompiledActs {
         self.customer_said.as_ref().is_some_and(|h| !h.find_all(&key, |_, _| true).is_empty())
     }
 
-    fn asked_for(&self, a: &Analyzed, sentence: &Range<usize>) -> Option<String> {
-        let key = a.key_of(sentence);
+    fn asked_for(&self, a: &Analyzed, clause: &Range<usize>) -> Option<String> {
+        let key = a.key_of(clause);
         let mut found: Vec<(usize, &str)> = self
             .information
             .iter()

@@ -88,10 +88,13 @@ impl Analyzer {
                 }
             }
         }
-        // Acts that carry a tone: apologies and empathy, reassurance, conduct.
+        // Acts that carry a tone: apologies and empathy, reassurance, conduct. A concrete
+        // commitment (with a time) or a thing already done reassures too.
         for act in &acts.hits {
             if let Some(dim) = act.act.tone_dimension() {
                 hits.push((act.span.clone(), dim, (act.matched.as_str(), act.weight, act.negated)));
+            } else if let Some(weight) = commitment_reassurance(act) {
+                hits.push((act.span.clone(), "reassurance", (act.matched.as_str(), weight, act.negated)));
             }
         }
         drop_nested(&mut hits);
@@ -167,6 +170,20 @@ impl Analyzer {
         }
     }
 }
+
+/// How much a commitment reassures: one with a time 0.45, a thing already done 0.35.
+fn commitment_reassurance(hit: &crate::text::acts::ActHit) -> Option<f32> {
+    match hit.act {
+        crate::text::acts::Act::Commit if hit.detail.is_some() => Some(COMMITMENT_REASSURANCE),
+        crate::text::acts::Act::Done => Some(DONE_REASSURANCE),
+        _ => None,
+    }
+}
+
+/// Reassurance carried by a commitment with a time (明天下午三点前给您回电) and by a thing
+/// already done for the customer (已经帮您提交加急).
+pub const COMMITMENT_REASSURANCE: f32 = 0.45;
+pub const DONE_REASSURANCE: f32 = 0.35;
 
 /// Of overlapping hits of the same dimension (a lexicon marker and an act on the same words),
 /// keeps the stronger one, so the same words never count twice.
