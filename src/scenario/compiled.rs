@@ -101,10 +101,8 @@ impl CompiledScenario {
                 concept_acts.extend(analyzer.lexicons().group_acts(group).iter().map(|&a| (i, a)));
             }
             for pattern in &concept.patterns {
-                let p = analyzer.act_rules().topic_pattern(pattern).map_err(|error| CompileError::BadConceptPattern {
-                    concept: name.clone(),
-                    pattern: pattern.clone(),
-                    error,
+                let p = analyzer.act_rules().topic_pattern(pattern).map_err(|error| {
+                    CompileError::BadConceptPattern { concept: name.clone(), pattern: pattern.clone(), error }
                 })?;
                 concept_patterns.push((i, p));
             }
@@ -123,12 +121,23 @@ impl CompiledScenario {
         );
         let mut forbidden_acts = Vec::new();
         for (rule, scope) in scoped_acts {
+            // A topic phrase of several words matches with a short gap between them
+            // ("手续费免" in "手续费就免了").
             let sources = rule
                 .about
                 .iter()
-                .map(|p| regex::escape(&normalize(p.trim())))
+                .map(|p| {
+                    let a = analyzer.analyze(p.trim());
+                    let words: Vec<String> = (0..a.tokens.len())
+                        .map(|i| a.token_text(i).trim().to_string())
+                        .filter(|w| !w.is_empty())
+                        .map(|w| regex::escape(&w))
+                        .collect();
+                    words.join("…")
+                })
                 .filter(|p| !p.is_empty())
-                .chain(rule.patterns.iter().cloned());
+                .chain(rule.patterns.iter().cloned())
+                .collect::<Vec<_>>();
             let mut topics = Vec::new();
             for source in sources {
                 let p = analyzer.act_rules().topic_pattern(&source).map_err(|error| CompileError::BadTopic {

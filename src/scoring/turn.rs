@@ -656,6 +656,18 @@ fn score_no_repeat(
     RubricScore::new(rubric::no_repeat(asked.len()), weight, reasons)
 }
 
+/// Clauses with the ones a list comma (、) splits joined again.
+fn join_lists(a: &Analyzed, clauses: &[std::ops::Range<usize>]) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    for c in clauses {
+        match out.last_mut() {
+            Some(last) if a.norm[last.end..c.start].trim() == "、" => last.end = c.end,
+            _ => out.push(c.clone()),
+        }
+    }
+    out
+}
+
 /// Where an answer crosses a forbidden act, the words that show it (as written).
 fn crossed_forbidden_act(
     analyzer: &Analyzer,
@@ -666,6 +678,8 @@ fn crossed_forbidden_act(
 ) -> Option<String> {
     let rules = analyzer.act_rules();
     let clauses = a.clauses();
+    // For a promise, a list (退款、赔偿和…) is one clause.
+    let promise_clauses = join_lists(a, &clauses);
     let sentences = a.sentences();
     let topics_in = |range: &std::ops::Range<usize>| -> Vec<std::ops::Range<usize>> {
         let base = a.key_of(&(0..range.start)).len();
@@ -680,8 +694,15 @@ fn crossed_forbidden_act(
     if matches!(rule.rule.act, Act::Commit | Act::Offer) && !rule.topics.is_empty() {
         // Promising the topic: said as something that will happen or be given.
         for span in topics_in(&(0..a.norm.len())) {
-            let clause = enclosing(&clauses, &span);
+            let clause = enclosing(&promise_clauses, &span);
             let sentence = enclosing(&sentences, &span);
+            // The verb may stand in the clause before ("我给您特殊处理一下，全额退").
+            let before_clause = promise_clauses
+                .iter()
+                .rev()
+                .find(|c| c.end <= clause.start && c.start >= sentence.start)
+                .cloned()
+                .unwrap_or(clause.start..clause.start);
             let before = clause.start..span.start;
             let why_not = if analyzer.negated_either_way(a, &span) {
                 Some("被否定，是拒绝而不是承诺")
@@ -691,7 +712,7 @@ fn crossed_forbidden_act(
                 Some("有保留（如果、要看、尽量……），不是承诺")
             } else if rules.is_customers(a, &before) {
                 Some("说的是客户的要求，不是承诺")
-            } else if !rules.has_promise_marker(a, &clause) {
+            } else if !rules.has_promise_marker(a, &clause) && !rules.has_promise_marker(a, &before_clause) {
                 Some("没有说要做或要给，不是承诺")
             } else {
                 None

@@ -83,6 +83,8 @@ pub enum Act {
     Minimize,
     /// Conduct: impatience (说了多少遍).
     Impatience,
+    /// Conduct: guarantees an outcome nobody can guarantee (保证准点, 肯定能给您免掉).
+    Overpromise,
     /// Conduct: asks for a password, a verification code or a full card number, or offers to
     /// keep a password.
     SecurityBreach,
@@ -90,7 +92,7 @@ pub enum Act {
 
 impl Act {
     /// Every act, in order.
-    pub const ALL: [Act; 28] = [
+    pub const ALL: [Act; 29] = [
         Act::Greet,
         Act::Address,
         Act::Apologize,
@@ -118,6 +120,7 @@ impl Act {
         Act::Sarcasm,
         Act::Minimize,
         Act::Impatience,
+        Act::Overpromise,
         Act::SecurityBreach,
     ];
 
@@ -151,6 +154,7 @@ impl Act {
             Act::Sarcasm => "讽刺客户",
             Act::Minimize => "轻视客户的问题",
             Act::Impatience => "不耐烦",
+            Act::Overpromise => "打包票（绝对化承诺）",
             Act::SecurityBreach => "违反安全规范",
         }
     }
@@ -183,7 +187,7 @@ impl Act {
         match self {
             Act::Apologize | Act::Empathize => Some("empathy"),
             Act::Reassure => Some("reassurance"),
-            Act::SecurityBreach => None,
+            Act::SecurityBreach | Act::Overpromise => None,
             a if a.is_conduct() => Some("hostility"),
             _ => None,
         }
