@@ -98,7 +98,12 @@ impl MoodModel {
             add("说到要点", -self.concepts_calm * f.required_hit);
             add("遗漏要点", self.missed_inflame * (1.0 - f.required_hit));
         }
+        // Hostility angers by its strength; a breach of conduct on top by the conduct policy's
+        // points.
         add("敌意/推责", self.hostility_inflame * t.hostility);
+        for (act, points) in &f.conduct {
+            add(act.label(), *points);
+        }
         if f.red_line {
             add("触犯红线", self.red_line_inflame);
         }

@@ -492,7 +492,7 @@ pub struct Rubric {
 
 impl Default for Rubric {
     fn default() -> Self {
-        Rubric { weights: RubricWeights::default(), pass_mark: 70.0, red_line_cap: 40.0, curt_chars: 4 }
+        Rubric { weights: RubricWeights::default(), pass_mark: 70.0, red_line_cap: 10.0, curt_chars: 4 }
     }
 }
 

@@ -626,6 +626,7 @@ mod tests {
             missed: vec!["refund".into()],
             missed_labels: vec!["退款".into()],
             red_lines: vec!["不归我管".into()],
+            conduct: vec![],
             evidence: vec![
                 negated.clone(),
                 Evidence::new("concepts", "red_line", "不归我管", "触犯红线：说了「不归我管」"),
@@ -643,7 +644,9 @@ mod tests {
                 exclamations: 0,
                 content_chars: 8,
                 first_empathy_at: None,
+                hollow: false,
                 evidence: vec![],
+                acts: Default::default(),
             },
             features: Default::default(),
         };

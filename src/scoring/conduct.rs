@@ -17,6 +17,10 @@ pub struct ConductPolicy {
     /// A conduct hit at least this strong (its rule's weight) breaches the policy; weaker ones
     /// only count against the tone.
     pub breach_from: f32,
+    /// A breach at least this strong is unacceptable: the act's own cap applies and the call
+    /// fails. A weaker breach (a grudging 下次注意点) caps the turn at `mild_cap` only.
+    pub strong_from: f32,
+    pub mild_cap: f32,
     /// For each conduct act: the turn's highest score and what it does to the mood.
     pub acts: BTreeMap<Act, ConductRule>,
 }
@@ -44,6 +48,11 @@ impl ConductPolicy {
             .then(|| self.acts.get(&hit.act))
             .flatten()
     }
+
+    /// The turn's cap for a breaching hit, and whether the breach fails the call.
+    pub fn cap_of(&self, hit: &ActHit, rule: &ConductRule) -> (f32, bool) {
+        if hit.weight >= self.strong_from { (rule.cap, true) } else { (rule.cap.max(self.mild_cap), false) }
+    }
 }
 
 /// Checks a policy file: every conduct act has a rule, caps in 0–100, mood points in 0–100.
@@ -57,6 +66,24 @@ pub fn check(policy: &ConductPolicy, src: &SourceText) -> Vec<Diagnostic> {
             "bad-value",
             format!("breach_from {} 不在 0 到 1 之间", policy.breach_from),
             "达到这个权重的不当言行才算违规，常用 0.5",
+        ));
+    }
+    if !(policy.strong_from.is_finite() && policy.strong_from >= policy.breach_from && policy.strong_from <= 1.0) {
+        out.push(Diagnostic::error(
+            path,
+            src.locate_key("strong_from"),
+            "bad-value",
+            format!("strong_from {} 应在 breach_from 与 1 之间", policy.strong_from),
+            "达到这个权重的违规不可接受，常用 0.65",
+        ));
+    }
+    if !(policy.mild_cap.is_finite() && (0.0..=100.0).contains(&policy.mild_cap)) {
+        out.push(Diagnostic::error(
+            path,
+            src.locate_key("mild_cap"),
+            "bad-value",
+            format!("mild_cap {} 不在 0–100 之间", policy.mild_cap),
+            "轻微违规时本回合的最高分，常用 30",
         ));
     }
     for act in Act::ALL.into_iter().filter(|a| a.is_conduct()) {

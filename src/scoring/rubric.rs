@@ -20,6 +20,12 @@ pub fn concepts(required_total: f32, required_hit: f32, optional_total: f32, opt
 
 /// Tone: the customer is upset (mood at least this) or a goal asks for empathy.
 pub const UPSET_MOOD: f32 = 50.0;
+/// An angry customer this upset must be soothed first in every answer, whether or not the turn
+/// asks for it.
+pub const ANGRY_MOOD: f32 = 70.0;
+/// An answer that does nothing for the customer (courtesy only) and misses a required concept
+/// scores at most this.
+pub const HOLLOW_CAP: f32 = 40.0;
 /// Tone penalties, in points.
 pub const HOSTILITY_PENALTY: f32 = 60.0;
 pub const CURT_PENALTY: f32 = 25.0;

@@ -93,6 +93,16 @@ pub(crate) fn build_scorecard(
     if !red_lines.is_empty() {
         caps.push((sc.rubric.red_line_cap, format!("触犯红线「{}」", red_lines.join("」「"))));
     }
+    // An unacceptable breach of conduct fails the call as a red line does.
+    let breaches: Vec<String> = scores
+        .iter()
+        .flat_map(|(t, s)| {
+            s.conduct.iter().filter(|b| b.fails_call).map(move |b| format!("第{t}回合{}「{}」", b.label, b.quote))
+        })
+        .collect();
+    if !breaches.is_empty() {
+        caps.push((sc.rubric.red_line_cap, breaches.join("；")));
+    }
     let unfinished_cap = (sc.rubric.pass_mark - rubric::UNFINISHED_BELOW_PASS).max(0.0);
     match outcome {
         Outcome::CustomerHungUp => caps.push((unfinished_cap, "客户愤而挂断".to_string())),
@@ -121,6 +131,7 @@ pub(crate) fn build_scorecard(
     let overall = round1(overall);
     let passed = overall >= sc.rubric.pass_mark
         && red_lines.is_empty()
+        && breaches.is_empty()
         && !scores.is_empty()
         && !transferred_solve_yourself
         && !matches!(outcome, Outcome::CustomerHungUp | Outcome::AgentHungUp | Outcome::InProgress);

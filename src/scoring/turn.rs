@@ -54,6 +54,8 @@ pub struct Breach {
     pub quote: String,
     /// The turn's highest score.
     pub cap: f32,
+    /// Unacceptable (not a mild lapse): the call fails.
+    pub fails_call: bool,
 }
 
 /// One answer's scores and evidence.
@@ -214,10 +216,11 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
         if conduct.iter().any(|b| b.act == hit.act) {
             continue;
         }
+        let (cap, fails_call) = policy.cap_of(hit, rule);
         let detail = format!("{}「{}」", hit.label, hit.quote);
         evidence.push(Evidence::new("tone", "conduct", hit.quote.clone(), detail));
         features.conduct.push((hit.act, rule.inflame));
-        conduct.push(Breach { act: hit.act, label: hit.label.clone(), quote: hit.quote.clone(), cap: rule.cap });
+        conduct.push(Breach { act: hit.act, label: hit.label.clone(), quote: hit.quote.clone(), cap, fails_call });
     }
     features.red_line = !red_lines.is_empty();
     features.announces_transfer = analyzer.transfer_announcement(&analyzed);
@@ -276,6 +279,9 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
     }
     for b in &conduct {
         caps.push((b.cap, format!("{}「{}」", b.label, b.quote)));
+    }
+    if tone.hollow && !missed.is_empty() {
+        caps.push((rubric::HOLLOW_CAP, "只有客套话，没有为客户解决问题".to_string()));
     }
     let mut capped = None;
     if let Some(limit) = caps.iter().map(|c| c.0).min_by(f32::total_cmp) {
@@ -397,7 +403,7 @@ fn score_tone(
     // first; a VIP is addressed as 您 and by title.
     let mut implied = Vec::new();
     match scenario.persona.kind {
-        PersonaKind::Angry if ctx.mood_before >= rubric::UPSET_MOOD && !goals.contains(&ToneGoal::SootheFirst) => {
+        PersonaKind::Angry if ctx.mood_before >= rubric::ANGRY_MOOD && !goals.contains(&ToneGoal::SootheFirst) => {
             implied.push("愤怒客户情绪激动时，默认要求先安抚再解决");
             goals.push(ToneGoal::SootheFirst);
         }

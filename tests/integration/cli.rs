@@ -199,19 +199,6 @@ fn lint_json_lists_positions() {
     assert!(d["hint"].as_str().unwrap().contains("mood"));
 }
 
-/// Shipped model answers that today's scorer puts under the pass mark although they are good
-/// answers (scenario, turn): "48 小时" / "2 个工作日" / "WiFi 通话" are written with spaces the
-/// concepts' phrases and patterns lack, and `order_given` is scored at the angry persona's
-/// starting mood (72, soothe first) although the call reaches it calmer. Scoring is being
-/// improved; remove an entry once it passes (this test then asks for it).
-const MODEL_ANSWERS_UNDER_THE_PASS_MARK: [(&str, &str); 5] = [
-    ("angry-late-delivery-refund", "order_given"),
-    ("angry-repeat-repair-failure", "refund_demand"),
-    ("signal-complaint-repeat", "place"),
-    ("signal-complaint-repeat", "no_plan"),
-    ("signal-complaint-repeat", "interim_ask"),
-];
-
 #[test]
 fn test_command_runs_samples_and_model_answers() {
     let out = run(&["test", "scenarios", "--json"]);
@@ -231,10 +218,8 @@ fn test_command_runs_samples_and_model_answers() {
         }
     }
     assert!(model_answers >= 90 && samples >= 150, "{model_answers} model answers, {samples} samples");
-    let expected: Vec<String> =
-        MODEL_ANSWERS_UNDER_THE_PASS_MARK.iter().map(|(s, t)| format!("{s} 示范回答（回合 {t}）")).collect();
-    assert_eq!(failed, expected, "every sample, sample call and model answer passes but these");
-    assert_eq!(out.status.code(), Some(if expected.is_empty() { 0 } else { 1 }));
+    assert_eq!(failed, Vec::<String>::new(), "every sample, sample call and model answer passes");
+    assert_eq!(out.status.code(), Some(0));
 
     let dir = tempfile::tempdir().unwrap();
     let minimal = std::fs::read_to_string(fixture("valid/minimal.ron")).unwrap();

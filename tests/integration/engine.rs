@@ -277,8 +277,8 @@ fn transferring_a_call_the_agent_should_solve_fails_it() {
     let uncapped = peilian::scoring::weighted_overall(card.rubrics.values());
     assert!(uncapped >= card.pass_mark, "{uncapped}");
     assert!(!card.passed);
-    assert_eq!(card.overall, card.pass_mark - 10.0);
-    assert_eq!(card.capped.as_deref(), Some("本案应自行解决，却转接了：总分封顶 60 分"));
+    assert_eq!(card.overall, card.pass_mark - 30.0);
+    assert_eq!(card.capped.as_deref(), Some("本案应自行解决，却转接了：总分封顶 40 分"));
 }
 
 #[test]
@@ -293,8 +293,8 @@ fn hanging_up_on_the_customer_mid_call_fails_it() {
     assert!(uncapped >= card.pass_mark, "{uncapped}");
     assert_eq!(card.escalation.timing, Timing::NotNeeded);
     assert!(!card.passed);
-    assert_eq!(card.overall, 60.0);
-    assert_eq!(card.capped.as_deref(), Some("坐席在问题解决前挂断：总分封顶 60 分"));
+    assert_eq!(card.overall, 40.0);
+    assert_eq!(card.capped.as_deref(), Some("坐席在问题解决前挂断：总分封顶 40 分"));
 }
 
 fn fraud() -> peilian::session::Engine {
