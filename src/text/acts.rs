@@ -492,7 +492,7 @@ impl CompiledActs {
                         _ => {}
                     }
                     let clause_key = a.key_of(&clause);
-                    if rule.unless.iter().any(|u| !u.find_all(&clause_key, |_, _| true).is_empty()) {
+                    if rule.unless.iter().any(|u| u.is_in(clause_key)) {
                         continue;
                     }
                     let negated = rule.rule.negatable && a.is_negated(&span, negators);
@@ -561,13 +561,13 @@ impl CompiledActs {
             return true;
         }
         let key = a.key_of(sentence);
-        self.question.as_ref().is_some_and(|q| !q.find_all(&key, |_, _| true).is_empty())
+        self.question.as_ref().is_some_and(|q| q.is_in(key))
     }
 
     /// True when a hedge (如果, 要看, 尽量 …) stands in the range.
     pub fn is_hedged(&self, a: &Analyzed, range: &Range<usize>) -> bool {
         let key = a.key_of(range);
-        self.hedge.as_ref().is_some_and(|h| !h.find_all(&key, |_, _| true).is_empty())
+        self.hedge.as_ref().is_some_and(|h| h.is_in(key))
     }
 
     /// True when what follows `span` in its clause negates it, topic first:
@@ -588,13 +588,13 @@ impl CompiledActs {
     /// True when the range holds a word saying something will be done or given (会, 给您 …).
     pub fn has_promise_marker(&self, a: &Analyzed, range: &Range<usize>) -> bool {
         let key = a.key_of(range);
-        self.promise_marker.as_ref().is_some_and(|h| !h.find_all(&key, |_, _| true).is_empty())
+        self.promise_marker.as_ref().is_some_and(|h| h.is_in(key))
     }
 
     /// True when words attribute what follows to the customer (您要的, 您说的 …).
     pub fn is_customers(&self, a: &Analyzed, range: &Range<usize>) -> bool {
         let key = a.key_of(range);
-        self.customer_said.as_ref().is_some_and(|h| !h.find_all(&key, |_, _| true).is_empty())
+        self.customer_said.as_ref().is_some_and(|h| h.is_in(key))
     }
 
     fn asked_for(&self, a: &Analyzed, clause: &Range<usize>) -> Option<String> {
@@ -602,7 +602,7 @@ impl CompiledActs {
         let mut found: Vec<(usize, &str)> = self
             .information
             .iter()
-            .filter_map(|(name, p, _)| p.find_all(&key, |_, _| true).first().map(|r| (r.start, name.as_str())))
+            .filter_map(|(name, p, _)| p.find_all(key, |_, _| true).first().map(|r| (r.start, name.as_str())))
             .collect();
         found.sort();
         (!found.is_empty()).then(|| found.iter().map(|(_, n)| *n).collect::<Vec<_>>().join("、"))
@@ -612,7 +612,7 @@ impl CompiledActs {
         let key = a.key_of(sentence);
         self.information
             .iter()
-            .filter(|(_, p, secret)| *secret && !p.find_all(&key, |_, _| true).is_empty())
+            .filter(|(_, p, secret)| *secret && p.is_in(key))
             .map(|(name, _, _)| name.clone())
             .collect()
     }
@@ -621,7 +621,7 @@ impl CompiledActs {
         let key = a.key_of(sentence);
         self.deadline
             .iter()
-            .flat_map(|p| p.find_all(&key, |_, _| true))
+            .flat_map(|p| p.find_all(key, |_, _| true))
             .min_by_key(|r| (r.start, usize::MAX - r.end))
             .map(|r| key[r].to_string())
     }
@@ -721,7 +721,7 @@ pub fn check(rules: &ActRules, src: &SourceText) -> Vec<Diagnostic> {
             ));
         }
     }
-    for (from, _) in &rules.folds {
+    for from in rules.folds.keys() {
         if from.chars().count() != 1 {
             out.push(Diagnostic::error(
                 path,

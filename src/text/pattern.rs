@@ -97,6 +97,11 @@ impl Pattern {
         out
     }
 
+    /// True when the pattern matches anywhere in `text`, word boundaries not checked.
+    pub fn is_in(&self, text: &str) -> bool {
+        self.find_at(text, 0).is_some()
+    }
+
     fn find_at(&self, text: &str, from: usize) -> Option<Range<usize>> {
         match &self.matcher {
             Matcher::Plain(re) => re.find_at(text, from).map(|m| m.range()),
@@ -122,7 +127,7 @@ fn needs_fancy(regex: &str) -> bool {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+    s.lines().rfind(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_string()
 }
 
 /// The regular expression of a pattern body: classes and gaps expanded.
@@ -263,7 +268,7 @@ mod tests {
         let p = Pattern::compile("<滚>", &classes()).unwrap();
         let text = "滚动条,滚";
         // Only the last 滚 stands alone as a word.
-        let words = |i: usize, _start: bool| i == 0 && false || i == "滚动条,".len() || i == text.len();
+        let words = |i: usize, _start: bool| i == "滚动条,".len() || i == text.len();
         assert_eq!(p.find_all(text, words), vec!["滚动条,".len()..text.len()]);
     }
 

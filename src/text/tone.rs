@@ -187,7 +187,10 @@ pub const DONE_REASSURANCE: f32 = 0.35;
 
 /// Of overlapping hits of the same dimension (a lexicon marker and an act on the same words),
 /// keeps the stronger one, so the same words never count twice.
-fn drop_weaker_overlaps<T>(hits: &mut Vec<(std::ops::Range<usize>, &'static str, (T, f32, bool))>) {
+/// A tone hit: the words' span, the dimension, and (the words, weight, negated).
+type ToneHit<T> = (std::ops::Range<usize>, &'static str, (T, f32, bool));
+
+fn drop_weaker_overlaps<T>(hits: &mut Vec<ToneHit<T>>) {
     let mut keep = vec![true; hits.len()];
     for i in 0..hits.len() {
         for j in 0..hits.len() {
