@@ -631,7 +631,7 @@ fn score_no_repeat(
             .collect()
     };
     let mut asked = Vec::new();
-    for clause in a.clauses() {
+    for clause in a.clauses().iter().cloned() {
         // A question mark right after the clause makes it a question too.
         let question = a.norm[clause.end..].starts_with('?')
             || asking.iter().any(|s| clause.start <= s.start && s.end <= clause.end);
@@ -685,7 +685,7 @@ fn crossed_forbidden_act(
     let rules = analyzer.act_rules();
     let clauses = a.clauses();
     // For a promise, a list (退款、赔偿和…) is one clause.
-    let promise_clauses = join_lists(a, &clauses);
+    let promise_clauses = join_lists(a, clauses);
     let sentences = a.sentences();
     let topics_in = |range: &std::ops::Range<usize>| -> Vec<std::ops::Range<usize>> {
         let base = a.key_of(&(0..range.start)).len();

@@ -42,6 +42,13 @@ pub struct Analyzed {
     pub key: String,
     /// Per byte of `key`: the byte range in `norm` of the character it comes from.
     key_map: Vec<(u32, u32)>,
+    sentences: Vec<Range<usize>>,
+    clauses: Vec<Range<usize>>,
+    /// The byte offset in `original` of each character (one more at the end), when normalising
+    /// kept one character for one (it does but for rare conversions).
+    original_chars: Option<Vec<u32>>,
+    /// The byte offset in `norm` of each character.
+    norm_chars: Vec<u32>,
 }
 
 impl Analyzed {
@@ -80,13 +87,18 @@ impl Analyzed {
     /// The text the trainee wrote for a byte range of `norm` (normalising keeps one character
     /// for one; should it not, the normalised text is given).
     pub fn original_of(&self, range: &Range<usize>) -> String {
-        let skip = self.norm[..range.start].chars().count();
-        let take = self.norm[range.clone()].chars().count();
-        if self.original.chars().count() == self.norm.chars().count() {
-            self.original.chars().skip(skip).take(take).collect::<String>().trim().to_string()
-        } else {
-            self.norm[range.clone()].trim().to_string()
+        match &self.original_chars {
+            Some(bytes) => {
+                let (from, to) = (self.char_offset(range.start), self.char_offset(range.end));
+                self.original[bytes[from] as usize..bytes[to] as usize].trim().to_string()
+            }
+            None => self.norm[range.clone()].trim().to_string(),
         }
+    }
+
+    /// The character offset of byte `offset` of `norm`.
+    pub fn char_offset(&self, offset: usize) -> usize {
+        self.norm_chars.partition_point(|&b| (b as usize) < offset)
     }
 
     /// Index of the token holding byte `offset`.
@@ -126,13 +138,13 @@ impl Analyzed {
     }
 
     /// Byte ranges of the sentences (split at 。！？ and line breaks).
-    pub fn sentences(&self) -> Vec<Range<usize>> {
-        split_ranges(&self.norm, crate::text::normalize::is_sentence_break)
+    pub fn sentences(&self) -> &[Range<usize>] {
+        &self.sentences
     }
 
     /// Byte ranges of the clauses (split at any clause punctuation).
-    pub fn clauses(&self) -> Vec<Range<usize>> {
-        split_ranges(&self.norm, is_clause_break)
+    pub fn clauses(&self) -> &[Range<usize>] {
+        &self.clauses
     }
 }
 
@@ -375,7 +387,24 @@ impl Analyzer {
             tokens.push(Token { negator, clause_break, span });
         }
         let (key, key_map) = self.matching_text(&norm, &tokens);
-        Analyzed { original: text, norm, tokens, boundaries, key, key_map }
+        let sentences = split_ranges(&norm, crate::text::normalize::is_sentence_break);
+        let clauses = split_ranges(&norm, is_clause_break);
+        let offsets =
+            |s: &str| -> Vec<u32> { s.char_indices().map(|(i, _)| i as u32).chain([s.len() as u32]).collect() };
+        let norm_chars = offsets(&norm);
+        let original_chars = Some(offsets(&text)).filter(|o| o.len() == norm_chars.len());
+        Analyzed {
+            original: text,
+            norm,
+            tokens,
+            boundaries,
+            key,
+            key_map,
+            sentences,
+            clauses,
+            original_chars,
+            norm_chars,
+        }
     }
 
     /// The matching text: the tokens that are not fillers, with characters folded.

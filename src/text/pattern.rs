@@ -32,6 +32,7 @@ pub struct Pattern {
     matcher: Matcher,
     anchor_start: bool,
     anchor_end: bool,
+    prefilter: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,15 +67,20 @@ impl Pattern {
         if body.is_empty() {
             return Err(PatternError::Empty);
         }
-        let regex = expand(&normalize_pattern(body), classes)?;
-        let matcher = match regex::RegexBuilder::new(&regex).size_limit(1 << 22).build() {
+        let body = normalize_pattern(body);
+        let regex = expand(&body, classes, Gaps::Bounded)?;
+        let matcher = match regex::RegexBuilder::new(&regex).size_limit(1 << 22).dfa_size_limit(1 << 24).build() {
             Ok(re) => Matcher::Plain(re),
             Err(plain) => match fancy_regex::RegexBuilder::new(&regex).delegate_size_limit(1 << 22).build() {
                 Ok(re) if needs_fancy(&regex) => Matcher::Fancy(Box::new(re)),
                 _ => return Err(PatternError::Syntax(first_line(&plain.to_string()))),
             },
         };
-        Ok(Pattern { source: source.to_string(), matcher, anchor_start, anchor_end })
+        // The prefilter's version: gaps without their bounds, look-arounds dropped, back-references
+        // as any text — a superset of the pattern whose automaton stays small.
+        let loose = relax(&expand(&body, classes, Gaps::Unbounded)?);
+        let prefilter = regex::Regex::new(&loose).is_ok().then_some(loose);
+        Ok(Pattern { source: source.to_string(), matcher, anchor_start, anchor_end, prefilter })
     }
 
     /// Every match in `text`, leftmost first, not overlapping, whose anchored ends lie where
@@ -110,13 +116,57 @@ impl Pattern {
         }
     }
 
-    /// The regular expression it compiles to (for the plain engine, the set prefilter).
-    pub fn regex_source(&self) -> Option<&str> {
-        match &self.matcher {
-            Matcher::Plain(re) => Some(re.as_str()),
-            Matcher::Fancy(_) => None,
+    /// A plain regular expression that matches wherever the pattern does (and maybe more): gaps
+    /// without their bounds, look-arounds dropped, back-references as any text. For a set
+    /// prefilter; `None` when no such expression compiles.
+    pub fn prefilter_source(&self) -> Option<&str> {
+        self.prefilter.as_deref()
+    }
+}
+
+/// A fancy regular expression made plain: look-around groups dropped, back-references turned
+/// into a short run of any characters. Matches a superset of what the original matches.
+fn relax(regex: &str) -> String {
+    let mut out = String::with_capacity(regex.len());
+    let mut rest = regex;
+    while let Some(c) = rest.chars().next() {
+        if ["(?=", "(?!", "(?<=", "(?<!"].iter().any(|p| rest.starts_with(p)) {
+            // Skip to the closing parenthesis of the group.
+            let (mut depth, mut skip) = (0usize, 0usize);
+            let mut chars = rest.char_indices();
+            while let Some((i, ch)) = chars.next() {
+                match ch {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            skip = i + 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            rest = &rest[skip.max(1)..];
+        } else if c == '\\' {
+            let next = rest[1..].chars().next();
+            if next.is_some_and(|d| d.is_ascii_digit()) {
+                out.push_str(".*");
+                rest = &rest[2..];
+            } else {
+                let len = escape_len(rest);
+                out.push_str(&rest[..len]);
+                rest = &rest[len..];
+            }
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
         }
     }
+    out
 }
 
 fn needs_fancy(regex: &str) -> bool {
@@ -131,9 +181,23 @@ fn first_line(s: &str) -> String {
 }
 
 /// The regular expression of a pattern body: classes and gaps expanded.
-fn expand(body: &str, classes: &BTreeMap<String, Vec<String>>) -> Result<String, PatternError> {
-    let clause_gap = format!("[^{CLAUSE_BREAKS}{GAP_EXCLUDES}]{{0,8}}?");
-    let sentence_gap = format!("[^{SENTENCE_BREAKS}{GAP_EXCLUDES}]{{0,20}}?");
+/// How gaps are expanded: bounded as patterns mean them, or without bounds for a prefilter.
+#[derive(Clone, Copy, PartialEq)]
+enum Gaps {
+    Bounded,
+    Unbounded,
+}
+
+fn expand(body: &str, classes: &BTreeMap<String, Vec<String>>, gaps: Gaps) -> Result<String, PatternError> {
+    let (clause_gap, sentence_gap) = match gaps {
+        Gaps::Bounded => (
+            format!("[^{CLAUSE_BREAKS}{GAP_EXCLUDES}]{{0,8}}?"),
+            format!("[^{SENTENCE_BREAKS}{GAP_EXCLUDES}]{{0,20}}?"),
+        ),
+        Gaps::Unbounded => {
+            (format!("[^{CLAUSE_BREAKS}{GAP_EXCLUDES}]*"), format!("[^{SENTENCE_BREAKS}{GAP_EXCLUDES}]*"))
+        }
+    };
     let mut out = String::with_capacity(body.len() * 2);
     let mut rest = body;
     while let Some(c) = rest.chars().next() {
@@ -277,6 +341,31 @@ mod tests {
         assert_eq!(normalize_pattern("對不起？\\S{1,2}ＯＫ\\p{Han}"), "对不起\\?\\S{1,2}ok\\p{Han}");
         assert_eq!(all("\\p{Han}总", "李总好"), vec!["李总"]);
         assert_eq!(all("您好？", "您好?"), vec!["您好?"]);
+    }
+
+    #[test]
+    fn fancy_patterns_relax_to_a_plain_superset() {
+        assert_eq!(relax("爱(.{1,3}?)不\\1"), "爱(.{1,3}?)不.*");
+        assert_eq!(relax("放心(?!不下)了"), "放心了");
+        assert_eq!(relax("(?<!临时(?:密))密码"), "密码");
+    }
+
+    #[test]
+    fn the_prefilter_version_matches_wherever_the_pattern_does() {
+        for p in ["爱(.{1,3}?)不\\1", "{我方}…回电", "放心(?!不下)", "密码……记"] {
+            let p = Pattern::compile(p, &classes()).unwrap();
+            let loose = regex::Regex::new(p.prefilter_source().unwrap()).unwrap();
+            for text in [
+                "爱等不等",
+                "爱投诉不投诉",
+                "我明天给您回电",
+                "我们这边一定尽快给您回电",
+                "放心,放心不下",
+                "密码告诉我,我帮您记",
+            ] {
+                assert!(p.find_all(text, |_, _| true).is_empty() || loose.is_match(text), "{} on {text}", p.source);
+            }
+        }
     }
 
     #[test]
