@@ -560,21 +560,7 @@ impl CompiledActs {
 
     /// The acts of an analysed answer.
     pub fn find(&self, a: &Analyzed, negators: &Negators) -> ActReport {
-        use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-        static T1: AtomicU64 = AtomicU64::new(0);
-        static T2: AtomicU64 = AtomicU64::new(0);
-        static N: AtomicU64 = AtomicU64::new(0);
-        let t = std::time::Instant::now();
-        let c = self.prefilter.candidates(a);
-        T1.fetch_add(t.elapsed().as_nanos() as u64, Relaxed);
-        let t = std::time::Instant::now();
-        let r = self.find_among(a, negators, &c);
-        T2.fetch_add(t.elapsed().as_nanos() as u64, Relaxed);
-        let n = N.fetch_add(1, Relaxed) + 1;
-        if n % 20000 == 0 {
-            eprintln!("prefilter {} ns, find_among {} ns", T1.load(Relaxed) / n, T2.load(Relaxed) / n);
-        }
-        r
+        self.find_among(a, negators, &self.prefilter.candidates(a))
     }
 
     /// `find` trying every pattern: what the prefilter is tested against.
