@@ -166,3 +166,216 @@ fn personas_bring_their_own_tone_rules() {
     let calm = score(&e, "supervisor", "我马上帮您联系主管。", 30.0, None);
     assert!(!calm.features.soothe_first_missed, "a calm angry-persona customer needs no soothing first");
 }
+
+/// A scenario whose only turn lists one optional concept per named shared group (`g0` …), so
+/// the groups can be heard alone, through the shipped lexicons and acts.
+fn group_probe(groups: &[&str]) -> (tempfile::TempDir, Engine) {
+    let concepts: String =
+        groups.iter().enumerate().map(|(i, g)| format!("\"g{i}\": (label: \"{g}\", groups: [\"{g}\"]),\n")).collect();
+    let optional: Vec<String> = (0..groups.len()).map(|i| format!("\"g{i}\"")).collect();
+    let text = format!(
+        r#"Scenario(
+    id: "fixture-group-probe", title: "测试：同义词组", version: 1, skills: [Empathy], difficulty: 1,
+    channel: Phone, provenance: ["fixture"],
+    persona: (kind: Normal, name: "赵雷", title: "赵先生", mood: 30, patience_secs: 20),
+    concepts: {{ {concepts} }},
+    turns: [(id: "open", customer: [(text: "喂？")], expect: (optional: [{}], model_answer: "您好。"),
+             next: [(when: Always, goto: "done")])],
+    endings: [(id: "done", kind: Resolved)],
+    escalation: (policy: SolveYourself),
+)"#,
+        optional.join(", ")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("group-probe.ron");
+    std::fs::write(&path, text).unwrap();
+    let e = engine(&path);
+    (dir, e)
+}
+
+/// Checks that each answer hits (`true`) or does not hit (`false`) the group it is listed with.
+fn assert_groups_hear(cases: &[(&str, &str, bool)]) {
+    let mut groups: Vec<&str> = cases.iter().map(|c| c.0).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let (_dir, e) = group_probe(&groups);
+    let mut wrong = Vec::new();
+    for &(group, answer, expected) in cases {
+        let concept = format!("g{}", groups.iter().position(|g| *g == group).unwrap());
+        let s = score(&e, "open", answer, 30.0, None);
+        if s.hit(&concept) != expected {
+            let heard: Vec<&str> = s.hits.iter().map(|h| groups[h[1..].parse::<usize>().unwrap()]).collect();
+            let how = if expected { "missed" } else { "wrongly hit" };
+            wrong.push(format!("{group} {how} 「{answer}」 (heard {heard:?})"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn shared_groups_hear_what_trainees_say_in_their_own_words() {
+    assert_groups_hear(&[
+        // Follow-up, in everyday words.
+        ("跟进", "这件事我给您盯着，您不用再打过来了。", true),
+        ("跟进", "我会一直盯住这个单子，直到办完。", true),
+        ("跟进", "后面的进度我帮您追一下。", true),
+        ("跟进", "这事我亲自过问，一管到底。", true),
+        ("跟进", "您跟着我的步骤点下一步。", false),
+        ("跟进", "感谢您一直以来的关注。", false),
+        ("跟进", "这个我没法帮您跟进。", false),
+        // A callback.
+        ("回电", "我回头给您回个电话。", true),
+        ("回电", "处理完了我打电话告诉您。", true),
+        ("回电", "今天下午工程师会和您联系。", true),
+        ("回电", "一有结果我就跟您说一声。", true),
+        ("回电", "您方便的话留一个联系电话。", false),
+        ("回电", "请您与我们的客服联系。", false),
+        ("回电", "我这边没法给您回电话。", false),
+        // An apology and empathy, colloquially.
+        ("道歉", "真是对不住，给您添堵了。", true),
+        ("道歉", "这次还请您多多包涵。", true),
+        ("共情", "这事换了我也一样窝火。", true),
+        ("共情", "换谁都受不了这么折腾。", true),
+        ("共情", "请您理解一下我们的规定。", false),
+        ("共情", "换成我们的新套餐更划算。", false),
+        ("安抚", "您先别慌，有我在。", true),
+        ("安抚", "这个您放宽心。", true),
+        // Checking, speeding up, authority, a card frozen, thanks.
+        ("核实", "我先帮您核对一下信息。", true),
+        ("核实", "我这边查到您的订单了。", true),
+        ("加急", "我马上帮您催一催。", true),
+        ("加急", "这个给您走绿色通道，抓紧处理。", true),
+        ("加急", "我们会尽快安排。", false),
+        ("权限说明", "退多少我得先请示领导，我这边批不了。", true),
+        ("冻结卡", "我先把您的卡暂停交易。", true),
+        ("已冻结", "卡已经锁上了，谁也转不走。", true),
+        ("致谢", "谢啦，多亏您提醒。", true),
+        ("致谢", "好的，我知道了。", false),
+        ("补偿", "差价我们全额赔给您。", true),
+        ("补偿", "另外赠送您一张二十元的话费券。", true),
+        ("退款", "钱会原路返还到您的账户。", true),
+        ("退款", "这笔钱没法退还。", false),
+        ("转接", "我把您的情况转交给专员处理。", true),
+        ("转接", "我请我们主管来跟您谈。", true),
+        ("转接", "手机系统升级一下就好了。", false),
+        ("领导", "我请值班经理来跟您说。", true),
+        // Deadlines: a time, not a hurry.
+        ("时效", "两天之内给您结果。", true),
+        ("时效", "今天下班前一定办好。", true),
+        ("时效", "我们会尽快处理。", false),
+        ("时效", "我马上帮您查。", false),
+    ]);
+}
+
+#[test]
+fn new_shared_groups_record_visit_text_unsubscribe_rebook_and_police() {
+    assert_groups_hear(&[
+        // 记录: the complaint is written down — not a record that already exists.
+        ("记录", "您说的情况我都记下了。", true),
+        ("记录", "我已经给您登记好了。", true),
+        ("记录", "这些我会写进工单，后面的同事一看就知道。", true),
+        ("记录", "我在系统里给您备注上了。", true),
+        ("记录", "我查了一下您的通话记录。", false),
+        ("记录", "请您记下这个工单号。", false),
+        ("记录", "过户需要先做实名登记。", false),
+        ("记录", "您的密码我不能帮您记下。", false),
+        // 上门: someone comes round.
+        ("上门", "明天派师傅上门给您看。", true),
+        ("上门", "我安排工程师到您家里测一下。", true),
+        ("上门", "您回到家里再试一下信号。", false),
+        ("上门", "这个我们没法上门。", false),
+        // 短信通知
+        ("短信通知", "办好以后给您发条短信。", true),
+        ("短信通知", "结果会用短信告诉您。", true),
+        ("短信通知", "您收到的这条是诈骗短信。", false),
+        // 退订
+        ("退订", "这个包月业务我现在就给您退订。", true),
+        ("退订", "我帮您取消订购，下个月起不再扣费。", true),
+        ("退订", "这个业务我没法给您取消。", false),
+        // 改签
+        ("改签", "可以免费给您改到明早的航班。", true),
+        ("改签", "也可以给您改期到下周。", true),
+        ("改签", "航班是因为天气延误的。", false),
+        // 报警
+        ("报警", "建议您马上去派出所报案。", true),
+        ("报警", "您先打110说明情况。", true),
+    ]);
+}
+
+/// A shipped scenario, read with the shipped lexicons.
+fn shipped(name: &str) -> Engine {
+    engine(&crate::support::root().join("scenarios").join(format!("{name}.ron")))
+}
+
+#[test]
+fn shipped_concepts_hear_plain_speech_and_numbers_in_words() {
+    // Each scenario: (turn, answer, concept, hit?).
+    let cases: &[(&str, &[(&str, &str, &str, bool)])] = &[
+        (
+            "signal-complaint-repeat",
+            &[
+                ("doubt", "这事我给您盯着，后天我打电话告诉您进展。", "follow_up", true),
+                ("doubt", "网络部门会处理的，您等着就行。", "follow_up", false),
+                ("place", "我派工程师到您家里测一下，两天之内一定到。", "ticket", true),
+                ("place", "我派工程师到您家里测一下，两天之内一定到。", "timeline", true),
+                ("place", "我们会尽快处理的。", "timeline", false),
+                ("open", "这都第三回了，实在抱歉，您家在哪个小区？", "priority", true),
+            ],
+        ),
+        (
+            "angry-repeat-repair-failure",
+            &[
+                ("history", "我看到了，这台电视已经修了三回了。", "acknowledge", true),
+                ("history", "记录上这是第3次维修了。", "acknowledge", true),
+                ("history", "您之前修过吗？", "acknowledge", false),
+                ("refund_demand", "明天安排工程师过去看，审核结果两天内出来。", "inspect", true),
+                ("refund_demand", "明天安排工程师过去看，审核结果两天内出来。", "timeline", true),
+            ],
+        ),
+        (
+            "legal-threat-special-number-minimum",
+            &[
+                ("check", "协议确实到期了，您说的我都记下了，会写进工单。", "record", true),
+                ("open", "您都投诉三回了，真对不住。", "empathy", true),
+            ],
+        ),
+        ("angry-media-exposure-threat", &[("details", "您的诉求我都记下了，我这就转给专员。", "record", true)]),
+        (
+            "angry-sim-transfer-runaround",
+            &[
+                ("waiting", "一天之内一定有专员给您回电话。", "timeline", true),
+                ("waiting", "您再耐心等等吧。", "timeline", false),
+            ],
+        ),
+        (
+            "password-reset-solve-yourself",
+            &[
+                ("worried", "这个我在线上就能帮您弄好，不用跑营业厅。", "can_do", true),
+                ("worried", "这个得您本人去营业厅办。", "can_do", false),
+                ("worried", "您现在可以去营业厅办。", "can_do", false),
+            ],
+        ),
+        ("angry-telecom-bill-overcharge", &[("found", "这个业务我现在就给您取消订购。", "unsubscribe", true)]),
+        ("anxious-bank-card-fraud-freeze", &[("money_back", "追回我没法保证，您尽快去派出所报案。", "police", true)]),
+        ("anxious-flight-delay-meeting", &[("options", "可以给您免费改到明早的航班。", "free_change", true)]),
+        ("vip-airport-roaming-priority", &[("lounge", "贵宾厅卡号我给您发条短信。", "sms", true)]),
+        (
+            "angry-late-delivery-refund",
+            &[
+                ("push_back", "我这就帮您催一催，这事我给您盯着。", "follow_up", true),
+                ("push_back", "我这就帮您催一催，这事我给您盯着。", "expedite", true),
+            ],
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for &(name, answers) in cases {
+        let e = shipped(name);
+        for &(turn, answer, concept, expected) in answers {
+            let s = score(&e, turn, answer, 50.0, None);
+            if s.hit(concept) != expected {
+                wrong.push(format!("{name}/{turn} {concept} {expected}: 「{answer}」 hits {:?}", s.hits));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
