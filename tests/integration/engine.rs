@@ -403,3 +403,26 @@ fn an_announcement_is_kept_only_by_a_later_transfer() {
     assert_eq!(esc.timing, Timing::Missed);
     assert_eq!(esc.unkept_announcement.map(|(t, _)| t), Some(2));
 }
+
+fn mood_after(answer: &str) -> (f32, f32) {
+    let e = engine(&crate::support::root().join("scenarios/angry-late-delivery-refund.ron"));
+    let (mut s, _) = Session::start(e, 1, Mode::Practice);
+    let before = s.mood();
+    s.answer(answer, 3000).unwrap();
+    (before, s.mood())
+}
+
+#[test]
+fn the_mood_follows_what_the_agent_did() {
+    let (before, after_sarcasm) = mood_after("我马上帮您查。呵呵，不过您这脾气也真够大的。");
+    assert!(after_sarcasm >= before + 10.0, "sarcasm inflames: {before} → {after_sarcasm}");
+    let (_, after_vague) = mood_after("您好，感谢您的来电，请您耐心等待。");
+    assert!(
+        (after_vague - before).abs() < 20.0,
+        "a polite but empty answer moves the mood a little: {before} → {after_vague}"
+    );
+    let (_, after_good) =
+        mood_after("王先生，真是对不住，让您等了这么久，换谁都着急。您把退货单号报给我，我马上帮您查退款到哪一步了。");
+    assert!(after_good < before, "a good answer calms: {before} → {after_good}");
+    assert!(after_good < after_vague && after_vague < after_sarcasm);
+}

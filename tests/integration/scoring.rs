@@ -379,3 +379,138 @@ fn shipped_concepts_hear_plain_speech_and_numbers_in_words() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The answers a QA supervisor judged one way and the keyword scorer the other, on the shipped
+/// scenarios: (scenario, turn, mood, answer, lowest, highest).
+#[test]
+fn shipped_scenarios_judge_behaviour_not_keywords() {
+    let cases: &[(&str, &str, f32, &str, f32, f32)] = &[
+        // Blame shifted in other words than the red line's.
+        (
+            "angry-late-delivery-refund",
+            "open",
+            85.0,
+            "王先生非常抱歉让您久等了，换作是我也会着急。不过退款这块不归我们管，麻烦您提供一下退货单号。",
+            0.0,
+            10.0,
+        ),
+        // Sarcasm after a good start.
+        (
+            "angry-late-delivery-refund",
+            "open",
+            85.0,
+            "王先生非常抱歉让您久等了，我马上帮您查。呵呵，不过您这脾气也真够大的。",
+            0.0,
+            10.0,
+        ),
+        // A promise the briefing forbids, in words no red line lists.
+        (
+            "anxious-bank-card-fraud-freeze",
+            "money_back",
+            40.0,
+            "我理解您着急，您放心，这笔钱我们肯定帮您追回来。",
+            0.0,
+            10.0,
+        ),
+        // Asking for a password.
+        (
+            "password-reset-solve-yourself",
+            "verified",
+            30.0,
+            "好的，身份核实通过了。您想改成什么新密码可以先告诉我，我帮您记一下。",
+            0.0,
+            10.0,
+        ),
+        // Follow-up and callback in ordinary words.
+        (
+            "angry-late-delivery-refund",
+            "push_back",
+            25.0,
+            "我明白您已经等得很烦了。我这边已经提交加急，这件事我亲自盯到底，明天下午三点前一定打电话告诉您结果。",
+            70.0,
+            100.0,
+        ),
+        // Colloquial apology.
+        (
+            "angry-late-delivery-refund",
+            "open",
+            85.0,
+            "王先生，搁谁都窝火，我先给您赔个不是。您把退货单号报给我，我马上查。",
+            70.0,
+            100.0,
+        ),
+        // A topic-first refusal of what the briefing forbids promising, then the allowed remedy.
+        (
+            "angry-telecom-bill-overcharge",
+            "refund_ask",
+            60.0,
+            "双倍赔偿我这边确实给不了，不过这45元增值业务费我马上给您退回话费账户，3个工作日内到账。",
+            70.0,
+            100.0,
+        ),
+        // The same remedy with the forbidden promise.
+        (
+            "angry-telecom-bill-overcharge",
+            "refund_ask",
+            60.0,
+            "我给您双倍赔偿，这45元增值业务费我马上给您退回话费账户，3个工作日内到账。",
+            0.0,
+            10.0,
+        ),
+        // Courtesy and nothing else.
+        ("angry-late-delivery-refund", "open", 85.0, "您好，您好，非常感谢您的来电，祝您生活愉快。", 0.0, 40.0),
+    ];
+    let mut wrong = Vec::new();
+    for &(scenario, turn, mood, answer, lowest, highest) in cases {
+        let s = score(&shipped(scenario), turn, answer, mood, None);
+        if !(lowest..=highest).contains(&s.overall) {
+            wrong.push(format!(
+                "{scenario}/{turn}: {answer} scored {:.1}, expected {lowest}–{highest} ({:?})",
+                s.overall, s.capped
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn conduct_breaches_are_named_with_the_trainees_words_and_fail_the_call() {
+    let e = shipped("angry-late-delivery-refund");
+    let s = score(&e, "open", "王先生非常抱歉让您久等了，我马上帮您查。呵呵，不过您这脾气也真够大的。", 85.0, None);
+    let sarcasm = s.conduct.iter().find(|b| b.act == peilian::text::acts::Act::Sarcasm).expect("sarcasm named");
+    assert!(sarcasm.quote.contains("呵呵"), "{sarcasm:?}");
+    assert!(sarcasm.fails_call);
+    assert!(s.overall <= sarcasm.cap);
+    let s = score(&e, "open", "不过退款这块不归我们管，麻烦您提供一下退货单号。", 85.0, None);
+    let shift = s.conduct.iter().find(|b| b.act == peilian::text::acts::Act::ShiftBlame).expect("blame shift named");
+    assert!(shift.quote.contains("不归我们管"), "{shift:?}");
+}
+
+#[test]
+fn an_answer_that_does_nothing_scores_zero_in_every_rubric() {
+    let e = shipped("angry-telecom-bill-overcharge");
+    for nothing in ["ls -la /home && cargo build", "。。。", "？？", "asdfgh"] {
+        let s = score(&e, "refund_ask", nothing, 60.0, Some(2.0));
+        assert_eq!(s.overall, 0.0, "{nothing}");
+        for (name, r) in &s.rubrics {
+            assert_eq!(r.score, 0.0, "{nothing}: {name}");
+        }
+    }
+}
+
+#[test]
+fn hostile_words_register_hostility_and_warm_ones_empathy() {
+    let e = shipped("angry-late-delivery-refund");
+    for hostile in
+        ["你吼什么吼", "滚，别烦我", "神经病吧你", "爱等不等，不行你就投诉吧", "会员了不起啊？", "吓唬谁呢？"]
+    {
+        let t = e.analyzer.tone(hostile);
+        assert!(t.hostility >= 0.5, "{hostile}: {}", t.hostility);
+    }
+    for warm in
+        ["给您带来这么大的困扰，我代表公司向您诚恳道歉", "听得出来您真的很着急，换谁等一周都会生气的，这是我们的失误"]
+    {
+        let t = e.analyzer.tone(warm);
+        assert!(t.empathy >= 0.4 && t.hostility == 0.0, "{warm}: {} {}", t.empathy, t.hostility);
+    }
+}
