@@ -854,6 +854,15 @@ pub fn check_answers(sc: &CompiledScenario, src: &SourceText, analyzer: &Analyze
                 "学员照着示范回答说会被封顶：改写示范回答，或检查这条红线（forbidden）是否写得太宽",
             ));
         }
+        for breach in &score.conduct {
+            out.push(Diagnostic::warning(
+                &src.path,
+                at,
+                "model-conduct",
+                format!("回合“{}”的示范回答有不当言行：{}「{}」", t.id, breach.label, breach.quote),
+                "示范回答是学员的榜样：改写这句话，或检查共享的言行规则（acts.ron）是否把正常说法当成了不当言行",
+            ));
+        }
         let Some(words) = analyzer.announces_transfer(answer) else {
             continue;
         };

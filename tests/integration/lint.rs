@@ -96,7 +96,7 @@ fn unreadable_inputs_are_findings_not_panics() {
 #[test]
 fn valid_fixtures_model_answers_and_branches_are_clean() {
     let report = lint_paths(&[fixture("valid")]).unwrap();
-    let new_codes = ["model-red-line", "announce-no-transfer", "never-holds"];
+    let new_codes = ["model-red-line", "model-conduct", "announce-no-transfer", "never-holds"];
     let found: Vec<_> = report.diagnostics.iter().filter(|d| new_codes.contains(&d.code)).collect();
     assert!(found.is_empty(), "{found:?}");
 }
@@ -120,8 +120,10 @@ fn model_answers_are_read_as_the_scorer_reads_them() {
     );
     assert!(d.is_empty(), "{d:?}");
     // The turn's red line is what the fixture's model answer crosses; without it, nothing is.
+    // (The shared conduct rules still name the blame shifting.)
     let d = lint_variant("no-turn-red-line.ron", "forbidden: [\"不归我管\"], ", "", "invalid/model-red-line.ron");
-    assert!(d.is_empty(), "{d:?}");
+    assert_eq!(d.iter().map(|d| d.code).collect::<Vec<_>>(), ["model-conduct"], "{d:?}");
+    assert!(d[0].message.contains("推卸责任「赔偿这块不归我管」"), "{}", d[0].message);
     // A scenario-wide red line in a model answer is found too, and named with its turn.
     let d = lint_variant(
         "scenario-red-line.ron",
@@ -132,6 +134,15 @@ fn model_answers_are_read_as_the_scorer_reads_them() {
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!((d[0].code, d[0].line, d[0].column), ("model-red-line", 25, 80));
     assert_eq!(d[0].message, "回合“second”的示范回答触犯了红线「你自己看」");
+    // A model answer that mocks the customer is named, whatever the scenario's red lines.
+    let d = lint_variant(
+        "model-sarcasm.ron",
+        "赔偿这块不归我管，您再问问快递公司吧",
+        "呵呵，您可真行，赔偿我这就帮您申请",
+        "invalid/model-red-line.ron",
+    );
+    assert_eq!(d.iter().map(|d| d.code).collect::<Vec<_>>(), ["model-conduct"], "{d:?}");
+    assert!(d[0].message.contains("讽刺") && d[0].message.contains("呵呵"), "{}", d[0].message);
     // Saying that no transfer is needed is no announcement.
     let d = lint_variant(
         "no-announcement.ron",
