@@ -514,3 +514,13 @@ fn hostile_words_register_hostility_and_warm_ones_empathy() {
         assert!(t.empathy >= 0.4 && t.hostility == 0.0, "{warm}: {} {}", t.empathy, t.hostility);
     }
 }
+
+#[test]
+fn a_forbidden_promise_never_counts_as_reassurance() {
+    let e = shipped("anxious-bank-card-fraud-freeze");
+    let s = score(&e, "money_back", "我理解您着急，您放心，这笔钱我们肯定帮您追回来。", 40.0, None);
+    let tone = &s.rubrics["tone"].reasons;
+    assert!(tone.iter().any(|r| r.contains("不算安心承诺")), "{tone:?}");
+    assert!(!tone.iter().any(|r| r.contains("✓ 给出了安心承诺")), "{tone:?}");
+    assert_eq!(s.red_lines, ["承诺钱一定能追回"]);
+}
