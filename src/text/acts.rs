@@ -577,6 +577,7 @@ impl CompiledActs {
         // Whether each sentence is a question, worked out when first needed.
         let mut questions: Vec<Option<bool>> = vec![None; sentences.len()];
         let mut hits: Vec<ActHit> = Vec::new();
+        let quoted = quoted_spans(&a.norm);
         for &(r, p) in candidates {
             let (rule, pattern) = (&self.rules[r], &self.rules[r].patterns[p]);
             let mut spans = self.matches(pattern, a, rule.rule.exact);
@@ -585,6 +586,11 @@ impl CompiledActs {
             }
             {
                 for span in spans {
+                    // Words in quotation marks are someone else's (the customer's complaint
+                    // read back): no conduct of the agent's.
+                    if rule.rule.act.is_conduct() && quoted.iter().any(|q| q.start <= span.start && span.end <= q.end) {
+                        continue;
+                    }
                     let sentence = enclosing(sentences, &span);
                     let clause = enclosing(clauses, &span);
                     let question = match sentences.iter().position(|s| s.start <= span.start && span.start < s.end) {
@@ -832,4 +838,30 @@ pub fn check(rules: &ActRules, src: &SourceText) -> Vec<Diagnostic> {
     }
     out.extend(crate::text::glyphs::check(src));
     out
+}
+
+/// The byte ranges of `norm` inside quotation marks (“…”, 「…」, 『…』, "…"), marks included.
+fn quoted_spans(norm: &str) -> Vec<Range<usize>> {
+    let mut spans = Vec::new();
+    let mut open: Option<(usize, char)> = None;
+    for (i, c) in norm.char_indices() {
+        match open {
+            None => {
+                let close = match c {
+                    '“' => '”',
+                    '「' => '」',
+                    '『' => '』',
+                    '"' => '"',
+                    _ => continue,
+                };
+                open = Some((i, close));
+            }
+            Some((start, close)) if c == close => {
+                spans.push(start..i + c.len_utf8());
+                open = None;
+            }
+            Some(_) => {}
+        }
+    }
+    spans
 }
