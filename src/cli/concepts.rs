@@ -131,9 +131,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let concepts: usize = reports.iter().map(|(_, r)| r.concepts.len()).sum();
         let missing: Vec<&ConceptCoverage> =
             reports.iter().flat_map(|(_, r)| &r.concepts).filter(|c| !c.misses.is_empty()).collect();
-        let misses: usize = missing.iter().map(|c| c.misses.len()).sum();
+        let misses: usize = missing.iter().map(|c| c.expected - c.heard).sum();
         println!(
-            "\n共 {} 个场景、{concepts} 个概念：{} 个概念有遗漏，共 {misses} 处{}",
+            "\n共 {} 个场景、{concepts} 个概念：{} 个概念有遗漏，共遗漏 {misses} 次{}",
             reports.len(),
             missing.len(),
             if broken.is_empty() { String::new() } else { format!("；{} 个场景无法加载", broken.len()) }
@@ -181,10 +181,13 @@ fn print_report(file: &Path, r: &ConceptReport) {
             println!("  {head} 命中 {}/{} ✓", c.heard, c.expected);
             continue;
         }
-        println!("  {head} 命中 {}/{}，遗漏 {}", c.heard, c.expected, c.misses.len());
+        let missed = c.expected - c.heard;
+        let wordings =
+            if c.misses.len() < missed { format!("（{} 种说法）", c.misses.len()) } else { String::new() };
+        println!("  {head} 命中 {}/{}，遗漏 {missed}{wordings}", c.heard, c.expected);
         for m in &c.misses {
             let kind = if m.required { "必需" } else { "可选" };
-            println!("    × 回合 {} · {} · {kind}：{}", m.turn_id, m.source.label(), m.answer);
+            println!("    × 回合 {} · {} · {kind}：{}", m.turn_id, sources(&m.sources), m.answer);
             if !m.negated.is_empty() {
                 println!("      说了但被否定：「{}」（不算）", m.negated.join("」「"));
             }
@@ -211,6 +214,18 @@ fn print_report(file: &Path, r: &ConceptReport) {
         }
     }
 }
+
+/// Where an answer was given: every source up to `SHOWN_SOURCES`, then how many more.
+fn sources(all: &[AnswerSource]) -> String {
+    let shown: Vec<String> = all.iter().take(SHOWN_SOURCES).map(AnswerSource::label).collect();
+    match all.len() {
+        n if n > SHOWN_SOURCES => format!("{} 等，共 {n} 次", shown.join("、")),
+        n if n > 1 => format!("{}，共 {n} 次", shown.join("、")),
+        _ => shown.join("、"),
+    }
+}
+
+const SHOWN_SOURCES: usize = 3;
 
 /// The turns a concept is expected in, for a line of text.
 fn turns(c: &ConceptCoverage) -> String {

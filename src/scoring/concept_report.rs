@@ -55,13 +55,15 @@ pub struct Closest {
     pub similarity: f32,
 }
 
-/// An answer in which a concept was expected but not heard.
+/// An answer in which a concept was expected but not heard; the same words given to the same
+/// turn more than once are one miss with each of their sources.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Miss {
     pub turn_id: String,
     /// Required (else optional) at that turn.
     pub required: bool,
-    pub source: AnswerSource,
+    /// Where the answer was given, in the order the answers were read.
+    pub sources: Vec<AnswerSource>,
     pub answer: String,
     /// The concept's phrases or patterns the answer does say, but negated ("没法取消"), so they
     /// do not count: as matched in the normalised answer, in text order.
@@ -82,7 +84,8 @@ pub struct ConceptCoverage {
     pub expected: usize,
     /// Of those, the answers it was heard in.
     pub heard: usize,
-    /// The others, in the order the answers were given.
+    /// The others: where it was required first, then where it was optional, each in the order
+    /// the answers were read (samples, model answers, recorded sessions by id).
     pub misses: Vec<Miss>,
     /// False when the concept has no phrase to compare (only patterns or acts).
     pub has_phrases: bool,
@@ -219,19 +222,26 @@ pub fn concept_report(
             c.expected += 1;
             if score.hit(&c.id) {
                 c.heard += 1;
+            } else if let Some(m) = c.misses.iter_mut().find(|m| m.turn_id == answer.turn_id && m.answer == answer.text)
+            {
+                m.sources.push(answer.source.clone());
             } else {
                 let negated =
                     sc.concept_index(&c.id).map_or_else(Vec::new, |k| said_negated(analyzer, sc, &answer.text, k));
                 c.misses.push(Miss {
                     turn_id: answer.turn_id.clone(),
                     required: expect.required.contains(&c.id),
-                    source: answer.source.clone(),
+                    sources: vec![answer.source.clone()],
                     answer: answer.text.clone(),
                     negated,
                     closest: closest_phrases(&phrases[i], &answer.text),
                 });
             }
         }
+    }
+    for c in &mut concepts {
+        // Stable: the order of reading stays within each kind.
+        c.misses.sort_by_key(|m| !m.required);
     }
     Ok(ConceptReport { scenario: s.id.clone(), title: s.title.clone(), answers: counts, concepts })
 }
@@ -538,9 +548,11 @@ mod tests {
         );
         // Expected in all four answers (optional at "open"); heard in both model answers.
         assert_eq!((timeline.expected, timeline.heard), (4, 2));
-        let sources: Vec<&AnswerSource> = timeline.misses.iter().map(|m| &m.source).collect();
-        assert_eq!(sources, [&AnswerSource::Sample { index: 0 }, &AnswerSource::Sample { index: 1 }]);
-        let typo = &timeline.misses[1];
+        // Required (at "when") before optional (at "open").
+        let sources: Vec<&[AnswerSource]> = timeline.misses.iter().map(|m| m.sources.as_slice()).collect();
+        assert_eq!(sources, [&[AnswerSource::Sample { index: 1 }][..], &[AnswerSource::Sample { index: 0 }][..]]);
+        assert!(!timeline.misses[1].required);
+        let typo = &timeline.misses[0];
         assert!(typo.required);
         assert_eq!(typo.turn_id, "when");
         assert_eq!(
@@ -548,7 +560,7 @@ mod tests {
             ("三个工作日", "三个工做日", 0.8)
         );
         // Said in the model answers: not missed there.
-        assert!(timeline.misses.iter().all(|m| m.source != AnswerSource::ModelAnswer));
+        assert!(timeline.misses.iter().all(|m| !m.sources.contains(&AnswerSource::ModelAnswer)));
         let apology = concept(&r, "apology");
         assert_eq!((apology.expected, apology.heard), (2, 1), "required at open only: the sample and the model");
         assert_eq!(apology.misses.len(), 1);
@@ -560,19 +572,29 @@ mod tests {
     #[test]
     fn recorded_answers_are_counted_and_unknown_turns_left_out() {
         let (analyzer, sc) = compiled();
-        let rec = |turn: &str, text: &str| SourcedAnswer {
+        let rec = |session_id: i64, turn: &str, text: &str| SourcedAnswer {
             turn_id: turn.to_string(),
-            source: AnswerSource::Recorded { session_id: 7, trainee: "小王".to_string() },
+            source: AnswerSource::Recorded { session_id, trainee: "小王".to_string() },
             text: text.to_string(),
         };
-        let answers = vec![rec("when", "三个工作日内到账。"), rec("when", "很快就到了。"), rec("gone", "三个工作日")];
+        let answers = vec![
+            rec(7, "when", "三个工作日内到账。"),
+            rec(7, "when", "很快就到了。"),
+            rec(8, "gone", "三个工作日"),
+            rec(9, "when", "很快就到了。"),
+            rec(9, "open", "很快就到了。"),
+        ];
         let r = concept_report(&analyzer, &sc, &answers, Some("timeline")).unwrap();
-        assert_eq!(r.answers, AnswerCounts { samples: 0, model_answers: 0, recorded: 2, unknown_turn: 1 });
+        assert_eq!(r.answers, AnswerCounts { samples: 0, model_answers: 0, recorded: 4, unknown_turn: 1 });
         assert_eq!(r.concepts.len(), 1);
         let t = &r.concepts[0];
-        assert_eq!((t.expected, t.heard), (2, 1));
-        assert_eq!(t.misses[0].answer, "很快就到了。");
-        assert_eq!(t.misses[0].source.label(), "记录 #7（小王）");
+        assert_eq!((t.expected, t.heard), (4, 1));
+        // The same words to the same turn are one miss; to another turn, another.
+        assert_eq!(t.misses.len(), 2);
+        assert_eq!((t.misses[0].turn_id.as_str(), t.misses[0].answer.as_str()), ("when", "很快就到了。"));
+        let labels: Vec<String> = t.misses[0].sources.iter().map(AnswerSource::label).collect();
+        assert_eq!(labels, ["记录 #7（小王）", "记录 #9（小王）"]);
+        assert_eq!((t.misses[1].turn_id.as_str(), t.misses[1].required), ("open", false));
     }
 
     #[test]

@@ -45,10 +45,10 @@ fn the_scenarios_own_answers_without_a_database() {
     assert_eq!(s["answers"]["recorded"], 0);
     let timeline = concept(s, "timeline");
     assert_eq!((timeline["expected"].as_u64(), timeline["heard"].as_u64()), (Some(4), Some(2)));
-    let typo = &timeline["misses"][1];
+    let typo = &timeline["misses"][0];
     assert_eq!(typo["turn_id"], "when");
-    assert_eq!(typo["source"]["kind"], "sample");
-    assert_eq!(typo["source"]["index"], 1);
+    assert_eq!(typo["sources"][0]["kind"], "sample");
+    assert_eq!(typo["sources"][0]["index"], 1);
     assert_eq!(typo["closest"][0]["phrase"], "三个工作日");
     assert_eq!(typo["closest"][0]["stretch"], "三个工做日");
     assert_eq!(typo["closest"][0]["similarity"].as_f64().map(|x| (x * 100.0).round()), Some(80.0));
@@ -87,7 +87,7 @@ fn recorded_answers_are_read_from_the_database_read_only() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all("您好，请问有什么可以帮您？\n马上就退给您了。\n".as_bytes()).unwrap();
+    child.stdin.take().unwrap().write_all("您好，请问有什么可以帮您？\n这笔钱没法原路退回。\n".as_bytes()).unwrap();
     assert!(child.wait().unwrap().success());
     let before = std::fs::read(&db).unwrap();
     let mut perms = std::fs::metadata(&db).unwrap().permissions();
@@ -102,20 +102,35 @@ fn recorded_answers_are_read_from_the_database_read_only() {
     let timeline = concept(s, "timeline");
     // Two samples, two model answers, two recorded answers; only the model answers say it.
     assert_eq!((timeline["expected"].as_u64(), timeline["heard"].as_u64()), (Some(6), Some(2)));
-    let recorded: Vec<&serde_json::Value> =
-        timeline["misses"].as_array().unwrap().iter().filter(|m| m["source"]["kind"] == "recorded").collect();
+    let recorded: Vec<&serde_json::Value> = timeline["misses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["sources"].as_array().unwrap().iter().any(|s| s["kind"] == "recorded"))
+        .collect();
     assert_eq!(recorded.len(), 2);
-    assert_eq!(recorded[1]["turn_id"], "when");
-    assert_eq!(recorded[1]["answer"], "马上就退给您了。");
-    assert_eq!(recorded[1]["source"]["session_id"], 1);
-    assert_eq!(recorded[1]["source"]["trainee"], "小李");
+    // Required at "when" first, then optional at "open".
+    assert_eq!(recorded[0]["turn_id"], "when");
+    assert_eq!(recorded[0]["answer"], "这笔钱没法原路退回。");
+    assert_eq!(recorded[0]["negated"][0], "原路退回");
+    assert_eq!(recorded[0]["sources"][0]["session_id"], 1);
+    assert_eq!(recorded[0]["sources"][0]["trainee"], "小李");
+    // The same words as sample 1 at "open": one miss with both sources.
+    assert_eq!(recorded[1]["turn_id"], "open");
+    assert_eq!(recorded[1]["sources"].as_array().map(Vec::len), Some(2));
+    assert_eq!(recorded[1]["sources"][0]["kind"], "sample");
     let apology = concept(s, "apology");
     assert_eq!((apology["expected"].as_u64(), apology["heard"].as_u64()), (Some(3), Some(1)));
 
     // The default database (here `PEILIAN_DB`) is used when it exists.
     let text = stdout(&run_in(dir.path(), &db, &["concepts", FIXTURE]));
     assert!(text.contains(&format!("练习记录：{}", db.display())), "{text}");
-    assert!(text.contains("× 回合 when · 记录 #1（小李） · 必需：马上就退给您了。"), "{text}");
+    assert!(text.contains("× 回合 when · 记录 #1（小李） · 必需：这笔钱没法原路退回。"), "{text}");
+    assert!(text.contains("说了但被否定：「原路退回」（不算）"), "{text}");
+    assert!(
+        text.contains("× 回合 open · 样例 1、记录 #1（小李），共 2 次 · 必需：您好，请问有什么可以帮您？"),
+        "{text}"
+    );
     assert!(text.contains("回答：样例 2 条、示范回答 2 条、记录 2 条"), "{text}");
     assert_eq!(std::fs::read(&db).unwrap(), before, "read only: the database is unchanged");
 
