@@ -2,6 +2,7 @@
 
 mod agreement;
 mod common;
+mod concepts;
 mod lint;
 mod mine;
 mod practice;
@@ -41,6 +42,8 @@ enum Command {
     Test(test::Args),
     /// 与质检人工评分对比：排序一致率、1 级拦住、5 级接受、最大分歧 (agreement with people's grades)
     Agreement(agreement::Args),
+    /// 每个概念在哪些回答里没听到，最接近的词是什么 (which answers each concept misses)
+    Concepts(concepts::Args),
     /// 回放一次练习记录，可用当前场景重新评分 (replay a recorded session)
     Replay(replay::Args),
     /// 学员或团队的辅导报告：终端表格、JSON、CSV 或 HTML (coaching reports)
@@ -63,6 +66,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Lint(args)) => lint::run(args),
         Some(Command::Test(args)) => test::run(args),
         Some(Command::Agreement(args)) => agreement::run(args),
+        Some(Command::Concepts(args)) => concepts::run(args),
         Some(Command::Replay(args)) => replay::run(args),
         Some(Command::Report(args)) => report::run(args),
         Some(Command::Mine(args)) => mine::run(args),

@@ -669,3 +669,46 @@ pub fn recent_sessions(store: &Store, trainee: Option<&str>, limit: usize) -> Re
     let ids: Vec<i64> = stmt.query_map(params![trainee, limit as i64], |r| r.get(0))?.collect::<Result<_, _>>()?;
     ids.into_iter().map(|id| recorded_session(store, &id.to_string())).collect()
 }
+
+/// One recorded answer of a scenario: the session it is from, the turn it answered, the words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordedAnswer {
+    pub session_id: i64,
+    pub trainee: String,
+    /// The scenario version the session was recorded with.
+    pub scenario_version: u32,
+    pub turn_id: String,
+    pub text: String,
+    /// Answered again after a rewind (still an answer the trainee gave to that turn).
+    pub superseded: bool,
+}
+
+/// Every recorded answer (not transfers, hang-ups or silences) of a scenario, by session and
+/// order in the session. Reads only columns of the first schema, so older databases opened
+/// read-only can be read as well.
+pub fn recorded_answers(store: &Store, scenario_id: &str) -> Result<Vec<RecordedAnswer>, StoreError> {
+    let conn = store.conn();
+    let has_superseded: bool =
+        conn.query_row("SELECT count(*) FROM pragma_table_info('turns') WHERE name = 'superseded'", [], |r| {
+            r.get::<_, i64>(0).map(|n| n > 0)
+        })?;
+    let superseded = if has_superseded { "u.superseded" } else { "0" };
+    let sql = format!(
+        "SELECT s.id, t.name, s.scenario_version, u.turn_id, u.text, {superseded}
+         FROM turns u JOIN sessions s ON s.id = u.session_id JOIN trainees t ON t.id = s.trainee_id
+         WHERE s.scenario_id = ?1 AND u.kind = 'answer'
+         ORDER BY s.id, u.seq"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([scenario_id], |r| {
+        Ok(RecordedAnswer {
+            session_id: r.get(0)?,
+            trainee: r.get(1)?,
+            scenario_version: r.get(2)?,
+            turn_id: r.get(3)?,
+            text: r.get(4)?,
+            superseded: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -190,6 +190,24 @@ impl Store {
         Store::with_connection(conn, path.to_path_buf())
     }
 
+    /// Opens an existing database for reading only: nothing is created, migrated or written
+    /// (reports on a shared or read-only copy). A database older than this program is read as
+    /// it is; one newer is refused, as is a file that is not a peilian database.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::classify(e, path))?;
+        conn.busy_timeout(BUSY_WAIT).map_err(|e| StoreError::classify(e, path))?;
+        let version: i64 =
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| StoreError::classify(e, path))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { path: path.to_path_buf(), found: version, supported: SCHEMA_VERSION });
+        }
+        if version == 0 {
+            return Err(StoreError::Corrupt { path: path.to_path_buf() });
+        }
+        Ok(Store { conn, path: path.to_path_buf() })
+    }
+
     /// A private database in memory (tests, `--no-record` dry runs).
     pub fn in_memory() -> Result<Store, StoreError> {
         Store::with_connection(Connection::open_in_memory()?, PathBuf::from(":memory:"))

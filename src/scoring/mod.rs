@@ -6,6 +6,7 @@
 //! place where the numbers of each rubric are defined.
 
 pub mod agreement;
+pub mod concept_report;
 pub mod conduct;
 pub mod escalation;
 pub mod rubric;

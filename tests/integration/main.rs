@@ -2,6 +2,7 @@
 
 mod agreement;
 mod cli;
+mod concepts;
 mod engine;
 mod font;
 #[cfg(feature = "gui")]
