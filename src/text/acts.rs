@@ -833,3 +833,7 @@ pub fn check(rules: &ActRules, src: &SourceText) -> Vec<Diagnostic> {
     out.extend(crate::text::glyphs::check(src));
     out
 }
+
+#[cfg(test)]
+#[path = "acts_tests.rs"]
+mod tests;
