@@ -865,3 +865,7 @@ fn quoted_spans(norm: &str) -> Vec<Range<usize>> {
     }
     spans
 }
+
+#[cfg(test)]
+#[path = "acts_tests.rs"]
+mod tests;

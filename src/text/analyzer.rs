@@ -109,6 +109,8 @@ impl Analyzed {
 
     /// True when the phrase at `range` is negated: a negator stands before it in the same
     /// clause, at most a few tokens back (an odd number of them: "不是不能" is not negated).
+    /// The 不 or 没 of a question in the A-not-A form ("是不是有病", "能不能告诉我",
+    /// "有没有办法") negates nothing.
     pub fn is_negated(&self, range: &Range<usize>, negators: &Negators) -> bool {
         if self.tokens.is_empty() {
             return false;
@@ -120,7 +122,9 @@ impl Analyzed {
         if token.span.start < range.start {
             let prefix = &self.norm[token.span.start..range.start];
             // Each suffix of the prefix (a part of one token: a few characters).
-            let negated_prefix = prefix.char_indices().any(|(i, _)| negators.contains(&prefix[i..]));
+            let negated_prefix = prefix
+                .char_indices()
+                .any(|(i, _)| negators.contains(&prefix[i..]) && !self.asks_a_not_a(token.span.start + i));
             if negated_prefix {
                 count += 1;
             }
@@ -130,11 +134,22 @@ impl Analyzed {
             if t.clause_break {
                 break;
             }
-            if t.negator {
+            if t.negator && !self.asks_a_not_a(t.span.start) {
                 count += 1;
             }
         }
         count % 2 == 1
+    }
+
+    /// True when the negator starting at byte `at` is the middle of an A-not-A question: the
+    /// character before it is the one after its 不 or 没 (是不是, 能不能, 有没有, 可不可以).
+    fn asks_a_not_a(&self, at: usize) -> bool {
+        let mut after = self.norm[at..].chars();
+        if !matches!(after.next(), Some('不' | '没')) {
+            return false;
+        }
+        let before = self.norm[..at].chars().next_back();
+        before.is_some() && before == after.next()
     }
 
     /// Byte ranges of the sentences (split at 。！？ and line breaks).
@@ -521,6 +536,25 @@ mod tests {
         assert!(!b.is_negated(&find(&b, "退款"), an.negators()));
         let c = an.analyze("我们无法为您办理退款");
         assert!(c.is_negated(&find(&c, "退款"), an.negators()));
+    }
+
+    #[test]
+    fn an_a_not_a_question_negates_nothing() {
+        let an = analyzer();
+        for (text, phrase) in [
+            ("您是不是有病啊", "有病"),
+            ("您能不能告诉我订单号", "告诉"),
+            ("有没有办法加急", "办法"),
+            ("可不可以退款", "退款"),
+        ] {
+            let a = an.analyze(text);
+            assert!(!a.is_negated(&find(&a, phrase), an.negators()), "{text}");
+        }
+        // A negator after another word still negates.
+        let a = an.analyze("我们不能告诉您");
+        assert!(a.is_negated(&find(&a, "告诉"), an.negators()));
+        let b = an.analyze("这个没有办法加急");
+        assert!(b.is_negated(&find(&b, "办法"), an.negators()));
     }
 
     #[test]
