@@ -25,7 +25,7 @@ fn engine() -> Engine {
     let layout = Layout::around(&path);
     let mut analyzer = layout.analyzer().expect("lexicons");
     let (compiled, _) = load(&path, &mut analyzer, layout.assets.as_deref()).expect("scenario");
-    Engine { analyzer: Arc::new(analyzer), scenario: Arc::new(compiled), model: Arc::new(MoodModel::embedded()) }
+    Engine::new(Arc::new(analyzer), Arc::new(compiled))
 }
 
 fn bench(c: &mut Criterion) {

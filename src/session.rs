@@ -10,12 +10,14 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::customer::reactions::{ReactionKind, ReactionLibrary, fill};
 use crate::customer::{HANG_UP_MOOD, MoodModel};
 use crate::scenario::compiled::{CompiledScenario, Target};
-use crate::scenario::schema::{Condition, EndingKind, EscalationPolicy, Line, Trigger};
+use crate::scenario::schema::{Channel, Condition, EndingKind, EscalationPolicy, Line, Trigger};
 use crate::scoring::escalation::{EscalationFacts, trigger_text};
 use crate::scoring::scorecard::{Scorecard, build_scorecard};
 use crate::scoring::turn::{AnswerContext, TurnScore, score_answer};
+use crate::text::acts::Act;
 use crate::text::analyzer::Analyzer;
 
 /// Answers longer than this are refused (a pasted document is not an answer).
@@ -24,7 +26,18 @@ pub const MAX_ANSWER_CHARS: usize = 2000;
 /// Built-in lines for when a scenario gives none.
 const DEFAULT_SUPERVISOR_LINE: &str = "我不想跟你说了，叫你们领导来！";
 const DEFAULT_SILENCE_LINE: &str = "喂？还在吗？";
-const DEFAULT_HANG_UP_LINE: &str = "算了，跟你们说不清楚！（挂断）";
+const DEFAULT_HANG_UP_LINE: &str = "算了，跟你们说不清楚！";
+
+/// No customer's patience is shorter than this: the time an average typist needs to type a
+/// 40-character answer with a pinyin input method (`docs/typing-time.md`).
+pub const MIN_PATIENCE_SECS: u32 = 50;
+/// In chat the customer sees the agent typing: typing time wears their patience this many
+/// times more slowly than silence.
+pub const CHAT_TYPING_FACTOR: u64 = 3;
+/// A customer asked to hold waits this many times their patience before asking again.
+pub const HOLD_FACTOR: u64 = 2;
+/// After this many reactions in a row on one turn the customer gives up on the call.
+pub const MAX_REACTIONS_IN_A_ROW: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -104,6 +117,8 @@ pub enum LineKind {
     Script,
     SupervisorDemand,
     SilenceNudge,
+    /// The customer reacts to what the agent did (the script waits).
+    Reaction,
     Ending,
     Answer,
     Transfer,
@@ -125,6 +140,9 @@ pub struct TranscriptEntry {
     pub latency_ms: Option<u64>,
     /// The customer's mood after this line.
     pub mood: f32,
+    /// What the line reacts to, for a customer's reaction.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reaction: Option<ReactionKind>,
 }
 
 /// Something the shell should show, play or record.
@@ -145,6 +163,9 @@ pub enum Event {
         voice: Option<String>,
         kind: LineKind,
         mood: f32,
+        /// What the line reacts to, for a customer's reaction.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reaction: Option<ReactionKind>,
     },
     /// The score of an answer (the shell hides it in exam mode).
     AnswerScored {
@@ -168,9 +189,11 @@ pub enum Event {
         outcome: Outcome,
         ending_id: Option<String>,
     },
+    /// Back at `turn`: the customer's line of that turn, said again.
     Rewound {
         turn: u32,
         mood: f32,
+        line: String,
     },
 }
 
@@ -182,9 +205,12 @@ pub enum Action {
         text: String,
         latency_ms: u64,
     },
-    /// The shell's timer saw this much silence since the customer's last line.
+    /// The shell's timer saw this much silence since the customer's last line, of which the
+    /// agent was visibly typing `typing_ms` (in chat the customer sees it).
     Silence {
         waited_ms: u64,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        typing_ms: u64,
     },
     Transfer {
         note: String,
@@ -217,9 +243,20 @@ pub struct Engine {
     pub analyzer: Arc<Analyzer>,
     pub scenario: Arc<CompiledScenario>,
     pub model: Arc<MoodModel>,
+    pub reactions: Arc<ReactionLibrary>,
 }
 
 impl Engine {
+    /// An engine with the shipped mood model and reaction library.
+    pub fn new(analyzer: Arc<Analyzer>, scenario: Arc<CompiledScenario>) -> Engine {
+        Engine {
+            analyzer,
+            scenario,
+            model: Arc::new(MoodModel::embedded()),
+            reactions: Arc::new(ReactionLibrary::embedded()),
+        }
+    }
+
     /// A hash of what the scores and the customer depend on besides the scenario file: the
     /// lexicons' markers and groups, and the mood model. Records keep it beside the scenario's
     /// `content_hash`, so a replay can say when re-scoring may differ although the file did not
@@ -227,7 +264,7 @@ impl Engine {
     pub fn basis_hash(&self) -> String {
         let lexicons: Vec<_> =
             self.analyzer.lexicons().lexicons.iter().map(|l| (&l.name, l.kind, &l.markers, &l.groups)).collect();
-        let text = serde_json::to_string(&(lexicons, &*self.model)).unwrap_or_default();
+        let text = serde_json::to_string(&(lexicons, &*self.model, &*self.reactions)).unwrap_or_default();
         crate::scenario::compiled::content_hash(text.as_bytes())
     }
 }
@@ -243,6 +280,15 @@ struct State {
     answers: u32,
     nudged: bool,
     demanded: bool,
+    /// Fact ids the customer has told so far.
+    given: Vec<String>,
+    /// The question the customer waits to have answered on the pending turn.
+    question: Option<String>,
+    /// Reactions said in a row on the pending turn.
+    reactions_in_a_row: u32,
+    /// The agent asked the customer to hold.
+    holding: bool,
+
     trigger: Option<(u32, Trigger)>,
     transfer: Option<(u32, String)>,
     /// The turn of the latest transfer (a supervisor may send the call back and it may be
@@ -332,7 +378,7 @@ impl Session {
         for action in history {
             let ok = match action {
                 Action::Answer { text, latency_ms } => session.answer(text, *latency_ms).is_ok(),
-                Action::Silence { waited_ms } => session.silence(*waited_ms).is_ok(),
+                Action::Silence { waited_ms, typing_ms } => session.silence(*waited_ms, *typing_ms).is_ok(),
                 Action::Transfer { note, latency_ms } => session.transfer(note, *latency_ms).is_ok(),
                 Action::HangUp => session.hang_up().is_ok(),
                 Action::Rewind { turn } => session.rewind(*turn).is_ok(),
@@ -363,21 +409,41 @@ impl Session {
         Ok(self.take(Action::Answer { text: text.to_string(), latency_ms }))
     }
 
-    /// The shell reports silence: `waited_ms` since the customer's last line. Past the
-    /// persona's patience the customer asks whether the agent is still there (once a turn).
-    pub fn silence(&mut self, waited_ms: u64) -> Result<Vec<Event>, SessionError> {
+    /// The shell reports silence: `waited_ms` since the customer's last line, `typing_ms` of
+    /// it with the agent visibly typing. Past the persona's patience the customer asks whether
+    /// the agent is still there (once a turn); in chat typing wears patience more slowly, and
+    /// a customer asked to hold waits longer.
+    pub fn silence(&mut self, waited_ms: u64, typing_ms: u64) -> Result<Vec<Event>, SessionError> {
         if self.is_over() {
             return Err(SessionError::CallOver);
         }
-        if !self.silence_matters(waited_ms) {
+        if !self.silence_matters(waited_ms, typing_ms) {
             return Ok(Vec::new());
         }
-        Ok(self.take(Action::Silence { waited_ms }))
+        Ok(self.take(Action::Silence { waited_ms, typing_ms }))
     }
 
-    /// True when a silence of `waited_ms` would make the customer speak up now.
-    pub fn silence_matters(&self, waited_ms: u64) -> bool {
-        !self.is_over() && !self.st.nudged && waited_ms > self.patience_ms()
+    /// True when such a silence would make the customer speak up now.
+    pub fn silence_matters(&self, waited_ms: u64, typing_ms: u64) -> bool {
+        !self.is_over() && !self.st.nudged && self.felt_wait_ms(waited_ms, typing_ms) > self.patience_ms()
+    }
+
+    /// How long a silence feels to the customer: on the phone all of it; in chat the time the
+    /// agent is seen typing counts `CHAT_TYPING_FACTOR` times less.
+    fn felt_wait_ms(&self, waited_ms: u64, typing_ms: u64) -> u64 {
+        let typing = typing_ms.min(waited_ms);
+        match self.engine.scenario.scenario.channel {
+            Channel::Phone => waited_ms,
+            Channel::Chat => waited_ms - typing + typing / CHAT_TYPING_FACTOR,
+        }
+    }
+
+    /// The customer's patience now, in ms: the persona's (never below `MIN_PATIENCE_SECS`),
+    /// longer while holding.
+    pub fn patience_ms(&self) -> u64 {
+        let secs = effective_patience_secs(self.engine.scenario.scenario.persona.patience_secs);
+        let hold = if self.st.holding { HOLD_FACTOR } else { 1 };
+        u64::from(secs) * 1000 * hold
     }
 
     /// The agent transfers the call with a handoff note.
@@ -417,7 +483,15 @@ impl Session {
             self.apply(&action);
             self.actions.push(action);
         }
-        Ok(vec![Event::Rewound { turn, mood: self.st.mood }])
+        let line = self
+            .st
+            .transcript
+            .iter()
+            .rev()
+            .find(|e| e.speaker == Speaker::Customer && e.turn == turn)
+            .map(|e| e.text.clone())
+            .unwrap_or_default();
+        Ok(vec![Event::Rewound { turn, mood: self.st.mood, line }])
     }
 
     /// The scorecard of the call so far (final once the call is over).
@@ -445,10 +519,6 @@ impl Session {
         self.history.push(action.clone());
         self.actions.push(action);
         events
-    }
-
-    fn patience_ms(&self) -> u64 {
-        u64::from(self.engine.scenario.scenario.persona.patience_secs) * 1000
     }
 
     fn open(&mut self) -> Vec<Event> {
@@ -496,8 +566,10 @@ impl Session {
         }
         self.push(Speaker::Agent, LineKind::Answer, text.to_string(), None, None, Some(latency_ms));
 
-        let patience = persona.patience_secs.max(1) as f32;
-        let silence_over = if self.st.nudged { 0.0 } else { ((latency_secs - patience) / patience).max(0.0) };
+        // In chat the customer saw the agent typing the answer.
+        let patience = self.patience_ms() as f32 / 1000.0;
+        let felt = self.felt_wait_ms(latency_ms, latency_ms) as f32 / 1000.0;
+        let silence_over = if self.st.nudged { 0.0 } else { ((felt - patience) / patience).max(0.0) };
         let has_required = !sc.scenario.turns[turn_index].expect.required.is_empty();
         let reaction = engine.model.react(persona, &score, has_required, silence_over);
         let empathy = score.tone.empathy;
@@ -508,15 +580,16 @@ impl Session {
             self.customer_hangs_up(events);
             return;
         }
-        let last = &self.st.scores.last().expect("just pushed").1;
-        let next = self.branch(&sc.scenario.turns[turn_index].next, last).unwrap_or_else(|| {
+        let last = self.st.scores.last().expect("just pushed").1.clone();
+        let turn = &sc.scenario.turns[turn_index];
+        let next = self.branch(&turn.next, &last).unwrap_or_else(|| {
             if turn_index + 1 < sc.scenario.turns.len() {
                 Target::Turn(turn_index + 1)
             } else {
                 sc.ending_of_kind(EndingKind::Resolved).map_or(Target::Ending(usize::MAX), Target::Ending)
             }
         });
-        self.enter(next, events);
+        self.respond(turn_index, &last, next, events);
         // The customer may demand a supervisor of their own accord, as real customers do.
         if !self.is_over() && !self.st.demanded {
             let chance = engine.model.demand_chance(self.st.mood, empathy);
@@ -528,10 +601,281 @@ impl Session {
         }
     }
 
+    /// The customer's next line after an answer: the script's, unless it would not fit what the
+    /// agent said — then a reaction, and the script waits on the same turn.
+    fn respond(&mut self, turn_index: usize, last: &TurnScore, next: Target, events: &mut Vec<Event>) {
+        let engine = self.engine.clone();
+        let sc = &engine.scenario.scenario;
+        let asked = self.asked_facts(last);
+        let asked_again: Vec<String> = asked
+            .iter()
+            .filter(|&&f| self.st.given.contains(&sc.facts[f].id))
+            .map(|&f| sc.facts[f].value.clone())
+            .collect();
+        let to_tell: Vec<usize> = asked.iter().copied().filter(|&f| !self.st.given.contains(&sc.facts[f].id)).collect();
+        let mut known: Vec<String> = self.st.given.clone();
+        known.extend(to_tell.iter().map(|&f| sc.facts[f].id.clone()));
+        let bot_values = self.bot_values(last);
+        let mut reaction = self.choose_reaction(turn_index, last, next, &known);
+        // Asked for what they already said (to the agent or to the chatbot): they say so.
+        let (repeat_kind, repeat_value) = if !asked_again.is_empty() {
+            (Some(ReactionKind::AskedAgain), asked_again.join("，"))
+        } else if !bot_values.is_empty() {
+            (Some(ReactionKind::BotKnows), bot_values.join("，"))
+        } else {
+            (None, String::new())
+        };
+        if let (Some(repeat), Some(ReactionKind::NoProgress | ReactionKind::Unanswered)) = (repeat_kind, reaction) {
+            reaction = Some(repeat);
+        }
+        let Some(kind) = reaction else {
+            self.st.reactions_in_a_row = 0;
+            self.st.holding = false;
+            // The customer tells what they were asked for, when the next line does not.
+            let reveals = match next {
+                Target::Turn(i) => self.eligible_lines(i, &known).iter().flat_map(|l| l.reveals.clone()).collect(),
+                Target::Ending(_) => Vec::new(),
+            };
+            let told: Vec<String> = to_tell
+                .iter()
+                .filter(|&&f| !reveals.contains(&sc.facts[f].id))
+                .map(|&f| {
+                    let fact = &sc.facts[f];
+                    let line = if fact.says.is_empty() {
+                        format!("{}是{}。", fact.label, fact.value)
+                    } else {
+                        fact.says[self.st.rng.random_range(0..fact.says.len())].clone()
+                    };
+                    line
+                })
+                .collect();
+            let mut prefix = match repeat_kind {
+                Some(kind) => self.reaction_line(turn_index, kind, &repeat_value),
+                None => String::new(),
+            };
+            prefix.push_str(&told.concat());
+            self.enter_with(next, &prefix, &known, events);
+            for &f in &to_tell {
+                if !self.st.given.contains(&sc.facts[f].id) {
+                    self.st.given.push(sc.facts[f].id.clone());
+                }
+            }
+            return;
+        };
+        for &f in &to_tell {
+            // Asked and answered even though the script waits.
+            self.st.given.push(sc.facts[f].id.clone());
+        }
+        if self.st.reactions_in_a_row >= MAX_REACTIONS_IN_A_ROW
+            && !matches!(kind, ReactionKind::HoldAccept | ReactionKind::TransferAccept)
+        {
+            // Third time round the same turn: the customer gives up.
+            let target = engine.scenario.ending_of_kind(EndingKind::Unresolved).map(Target::Ending).unwrap_or(next);
+            self.st.reactions_in_a_row = 0;
+            self.enter_with(target, "", &known, events);
+            return;
+        }
+        let value = if Some(kind) == repeat_kind { repeat_value } else { String::new() };
+        let mut line = self.reaction_line(turn_index, kind, &value);
+        let told: String = to_tell
+            .iter()
+            .map(|&f| {
+                let fact = &sc.facts[f];
+                if fact.says.is_empty() { format!("{}是{}。", fact.label, fact.value) } else { fact.says[0].clone() }
+            })
+            .collect();
+        if !told.is_empty() {
+            line = format!("{told}{line}");
+        }
+        self.st.reactions_in_a_row += 1;
+        self.st.holding = kind == ReactionKind::HoldAccept;
+        // The customer says the line again as a new turn of the call on the same script turn.
+        self.st.turn_no += 1;
+        self.st.nudged = false;
+        self.say_reaction(line, kind, turn_index, events);
+        match kind {
+            ReactionKind::Escalate => {
+                self.st.demanded = true;
+                self.fire_trigger(Trigger::DemandsSupervisor, events);
+            }
+            ReactionKind::CommitTaken => {
+                // The customer takes the promise at its word and the call ends there.
+                let e = engine.scenario.ending_of_kind(EndingKind::Resolved);
+                self.end(Outcome::Resolved, e.map(|e| sc.endings[e].id.clone()), events);
+            }
+            _ => {}
+        }
+        self.check_mood_trigger(events);
+    }
+
+    /// The reaction the answer calls for, if the script's next line would not fit it.
+    fn choose_reaction(
+        &self,
+        turn_index: usize,
+        last: &TurnScore,
+        next: Target,
+        known: &[String],
+    ) -> Option<ReactionKind> {
+        let sc = &self.engine.scenario;
+        let acts = &last.tone.acts;
+        let has = |act: Act| acts.has(act);
+        if [Act::Insult, Act::Attack, Act::Blame, Act::Dismiss, Act::Sarcasm].into_iter().any(has) {
+            return Some(ReactionKind::Insulted);
+        }
+        // Nothing the customer can make sense of, where the turn needed something.
+        if last.features.empty && !last.missed.is_empty() {
+            return Some(ReactionKind::Confused);
+        }
+        let heated = self.st.mood + 10.0 >= f32::from(sc.scenario.persona.demands_supervisor_at);
+        if [Act::ShiftBlame, Act::Minimize, Act::Impatience].into_iter().any(has) {
+            return Some(if heated { ReactionKind::Escalate } else { ReactionKind::PushBack });
+        }
+        // A promise the briefing forbids is taken at its word.
+        let false_promise = sc.forbidden_acts.iter().any(|f| {
+            matches!(f.rule.act, Act::Commit | Act::Offer) && last.red_lines.iter().any(|r| *r == f.rule.label)
+        });
+        if false_promise {
+            return Some(ReactionKind::CommitTaken);
+        }
+        // The next line tells what nobody asked for: it waits.
+        let withheld = matches!(next, Target::Turn(i) if self.eligible_lines(i, known).is_empty());
+        // The script does not look at what the answer said, and the answer missed what the turn
+        // needs: the next line was written for an answer that did not come.
+        let turn = &sc.scenario.turns[turn_index];
+        let blind = turn.next.iter().all(|b| !reads_answer(&b.when));
+        // An answer that asks for what the next line tells is answered by it, whatever it missed.
+        let asked_for_next = matches!(next, Target::Turn(i) if self.eligible_lines(i, known).iter().any(|l| {
+            l.reveals.iter().any(|r| known.contains(r) && !self.st.given.contains(r))
+        }));
+        let missed = !last.missed.is_empty() && blind && !asked_for_next;
+        if withheld || missed {
+            if last.features.announces_transfer.is_some() && self.st.transfer.is_none() {
+                let welcome = self.transfer_welcome();
+                return Some(if welcome { ReactionKind::TransferAccept } else { ReactionKind::TransferResist });
+            }
+            if has(Act::Hold) && !acts.performed().any(|h| h.act.is_substantive()) {
+                return Some(ReactionKind::HoldAccept);
+            }
+            if has(Act::Refuse) {
+                return Some(if heated { ReactionKind::Escalate } else { ReactionKind::PushBack });
+            }
+            if has(Act::Offer) && self.st.mood >= 50.0 {
+                return Some(ReactionKind::OfferBargain);
+            }
+            if has(Act::Commit) && vague_commit(last) {
+                return Some(ReactionKind::CommitVague);
+            }
+            if last.missed.is_empty() {
+                return Some(ReactionKind::GoAhead);
+            }
+            if self.st.question.is_some() {
+                return Some(ReactionKind::Unanswered);
+            }
+            return Some(ReactionKind::NoProgress);
+        }
+        None
+    }
+
+    /// True when the customer would accept being transferred now.
+    fn transfer_welcome(&self) -> bool {
+        if self.st.demanded || self.st.trigger.is_some() {
+            return true;
+        }
+        match &self.engine.scenario.scenario.escalation.policy {
+            EscalationPolicy::SolveYourself => false,
+            EscalationPolicy::Window { from, .. } => self.st.turn_no >= *from,
+            EscalationPolicy::OnTrigger { .. } => false,
+            EscalationPolicy::Either => true,
+        }
+    }
+
+    /// Facts (indices) the answer asks for.
+    fn asked_facts(&self, score: &TurnScore) -> Vec<usize> {
+        let facts = &self.engine.scenario.scenario.facts;
+        let asks: Vec<_> = score.tone.acts.performed().filter(|h| h.act == Act::Ask).collect();
+        (0..facts.len())
+            .filter(|&f| {
+                asks.iter().any(|h| {
+                    facts[f].keywords.iter().any(|k| {
+                        h.quote.contains(k.as_str())
+                            || h.detail.as_deref().is_some_and(|d| d.split('、').any(|x| x == k))
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// The values of the chatbot's facts the answer asked for again.
+    fn bot_values(&self, score: &TurnScore) -> Vec<String> {
+        let Some(history) = &self.engine.scenario.scenario.bot_history else {
+            return Vec::new();
+        };
+        let asks: Vec<_> = score.tone.acts.performed().filter(|h| h.act == Act::Ask).map(|h| &h.quote).collect();
+        history
+            .known_facts
+            .iter()
+            .filter(|f| f.keywords.iter().any(|k| asks.iter().any(|q| q.contains(k.as_str()))))
+            .map(|f| f.value.clone().unwrap_or_else(|| f.label.clone()))
+            .collect()
+    }
+
+    /// The lines of a turn the customer can say: those that tell only what was told or asked
+    /// for (`known`), or that answer what was just asked for (`known` but not yet told: asked
+    /// for the card, the customer gives the ID digits with it).
+    fn eligible_lines(&self, turn: usize, known: &[String]) -> Vec<Line> {
+        let given = &self.st.given;
+        self.engine.scenario.scenario.turns[turn]
+            .customer
+            .iter()
+            .filter(|l| {
+                l.reveals.iter().all(|r| known.contains(r))
+                    || l.reveals.iter().any(|r| known.contains(r) && !given.contains(r))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// A reaction line: the turn's, the scenario's, then the persona's in the library.
+    fn reaction_line(&mut self, turn_index: usize, kind: ReactionKind, value: &str) -> String {
+        let engine = self.engine.clone();
+        let sc = &engine.scenario.scenario;
+        let own = sc.turns[turn_index].reactions.get(&kind).filter(|l| !l.is_empty());
+        let scenario = sc.reactions.get(&kind).filter(|l| !l.is_empty());
+        let lines: &[String] = match own.or(scenario) {
+            Some(l) => l,
+            None => engine.reactions.lines(&sc.persona.kind.key(), kind),
+        };
+        let template = if lines.is_empty() {
+            kind.label().to_string()
+        } else {
+            lines[self.st.rng.random_range(0..lines.len())].clone()
+        };
+        let question = self.st.question.clone().unwrap_or_default();
+        fill(&template, &question, value)
+    }
+
+    fn say_reaction(&mut self, text: String, kind: ReactionKind, turn_index: usize, events: &mut Vec<Event>) {
+        let turn_id = self.engine.scenario.scenario.turns[turn_index].id.clone();
+        self.say_as(text, None, LineKind::Reaction, Some(turn_id), Some(kind), events);
+    }
+
     fn on_silence(&mut self, events: &mut Vec<Event>) {
         let engine = self.engine.clone();
         let persona = &engine.scenario.scenario.persona;
         self.st.nudged = true;
+        if self.st.holding {
+            // Waited out the hold, then nudged.
+            let delta = engine.model.silence(persona);
+            self.move_mood(delta, vec![format!("让客户久等 {delta:+.1}")], events);
+            if self.st.mood >= HANG_UP_MOOD {
+                self.customer_hangs_up(events);
+                return;
+            }
+            let turn_index = self.st.pending.unwrap_or(0);
+            let line = self.reaction_line(turn_index, ReactionKind::HoldNudge, "");
+            self.say_reaction(line, ReactionKind::HoldNudge, turn_index, events);
+            return;
+        }
         let line = self.pick(&persona.silence_lines, DEFAULT_SILENCE_LINE);
         let delta = engine.model.silence(persona);
         self.move_mood(delta, vec![format!("让客户久等 {delta:+.1}")], events);
@@ -595,6 +939,14 @@ impl Session {
 
     /// Goes to a turn (the customer says its line) or an ending (the call ends).
     fn enter(&mut self, target: Target, events: &mut Vec<Event>) {
+        let known = self.st.given.clone();
+        self.enter_with(target, "", &known, events);
+    }
+
+    /// Goes to a turn or an ending, the customer first saying `prefix` (the facts they were
+    /// asked for, when the script's line does not tell them). A turn's line is drawn from those
+    /// that tell nothing the agent has not asked for.
+    fn enter_with(&mut self, target: Target, prefix: &str, known: &[String], events: &mut Vec<Event>) {
         let engine = self.engine.clone();
         let sc = &engine.scenario.scenario;
         match target {
@@ -603,8 +955,18 @@ impl Session {
                 self.st.turn_no += 1;
                 self.st.pending = Some(i);
                 self.st.nudged = false;
-                let line = self.draw(&turn.customer);
-                self.say(line.text, line.voice, LineKind::Script, Some(turn.id.clone()), events);
+                self.st.holding = false;
+                self.st.reactions_in_a_row = 0;
+                let eligible = self.eligible_lines(i, known);
+                let line = self.draw(if eligible.is_empty() { &turn.customer } else { &eligible });
+                for fact in &line.reveals {
+                    if !self.st.given.contains(fact) {
+                        self.st.given.push(fact.clone());
+                    }
+                }
+                self.st.question = turn.question.clone().or_else(|| last_question(&line.text));
+                let text = format!("{prefix}{}", line.text);
+                self.say(text, line.voice, LineKind::Script, Some(turn.id.clone()), events);
                 if turn.demands_supervisor {
                     self.st.demanded = true;
                     self.fire_trigger(Trigger::DemandsSupervisor, events);
@@ -620,9 +982,10 @@ impl Session {
                     self.end(Outcome::Unresolved, None, events);
                     return;
                 };
-                if !ending.customer.is_empty() {
-                    let line = self.draw(&ending.customer);
-                    self.say(line.text, line.voice, LineKind::Ending, Some(ending.id.clone()), events);
+                let line = if ending.customer.is_empty() { Line::default() } else { self.draw(&ending.customer) };
+                let text = format!("{prefix}{}", line.text);
+                if !text.is_empty() {
+                    self.say(text, line.voice, LineKind::Ending, Some(ending.id.clone()), events);
                 }
                 self.end(Outcome::from_ending(ending.kind), Some(ending.id.clone()), events);
             }
@@ -644,6 +1007,18 @@ impl Session {
         turn_id: Option<String>,
         events: &mut Vec<Event>,
     ) {
+        self.say_as(text, voice, kind, turn_id, None, events);
+    }
+
+    fn say_as(
+        &mut self,
+        text: String,
+        voice: Option<String>,
+        kind: LineKind,
+        turn_id: Option<String>,
+        reaction: Option<ReactionKind>,
+        events: &mut Vec<Event>,
+    ) {
         events.push(Event::CustomerSaid {
             turn: self.st.turn_no,
             turn_id: turn_id.clone(),
@@ -651,8 +1026,12 @@ impl Session {
             voice: voice.clone(),
             kind,
             mood: self.st.mood,
+            reaction,
         });
         self.push(Speaker::Customer, kind, text, turn_id, voice, None);
+        if let Some(last) = self.st.transcript.last_mut() {
+            last.reaction = reaction;
+        }
     }
 
     fn push(
@@ -673,6 +1052,7 @@ impl Session {
             voice,
             latency_ms,
             mood: self.st.mood,
+            reaction: None,
         });
     }
 
@@ -717,7 +1097,7 @@ impl Session {
 
     fn draw(&mut self, lines: &[Line]) -> Line {
         if lines.is_empty() {
-            return Line { text: String::new(), voice: None };
+            return Line::default();
         }
         let i = self.st.rng.random_range(0..lines.len());
         lines[i].clone()
@@ -755,6 +1135,49 @@ impl Session {
     }
 }
 
+/// The patience a persona gets: its own, never below `MIN_PATIENCE_SECS`.
+pub fn effective_patience_secs(patience_secs: u32) -> u32 {
+    patience_secs.max(MIN_PATIENCE_SECS)
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// True when the condition looks at what the answer said (not only mood or counts).
+fn reads_answer(c: &Condition) -> bool {
+    match c {
+        Condition::Hit(_) | Condition::Missed(_) | Condition::RedLine => true,
+        Condition::Always | Condition::MoodAtLeast(_) | Condition::MoodBelow(_) | Condition::AnswersAtLeast(_) => false,
+        Condition::All(cs) | Condition::Any(cs) => cs.iter().any(reads_answer),
+        Condition::Not(c) => reads_answer(c),
+    }
+}
+
+/// True when the answer promises without saying by when.
+fn vague_commit(score: &TurnScore) -> bool {
+    let commits: Vec<_> = score.tone.acts.performed().filter(|h| h.act == Act::Commit).collect();
+    !commits.is_empty() && commits.iter().all(|h| h.detail.is_none())
+}
+
+/// The last question in a customer's line ("……，到底什么时候退？"), if it asks one.
+pub fn last_question(text: &str) -> Option<String> {
+    let mut sentences = Vec::new();
+    let mut current = String::new();
+    for c in text.chars() {
+        current.push(c);
+        if matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';') {
+            sentences.push(std::mem::take(&mut current));
+        }
+    }
+    sentences
+        .into_iter()
+        .rev()
+        .find(|s| s.ends_with(['？', '?']))
+        .map(|s| s.trim_start_matches(['，', ',', ' ']).trim().to_string())
+        .filter(|s| s.chars().count() > 1)
+}
+
 fn initial_state(engine: &Engine, seed: u64) -> State {
     State {
         rng: ChaCha8Rng::seed_from_u64(seed),
@@ -764,6 +1187,10 @@ fn initial_state(engine: &Engine, seed: u64) -> State {
         answers: 0,
         nudged: false,
         demanded: false,
+        given: Vec::new(),
+        question: None,
+        reactions_in_a_row: 0,
+        holding: false,
         trigger: None,
         transfer: None,
         last_transfer: None,
@@ -801,7 +1228,8 @@ impl Input {
         let line = line.trim_end_matches(['\r', '\n']);
         let (latency_ms, rest) = split_latency(line);
         let rest = rest.trim();
-        if let Some(cmd) = rest.strip_prefix('/') {
+        // With a Chinese input method "/" types "、" (or the full-width "／"): both work too.
+        if let Some(cmd) = rest.strip_prefix(['/', '、', '／']) {
             let (name, arg) = cmd.split_once(char::is_whitespace).unwrap_or((cmd, ""));
             return match name {
                 "transfer" | "转接" => Input::Transfer { note: arg.trim().to_string(), latency_ms },
@@ -866,6 +1294,12 @@ mod tests {
         assert_eq!(Input::parse("@3s /transfer x"), Input::Transfer { note: "x".into(), latency_ms: Some(3000) });
         assert_eq!(Input::parse("/hangup"), Input::HangUp);
         assert_eq!(Input::parse("/rewind 2"), Input::Rewind(2));
+        assert_eq!(Input::parse("、rewind 2"), Input::Rewind(2));
+        assert_eq!(
+            Input::parse("／转接 客户要求主管"),
+            Input::Transfer { note: "客户要求主管".into(), latency_ms: None }
+        );
+        assert_eq!(Input::parse("、hangup"), Input::HangUp);
         assert_eq!(Input::parse("/silence 30s"), Input::Silence(30_000));
         assert_eq!(Input::parse("/silence 30"), Input::Silence(30_000));
         assert!(matches!(Input::parse("/silence soon"), Input::Invalid(_)));

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use peilian::customer::MoodModel;
+use peilian::customer::reactions::ReactionLibrary;
 use peilian::diagnostic::Diagnostics;
 use peilian::records::{
     self,
@@ -61,7 +62,16 @@ pub fn engine_for(path: &Path) -> anyhow::Result<Result<Engine, Diagnostics>> {
         Some(p) => MoodModel::load(Path::new(&p)).map_err(|d| anyhow::anyhow!("{d}")).context("读取情绪模型")?,
         None => MoodModel::embedded(),
     };
-    Ok(Ok(Engine { analyzer: Arc::new(analyzer), scenario: Arc::new(compiled), model: Arc::new(model) }))
+    let reactions = match ReactionLibrary::from_assets(layout.assets.as_deref()) {
+        Ok(r) => r,
+        Err(d) => return Ok(Err(Diagnostics(d))),
+    };
+    Ok(Ok(Engine {
+        analyzer: Arc::new(analyzer),
+        scenario: Arc::new(compiled),
+        model: Arc::new(model),
+        reactions: Arc::new(reactions),
+    }))
 }
 
 /// As `engine_for`, printing the scenario's problems to stderr when it cannot be used.

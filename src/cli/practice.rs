@@ -103,7 +103,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Source::Scripted(LineReader::new(std::io::stdin().lock()))
     };
 
-    let patience = Duration::from_secs(u64::from(session.scenario().scenario.persona.patience_secs.max(1)));
     let mut since_customer = Instant::now();
     loop {
         if session.is_over() {
@@ -145,12 +144,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         // Wait for an answer; a person who stays silent past the customer's patience hears
         // about it once a turn.
-        let can_nudge = interactive && session.silence_matters(u64::MAX);
+        let can_nudge = interactive && session.silence_matters(u64::MAX, 0);
+        let patience = Duration::from_millis(session.patience_ms());
         let timeout = can_nudge.then(|| patience.saturating_sub(since_customer.elapsed()) + Duration::from_millis(50));
         let line = match source.next(timeout)? {
             Next::Line(l) => l,
             Next::Silence => {
-                let events = session.silence(since_customer.elapsed().as_millis() as u64)?;
+                let events = session.silence(since_customer.elapsed().as_millis() as u64, 0)?;
                 writeln!(chat)?;
                 show(&mut chat, &events, feedback)?;
                 continue;
@@ -165,7 +165,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Input::Transfer { note, latency_ms } => session.transfer(&note, latency(interactive, latency_ms, measured)),
             Input::HangUp => session.hang_up(),
             Input::Rewind(n) => session.rewind(n),
-            Input::Silence(ms) => session.silence(ms),
+            Input::Silence(ms) => session.silence(ms, 0),
             Input::Invalid(why) => {
                 writeln!(chat, "    {why}")?;
                 continue;

@@ -61,7 +61,11 @@ pub fn event(e: &Event, feedback: bool) -> Option<String> {
                 LineKind::Ending => "（通话结束）",
                 _ => "",
             };
-            let prefix = if *kind == LineKind::Script { format!("\n[{turn}] ") } else { "    ".to_string() };
+            let prefix = if matches!(kind, LineKind::Script | LineKind::Reaction) {
+                format!("\n[{turn}] ")
+            } else {
+                "    ".to_string()
+            };
             Some(format!("{prefix}客户{tag}：{text}\n    情绪 {} {mood:.0}", bar(*mood, 10)))
         }
         Event::AnswerScored { score, .. } if feedback => Some(turn_feedback(score)),
@@ -77,7 +81,10 @@ pub fn event(e: &Event, feedback: bool) -> Option<String> {
             Some(format!("    → 已转接。交接说明：{}", if note.is_empty() { "（无）" } else { note }))
         }
         Event::CallEnded { outcome, .. } => Some(format!("\n—— 通话结束：{} ——", outcome.label())),
-        Event::Rewound { turn, mood } => Some(format!("    ◀ 回到第 {turn} 回合（情绪 {mood:.0}），请重新作答")),
+        Event::Rewound { turn, mood, line } => Some(format!(
+            "    ◀ 回到第 {turn} 回合（情绪 {mood:.0}），请重新作答\n\n[{turn}] 客户：{line}\n    情绪 {} {mood:.0}",
+            bar(*mood, 10)
+        )),
     }
 }
 

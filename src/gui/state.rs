@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use bevy::prelude::*;
 
 use crate::customer::MoodModel;
+use crate::customer::reactions::ReactionLibrary;
 use crate::records::coaching::ScenarioMeta;
 use crate::records::prefs::Prefs;
 use crate::records::recorder::{Recorder, Saved, SessionRecording};
@@ -42,6 +43,7 @@ pub struct Core {
     pub assets: Option<PathBuf>,
     pub analyzer: Arc<Analyzer>,
     pub model: Arc<MoodModel>,
+    pub reactions: Arc<ReactionLibrary>,
     pub entries: Vec<Entry>,
     /// A fingerprint of the scenario files (names, sizes, modification times).
     pub fingerprint: u64,
@@ -74,12 +76,15 @@ impl Core {
         let model = std::env::var_os("PEILIAN_MOOD_MODEL")
             .and_then(|p| MoodModel::load(Path::new(&p)).ok())
             .unwrap_or_else(MoodModel::embedded);
+        // A broken library under assets/ falls back to the shipped one (lint names the problem).
+        let reactions = ReactionLibrary::from_assets(layout.assets.as_deref()).unwrap_or_default();
         Core {
             fingerprint: dir.as_deref().map_or(0, fingerprint),
             assets: layout.assets,
             dir,
             analyzer: Arc::new(analyzer),
             model: Arc::new(model),
+            reactions: Arc::new(reactions),
             entries,
             load_error,
         }
@@ -101,6 +106,7 @@ impl Core {
             analyzer: self.analyzer.clone(),
             scenario: s.clone(),
             model: self.model.clone(),
+            reactions: self.reactions.clone(),
         })
     }
 

@@ -648,7 +648,7 @@ impl RecordedSession {
                 "answer" => Some(Action::Answer { text: t.text.clone(), latency_ms: t.latency_ms }),
                 "transfer" => Some(Action::Transfer { note: t.text.clone(), latency_ms: t.latency_ms }),
                 "hangup" => Some(Action::HangUp),
-                "silence" => Some(Action::Silence { waited_ms: t.latency_ms }),
+                "silence" => Some(Action::Silence { waited_ms: t.latency_ms, typing_ms: 0 }),
                 "rewind" => Some(Action::Rewind { turn: t.turn }),
                 _ => None,
             })

@@ -166,7 +166,7 @@ impl TurnRecord {
                 record.turn = session.transfer_turn().unwrap_or(record.turn);
             }
             Action::HangUp => record.kind = "hangup".into(),
-            Action::Silence { waited_ms } => {
+            Action::Silence { waited_ms, .. } => {
                 record.kind = "silence".into();
                 record.latency_ms = *waited_ms;
             }

@@ -26,6 +26,7 @@ pub fn check(s: &Scenario, src: &SourceText, lexicons: &LexiconSet, assets: Opti
     l.voices(assets);
     l.rubric();
     l.samples();
+    l.facts_and_reactions();
     l.out.extend(crate::text::glyphs::check(src));
     l.out
 }
@@ -108,7 +109,19 @@ impl Linter<'_> {
             );
         }
         if p.patience_secs == 0 {
-            self.error(pos("patience_secs"), "bad-value", "耐心秒数为 0", "写客户愿意等待回答的秒数，例如 20");
+            self.error(pos("patience_secs"), "bad-value", "耐心秒数为 0", "写客户愿意等待回答的秒数，例如 60");
+        } else if p.patience_secs < crate::session::MIN_PATIENCE_SECS {
+            self.warning(
+                pos("patience_secs"),
+                "patience-too-short",
+                format!(
+                    "耐心 {} 秒比用拼音输入法打一句 40 字回答的时间（约 {} 秒）还短；练习时按 {} 秒计",
+                    p.patience_secs,
+                    crate::session::MIN_PATIENCE_SECS,
+                    crate::session::MIN_PATIENCE_SECS
+                ),
+                format!("把 patience_secs 改为至少 {}（见 docs/typing-time.md）", crate::session::MIN_PATIENCE_SECS),
+            );
         }
         if !(p.sensitivity > 0.0 && p.sensitivity <= 5.0) {
             self.error(
@@ -657,6 +670,90 @@ impl Linter<'_> {
         }
     }
 
+    /// Facts the customer tells when asked, the lines that tell them, reaction overrides and
+    /// stage directions in anything the customer says.
+    fn facts_and_reactions(&mut self) {
+        let s = self.s;
+        let mut seen = HashSet::new();
+        for fact in &s.facts {
+            let at = self.src.locate("id", &fact.id);
+            if !seen.insert(fact.id.as_str()) {
+                self.error(at, "duplicate-id", format!("信息 id“{}”重复", fact.id), "每项信息用不同的 id");
+            }
+            if fact.keywords.iter().all(|k| k.trim().is_empty()) {
+                self.error(
+                    at,
+                    "empty",
+                    format!("信息“{}”没有关键词，坐席怎么问都不算问到", fact.label),
+                    "keywords 写出坐席提问时会用的词，例如 [\"订单号\", \"单号\"]",
+                );
+            }
+            if fact.value.trim().is_empty() {
+                self.error(
+                    at,
+                    "empty",
+                    format!("信息“{}”的 value 为空", fact.label),
+                    "写出客户会报的内容，例如 \"TH20261109\"",
+                );
+            }
+        }
+        let ids: HashSet<&str> = s.facts.iter().map(|f| f.id.as_str()).collect();
+        for turn in &s.turns {
+            for line in &turn.customer {
+                for r in &line.reveals {
+                    if !ids.contains(r.as_str()) {
+                        self.error(
+                            self.src.locate("reveals", r),
+                            "unknown-fact",
+                            format!("回合“{}”的台词说出了未定义的信息“{r}”", turn.id),
+                            "在场景的 facts 里定义它，或改成已有的信息 id",
+                        );
+                    }
+                }
+                // A line that says a fact's value tells it: only once asked.
+                for fact in &s.facts {
+                    if !fact.value.trim().is_empty()
+                        && line.text.contains(&fact.value)
+                        && !line.reveals.contains(&fact.id)
+                    {
+                        self.warning(
+                            self.src.locate_text(&line.text),
+                            "unasked-fact",
+                            format!("回合“{}”的台词说出了{}（{}），但没有写 reveals", turn.id, fact.label, fact.value),
+                            format!("加上 reveals: [\"{}\"]：坐席问到之后客户才说这句", fact.id),
+                        );
+                    }
+                }
+            }
+        }
+        let mut spoken: Vec<&str> = Vec::new();
+        spoken.extend(s.turns.iter().flat_map(|t| t.customer.iter().map(|l| l.text.as_str())));
+        spoken.extend(s.endings.iter().flat_map(|e| e.customer.iter().map(|l| l.text.as_str())));
+        spoken.extend(s.persona.supervisor_lines.iter().map(String::as_str));
+        spoken.extend(s.persona.silence_lines.iter().map(String::as_str));
+        spoken.extend(s.facts.iter().flat_map(|f| f.says.iter().map(String::as_str)));
+        for text in spoken {
+            if let Some(direction) = crate::scenario::stage_direction(text) {
+                self.warning(
+                    self.src.locate_text(text),
+                    "stage-direction",
+                    format!("客户的台词里有舞台说明“{direction}”：“{text}”"),
+                    "客户说出口的话里不写（挂断）（报单号）这类说明：挂断用结局的 kind: HungUp，报出的信息用 reveals",
+                );
+            }
+        }
+        let overrides = std::iter::once(&s.reactions).chain(s.turns.iter().map(|t| &t.reactions));
+        for lines in overrides {
+            for (kind, texts) in lines {
+                for text in texts {
+                    if let Some((message, hint)) = crate::customer::reactions::line_problem(*kind, text) {
+                        self.error(self.src.locate_text(text), "reaction-line", message, hint);
+                    }
+                }
+            }
+        }
+    }
+
     fn samples(&mut self) {
         let s = self.s;
         for (i, sample) in s.samples.iter().enumerate() {
@@ -687,6 +784,21 @@ impl Linter<'_> {
                 self.error(at, "empty", "样例通话没有回答", "answers 按顺序写学员的回答");
             }
             check_range(self, call.score, at);
+        }
+        if !s.draft && !s.sample_calls.is_empty() {
+            let missing: Vec<&str> = crate::scenario::schema::TraineeKind::ALL
+                .iter()
+                .filter(|k| !s.sample_calls.iter().any(|c| c.kind == Some(**k)))
+                .map(|k| k.label())
+                .collect();
+            if !missing.is_empty() {
+                self.warning(
+                    self.src.locate_key("sample_calls"),
+                    "sample-call-kinds",
+                    format!("样例通话缺少这几类学员：{}", missing.join("、")),
+                    "为优秀、平庸、粗鲁、答非所问的学员各写一通样例通话（kind: Good / Mediocre / Rude / OffTopic），写明应得的结果",
+                );
+            }
         }
         if s.samples.is_empty() && s.sample_calls.is_empty() && !s.draft {
             self.warning(

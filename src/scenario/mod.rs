@@ -142,3 +142,36 @@ pub fn compile_parsed(
         })?;
     Ok((compiled, warnings.into_iter().chain(soft).collect()))
 }
+
+/// The first stage direction in a spoken line — a bracketed aside such as （挂断） or
+/// (报单号) — which the customer would not say aloud.
+pub fn stage_direction(text: &str) -> Option<&str> {
+    for (open, close) in [('（', '）'), ('(', ')'), ('【', '】'), ('[', ']')] {
+        let mut rest = text;
+        while let Some(start) = rest.find(open) {
+            let after = &rest[start + open.len_utf8()..];
+            let Some(end) = after.find(close) else { break };
+            let inner = &after[..end];
+            if inner.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+                return Some(&rest[start..start + open.len_utf8() + end + close.len_utf8()]);
+            }
+            rest = &after[end..];
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stage_direction;
+
+    #[test]
+    fn finds_stage_directions_in_any_bracket() {
+        assert_eq!(stage_direction("退货单号是 TH20261109（报单号）。你查吧"), Some("（报单号）"));
+        assert_eq!(stage_direction("跟你说不通！(挂断)"), Some("(挂断)"));
+        assert_eq!(stage_direction("【叹气】算了"), Some("【叹气】"));
+        // Brackets around numbers or Latin letters are no direction.
+        assert_eq!(stage_direction("套餐(5G)多少钱？"), None);
+        assert_eq!(stage_direction("好的，我等你电话。"), None);
+    }
+}

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::customer::reactions::ReactionLines;
 use crate::text::acts::Act;
 
 /// One case: who calls, what they say, what a good answer holds and how it is scored.
@@ -37,6 +38,13 @@ pub struct Scenario {
     /// What the customer already told the chatbot before the call reached a human.
     #[serde(default)]
     pub bot_history: Option<BotHistory>,
+    /// What the customer knows and tells when asked (order number, phone, what happened …).
+    /// A line that `reveals` a fact is said only once the agent has asked for it.
+    #[serde(default)]
+    pub facts: Vec<Fact>,
+    /// Reaction lines that replace the shared library's for this scenario, by kind.
+    #[serde(default)]
+    pub reactions: ReactionLines,
     /// Concepts (named synonym groups) that turns refer to by name.
     #[serde(default)]
     pub concepts: BTreeMap<String, Concept>,
@@ -243,6 +251,24 @@ pub struct KnownFact {
     pub value: Option<String>,
 }
 
+/// Something the customer knows and says when the agent asks for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fact {
+    /// Referred to by lines' `reveals`, e.g. "order_no".
+    pub id: String,
+    /// What it is, e.g. "退货单号".
+    pub label: String,
+    /// Words that name the fact in the agent's question, e.g. ["退货单号", "单号", "订单号"];
+    /// the act analysis's names of information (订单号, 手机号 …) count too.
+    pub keywords: Vec<String>,
+    /// The value, e.g. "TH20261109"; said back when the agent asks for it again.
+    pub value: String,
+    /// What the customer says when asked and no scripted line tells it, e.g. ["单号是 TH20261109。"].
+    #[serde(default)]
+    pub says: Vec<String>,
+}
+
 /// A named group of synonymous phrases that a good answer should (or must) contain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -319,16 +345,26 @@ pub struct Turn {
     /// The customer asks for something beyond the agent's authority (an escalation trigger).
     #[serde(default)]
     pub beyond_authority: bool,
+    /// The question the customer is waiting to have answered, asked again when an answer
+    /// misses it; by default the last question in the line said.
+    #[serde(default)]
+    pub question: Option<String>,
+    /// Reaction lines for this turn, replacing the scenario's and the library's, by kind.
+    #[serde(default)]
+    pub reactions: ReactionLines,
 }
 
 /// A line the customer says, with an optional voice clip under `assets/`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Line {
     pub text: String,
     /// Path relative to `assets/`, e.g. "voice/angry-delivery/open-1.ogg".
     #[serde(default)]
     pub voice: Option<String>,
+    /// Ids of the facts this line tells; it is said only after the agent asked for them.
+    #[serde(default)]
+    pub reveals: Vec<String>,
 }
 
 /// What a good answer to a turn holds.
@@ -540,4 +576,34 @@ pub struct SampleCall {
     pub score: (f32, f32),
     #[serde(default)]
     pub outcome: Option<EndingKind>,
+    /// Which trainee the call plays; every shipped scenario has one of each.
+    #[serde(default)]
+    pub kind: Option<TraineeKind>,
+}
+
+/// The trainees a scenario's sample calls play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TraineeKind {
+    /// Does what the briefing asks, in their own words.
+    Good,
+    /// Polite but misses things: vague, no times, forgets to ask.
+    Mediocre,
+    /// Rude, blames or mocks the customer.
+    Rude,
+    /// Answers something else, or types nonsense.
+    OffTopic,
+}
+
+impl TraineeKind {
+    pub const ALL: [TraineeKind; 4] =
+        [TraineeKind::Good, TraineeKind::Mediocre, TraineeKind::Rude, TraineeKind::OffTopic];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TraineeKind::Good => "优秀坐席",
+            TraineeKind::Mediocre => "平庸坐席",
+            TraineeKind::Rude => "粗鲁坐席",
+            TraineeKind::OffTopic => "答非所问",
+        }
+    }
 }

@@ -142,7 +142,7 @@ pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
                 Input::Transfer { note, latency_ms } => session.transfer(&note, latency_ms.unwrap_or(0)),
                 Input::HangUp => session.hang_up(),
                 Input::Rewind(t) => session.rewind(t),
-                Input::Silence(ms) => session.silence(ms),
+                Input::Silence(ms) => session.silence(ms, 0),
                 Input::Invalid(why) => {
                     problems.push(why);
                     continue;

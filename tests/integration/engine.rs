@@ -45,7 +45,7 @@ fn rewind_restores_the_turn_and_mood() {
     assert!(s.is_over(), "blame and a red line make this customer hang up");
     // Rewinding works after the end too.
     let events = s.rewind(1).unwrap();
-    assert_eq!(events, vec![Event::Rewound { turn: 1, mood: mood_at_1 }]);
+    assert_eq!(events, vec![Event::Rewound { turn: 1, mood: mood_at_1, line: first_line.clone() }]);
     assert_eq!(s.turn(), 1);
     assert_eq!(s.mood(), mood_at_1);
     assert_eq!(s.transcript().len(), 1);
@@ -71,9 +71,9 @@ fn rewind_is_refused_in_exam_and_out_of_range() {
 #[test]
 fn silence_past_patience_nudges_once_and_inflames() {
     let (mut s, _) = Session::start(angry(), 1, Mode::Practice);
-    assert!(s.silence(10_000).unwrap().is_empty(), "within patience (15 s) nothing happens");
+    assert!(s.silence(45_000, 0).unwrap().is_empty(), "within patience (at least 50 s) nothing happens");
     let before = s.mood();
-    let events = s.silence(16_000).unwrap();
+    let events = s.silence(51_000, 0).unwrap();
     assert!(
         events.iter().any(
             |e| matches!(e, Event::CustomerSaid { kind: LineKind::SilenceNudge, text, .. } if text == "喂？还在吗？")
@@ -81,7 +81,7 @@ fn silence_past_patience_nudges_once_and_inflames() {
         "{events:?}"
     );
     assert!(s.mood() > before);
-    assert!(s.silence(30_000).unwrap().is_empty(), "only once per turn");
+    assert!(s.silence(90_000, 0).unwrap().is_empty(), "only once per turn");
 }
 
 #[test]

@@ -29,7 +29,7 @@ fn base_analyzer() -> &'static Analyzer {
 pub fn engine(path: &Path) -> Engine {
     let mut analyzer = clone_analyzer();
     let (compiled, _) = load(path, &mut analyzer, Some(&root().join("assets"))).unwrap_or_else(|e| panic!("{e}"));
-    Engine { analyzer: Arc::new(analyzer), scenario: Arc::new(compiled), model: Arc::new(MoodModel::embedded()) }
+    Engine::new(Arc::new(analyzer), Arc::new(compiled))
 }
 
 fn clone_analyzer() -> Analyzer {

@@ -1,5 +1,7 @@
 //! The simulated customer's mood: how each answer calms or inflames them, from a RON model.
 
+pub mod reactions;
+
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -10,7 +12,7 @@ use crate::scenario::schema::{Persona, PersonaKind};
 use crate::scoring::turn::TurnScore;
 
 /// The shipped model, compiled in.
-pub const EMBEDDED_MODEL: &str = include_str!("../assets/customer/mood.ron");
+pub const EMBEDDED_MODEL: &str = include_str!("../../assets/customer/mood.ron");
 
 /// Mood at which the customer hangs up.
 pub const HANG_UP_MOOD: f32 = 100.0;
