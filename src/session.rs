@@ -430,7 +430,7 @@ impl Session {
 
     /// How long a silence feels to the customer: on the phone all of it; in chat the time the
     /// agent is seen typing counts `CHAT_TYPING_FACTOR` times less.
-    fn felt_wait_ms(&self, waited_ms: u64, typing_ms: u64) -> u64 {
+    pub fn felt_wait_ms(&self, waited_ms: u64, typing_ms: u64) -> u64 {
         let typing = typing_ms.min(waited_ms);
         match self.engine.scenario.scenario.channel {
             Channel::Phone => waited_ms,

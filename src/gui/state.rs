@@ -257,6 +257,9 @@ pub struct Call {
     pub ringing: bool,
     /// Real time (seconds) when the customer last spoke: answers' latency runs from here.
     pub customer_spoke_at: f64,
+    /// Real time (seconds) since when the answer box has held text: in chat the customer
+    /// sees the agent typing.
+    pub typing_from: Option<f64>,
     /// The handoff-note box is open.
     pub transferring: bool,
     /// Events not yet shown or played.

@@ -103,6 +103,7 @@ fn start_call(
         recording: Some(saved_and_recording.1),
         ringing: true,
         customer_spoke_at: time.elapsed_secs_f64(),
+        typing_from: None,
         transferring: false,
         unseen: events,
         scorecard: None,
@@ -255,7 +256,9 @@ fn redraw(
             match (entry.speaker, entry.kind) {
                 (Speaker::Customer, kind) => {
                     let prefix = match kind {
-                        LineKind::Script => format!("{} {} · {}", t(&lang, T::Turn), entry.turn, t(&lang, T::Customer)),
+                        LineKind::Script | LineKind::Reaction => {
+                            format!("{} {} · {}", t(&lang, T::Turn), entry.turn, t(&lang, T::Customer))
+                        }
                         LineKind::SupervisorDemand => "要求找领导".to_string(),
                         LineKind::SilenceNudge => "等得不耐烦".to_string(),
                         _ => t(&lang, T::CallEnded).to_string(),
@@ -608,16 +611,31 @@ fn finish_call(
 }
 
 /// Silence past the persona's patience makes the customer speak up (once a turn).
-fn notice_silence(mut call: ResMut<Call>, mut records: ResMut<Records>, time: Res<Time<Real>>, mut commands: Commands) {
+fn notice_silence(
+    mut call: ResMut<Call>,
+    mut records: ResMut<Records>,
+    inputs: Query<&EditableText, With<AnswerInput>>,
+    time: Res<Time<Real>>,
+    mut commands: Commands,
+) {
     if call.ringing {
         return;
     }
+    let now = time.elapsed_secs_f64();
+    let typing = inputs.single().is_ok_and(|input| input.is_composing() || !input.value().to_string().is_empty());
+    match (typing, call.typing_from) {
+        (false, _) => call.typing_from = None,
+        (true, None) => call.typing_from = Some(now.max(call.customer_spoke_at)),
+        (true, Some(_)) => {}
+    }
     let waited = latency_ms(&call, &time);
+    let typing_ms =
+        call.typing_from.map_or(0, |from| ((now - from.max(call.customer_spoke_at)).max(0.0) * 1000.0) as u64);
     let Some(session) = call.session.as_mut() else { return };
-    if !session.silence_matters(waited) {
+    if !session.silence_matters(waited, typing_ms) {
         return;
     }
-    if let Ok(events) = session.silence(waited)
+    if let Ok(events) = session.silence(waited, typing_ms)
         && !events.is_empty()
     {
         call.unseen.extend(events);
@@ -677,8 +695,17 @@ fn update_meters(
 ) {
     let Some(session) = &call.session else { return };
     let mood = session.mood();
-    let patience = session.scenario().scenario.persona.patience_secs.max(1) as f64;
-    let waited = if call.ringing || session.is_over() { 0.0 } else { time.elapsed_secs_f64() - call.customer_spoke_at };
+    // The patience bar shows the wait as the customer feels it (in chat, typing counts less).
+    let patience = session.patience_ms().max(1) as f64 / 1000.0;
+    let now = time.elapsed_secs_f64();
+    let waited = if call.ringing || session.is_over() {
+        0.0
+    } else {
+        let waited_ms = ((now - call.customer_spoke_at).max(0.0) * 1000.0) as u64;
+        let typing_ms =
+            call.typing_from.map_or(0, |from| ((now - from.max(call.customer_spoke_at)).max(0.0) * 1000.0) as u64);
+        session.felt_wait_ms(waited_ms, typing_ms) as f64 / 1000.0
+    };
     let mood_word = t(
         &lang,
         if mood < 40.0 {
