@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod gui;
 pub mod lexicon;
 pub mod mining;
+pub mod realism;
 pub mod records;
 pub mod ron_file;
 pub mod scenario;

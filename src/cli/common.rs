@@ -18,6 +18,7 @@ use peilian::scenario::library::{default_scenarios_dir, ron_files};
 use peilian::scenario::{Layout, load, parse_file};
 use peilian::scoring::scorecard::Scorecard;
 use peilian::session::{Engine, Session};
+use peilian::text::Analyzer;
 
 /// A scenario given on the command line: a file path, or an id from the scenarios directory.
 pub fn resolve_scenario(arg: &str) -> anyhow::Result<PathBuf> {
@@ -50,10 +51,20 @@ pub fn resolve_scenario_in(arg: &str, dir: Option<&Path>) -> anyhow::Result<Path
 /// diagnostics are returned for printing.
 pub fn engine_for(path: &Path) -> anyhow::Result<Result<Engine, Diagnostics>> {
     let layout = Layout::around(path);
-    let mut analyzer = match layout.analyzer() {
+    let analyzer = match layout.analyzer() {
         Ok(a) => a,
         Err(d) => return Ok(Err(Diagnostics(d))),
     };
+    engine_with(path, &layout, analyzer)
+}
+
+/// As `engine_for`, with the analyzer of the scenario's layout already built (a clone of one
+/// shared by many scenarios of the same library: building it is the slow part).
+pub fn engine_with(
+    path: &Path,
+    layout: &Layout,
+    mut analyzer: Analyzer,
+) -> anyhow::Result<Result<Engine, Diagnostics>> {
     let compiled = match load(path, &mut analyzer, layout.assets.as_deref()) {
         Ok((c, _warnings)) => c,
         Err(d) => return Ok(Err(d)),

@@ -188,6 +188,9 @@ impl Role {
 pub struct RawTurn<'a> {
     pub role: Role,
     pub text: Cow<'a, str>,
+    /// The turn's annotation, when the export has one: the shared corpus's `nugget`
+    /// (`CNUG0`, `CNUG*` the customer confirms a solution …), a CSV `nugget` column.
+    pub nugget: Option<Cow<'a, str>>,
 }
 
 /// Outcome labels on the export's scale (for the shared corpus −2 … 2).
@@ -291,6 +294,9 @@ struct JsonTurn<'a> {
     /// `null` or missing is an empty text.
     #[serde(default, borrow, deserialize_with = "text_or_null")]
     text: Cow<'a, str>,
+    /// `null`, missing or blank is none.
+    #[serde(default, borrow, deserialize_with = "text_or_null")]
+    nugget: Cow<'a, str>,
 }
 
 /// A turn's text, borrowed from the line when it can be; `null` is an empty text.
@@ -360,7 +366,8 @@ pub fn parse_json_line(text: &str) -> Result<RawDialogue<'_>, (String, String)> 
                 "role 应为 customer（客户）或 agent（客服）".into(),
             ));
         };
-        turns.push(RawTurn { role, text: t.text });
+        let nugget = Some(t.nugget).filter(|n| !n.trim().is_empty());
+        turns.push(RawTurn { role, text: t.text, nugget });
     }
     let labels = d
         .labels
@@ -527,6 +534,7 @@ struct Columns {
     role: usize,
     text: usize,
     timestamp: Option<usize>,
+    nugget: Option<usize>,
     satisfaction: Option<usize>,
     accomplishment: Option<usize>,
     effectiveness: Option<usize>,
@@ -539,6 +547,7 @@ impl Columns {
         role: 2,
         text: 3,
         timestamp: Some(4),
+        nugget: None,
         satisfaction: None,
         accomplishment: None,
         effectiveness: None,
@@ -573,6 +582,7 @@ impl Columns {
             role,
             text,
             timestamp: find(&["timestamp", "time", "datetime", "时间", "时间戳"]),
+            nugget: find(&["nugget", "标注"]),
             satisfaction: find(&["satisfaction", "满意度"]),
             accomplishment: find(&["accomplishment", "完成度", "解决度"]),
             effectiveness: find(&["effectiveness", "有效性"]),
@@ -730,7 +740,9 @@ fn read_csv(
         l.accomplishment = l.accomplishment.or(label(cols.accomplishment));
         l.effectiveness = l.effectiveness.or(label(cols.effectiveness));
         let _ = cols.timestamp;
-        g.rows.push((turn_no, line, RawTurn { role, text: Cow::Owned(text) }));
+        let nugget = cols.nugget.and_then(|i| fields.get(i)).map(|n| n.trim()).filter(|n| !n.is_empty());
+        let nugget = nugget.map(|n| Cow::Owned(n.to_string()));
+        g.rows.push((turn_no, line, RawTurn { role, text: Cow::Owned(text), nugget }));
     }
     flush(input, &mut current, &mut finished, stats, emit);
     stats.lines = stats.lines.max(reader.position().line().saturating_sub(1));
@@ -846,5 +858,31 @@ mod tests {
         assert!(matches!(read_capped_line(&mut r, &mut buf, 8).unwrap(), Line::Ok));
         assert_eq!(buf, b"ok");
         assert!(matches!(read_capped_line(&mut r, &mut buf, 8).unwrap(), Line::Eof));
+    }
+
+    #[test]
+    fn turn_labels_are_kept_from_json_and_csv() {
+        let d = parse_json_line(
+            r#"{"id": 1, "turns": [{"role": "customer", "text": "好", "nugget": "CNUG*"}, {"role": "agent", "text": "嗯", "nugget": " "}, {"role": "agent", "text": "嗯", "nugget": null}, {"role": "customer", "text": "x"}]}"#,
+        )
+        .unwrap();
+        let nuggets: Vec<Option<&str>> = d.turns.iter().map(|t| t.nugget.as_deref()).collect();
+        assert_eq!(nuggets, vec![Some("CNUG*"), None, None, None]);
+        assert!(matches!(d.turns[0].nugget, Some(Cow::Borrowed("CNUG*"))));
+
+        let csv = "dialogue_id,turn,role,text,nugget\nd1,1,customer,退款呢,CNUG0\nd1,2,agent,已退,HNUG*\nd1,3,customer,收到了,\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.csv");
+        std::fs::write(&path, csv).unwrap();
+        let info = probe(&path).unwrap();
+        let mut dialogues = Vec::new();
+        read_file(0, &info, None, &mut |r| {
+            if let Record::Dialogue { dialogue, .. } = r {
+                dialogues.push(dialogue);
+            }
+        });
+        assert_eq!(dialogues.len(), 1);
+        let nuggets: Vec<Option<&str>> = dialogues[0].turns.iter().map(|t| t.nugget.as_deref()).collect();
+        assert_eq!(nuggets, vec![Some("CNUG0"), Some("HNUG*"), None]);
     }
 }

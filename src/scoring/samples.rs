@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::scenario::schema::SampleCall;
 use crate::scoring::turn::{AnswerContext, TurnScore, score_answer};
 use crate::session::{Engine, Input, Mode, Session};
 
@@ -130,28 +131,7 @@ pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
         });
     }
     for (i, call) in s.sample_calls.iter().enumerate() {
-        let (mut session, _) = Session::start(engine.clone(), call.seed, Mode::Practice);
-        let mut problems = Vec::new();
-        for (n, line) in call.answers.iter().enumerate() {
-            if session.is_over() {
-                problems.push(format!("第 {} 条回答之前通话已结束（{}）", n + 1, session.outcome().label()));
-                break;
-            }
-            let result = match Input::parse(line) {
-                Input::Answer { text, latency_ms } => session.answer(&text, latency_ms.unwrap_or(0)),
-                Input::Transfer { note, latency_ms } => session.transfer(&note, latency_ms.unwrap_or(0)),
-                Input::HangUp => session.hang_up(),
-                Input::Rewind(t) => session.rewind(t),
-                Input::Silence(ms) => session.silence(ms, 0),
-                Input::Invalid(why) => {
-                    problems.push(why);
-                    continue;
-                }
-            };
-            if let Err(e) = result {
-                problems.push(format!("第 {} 条回答：{e}", n + 1));
-            }
-        }
+        let (session, problems) = play_call(engine, call);
         let card = session.scorecard();
         let got = session.outcome();
         let outcome = call.outcome.map(|want| {
@@ -182,6 +162,35 @@ pub fn run_samples(engine: &Engine) -> Vec<SampleResult> {
         });
     }
     out
+}
+
+/// Plays one sample call from the start: its seed, then each of its answers as a scripted run
+/// reads them (`/transfer`, `/silence 30s`, `@12s` …). Returns the session as it ended and the
+/// problems met on the way (an answer after the call ended, a line not understood).
+pub fn play_call(engine: &Engine, call: &SampleCall) -> (Session, Vec<String>) {
+    let (mut session, _) = Session::start(engine.clone(), call.seed, Mode::Practice);
+    let mut problems = Vec::new();
+    for (n, line) in call.answers.iter().enumerate() {
+        if session.is_over() {
+            problems.push(format!("第 {} 条回答之前通话已结束（{}）", n + 1, session.outcome().label()));
+            break;
+        }
+        let result = match Input::parse(line) {
+            Input::Answer { text, latency_ms } => session.answer(&text, latency_ms.unwrap_or(0)),
+            Input::Transfer { note, latency_ms } => session.transfer(&note, latency_ms.unwrap_or(0)),
+            Input::HangUp => session.hang_up(),
+            Input::Rewind(t) => session.rewind(t),
+            Input::Silence(ms) => session.silence(ms, 0),
+            Input::Invalid(why) => {
+                problems.push(why);
+                continue;
+            }
+        };
+        if let Err(e) = result {
+            problems.push(format!("第 {} 条回答：{e}", n + 1));
+        }
+    }
+    (session, problems)
 }
 
 fn in_range(x: f32, (lo, hi): (f32, f32)) -> bool {

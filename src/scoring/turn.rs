@@ -701,7 +701,7 @@ fn crossed_forbidden_act(
         // Promising the topic: said as something that will happen or be given.
         for span in topics_in(&(0..a.norm.len())) {
             let clause = enclosing(&promise_clauses, &span);
-            let sentence = enclosing(&sentences, &span);
+            let sentence = enclosing(sentences, &span);
             // The verb may stand in the clause before ("我给您特殊处理一下，全额退").
             let before_clause = promise_clauses
                 .iter()
@@ -737,7 +737,7 @@ fn crossed_forbidden_act(
         return None;
     }
     acts.performed().filter(|h| h.act == rule.rule.act).find_map(|h| {
-        let clause = enclosing(&clauses, &h.span);
+        let clause = enclosing(clauses, &h.span);
         (rule.topics.is_empty() || !topics_in(&clause).is_empty()).then(|| h.quote.clone())
     })
 }

@@ -637,7 +637,7 @@ impl CompiledActs {
             .iter()
             .filter(|h| h.act == Act::Ask && !h.negated)
             .filter_map(|h| {
-                let secret = self.secrets_in(a, &enclosing(&clauses, &h.span));
+                let secret = self.secrets_in(a, &enclosing(clauses, &h.span));
                 (!secret.is_empty()).then(|| ActHit {
                     act: Act::SecurityBreach,
                     label: format!("索要{}", secret.join("、")),

@@ -10,6 +10,7 @@ mod gui;
 mod lint;
 mod mining;
 mod props;
+mod realism;
 mod records;
 mod scoring;
 mod support;

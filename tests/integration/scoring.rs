@@ -307,10 +307,13 @@ fn shipped(name: &str) -> Engine {
     engine(&crate::support::root().join("scenarios").join(format!("{name}.ron")))
 }
 
+/// A scenario and its cases: (turn, answer, concept, hit?).
+type ConceptCases<'a> = (&'a str, &'a [(&'a str, &'a str, &'a str, bool)]);
+
 #[test]
 fn shipped_concepts_hear_plain_speech_and_numbers_in_words() {
     // Each scenario: (turn, answer, concept, hit?).
-    let cases: &[(&str, &[(&str, &str, &str, bool)])] = &[
+    let cases: &[ConceptCases] = &[
         (
             "signal-complaint-repeat",
             &[
