@@ -589,13 +589,14 @@ impl Session {
                 sc.ending_of_kind(EndingKind::Resolved).map_or(Target::Ending(usize::MAX), Target::Ending)
             }
         });
-        self.respond(turn_index, &last, next, events);
-        // The customer may demand a supervisor of their own accord, as real customers do.
+        let reacted = self.respond(turn_index, &last, next, events);
+        // The customer may demand a supervisor of their own accord, as real customers do (by
+        // chance only when they did not just react: the reaction said what they think).
         if !self.is_over() && !self.st.demanded {
             let chance = engine.model.demand_chance(self.st.mood, empathy);
             let at_mark = self.st.mood >= f32::from(persona.demands_supervisor_at);
             let roll: f32 = self.st.rng.random();
-            if at_mark || roll < chance {
+            if at_mark || (!reacted && roll < chance) {
                 self.demand_supervisor(events);
             }
         }
@@ -603,7 +604,8 @@ impl Session {
 
     /// The customer's next line after an answer: the script's, unless it would not fit what the
     /// agent said — then a reaction, and the script waits on the same turn.
-    fn respond(&mut self, turn_index: usize, last: &TurnScore, next: Target, events: &mut Vec<Event>) {
+    /// Returns true when the customer reacted (the script waits).
+    fn respond(&mut self, turn_index: usize, last: &TurnScore, next: Target, events: &mut Vec<Event>) -> bool {
         let engine = self.engine.clone();
         let sc = &engine.scenario.scenario;
         let asked = self.asked_facts(last);
@@ -625,7 +627,9 @@ impl Session {
         } else {
             (None, String::new())
         };
-        if let (Some(repeat), Some(ReactionKind::NoProgress | ReactionKind::Unanswered)) = (repeat_kind, reaction) {
+        if let (Some(repeat), Some(ReactionKind::NoProgress | ReactionKind::Unanswered | ReactionKind::GoAhead)) =
+            (repeat_kind, reaction)
+        {
             reaction = Some(repeat);
         }
         let Some(kind) = reaction else {
@@ -660,7 +664,7 @@ impl Session {
                     self.st.given.push(sc.facts[f].id.clone());
                 }
             }
-            return;
+            return false;
         };
         for &f in &to_tell {
             // Asked and answered even though the script waits.
@@ -673,7 +677,7 @@ impl Session {
             let target = engine.scenario.ending_of_kind(EndingKind::Unresolved).map(Target::Ending).unwrap_or(next);
             self.st.reactions_in_a_row = 0;
             self.enter_with(target, "", &known, events);
-            return;
+            return false;
         }
         let value = if Some(kind) == repeat_kind { repeat_value } else { String::new() };
         let mut line = self.reaction_line(turn_index, kind, &value);
@@ -706,6 +710,7 @@ impl Session {
             _ => {}
         }
         self.check_mood_trigger(events);
+        true
     }
 
     /// The reaction the answer calls for, if the script's next line would not fit it.

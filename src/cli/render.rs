@@ -32,7 +32,7 @@ pub fn header(sc: &CompiledScenario, mode: Mode, seed: u64) -> String {
         p.title,
         p.avatar.as_deref().unwrap_or(""),
         p.kind.label(),
-        p.patience_secs
+        peilian::session::effective_patience_secs(p.patience_secs)
     );
     if let Some(history) = &s.bot_history {
         let _ = writeln!(out, "—— 机器人对话记录 ——");

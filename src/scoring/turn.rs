@@ -248,7 +248,10 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
     // Responsiveness.
     let responsiveness = match ctx.latency_secs {
         Some(latency) => {
-            let (s, why) = rubric::responsiveness(latency, scenario.persona.patience_secs as f32);
+            let (s, why) = rubric::responsiveness(
+                latency,
+                crate::session::effective_patience_secs(scenario.persona.patience_secs) as f32,
+            );
             if s < 100.0 {
                 evidence.push(Evidence::new("responsiveness", "latency", format!("{latency:.0}s"), why.clone()));
             }

@@ -8,6 +8,7 @@ mod font;
 #[cfg(feature = "gui")]
 mod gui;
 mod lint;
+mod listening;
 mod mining;
 mod props;
 mod realism;
