@@ -1,6 +1,7 @@
 //! The scenario library on disk: every scenario file under a directory, loaded side by side so
 //! that one broken file does not stop the others.
 
+use crate::customer::reactions::ReactionLibrary;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ pub enum FileKind {
     MoodModel,
     ActRules,
     ConductPolicy,
+    ReactionLibrary,
 }
 
 pub fn file_kind(path: &Path, text: Option<&str>) -> FileKind {
@@ -37,6 +39,7 @@ pub fn file_kind(path: &Path, text: Option<&str>) -> FileKind {
             Some("MoodModel") => return FileKind::MoodModel,
             Some("ActRules") => return FileKind::ActRules,
             Some("ConductPolicy") => return FileKind::ConductPolicy,
+            Some("ReactionLibrary") => return FileKind::ReactionLibrary,
             Some("Scenario") => return FileKind::Scenario,
             _ => {}
         }
@@ -264,6 +267,10 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
                 Ok(policy) => report.diagnostics.extend(conduct::check(&policy, &src)),
                 Err(d) => report.diagnostics.push(d),
             },
+            FileKind::ReactionLibrary => match ron_file::parse::<ReactionLibrary>(&src) {
+                Ok(library) => report.diagnostics.extend(library.check(&src)),
+                Err(d) => report.diagnostics.push(d),
+            },
             FileKind::Scenario => {
                 let parsed = match parse_source(src) {
                     Ok(p) => p,
@@ -362,6 +369,7 @@ mod tests {
     fn file_kind_reads_the_first_word() {
         assert_eq!(file_kind(Path::new("a.ron"), Some("// c\nLexicon(\n")), FileKind::Lexicon);
         assert_eq!(file_kind(Path::new("a.ron"), Some("MoodModel(")), FileKind::MoodModel);
+        assert_eq!(file_kind(Path::new("a.ron"), Some("ReactionLibrary(")), FileKind::ReactionLibrary);
         assert_eq!(file_kind(Path::new("x/lexicons/a.ron"), Some("(")), FileKind::Lexicon);
         assert_eq!(file_kind(Path::new("x/a.ron"), Some("(")), FileKind::Scenario);
     }
