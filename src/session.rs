@@ -286,6 +286,9 @@ struct State {
     question: Option<String>,
     /// Reactions said in a row on the pending turn.
     reactions_in_a_row: u32,
+    /// Concepts the answers to the pending turn have hit so far (it may be answered again
+    /// after a reaction).
+    turn_hits: Vec<String>,
     /// The agent asked the customer to hold.
     holding: bool,
 
@@ -692,6 +695,7 @@ impl Session {
             line = format!("{told}{line}");
         }
         self.st.reactions_in_a_row += 1;
+        self.st.turn_hits.extend(last.hits.iter().cloned());
         self.st.holding = kind == ReactionKind::HoldAccept;
         // The customer says the line again as a new turn of the call on the same script turn.
         self.st.turn_no += 1;
@@ -752,7 +756,9 @@ impl Session {
         let asked_for_next = matches!(next, Target::Turn(i) if self.eligible_lines(i, known).iter().any(|l| {
             l.reveals.iter().any(|r| known.contains(r) && !self.st.given.contains(r))
         }));
-        let missed = !last.missed.is_empty() && blind && !asked_for_next;
+        // What earlier answers to this turn said counts too while the customer waits on it.
+        let still_missed: Vec<&String> = last.missed.iter().filter(|m| !self.st.turn_hits.contains(m)).collect();
+        let missed = !still_missed.is_empty() && blind && !asked_for_next;
         if withheld || missed {
             if last.features.announces_transfer.is_some() && self.st.transfer.is_none() {
                 let welcome = self.transfer_welcome();
@@ -764,13 +770,13 @@ impl Session {
             if has(Act::Refuse) {
                 return Some(if heated { ReactionKind::Escalate } else { ReactionKind::PushBack });
             }
-            if has(Act::Offer) && self.st.mood >= 50.0 {
+            if has(Act::Offer) && !has(Act::Close) && self.st.mood >= 50.0 {
                 return Some(ReactionKind::OfferBargain);
             }
             if has(Act::Commit) && vague_commit(last) {
                 return Some(ReactionKind::CommitVague);
             }
-            if last.missed.is_empty() {
+            if still_missed.is_empty() {
                 return Some(ReactionKind::GoAhead);
             }
             if self.st.question.is_some() {
@@ -962,6 +968,7 @@ impl Session {
                 self.st.nudged = false;
                 self.st.holding = false;
                 self.st.reactions_in_a_row = 0;
+                self.st.turn_hits.clear();
                 let eligible = self.eligible_lines(i, known);
                 let line = self.draw(if eligible.is_empty() { &turn.customer } else { &eligible });
                 for fact in &line.reveals {
@@ -1171,7 +1178,7 @@ pub fn last_question(text: &str) -> Option<String> {
     let mut current = String::new();
     for c in text.chars() {
         current.push(c);
-        if matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';') {
+        if matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';' | '…') {
             sentences.push(std::mem::take(&mut current));
         }
     }
@@ -1179,7 +1186,7 @@ pub fn last_question(text: &str) -> Option<String> {
         .into_iter()
         .rev()
         .find(|s| s.ends_with(['？', '?']))
-        .map(|s| s.trim_start_matches(['，', ',', ' ']).trim().to_string())
+        .map(|s| s.trim_start_matches(['，', ',', ' ', '…']).trim().to_string())
         .filter(|s| s.chars().count() > 1)
 }
 
@@ -1195,6 +1202,7 @@ fn initial_state(engine: &Engine, seed: u64) -> State {
         given: Vec::new(),
         question: None,
         reactions_in_a_row: 0,
+        turn_hits: Vec::new(),
         holding: false,
         trigger: None,
         transfer: None,

@@ -1058,7 +1058,7 @@ fn emit(p: &Plan) -> String {
     }
     o.comment(&p.mood.note);
     o.line(&format!("mood: {},", p.mood.value));
-    o.line(&format!("patience_secs: {},", p.patience));
+    o.line(&format!("patience_secs: {},", p.patience.max(crate::session::MIN_PATIENCE_SECS)));
     o.line(&format!("sensitivity: {},", ron_float(p.sensitivity)));
     if !p.supervisor_lines.is_empty() {
         o.open("supervisor_lines: [");

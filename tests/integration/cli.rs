@@ -62,11 +62,11 @@ fn seeds_choose_between_variants() {
 fn latency_prefix_scores_responsiveness() {
     let out = run_with_stdin(
         &["practice", VIP, "--seed", "1", "--json"],
-        "@25s 李总您好，非常抱歉，我马上帮您核实。\n".as_bytes(),
+        "@125s 李总您好，非常抱歉，我马上帮您核实。\n".as_bytes(),
     );
     let turn = &json(&out)["scorecard"]["turns"][0];
     let r = turn["rubrics"]["responsiveness"]["score"].as_f64().unwrap();
-    // Patience 10 s: 15 s over out of 20 s of slack.
+    // Patience 10 s, counted as the 50 s floor: 75 s over out of 100 s of slack.
     assert_eq!(r, 25.0, "{turn}");
 }
 

@@ -95,7 +95,8 @@ fn asking_again_what_the_bot_knew_costs_points() {
 fn latency_against_patience() {
     let e = engine(&fixture("valid/vip-window.ron"));
     let fast = score(&e, "open", "李总您好，非常抱歉，我马上帮您核实。", 40.0, Some(5.0));
-    let slow = score(&e, "open", "李总您好，非常抱歉，我马上帮您核实。", 40.0, Some(20.0));
+    // Patience 10 s, counted as the 50 s floor: 50 s over out of 100 s of slack.
+    let slow = score(&e, "open", "李总您好，非常抱歉，我马上帮您核实。", 40.0, Some(100.0));
     assert_eq!(rubric(&fast, "responsiveness"), 100.0);
     assert_eq!(rubric(&slow, "responsiveness"), 50.0);
     assert!(fast.overall > slow.overall);
