@@ -144,9 +144,10 @@ pub fn compile_parsed(
 }
 
 /// The first stage direction in a spoken line — a bracketed aside such as （挂断） or
-/// (报单号) — which the customer would not say aloud.
+/// (报单号) — which the customer would not say aloud. Square brackets are redaction's
+/// placeholders ([手机号]), not directions.
 pub fn stage_direction(text: &str) -> Option<&str> {
-    for (open, close) in [('（', '）'), ('(', ')'), ('【', '】'), ('[', ']')] {
+    for (open, close) in [('（', '）'), ('(', ')'), ('【', '】')] {
         let mut rest = text;
         while let Some(start) = rest.find(open) {
             let after = &rest[start + open.len_utf8()..];
@@ -170,6 +171,7 @@ mod tests {
         assert_eq!(stage_direction("退货单号是 TH20261109（报单号）。你查吧"), Some("（报单号）"));
         assert_eq!(stage_direction("跟你说不通！(挂断)"), Some("(挂断)"));
         assert_eq!(stage_direction("【叹气】算了"), Some("【叹气】"));
+        assert_eq!(stage_direction("电话[手机号]！"), None, "a redaction placeholder");
         // Brackets around numbers or Latin letters are no direction.
         assert_eq!(stage_direction("套餐(5G)多少钱？"), None);
         assert_eq!(stage_direction("好的，我等你电话。"), None);

@@ -210,7 +210,10 @@ fn agreement_reports_each_bad_line_and_exits_1() {
     for line in [2, 11, 12] {
         assert!(!err.contains(&format!("{path}:{line}:")), "line {line} is fine:\n{err}");
     }
-    assert!(err.contains("可用的回合：open、order_given、vague、push_back、grudging、supervisor"), "{err}");
+    assert!(
+        err.contains("可用的回合：open、order_given、vague、push_back、grudging、when_callback、supervisor"),
+        "{err}"
+    );
     assert!(err.contains("提示：填 1（不可接受）到 5（优秀）之间的整数"), "{err}");
     assert_eq!(err.matches("这一行已跳过").count(), 8, "{err}");
     let doc = json(&out);
