@@ -6,7 +6,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use peilian::customer::MoodModel;
 use peilian::lexicon::LexiconSet;
 use peilian::scenario::library::lint_paths;
 use peilian::scenario::{Layout, load};

@@ -648,12 +648,11 @@ impl Session {
                 .filter(|&&f| !reveals.contains(&sc.facts[f].id))
                 .map(|&f| {
                     let fact = &sc.facts[f];
-                    let line = if fact.says.is_empty() {
+                    if fact.says.is_empty() {
                         format!("{}是{}。", fact.label, fact.value)
                     } else {
                         fact.says[self.st.rng.random_range(0..fact.says.len())].clone()
-                    };
-                    line
+                    }
                 })
                 .collect();
             let mut prefix = match repeat_kind {
@@ -740,9 +739,10 @@ impl Session {
             return Some(if heated { ReactionKind::Escalate } else { ReactionKind::PushBack });
         }
         // A promise the briefing forbids is taken at its word.
-        let false_promise = sc.forbidden_acts.iter().any(|f| {
-            matches!(f.rule.act, Act::Commit | Act::Offer) && last.red_lines.iter().any(|r| *r == f.rule.label)
-        });
+        let false_promise = sc
+            .forbidden_acts
+            .iter()
+            .any(|f| matches!(f.rule.act, Act::Commit | Act::Offer) && last.red_lines.contains(&f.rule.label));
         if false_promise {
             return Some(ReactionKind::CommitTaken);
         }

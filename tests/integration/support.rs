@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, OnceLock};
 
-use peilian::customer::MoodModel;
 use peilian::scenario::{Layout, load};
 use peilian::session::Engine;
 use peilian::text::Analyzer;
