@@ -107,6 +107,11 @@ const CASES: &[(Act, &str, bool, &str)] = &[
     (Reassure, "您放心不下的话，可以随时打过来问进度。", false, ""),
     (Reassure, "我没法让您放心，结果要等审核。", false, ""),
     (Reassure, "这样处理您放心吗？", false, ""),
+    // Blame and dismissal in ordinary words
+    (Blame, "验证码收不到那是你自己手机的问题。", true, "手机"),
+    (ShiftBlame, "这跟我们有什么关系？", true, "关系"),
+    (Dismiss, "嫌贵你转呗，又没人拦你。", true, "转呗"),
+    (Dismiss, "要是嫌麻烦，我可以帮您一次办好。", false, ""),
     // Ask
     (Ask, "麻烦您提供一下订单号。", true, "提供"),
     (Ask, "您的手机号是多少？", true, "是多少"),
@@ -119,6 +124,9 @@ const CASES: &[(Act, &str, bool, &str)] = &[
     (Ask, "您是哪天下的单？", true, "是哪"),
     (Ask, "收件人的电话留一下。", true, "留一下"),
     (Ask, "订单号我这边已经有了，不用您再报。", false, ""),
+    (Ask, "您家在哪个小区？", true, "哪个"),
+    (Ask, "请问您平时流量用得多吗？", true, "平时"),
+    (Ask, "您家小区的信号我们正在查。", false, ""),
     (Ask, "我不需要您的密码，千万别告诉任何人。", false, ""),
     (Ask, "您不用提供任何信息，我这边都能查到。", false, ""),
     // Confirm
