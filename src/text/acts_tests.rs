@@ -112,6 +112,9 @@ const CASES: &[(Act, &str, bool, &str)] = &[
     (ShiftBlame, "这跟我们有什么关系？", true, "关系"),
     (Dismiss, "嫌贵你转呗，又没人拦你。", true, "转呗"),
     (Dismiss, "要是嫌麻烦，我可以帮您一次办好。", false, ""),
+    // Done, not a promise
+    (Done, "好的，给您改好了。", true, "改好了"),
+    (Commit, "好的，给您改好了。", false, ""),
     // Ask
     (Ask, "麻烦您提供一下订单号。", true, "提供"),
     (Ask, "您的手机号是多少？", true, "是多少"),
