@@ -643,18 +643,8 @@ impl Session {
                 Target::Turn(i) => self.eligible_lines(i, &known).iter().flat_map(|l| l.reveals.clone()).collect(),
                 Target::Ending(_) => Vec::new(),
             };
-            let told: Vec<String> = to_tell
-                .iter()
-                .filter(|&&f| !reveals.contains(&sc.facts[f].id))
-                .map(|&f| {
-                    let fact = &sc.facts[f];
-                    if fact.says.is_empty() {
-                        format!("{}是{}。", fact.label, fact.value)
-                    } else {
-                        fact.says[self.st.rng.random_range(0..fact.says.len())].clone()
-                    }
-                })
-                .collect();
+            let told: Vec<String> =
+                to_tell.iter().filter(|&&f| !reveals.contains(&sc.facts[f].id)).map(|&f| self.fact_line(f)).collect();
             let mut prefix = match repeat_kind {
                 Some(kind) => self.reaction_line(turn_index, kind, &repeat_value),
                 None => String::new(),
@@ -683,13 +673,7 @@ impl Session {
         }
         let value = if Some(kind) == repeat_kind { repeat_value } else { String::new() };
         let mut line = self.reaction_line(turn_index, kind, &value);
-        let told: String = to_tell
-            .iter()
-            .map(|&f| {
-                let fact = &sc.facts[f];
-                if fact.says.is_empty() { format!("{}是{}。", fact.label, fact.value) } else { fact.says[0].clone() }
-            })
-            .collect();
+        let told: String = to_tell.iter().map(|&f| self.fact_line(f)).collect();
         if !told.is_empty() {
             line = format!("{told}{line}");
         }
@@ -714,6 +698,17 @@ impl Session {
         }
         self.check_mood_trigger(events);
         true
+    }
+
+    /// What the customer says to tell fact `f`: one of its `says`, or "{label}是{value}。".
+    fn fact_line(&mut self, f: usize) -> String {
+        let engine = self.engine.clone();
+        let fact = &engine.scenario.scenario.facts[f];
+        if fact.says.is_empty() {
+            format!("{}是{}。", fact.label, fact.value)
+        } else {
+            fact.says[self.st.rng.random_range(0..fact.says.len())].clone()
+        }
     }
 
     /// The reaction the answer calls for, if the script's next line would not fit it.
@@ -747,15 +742,20 @@ impl Session {
             return Some(ReactionKind::CommitTaken);
         }
         // The next line tells what nobody asked for: it waits.
-        let withheld = matches!(next, Target::Turn(i) if self.eligible_lines(i, known).is_empty());
+        let next_lines = match next {
+            Target::Turn(i) => Some(self.eligible_lines(i, known)),
+            Target::Ending(_) => None,
+        };
+        let withheld = next_lines.as_ref().is_some_and(Vec::is_empty);
         // The script does not look at what the answer said, and the answer missed what the turn
         // needs: the next line was written for an answer that did not come.
         let turn = &sc.scenario.turns[turn_index];
         let blind = turn.next.iter().all(|b| !reads_answer(&b.when));
         // An answer that asks for what the next line tells is answered by it, whatever it missed.
-        let asked_for_next = matches!(next, Target::Turn(i) if self.eligible_lines(i, known).iter().any(|l| {
-            l.reveals.iter().any(|r| known.contains(r) && !self.st.given.contains(r))
-        }));
+        let asked_for_next = next_lines
+            .iter()
+            .flatten()
+            .any(|l| l.reveals.iter().any(|r| known.contains(r) && !self.st.given.contains(r)));
         // What earlier answers to this turn said counts too while the customer waits on it.
         let still_missed: Vec<&String> = last.missed.iter().filter(|m| !self.st.turn_hits.contains(m)).collect();
         let missed = !still_missed.is_empty() && blind && !asked_for_next;
@@ -874,20 +874,13 @@ impl Session {
         let engine = self.engine.clone();
         let persona = &engine.scenario.scenario.persona;
         self.st.nudged = true;
-        if self.st.holding {
-            // Waited out the hold, then nudged.
-            let delta = engine.model.silence(persona);
-            self.move_mood(delta, vec![format!("让客户久等 {delta:+.1}")], events);
-            if self.st.mood >= HANG_UP_MOOD {
-                self.customer_hangs_up(events);
-                return;
-            }
-            let turn_index = self.st.pending.unwrap_or(0);
-            let line = self.reaction_line(turn_index, ReactionKind::HoldNudge, "");
-            self.say_reaction(line, ReactionKind::HoldNudge, turn_index, events);
-            return;
-        }
-        let line = self.pick(&persona.silence_lines, DEFAULT_SILENCE_LINE);
+        // After a hold the customer chases the agent; otherwise they ask whether anyone is there.
+        let holding = self.st.holding;
+        let line = if holding {
+            self.reaction_line(self.st.pending.unwrap_or(0), ReactionKind::HoldNudge, "")
+        } else {
+            self.pick(&persona.silence_lines, DEFAULT_SILENCE_LINE)
+        };
         let delta = engine.model.silence(persona);
         self.move_mood(delta, vec![format!("让客户久等 {delta:+.1}")], events);
         self.check_mood_trigger(events);
@@ -895,7 +888,11 @@ impl Session {
             self.customer_hangs_up(events);
             return;
         }
-        self.say(line, None, LineKind::SilenceNudge, None, events);
+        if holding {
+            self.say_reaction(line, ReactionKind::HoldNudge, self.st.pending.unwrap_or(0), events);
+        } else {
+            self.say(line, None, LineKind::SilenceNudge, None, events);
+        }
     }
 
     fn on_transfer(&mut self, note: &str, events: &mut Vec<Event>) {

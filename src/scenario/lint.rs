@@ -744,13 +744,7 @@ impl Linter<'_> {
         }
         let overrides = std::iter::once(&s.reactions).chain(s.turns.iter().map(|t| &t.reactions));
         for lines in overrides {
-            for (kind, texts) in lines {
-                for text in texts {
-                    if let Some((message, hint)) = crate::customer::reactions::line_problem(*kind, text) {
-                        self.error(self.src.locate_text(text), "reaction-line", message, hint);
-                    }
-                }
-            }
+            self.out.extend(crate::customer::reactions::check_lines(lines, self.src));
         }
     }
 
