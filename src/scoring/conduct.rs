@@ -59,35 +59,49 @@ impl ConductPolicy {
 pub fn check(policy: &ConductPolicy, src: &SourceText) -> Vec<Diagnostic> {
     let path = src.path.as_path();
     let mut out = Vec::new();
-    if !(policy.breach_from.is_finite() && (0.0..=1.0).contains(&policy.breach_from)) {
-        out.push(Diagnostic::error(
-            path,
-            src.locate_key("breach_from"),
-            "bad-value",
-            format!("breach_from {} 不在 0 到 1 之间", policy.breach_from),
-            "达到这个权重的不当言行才算违规，常用 0.5",
-        ));
+    let mut in_range = |value: f32, low: f32, high: f32, at, what: String, hint: &str| {
+        if !(value.is_finite() && (low..=high).contains(&value)) {
+            out.push(Diagnostic::error(
+                path,
+                at,
+                "bad-value",
+                format!("{what} {value} 不在 {low} 到 {high} 之间"),
+                hint,
+            ));
+        }
+    };
+    in_range(
+        policy.breach_from,
+        0.0,
+        1.0,
+        src.locate_key("breach_from"),
+        "breach_from".into(),
+        "达到这个权重的不当言行才算违规，常用 0.5",
+    );
+    in_range(
+        policy.strong_from,
+        if policy.breach_from.is_finite() { policy.breach_from.clamp(0.0, 1.0) } else { 0.0 },
+        1.0,
+        src.locate_key("strong_from"),
+        "strong_from".into(),
+        "strong_from 应在 breach_from 与 1 之间：达到这个权重的违规不可接受，常用 0.65",
+    );
+    in_range(
+        policy.mild_cap,
+        0.0,
+        100.0,
+        src.locate_key("mild_cap"),
+        "mild_cap".into(),
+        "轻微违规时本回合的最高分，常用 30",
+    );
+    for (act, rule) in &policy.acts {
+        let at = src.locate_text(&format!("{act:?}:"));
+        in_range(rule.cap, 0.0, 100.0, at, format!("{act:?} 的 cap"), "cap 是本回合的最高分");
+        in_range(rule.inflame, 0.0, 100.0, at, format!("{act:?} 的 inflame"), "inflame 是客户情绪上升的分数");
     }
-    if !(policy.strong_from.is_finite() && policy.strong_from >= policy.breach_from && policy.strong_from <= 1.0) {
-        out.push(Diagnostic::error(
-            path,
-            src.locate_key("strong_from"),
-            "bad-value",
-            format!("strong_from {} 应在 breach_from 与 1 之间", policy.strong_from),
-            "达到这个权重的违规不可接受，常用 0.65",
-        ));
-    }
-    if !(policy.mild_cap.is_finite() && (0.0..=100.0).contains(&policy.mild_cap)) {
-        out.push(Diagnostic::error(
-            path,
-            src.locate_key("mild_cap"),
-            "bad-value",
-            format!("mild_cap {} 不在 0–100 之间", policy.mild_cap),
-            "轻微违规时本回合的最高分，常用 30",
-        ));
-    }
-    for act in Act::ALL.into_iter().filter(|a| a.is_conduct()) {
-        if !policy.acts.contains_key(&act) {
+    let conduct_acts: Vec<Act> = Act::ALL.into_iter().filter(|a| a.is_conduct()).collect();
+    for act in &conduct_acts {
+        if !policy.acts.contains_key(act) {
             out.push(Diagnostic::error(
                 path,
                 src.locate_key("acts"),
@@ -97,35 +111,57 @@ pub fn check(policy: &ConductPolicy, src: &SourceText) -> Vec<Diagnostic> {
             ));
         }
     }
-    for (act, rule) in &policy.acts {
-        let at = src.locate_text(&format!("{act:?}:"));
-        if !act.is_conduct() {
-            out.push(Diagnostic::error(
-                path,
-                at,
-                "bad-value",
-                format!("{act:?} 不是不当言行"),
-                "这里只写 Insult、Attack、Blame、ShiftBlame、Dismiss、Sarcasm、Minimize、Impatience、SecurityBreach",
-            ));
-        }
-        if !(rule.cap.is_finite() && (0.0..=100.0).contains(&rule.cap)) {
-            out.push(Diagnostic::error(
-                path,
-                at,
-                "bad-value",
-                format!("{act:?} 的 cap {} 不在 0–100 之间", rule.cap),
-                "cap 是本回合的最高分",
-            ));
-        }
-        if !(rule.inflame.is_finite() && (0.0..=100.0).contains(&rule.inflame)) {
-            out.push(Diagnostic::error(
-                path,
-                at,
-                "bad-value",
-                format!("{act:?} 的 inflame {} 不在 0–100 之间", rule.inflame),
-                "inflame 是客户情绪上升的分数",
-            ));
-        }
+    let names = conduct_acts.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join("、");
+    for act in policy.acts.keys().filter(|a| !a.is_conduct()) {
+        out.push(Diagnostic::error(
+            path,
+            src.locate_text(&format!("{act:?}:")),
+            "bad-value",
+            format!("{act:?} 不是不当言行"),
+            format!("这里只写 {names}"),
+        ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn checked(text: &str) -> Vec<Diagnostic> {
+        let src = SourceText { path: PathBuf::from("conduct.ron"), text: text.to_string() };
+        let policy: ConductPolicy = crate::ron_file::options().from_str(text).expect("parses");
+        check(&policy, &src)
+    }
+
+    #[test]
+    fn the_shipped_policy_is_clean() {
+        assert_eq!(checked(EMBEDDED), Vec::new());
+    }
+
+    #[test]
+    fn values_out_of_range_are_named() {
+        let mut policy = ConductPolicy::embedded();
+        policy.breach_from = f32::NAN;
+        policy.mild_cap = 130.0;
+        policy.acts.get_mut(&Act::Insult).unwrap().inflame = f32::INFINITY;
+        let src = SourceText { path: PathBuf::from("conduct.ron"), text: EMBEDDED.to_string() };
+        let found = check(&policy, &src);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(found.len(), 3, "{messages:?}");
+        assert!(messages.iter().any(|m| m.starts_with("breach_from NaN")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.starts_with("mild_cap 130")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.starts_with("Insult 的 inflame inf")), "{messages:?}");
+    }
+
+    #[test]
+    fn a_non_conduct_act_lists_every_conduct_act() {
+        let mut policy = ConductPolicy::embedded();
+        policy.acts.insert(Act::Thank, ConductRule { cap: 50.0, inflame: 0.0 });
+        let src = SourceText { path: PathBuf::from("conduct.ron"), text: EMBEDDED.to_string() };
+        let found = check(&policy, &src);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].hint.contains("Overpromise") && found[0].hint.contains("SecurityBreach"), "{}", found[0].hint);
+    }
 }
