@@ -1327,16 +1327,17 @@ fn parse_duration(token: &str) -> Result<u64, DurationError> {
 }
 
 /// Splits an optional `@12s `, `@1.5s ` or `@800ms ` prefix off a line. A prefix that is
-/// meant as a latency (it starts with a digit, a sign or a dot, or is a bare unit) but is not
-/// one — `@12x`, `@-3s`, `@s`, `@1e99s`, `@12` — is refused with the reason rather than
-/// silently kept as answer text; `@王总 您好` is an answer.
+/// meant as a latency (it starts with a digit, a sign or a dot, is a bare unit, or ends in `s`
+/// with a digit in it) but is not one — `@12x`, `@-3s`, `@s`, `@1e99s`, `@12`, `@NaN5s` — is
+/// refused with the reason rather than silently kept as answer text; `@王总 您好` is an answer.
 fn split_latency(line: &str) -> Result<(Option<u64>, &str), String> {
     let Some(rest) = line.strip_prefix('@') else {
         return Ok((None, line));
     };
     let (token, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    let meant =
-        token.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '.' | '+' | '-')) || matches!(token, "s" | "ms");
+    let meant = token.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '.' | '+' | '-'))
+        || matches!(token, "s" | "ms")
+        || (token.ends_with('s') && token.bytes().any(|b| b.is_ascii_digit()));
     if !meant {
         return Ok((None, line));
     }
@@ -1391,9 +1392,17 @@ mod tests {
 
     #[test]
     fn malformed_or_huge_latency_prefixes_are_refused_with_the_reason() {
-        for bad in
-            ["@12x 答案", "@-3s 答案", "@s 答案", "@ms 答案", "@12 答案", "@1.2.3s 答案", "@+3s 答案", "@.s 答案"]
-        {
+        for bad in [
+            "@12x 答案",
+            "@-3s 答案",
+            "@s 答案",
+            "@ms 答案",
+            "@12 答案",
+            "@1.2.3s 答案",
+            "@+3s 答案",
+            "@.s 答案",
+            "@NaN5s 答案",
+        ] {
             match Input::parse(bad) {
                 Input::Invalid(why) => {
                     let token = bad.split_whitespace().next().unwrap();

@@ -124,19 +124,49 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     if !meta.is_dir() {
         return Err(std::io::Error::other(format!("{} 不是目录（可能是符号链接）", dir.display())));
     }
+    if !owned_by_me(&meta) {
+        return Err(std::io::Error::other(format!("{} 属于另一个用户", dir.display())));
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let me = unsafe { libc::geteuid() };
-        if meta.uid() != me {
-            return Err(std::io::Error::other(format!("{} 属于另一个用户（uid {}）", dir.display(), meta.uid())));
-        }
         if meta.mode() & 0o077 != 0 {
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
         }
     }
     Ok(())
+}
+
+/// True when `meta` (from `symlink_metadata`) belongs to this user.
+fn owned_by_me(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        meta.uid() == unsafe { libc::geteuid() }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        true
+    }
+}
+
+/// A folder files may be imported from: a real folder (not a link) of this user's. One that
+/// others could read is closed (0700) on the way.
+fn importable_dir(dir: &Path) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(dir) else { return false };
+    if !meta.is_dir() || !owned_by_me(&meta) {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o077 != 0 {
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
+    }
+    true
 }
 
 /// A recovery file being written, locked for as long as it is held.
@@ -247,8 +277,14 @@ pub fn import_recovery(store: &mut Store, roots: &[PathBuf]) -> Result<ImportRep
     }
     let mut report = ImportReport::default();
     for root in roots {
+        if !importable_dir(root) {
+            continue;
+        }
         for owner in &owners {
             let dir = root.join(owner.key());
+            if !importable_dir(&dir) {
+                continue;
+            }
             let Ok(entries) = std::fs::read_dir(&dir) else { continue };
             let mut files: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -264,10 +300,15 @@ pub fn import_recovery(store: &mut Store, roots: &[PathBuf]) -> Result<ImportRep
 }
 
 fn import_file(store: &mut Store, file: &Path, owner: &Owner, report: &mut ImportReport) -> Result<(), StoreError> {
-    let regular = std::fs::symlink_metadata(file).is_ok_and(|m| m.is_file());
+    let meta = std::fs::symlink_metadata(file).ok();
+    if meta.as_ref().is_some_and(|m| !owned_by_me(m)) {
+        report.bad.push(mark_bad(file, "文件属于另一个用户".into()));
+        return Ok(());
+    }
+    let regular = meta.is_some_and(|m| m.is_file());
     let handle = if regular { File::open(file).ok() } else { None };
     let Some(handle) = handle else {
-        report.bad.push(mark_bad(file, "不是可读的普通文件".into()));
+        report.bad.push(mark_bad(file, "不是可读的普通文件（链接、管道或设备）".into()));
         return Ok(());
     };
     if handle.try_lock().is_err() {
@@ -590,5 +631,22 @@ mod tests {
         let other = Owner { path: "/x/b.db".into(), database_id: None };
         std::os::unix::fs::symlink(dir.path(), root.join(other.key())).unwrap();
         assert!(Journal::create(&root, &other, "0123456789abcdef-00001234-00fe").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_not_imported_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("r.db");
+        let mut store = Store::open(&db).unwrap();
+        let owner = Owner::of(&db, store.identity().unwrap().as_ref());
+        // A real file in a real folder, reached through a linked root.
+        let real = dir.path().join("real");
+        drop(Journal::create(&real, &owner, "x").unwrap());
+        let linked = dir.path().join("linked");
+        std::os::unix::fs::symlink(&real, &linked).unwrap();
+        assert_eq!(import_recovery(&mut store, &[linked]).unwrap(), ImportReport::default());
+        // Through the real root it is read (and refused: it holds no records).
+        assert_eq!(import_recovery(&mut store, &[real]).unwrap().bad.len(), 1);
     }
 }
