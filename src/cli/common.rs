@@ -228,12 +228,20 @@ impl RecordArgs {
         for bad in &imports.bad {
             eprintln!("⚠ {bad}");
         }
+        let (recording, saved) = SessionRecording::start(&mut recorder, &trainee, team.as_deref(), session);
         let mut warned = false;
         if let Some(e) = error {
-            writeln!(out, "⚠ {e}\n    {}\n    本次练习照常进行，成绩先写入恢复文件，数据库恢复后自动导入。", e.hint())?;
+            // When even the recovery file fails, `report` says so below, on stderr.
+            let then = if saved.only_in_memory() {
+                ""
+            } else {
+                "\n    本次练习照常进行，成绩先写入恢复文件，数据库恢复后自动导入。"
+            };
+            // The hints' second half promises the recovery file: not when it failed.
+            let hint = if saved.only_in_memory() { e.hint().split('；').next().unwrap_or("") } else { e.hint() };
+            writeln!(out, "⚠ {e}\n    {hint}{then}")?;
             warned = true;
         }
-        let (recording, saved) = SessionRecording::start(&mut recorder, &trainee, team.as_deref(), session);
         let mut rec = TerminalRecording { recorder, recording, warned, warned_memory: false, last: Saved::Stored };
         rec.report(saved, out)?;
         Ok(Some(rec))

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::records::ops::{Finish, Op, SessionStart, TurnRecord};
 pub use crate::records::recovery::import_recovery;
-use crate::records::recovery::{ImportReport, Journal, Owner, recovery_roots};
+use crate::records::recovery::{ImportReport, Journal, Owner, explain_io, recovery_roots};
 use crate::records::store::{Identity, Store, StoreError, now_ms};
 use crate::scoring::scorecard::Scorecard;
 use crate::session::Session;
@@ -274,7 +274,7 @@ impl Recorder {
                     return true;
                 }
                 Err(e) => {
-                    self.journal_error = Some(format!("{}：{e}", journal.path().display()));
+                    self.journal_error = Some(format!("{}：{}", journal.path().display(), explain_io(&e)));
                     self.journal = None;
                     self.journaled = 0;
                 }
@@ -291,7 +291,7 @@ impl Recorder {
                     self.journal_error = None;
                     return true;
                 }
-                Err(e) => errors.push(format!("{}：{e}", root.display())),
+                Err(e) => errors.push(format!("{}：{}", root.display(), explain_io(&e))),
             }
         }
         if errors.is_empty() {

@@ -137,6 +137,45 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A file-system error in Chinese, with the system's error number (never its English text),
+/// e.g. "路径中有一段是文件，不是目录（系统错误 20）". Messages peilian made itself are kept.
+pub fn explain_io(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let what = match e.kind() {
+        K::NotFound => "路径不存在",
+        K::PermissionDenied => "没有权限",
+        K::AlreadyExists => "文件已存在",
+        K::NotADirectory => "路径中有一段是文件，不是目录",
+        K::IsADirectory => "这是一个目录",
+        K::ReadOnlyFilesystem => "文件系统是只读的",
+        K::StorageFull | K::QuotaExceeded => "磁盘已满或超出配额",
+        K::WouldBlock => "正被另一个程序使用",
+        K::InvalidFilename => "文件名无效",
+        K::FileTooLarge => "文件太大",
+        _ => match e.raw_os_error() {
+            Some(_) => "文件系统出错",
+            // Made by peilian (`io::Error::other` with a Chinese message).
+            None => return e.to_string(),
+        },
+    };
+    match e.raw_os_error() {
+        Some(code) => format!("{what}（系统错误 {code}）"),
+        None => what.to_string(),
+    }
+}
+
+/// A JSON error in Chinese, with the column (serde_json's text is English).
+fn explain_json(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Syntax => "不是 JSON",
+        Category::Data => "字段缺失、多余或类型不对",
+        Category::Eof => "不完整",
+        Category::Io => "无法读取",
+    };
+    format!("{what}，第 {} 列附近", e.column())
+}
+
 /// True when `meta` (from `symlink_metadata`) belongs to this user.
 fn owned_by_me(meta: &std::fs::Metadata) -> bool {
     #[cfg(unix)]
@@ -180,12 +219,17 @@ pub struct Journal {
 
 impl Journal {
     /// Creates `<root>/<owner key>/<name>.jsonl` (it must not exist yet), private and locked,
-    /// with its header.
+    /// with its header. It is made as `<name>.jsonl.part` and takes its name only once locked
+    /// and headed, so an import never meets it unlocked.
     pub fn create(root: &Path, owner: &Owner, name: &str) -> std::io::Result<Journal> {
         let dir = root.join(owner.key());
         private_dir(root)?;
         private_dir(&dir)?;
         let path = dir.join(format!("{name}.jsonl"));
+        let part = dir.join(format!("{name}.jsonl.part"));
+        if std::fs::symlink_metadata(&path).is_ok() {
+            return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, format!("{} 已存在", path.display())));
+        }
         let mut options = OpenOptions::new();
         options.create_new(true).append(true);
         #[cfg(unix)]
@@ -193,15 +237,21 @@ impl Journal {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
         }
-        let file = options.open(&path)?;
-        file.try_lock().map_err(|_| std::io::Error::other(format!("{} 正被另一个程序使用", path.display())))?;
-        let mut journal = Journal { file, path, len: 0 };
+        let file = options.open(&part)?;
+        let mut journal = Journal { file, path: part.clone(), len: 0 };
         let header = Header { peilian_recovery: FORMAT, database: owner.clone() };
         let line = serde_json::to_string(&header).map_err(std::io::Error::other)? + "\n";
-        if let Err(e) = journal.write(line.as_bytes()) {
-            let _ = std::fs::remove_file(&journal.path);
+        let ready = journal
+            .file
+            .try_lock()
+            .map_err(|_| std::io::Error::other(format!("{} 正被另一个程序使用", part.display())))
+            .and_then(|()| journal.write(line.as_bytes()))
+            .and_then(|()| std::fs::rename(&part, &path));
+        if let Err(e) = ready {
+            let _ = std::fs::remove_file(&part);
             return Err(e);
         }
+        journal.path = path;
         Ok(journal)
     }
 
@@ -331,7 +381,7 @@ fn import_file(store: &mut Store, file: &Path, owner: &Owner, report: &mut Impor
             Ok(())
         }
         Err(StoreError::Sql(e)) => {
-            report.bad.push(mark_bad(file, format!("写入数据库时出错（{e}）")));
+            report.bad.push(mark_bad(file, format!("写入数据库时出错（{}）", crate::records::store::explain_sql(&e))));
             Ok(())
         }
         Err(e) => Err(e),
@@ -345,7 +395,9 @@ fn mark_bad(file: &Path, why: String) -> BadFile {
     let bad = PathBuf::from(bad);
     match std::fs::rename(file, &bad) {
         Ok(()) => BadFile { file: bad, why },
-        Err(e) => BadFile { file: file.to_path_buf(), why: format!("{why}（无法改名为 .bad：{e}）") },
+        Err(e) => {
+            BadFile { file: file.to_path_buf(), why: format!("{why}（无法改名为 .bad：{}）", explain_io(&e)) }
+        }
     }
 }
 
@@ -359,7 +411,7 @@ fn read_file(file: File, owner: &Owner) -> Result<Vec<Op>, String> {
     let mut lines = BufReader::new(file.take(MAX_FILE_BYTES)).lines();
     let first = match lines.next() {
         Some(Ok(l)) => l,
-        Some(Err(e)) => return Err(format!("第 1 行无法读取（{e}）")),
+        Some(Err(e)) => return Err(format!("第 1 行无法读取（{}）", explain_io(&e))),
         None => return Err("文件是空的".into()),
     };
     let header: Header = serde_json::from_str(&first).map_err(|_| "第 1 行不是恢复文件的文件头".to_string())?;
@@ -372,11 +424,12 @@ fn read_file(file: File, owner: &Owner) -> Result<Vec<Op>, String> {
     let mut ops = Vec::new();
     for (i, line) in lines.enumerate() {
         let n = i + 2;
-        let line = line.map_err(|e| format!("第 {n} 行无法读取（{e}）"))?;
+        let line = line.map_err(|e| format!("第 {n} 行无法读取（{}）", explain_io(&e)))?;
         if line.trim().is_empty() {
             continue;
         }
-        let op: Op = serde_json::from_str(&line).map_err(|e| format!("第 {n} 行不是有效的记录（{e}）"))?;
+        let op: Op =
+            serde_json::from_str(&line).map_err(|e| format!("第 {n} 行不是有效的记录（{}）", explain_json(&e)))?;
         ops.push(op);
     }
     if ops.is_empty() {
@@ -572,6 +625,18 @@ fn check_finish(f: &Finish) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn system_errors_are_told_in_chinese() {
+        let e = std::io::Error::from_raw_os_error(20); // ENOTDIR on Linux
+        let text = explain_io(&e);
+        assert!(!text.is_ascii() && !text.contains("Not a directory"), "{text}");
+        let mine = std::io::Error::other("x 正被另一个程序使用");
+        assert_eq!(explain_io(&mine), "x 正被另一个程序使用");
+        let json = serde_json::from_str::<Op>("{\"op\":\"turn\",\"uuid\":1}").unwrap_err();
+        let text = explain_json(&json);
+        assert!(text.starts_with("字段缺失") && text.contains("列"), "{text}");
+    }
 
     #[test]
     fn uuids_and_names() {

@@ -192,10 +192,29 @@ impl StoreError {
             Some(ErrorCode::DiskFull) => StoreError::DiskFull { path },
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
             Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
-                StoreError::Open { path, reason: e.to_string() }
+                StoreError::Open { path, reason: explain_sql(&e) }
             }
             _ => StoreError::Sql(e),
         }
+    }
+}
+
+/// An SQLite error in Chinese, with SQLite's extended code (its own text is English).
+pub fn explain_sql(e: &rusqlite::Error) -> String {
+    let what = match e.sqlite_error_code() {
+        Some(ErrorCode::CannotOpen) => "无法打开文件（目录不存在、没有权限或文件系统只读）",
+        Some(ErrorCode::PermissionDenied) => "没有权限",
+        Some(ErrorCode::ConstraintViolation) => "记录与数据库里已有的记录冲突",
+        Some(ErrorCode::ReadOnly) => "数据库只读",
+        Some(ErrorCode::DiskFull) => "磁盘已满",
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => "被其他程序占用",
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => "文件已损坏",
+        Some(_) => "数据库出错",
+        None => "数据库出错",
+    };
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) => format!("{what}（SQLite 错误 {}）", f.extended_code),
+        _ => what.to_string(),
     }
 }
 
@@ -286,10 +305,14 @@ impl Store {
     /// As `open`, waiting at most `busy` for another writer (0: fail at once).
     pub fn open_waiting(path: &Path, busy: Duration) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::Open {
-                    path: path.to_path_buf(), reason: format!("无法创建目录：{e}")
-                })?;
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                path: path.to_path_buf(),
+                reason: if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    format!("{} 已存在，但不是目录", dir.display())
+                } else {
+                    format!("无法创建目录 {}：{}", dir.display(), crate::records::recovery::explain_io(&e))
+                },
+            })?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::classify(e, path))?;

@@ -534,6 +534,44 @@ fn the_recorder_reads_a_database_in_a_folder_nothing_can_be_written_to() {
 }
 
 #[test]
+fn a_read_only_folder_with_a_leftover_wal_says_the_latest_records_may_be_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("shared");
+    std::fs::create_dir(&folder).unwrap();
+    let db = folder.join("r.db");
+    let home = dir.path().join("home");
+    let out = practice(&home, &db, "小早", CALL);
+    assert!(out.status.success(), "{}", text(&out));
+    // A second practice killed mid-call: its turn is in the -wal file, never checkpointed.
+    let mut cmd = peilian(&home);
+    cmd.args(["practice", VIP, "--seed", "1", "--trainee", "小晚", "--db"]).arg(&db);
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all("李总您好，非常抱歉，我马上帮您核实。\n".as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while count(&db, "SELECT count(*) FROM turns") < 3 {
+        assert!(std::time::Instant::now() < deadline, "turn never recorded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(stdin);
+    let wal = folder.join("r.db-wal");
+    if !std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        eprintln!("skipped: the killed writer left no -wal content");
+        return;
+    }
+    let _ = std::fs::remove_file(folder.join("r.db-shm"));
+    let Some(_guard) = ImmutableDir::set(&folder) else {
+        eprintln!("skipped: `chattr +i` on a folder is not possible here (needs root on ext4)");
+        return;
+    };
+    let out = peilian(&home).args(["report", "--db"]).arg(&db).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-wal 文件里最近的记录无法读出"), "{}", text(&out));
+}
+
+#[test]
 fn a_read_only_open_creates_nothing_and_reads_a_read_only_file() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.db");
