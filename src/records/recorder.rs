@@ -66,12 +66,6 @@ impl std::fmt::Debug for Recorder {
     }
 }
 
-/// Where recovery files are written for any database: see `recovery::recovery_roots` (the
-/// database path no longer matters: files are keyed by database inside these folders).
-pub fn recovery_dirs(_db_path: &Path) -> Vec<PathBuf> {
-    recovery_roots()
-}
-
 impl Recorder {
     /// A recorder for the database at `db_path`. Opening may fail; recording then goes to the
     /// recovery file until the database can be opened. The error, if any, is returned beside
