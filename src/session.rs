@@ -23,6 +23,13 @@ use crate::text::analyzer::Analyzer;
 /// Answers longer than this are refused (a pasted document is not an answer).
 pub const MAX_ANSWER_CHARS: usize = 2000;
 
+/// Handoff notes longer than this are refused, as answers are.
+pub const MAX_NOTE_CHARS: usize = 2000;
+
+/// The longest latency an `@…` prefix or `/silence` may give: one hour. Longer is refused
+/// (a typo such as `@18446744073709551615ms`, not a pause).
+pub const MAX_LATENCY_MS: u64 = 3_600_000;
+
 /// Built-in lines for when a scenario gives none.
 const DEFAULT_SUPERVISOR_LINE: &str = "我不想跟你说了，叫你们领导来！";
 const DEFAULT_SILENCE_LINE: &str = "喂？还在吗？";
@@ -235,6 +242,8 @@ pub enum SessionError {
     EmptyAnswer,
     #[error("回答有 {chars} 个字，超过上限 {max} 字")]
     AnswerTooLong { chars: usize, max: usize },
+    #[error("转接说明有 {chars} 个字，超过上限 {max} 字；请写要点")]
+    NoteTooLong { chars: usize, max: usize },
 }
 
 /// The compiled scenario with what scoring and the customer need.
@@ -453,6 +462,10 @@ impl Session {
     pub fn transfer(&mut self, note: &str, latency_ms: u64) -> Result<Vec<Event>, SessionError> {
         if self.is_over() {
             return Err(SessionError::CallOver);
+        }
+        let chars = note.trim().chars().count();
+        if chars > MAX_NOTE_CHARS {
+            return Err(SessionError::NoteTooLong { chars, max: MAX_NOTE_CHARS });
         }
         Ok(self.take(Action::Transfer { note: note.trim().to_string(), latency_ms }))
     }
@@ -1236,7 +1249,10 @@ pub enum Input {
 impl Input {
     pub fn parse(line: &str) -> Input {
         let line = line.trim_end_matches(['\r', '\n']);
-        let (latency_ms, rest) = split_latency(line);
+        let (latency_ms, rest) = match split_latency(line) {
+            Ok(split) => split,
+            Err(why) => return Input::Invalid(why),
+        };
         let rest = rest.trim();
         // With a Chinese input method "/" types "、" (or the full-width "／"): both work too.
         if let Some(cmd) = rest.strip_prefix(['/', '、', '／']) {
@@ -1244,9 +1260,17 @@ impl Input {
             return match name {
                 "transfer" | "转接" => Input::Transfer { note: arg.trim().to_string(), latency_ms },
                 "hangup" | "挂断" => Input::HangUp,
-                "silence" | "沉默" => match split_latency(&format!("@{} ", seconds_by_default(arg.trim()))).0 {
-                    Some(ms) => Input::Silence(ms),
-                    None => Input::Invalid(format!("/silence 需要时长，例如 /silence 30s（收到“{}”）", arg.trim())),
+                "silence" | "沉默" => match parse_duration(&seconds_by_default(arg.trim())) {
+                    Ok(ms) => Input::Silence(ms),
+                    Err(DurationError::TooLong) => Input::Invalid(format!(
+                        "/silence 的时长“{}”超过上限 {} 秒；请给出不超过 1 小时的时长",
+                        arg.trim().escape_debug(),
+                        MAX_LATENCY_MS / 1000
+                    )),
+                    Err(DurationError::Malformed) => Input::Invalid(format!(
+                        "/silence 需要时长，例如 /silence 30s（收到“{}”）",
+                        arg.trim().escape_debug()
+                    )),
                 },
                 "rewind" | "回退" => match arg.trim().parse::<u32>() {
                     Ok(n) => Input::Rewind(n),
@@ -1270,22 +1294,66 @@ fn seconds_by_default(arg: &str) -> String {
     }
 }
 
-/// Splits an optional `@12s `, `@1.5s ` or `@800ms ` prefix off a line.
-fn split_latency(line: &str) -> (Option<u64>, &str) {
+/// Why a duration was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DurationError {
+    /// Not digits (with at most one `.`) followed by `s` or `ms`.
+    Malformed,
+    /// Longer than `MAX_LATENCY_MS`.
+    TooLong,
+}
+
+/// `12s`, `1.5s`, `800ms` in milliseconds: digits with at most one `.`, then the unit; at most
+/// `MAX_LATENCY_MS`. No sign, exponent, `inf` or `NaN`.
+fn parse_duration(token: &str) -> Result<u64, DurationError> {
+    let (number, scale) = if let Some(v) = token.strip_suffix("ms") {
+        (v, 1.0)
+    } else if let Some(v) = token.strip_suffix('s') {
+        (v, 1000.0)
+    } else {
+        return Err(DurationError::Malformed);
+    };
+    let digits = number.bytes().filter(u8::is_ascii_digit).count();
+    let dots = number.bytes().filter(|&b| b == b'.').count();
+    if digits == 0 || digits + dots != number.len() || dots > 1 {
+        return Err(DurationError::Malformed);
+    }
+    // Many digits parse to a huge (finite) value, or to infinity: both are too long.
+    let ms = number.parse::<f64>().map_err(|_| DurationError::Malformed)? * scale;
+    if ms > MAX_LATENCY_MS as f64 {
+        return Err(DurationError::TooLong);
+    }
+    Ok(ms.round() as u64)
+}
+
+/// Splits an optional `@12s `, `@1.5s ` or `@800ms ` prefix off a line. A prefix that is
+/// meant as a latency (it starts with a digit, a sign or a dot, is a bare unit, or ends in `s`
+/// with a digit in it) but is not one — `@12x`, `@-3s`, `@s`, `@1e99s`, `@12`, `@NaN5s` — is
+/// refused with the reason rather than silently kept as answer text; `@王总 您好` is an answer.
+fn split_latency(line: &str) -> Result<(Option<u64>, &str), String> {
     let Some(rest) = line.strip_prefix('@') else {
-        return (None, line);
+        return Ok((None, line));
     };
     let (token, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    let ms = if let Some(v) = token.strip_suffix("ms") {
-        v.parse::<u64>().ok()
-    } else if let Some(v) = token.strip_suffix('s') {
-        v.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0 && *x < 1e9).map(|x| (x * 1000.0).round() as u64)
-    } else {
-        None
-    };
-    match ms {
-        Some(ms) => (Some(ms), tail),
-        None => (None, line),
+    let meant = token.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '.' | '+' | '-'))
+        || matches!(token, "s" | "ms")
+        || (token.ends_with('s') && token.bytes().any(|b| b.is_ascii_digit()));
+    if !meant {
+        return Ok((None, line));
+    }
+    match parse_duration(token) {
+        Ok(ms) => Ok((Some(ms), tail)),
+        Err(DurationError::TooLong) => Err(format!(
+            "行首的“@{}”超过用时上限 {} 秒（1 小时）；请写成不超过 @{}s 的用时",
+            token.escape_debug(),
+            MAX_LATENCY_MS / 1000,
+            MAX_LATENCY_MS / 1000
+        )),
+        Err(DurationError::Malformed) => Err(format!(
+            "行首的“@{}”不是有效的用时，这一行没有作为回答；请写成 @12s、@1.5s 或 @800ms，\
+             回答本身以 @ 开头时在 @ 前加一个空格",
+            token.escape_debug()
+        )),
     }
 }
 
@@ -1317,5 +1385,41 @@ mod tests {
         assert!(matches!(Input::parse("/dance"), Input::Invalid(_)));
         // Not a latency prefix: kept as text.
         assert_eq!(Input::parse("@王总 您好"), Input::Answer { text: "@王总 您好".into(), latency_ms: None });
+        assert_eq!(Input::parse(" @12x 您好"), Input::Answer { text: "@12x 您好".into(), latency_ms: None });
+        assert_eq!(Input::parse("@1.5s 好"), Input::Answer { text: "好".into(), latency_ms: Some(1500) });
+        assert_eq!(Input::parse("@3600s 好"), Input::Answer { text: "好".into(), latency_ms: Some(MAX_LATENCY_MS) });
+    }
+
+    #[test]
+    fn malformed_or_huge_latency_prefixes_are_refused_with_the_reason() {
+        for bad in [
+            "@12x 答案",
+            "@-3s 答案",
+            "@s 答案",
+            "@ms 答案",
+            "@12 答案",
+            "@1.2.3s 答案",
+            "@+3s 答案",
+            "@.s 答案",
+            "@NaN5s 答案",
+        ] {
+            match Input::parse(bad) {
+                Input::Invalid(why) => {
+                    let token = bad.split_whitespace().next().unwrap();
+                    assert!(why.contains(token) && why.contains("@12s"), "{bad}: {why}");
+                }
+                other => panic!("{bad} should be refused, got {other:?}"),
+            }
+        }
+        for huge in ["@18446744073709551615ms 答案", "@3601s 答案", &format!("@{}s x", "9".repeat(400))] {
+            match Input::parse(huge) {
+                Input::Invalid(why) => assert!(why.contains("上限"), "{huge}: {why}"),
+                other => panic!("{huge} should be refused, got {other:?}"),
+            }
+        }
+        // `@1e99s` is not digits: malformed, not too long.
+        assert!(matches!(Input::parse("@1e99s x"), Input::Invalid(w) if w.contains("不是有效的用时")));
+        assert!(matches!(Input::parse("/silence 99999999s"), Input::Invalid(w) if w.contains("上限")));
+        assert!(matches!(Input::parse("@18446744073709551615"), Input::Invalid(w) if w.contains("不是有效的用时")));
     }
 }

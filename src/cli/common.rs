@@ -164,7 +164,9 @@ impl DbArgs {
         )
     }
 
-    /// Opens the store for reading reports; a clear error when it cannot be opened.
+    /// Opens the store read-only for reports (`report`, `replay`): nothing is created,
+    /// migrated or written, so a read-only file, folder or mount works. A clear error when it
+    /// cannot be opened.
     pub fn open(&self) -> anyhow::Result<Store> {
         let path = self.path();
         if !path.exists() {
@@ -173,7 +175,11 @@ impl DbArgs {
                 path.display()
             );
         }
-        Store::open(&path).map_err(|e| anyhow::anyhow!("{e}\n    提示：{}", e.hint()))
+        let store = Store::open_read_only(&path).map_err(|e| anyhow::anyhow!("{e}\n    提示：{}", e.hint()))?;
+        if let Some(note) = store.immutable_note() {
+            eprintln!("⚠ {note}");
+        }
+        Ok(store)
     }
 }
 
@@ -181,12 +187,18 @@ impl DbArgs {
 pub struct TerminalRecording {
     recorder: Recorder,
     recording: SessionRecording,
+    /// The database problem was told.
     warned: bool,
+    /// That the records are only in memory was told.
+    warned_memory: bool,
+    /// The last operation's fate: everything before it shares it.
+    last: Saved,
 }
 
 impl RecordArgs {
     /// Starts recording unless `--no-record`. Remembers the trainee and team. Problems with the
-    /// database are reported once; the session is then kept in a recovery file.
+    /// database are reported once; the session is then kept in a recovery file. Recovery files
+    /// that could not be imported are named on stderr.
     pub fn begin(&self, session: &Session, out: &mut dyn Write) -> anyhow::Result<Option<TerminalRecording>> {
         if self.no_record {
             return Ok(None);
@@ -209,14 +221,29 @@ impl RecordArgs {
             let _ = prefs.save();
         }
         let (mut recorder, error) = Recorder::open(&self.db.path());
-        let mut warned = false;
-        if let Some(e) = error {
-            writeln!(out, "⚠ {e}\n    {}\n    本次练习照常进行，成绩先写入恢复文件，数据库恢复后自动导入。", e.hint())?;
-            warned = true;
+        let imports = recorder.imports();
+        if imports.files > 0 {
+            writeln!(out, "（已从恢复文件导入 {} 个文件、{} 条记录）", imports.files, imports.ops)?;
+        }
+        for bad in &imports.bad {
+            eprintln!("⚠ {bad}");
         }
         let (recording, saved) = SessionRecording::start(&mut recorder, &trainee, team.as_deref(), session);
-        let mut rec = TerminalRecording { recorder, recording, warned };
-        rec.report(&saved, out)?;
+        let mut warned = false;
+        if let Some(e) = error {
+            // When even the recovery file fails, `report` says so below, on stderr.
+            let then = if saved.only_in_memory() {
+                ""
+            } else {
+                "\n    本次练习照常进行，成绩先写入恢复文件，数据库恢复后自动导入。"
+            };
+            // The hints' second half promises the recovery file: not when it failed.
+            let hint = if saved.only_in_memory() { e.hint().split('；').next().unwrap_or("") } else { e.hint() };
+            writeln!(out, "⚠ {e}\n    {hint}{then}")?;
+            warned = true;
+        }
+        let mut rec = TerminalRecording { recorder, recording, warned, warned_memory: false, last: Saved::Stored };
+        rec.report(saved, out)?;
         Ok(Some(rec))
     }
 }
@@ -228,7 +255,13 @@ impl TerminalRecording {
     /// Records the session's latest actions.
     pub fn action(&mut self, session: &Session) {
         let saved = self.recording.sync(&mut self.recorder, session);
-        let _ = self.report(&saved, &mut std::io::stderr());
+        let _ = self.report(saved, &mut std::io::stderr());
+    }
+
+    /// True when the session is neither in the database nor in a recovery file: it is lost
+    /// unless the shell offers the transcript another way.
+    pub fn lost(&self) -> bool {
+        self.last.only_in_memory()
     }
 
     /// Records the end (when the call is over; an unfinished call stays incomplete) and says
@@ -239,12 +272,17 @@ impl TerminalRecording {
         card: &Scorecard,
         out: &mut dyn Write,
     ) -> anyhow::Result<serde_json::Value> {
-        let saved = if session.is_over() {
+        let mut saved = if session.is_over() {
             self.recording.finish(&mut self.recorder, session, card)
         } else {
             self.recording.sync(&mut self.recorder, session)
         };
-        let stored = saved == Saved::Stored;
+        if !session.is_over() && self.recorder.pending() > 0 {
+            // Earlier records still wait (a sync with nothing new says nothing of them): one
+            // more try, waiting for a lock once more.
+            saved = self.recorder.flush_patiently();
+        }
+        self.last = saved.clone();
         match &saved {
             Saved::Stored => writeln!(
                 out,
@@ -252,29 +290,48 @@ impl TerminalRecording {
                 short(&self.recording.uuid),
                 self.recorder.db_path().display()
             )?,
-            Saved::Deferred { recovery_file, .. } => writeln!(
+            Saved::Deferred { recovery_file: Some(file), .. } => writeln!(
                 out,
                 "⚠ 数据库不可用，本次成绩已保存到恢复文件 {}；数据库恢复后下次启动会自动导入。",
-                recovery_file
-                    .as_deref()
-                    .map_or_else(|| "（无法写入恢复文件，仅在内存中）".to_string(), |p| p.display().to_string())
+                file.display()
             )?,
+            // Said on stderr by the shell, with the transcript (`lost`).
+            Saved::Deferred { recovery_file: None, .. } => {}
         }
         Ok(serde_json::json!({
             "uuid": self.recording.uuid,
-            "stored": stored,
+            "stored": saved == Saved::Stored,
+            "saved": match &saved {
+                Saved::Stored => "database",
+                Saved::Deferred { recovery_file: Some(_), .. } => "recovery_file",
+                Saved::Deferred { recovery_file: None, .. } => "nowhere",
+            },
             "database": self.recorder.db_path(),
             "recovery_file": self.recorder.recovery_file(),
         }))
     }
 
-    fn report(&mut self, saved: &Saved, out: &mut dyn Write) -> std::io::Result<()> {
-        if let Saved::Deferred { reason, .. } = saved
-            && !self.warned
-        {
-            self.warned = true;
-            writeln!(out, "⚠ 暂时无法写入数据库：{reason}")?;
+    /// Why nothing was saved, for the shell to print (when `lost`).
+    pub fn lost_reason(&self) -> Option<&str> {
+        match &self.last {
+            Saved::Deferred { reason, recovery_file: None } => Some(reason),
+            _ => None,
         }
+    }
+
+    fn report(&mut self, saved: Saved, out: &mut dyn Write) -> std::io::Result<()> {
+        if let Saved::Deferred { reason, recovery_file } = &saved {
+            if recovery_file.is_none() && !self.warned_memory {
+                self.warned_memory = true;
+                self.warned = true;
+                // On stderr: it must be seen even when the conversation is not shown.
+                eprintln!("错误：无法保存本次练习：{reason}");
+            } else if !self.warned {
+                self.warned = true;
+                writeln!(out, "⚠ 暂时无法写入数据库：{reason}")?;
+            }
+        }
+        self.last = saved;
         Ok(())
     }
 }

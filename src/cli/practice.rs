@@ -24,9 +24,16 @@ pub struct Args {
     /// 结束时输出一个 JSON 文档（transcript 与 scorecard） (one JSON document at the end)
     #[arg(long)]
     json: bool,
+    /// 结束时把本次练习的完整记录（JSON，与 --json 相同）写入文件
+    /// (write the whole session, as --json prints it, to FILE at the end)
+    #[arg(long, value_name = "FILE")]
+    save_transcript: Option<std::path::PathBuf>,
     #[command(flatten)]
     record: RecordArgs,
 }
+
+/// Exit code when the session could be saved nowhere (database and recovery file both failed).
+pub const EXIT_NOT_SAVED: u8 = 3;
 
 /// Where answers come from.
 enum Source {
@@ -184,7 +191,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Err(
                 e @ (SessionError::RewindInExam
                 | SessionError::RewindOutOfRange { .. }
-                | SessionError::AnswerTooLong { .. }),
+                | SessionError::AnswerTooLong { .. }
+                | SessionError::NoteTooLong { .. }),
             ) => {
                 writeln!(chat, "    {e}")?;
             }
@@ -203,18 +211,46 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(r) => r.end(&session, &card, &mut chat)?,
         None => serde_json::Value::Null,
     };
+    // A typed document, so f32 scores print as written (a JSON Value would widen them).
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        transcript: &'a [peilian::session::TranscriptEntry],
+        scorecard: &'a peilian::scoring::scorecard::Scorecard,
+        record: serde_json::Value,
+    }
+    let doc = serde_json::to_string_pretty(&Doc { transcript: session.transcript(), scorecard: &card, record })?;
     if args.json {
-        // A typed document, so f32 scores print as written (a JSON Value would widen them).
-        #[derive(serde::Serialize)]
-        struct Doc<'a> {
-            transcript: &'a [peilian::session::TranscriptEntry],
-            scorecard: &'a peilian::scoring::scorecard::Scorecard,
-            record: serde_json::Value,
-        }
-        let doc = Doc { transcript: session.transcript(), scorecard: &card, record };
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        println!("{doc}");
     } else {
         write!(chat, "{}", render::scorecard(&card))?;
+    }
+    let mut kept_at = None;
+    if let Some(path) = &args.save_transcript {
+        match std::fs::write(path, format!("{doc}\n")) {
+            Ok(()) => {
+                eprintln!("（本次练习的完整记录已写入 {}）", path.display());
+                kept_at = Some(path.display().to_string());
+            }
+            Err(e) => eprintln!("错误：无法把完整记录写入 {}：{e}", path.display()),
+        }
+    }
+    if let Some(r) = recording.as_ref().filter(|r| r.lost()) {
+        let offered = match kept_at {
+            Some(p) => format!("完整记录只在 {p} 里"),
+            None if args.json => "完整记录只在上面标准输出的 JSON 里，请保存下来".to_string(),
+            None => {
+                println!("{doc}");
+                "完整记录（JSON）已输出到标准输出，请保存下来；也可加 --save-transcript 文件 直接写入文件".to_string()
+            }
+        };
+        eprintln!(
+            "错误：本次练习没有保存：数据库和恢复文件都无法写入，成绩不会出现在报告里。{offered}。\n    原因：{}\n    \
+             提示：检查数据库和 {} 的写权限或磁盘空间，或用 --db 指定可写的位置",
+            r.lost_reason().unwrap_or(""),
+            peilian::records::prefs::data_dir()
+                .map_or_else(|| "数据目录".to_string(), |d| d.join("recovery").display().to_string())
+        );
+        return Ok(ExitCode::from(EXIT_NOT_SAVED));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ pub mod html;
 pub mod ops;
 pub mod prefs;
 pub mod recorder;
+pub mod recovery;
 pub mod store;
 
 use std::path::PathBuf;

@@ -1,37 +1,63 @@
-//! Recording a session as it happens, without ever losing it: each operation goes to the
-//! database; when the database is unavailable (missing, corrupt, read-only, locked, disk full)
-//! it is kept in memory and appended to a recovery file, and written once the store is back
-//! (or imported from the recovery file at the next start).
+//! Recording a session as it happens, without ever losing it silently: each operation goes to
+//! the database; when the database is unavailable (missing, corrupt, read-only, locked, disk
+//! full) it is kept in memory and appended to a recovery file of that database
+//! (`records::recovery`), and written once the store is back (or imported from the recovery
+//! file at the next start). When even the recovery file cannot be written, `Saved::Deferred`
+//! says so (no `recovery_file`) and the shell must offer the transcript another way.
+//!
+//! A locked database is waited for once (`RECORDER_WAIT`); after that the recorder fails fast
+//! for the rest of the session, and waits once more at the finish.
 
-use std::fs::OpenOptions;
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::records::ops::{Finish, Op, SessionStart, TurnRecord};
-use crate::records::store::{Store, StoreError, now_ms};
+pub use crate::records::recovery::import_recovery;
+use crate::records::recovery::{ImportReport, Journal, Owner, explain_io, recovery_roots};
+use crate::records::store::{Identity, Store, StoreError, now_ms};
 use crate::scoring::scorecard::Scorecard;
 use crate::session::Session;
+
+/// How long the recorder waits for a database locked by another program, once a session (at
+/// the first operation that meets the lock, and again at the finish).
+pub const RECORDER_WAIT: Duration = Duration::from_secs(3);
 
 /// What became of an operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Saved {
     /// In the database.
     Stored,
-    /// The database is unavailable: kept in memory and in the recovery file.
+    /// The database is unavailable: kept in memory and, when `recovery_file` is given, in
+    /// that recovery file. `recovery_file: None` means it is only in memory: lost when the
+    /// program ends (the reason says so).
     Deferred { reason: String, recovery_file: Option<PathBuf> },
 }
 
-/// Records one or more sessions. Holds the store (reopened when it failed) and the operations
-/// not yet stored.
+impl Saved {
+    /// True when the operation is neither in the database nor in a recovery file.
+    pub fn only_in_memory(&self) -> bool {
+        matches!(self, Saved::Deferred { recovery_file: None, .. })
+    }
+}
+
+/// Records one or more sessions. Holds the store (reopened when it failed; a read-only one is
+/// kept for reading) and the operations not yet stored.
 pub struct Recorder {
     db_path: PathBuf,
     store: Option<Store>,
+    /// The identity of the database at `db_path`, once it was opened.
+    identity: Option<Identity>,
     pending: Vec<Op>,
-    /// How many of `pending` are already in the recovery file.
+    /// The recovery file being written, and how many of `pending` are in it.
+    journal: Option<Journal>,
     journaled: usize,
-    recovery_dirs: Vec<PathBuf>,
-    recovery_file: Option<PathBuf>,
+    recovery_roots: Vec<PathBuf>,
+    /// Why the recovery file could not be written, when it could not.
+    journal_error: Option<String>,
     last_error: Option<String>,
+    /// A lock timeout was met: fail fast until the next patient flush.
+    locked: bool,
+    imports: ImportReport,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -40,58 +66,49 @@ impl std::fmt::Debug for Recorder {
     }
 }
 
-/// Where recovery files are written: beside the database, else in the temp directory.
-pub fn recovery_dirs(db_path: &Path) -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Some(parent) = db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        dirs.push(parent.join("recovery"));
-    }
-    dirs.push(std::env::temp_dir().join("peilian-recovery"));
-    dirs
-}
-
 impl Recorder {
     /// A recorder for the database at `db_path`. Opening may fail; recording then goes to the
     /// recovery file until the database can be opened. The error, if any, is returned beside
     /// the recorder so the shell can warn once.
     pub fn open(db_path: &Path) -> (Recorder, Option<StoreError>) {
-        Recorder::open_with(db_path, recovery_dirs(db_path))
+        Recorder::open_with(db_path, recovery_roots())
     }
 
-    /// As `open`, with the recovery directories given (tests keep them private).
-    pub fn open_with(db_path: &Path, recovery_dirs: Vec<PathBuf>) -> (Recorder, Option<StoreError>) {
-        let mut recorder = Recorder {
-            db_path: db_path.to_path_buf(),
-            store: None,
-            pending: Vec::new(),
-            journaled: 0,
-            recovery_dirs,
-            recovery_file: None,
-            last_error: None,
-        };
+    /// As `open`, with the recovery roots given (tests keep them private).
+    pub fn open_with(db_path: &Path, recovery_roots: Vec<PathBuf>) -> (Recorder, Option<StoreError>) {
+        let mut recorder = Recorder::empty(db_path.to_path_buf(), None, recovery_roots);
         // A read-only database still serves reports; recording says so from the start.
-        let error = match recorder.ensure_store() {
-            Err(e) => Some(e),
-            Ok(store) if store.is_read_only() => Some(StoreError::ReadOnly { path: db_path.to_path_buf() }),
-            Ok(_) => None,
-        };
+        let error = recorder.ensure_store().err();
+        if let Some(StoreError::Locked { .. }) = &error {
+            recorder.fail_fast();
+        }
         (recorder, error)
+    }
+
+    fn empty(db_path: PathBuf, store: Option<Store>, recovery_roots: Vec<PathBuf>) -> Recorder {
+        let identity = store.as_ref().and_then(|s| s.identity().ok().flatten());
+        Recorder {
+            db_path,
+            store,
+            identity,
+            pending: Vec::new(),
+            journal: None,
+            journaled: 0,
+            recovery_roots,
+            journal_error: None,
+            last_error: None,
+            locked: false,
+            imports: ImportReport::default(),
+        }
     }
 
     /// A recorder over an already open store (tests, the app).
     pub fn with_store(store: Store) -> Recorder {
         let db_path = store.path().to_path_buf();
-        Recorder {
-            recovery_dirs: recovery_dirs(&db_path),
-            db_path,
-            store: Some(store),
-            pending: Vec::new(),
-            journaled: 0,
-            recovery_file: None,
-            last_error: None,
-        }
+        Recorder::empty(db_path, Some(store), recovery_roots())
     }
 
+    /// The store for reading (it may be read-only), if the database could be opened at all.
     pub fn store(&mut self) -> Option<&mut Store> {
         self.store.as_mut()
     }
@@ -109,18 +126,64 @@ impl Recorder {
         self.last_error.as_deref()
     }
 
+    /// The recovery file holding the pending operations, when they are all in it.
     pub fn recovery_file(&self) -> Option<&Path> {
-        self.recovery_file.as_deref()
+        self.journal.as_ref().filter(|_| self.journaled >= self.pending.len()).map(Journal::path)
     }
 
-    fn ensure_store(&mut self) -> Result<&mut Store, StoreError> {
-        if self.store.is_none() {
-            let mut store = Store::open(&self.db_path)?;
-            // A database that is back imports what earlier runs could not store.
-            let _ = import_recovery(&mut store, &self.recovery_dirs);
-            self.store = Some(store);
+    /// What the imports of recovery files did so far (files refused are named there).
+    pub fn imports(&self) -> &ImportReport {
+        &self.imports
+    }
+
+    fn wait(&self) -> Duration {
+        if self.locked { Duration::ZERO } else { RECORDER_WAIT }
+    }
+
+    fn fail_fast(&mut self) {
+        self.locked = true;
+        if let Some(store) = &self.store {
+            let _ = store.set_busy_timeout(Duration::ZERO);
         }
-        Ok(self.store.as_mut().expect("just opened"))
+    }
+
+    /// Opens the store for writing if it is not; a database that is back imports what earlier
+    /// runs could not store. When it can only be read, it is kept for reading and the reason
+    /// returned.
+    fn ensure_store(&mut self) -> Result<(), StoreError> {
+        if self.store.as_ref().is_some_and(|s| !s.is_read_only()) {
+            return Ok(());
+        }
+        let path = self.db_path.clone();
+        match Store::open_waiting(&path, self.wait()) {
+            Ok(store) if store.is_read_only() => {
+                self.identity = store.identity().ok().flatten().or(self.identity.take());
+                self.store = Some(store);
+                Err(StoreError::ReadOnly { path })
+            }
+            Ok(mut store) => {
+                self.identity = store.identity().ok().flatten();
+                if let Ok(report) = import_recovery(&mut store, &self.recovery_roots) {
+                    self.imports.files += report.files;
+                    self.imports.ops += report.ops;
+                    self.imports.in_use += report.in_use;
+                    self.imports.bad.extend(report.bad);
+                }
+                self.store = Some(store);
+                Ok(())
+            }
+            Err(e) => {
+                // A folder or file SQLite cannot write: the records can still be read.
+                if self.store.is_none()
+                    && matches!(e, StoreError::ReadOnly { .. } | StoreError::Open { .. })
+                    && let Ok(reader) = Store::open_read_only(&path)
+                {
+                    self.identity = reader.identity().ok().flatten().or(self.identity.take());
+                    self.store = Some(reader);
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Records an operation: stores it with everything pending before it, or keeps it.
@@ -129,24 +192,50 @@ impl Recorder {
         self.flush()
     }
 
+    /// As `record`, waiting for a locked database once more (the end of a session).
+    pub fn record_patiently(&mut self, op: Op) -> Saved {
+        self.pending.push(op);
+        self.flush_patiently()
+    }
+
+    /// As `flush`, waiting for a locked database once more even after a lock timeout.
+    pub fn flush_patiently(&mut self) -> Saved {
+        self.locked = false;
+        if let Some(store) = &self.store {
+            let _ = store.set_busy_timeout(RECORDER_WAIT);
+        }
+        self.flush()
+    }
+
     /// Tries to store everything pending, in order.
     pub fn flush(&mut self) -> Saved {
-        let result = self.try_flush();
-        match result {
+        match self.try_flush() {
             Ok(()) => {
                 self.last_error = None;
+                // Everything the recovery file held is in the database now.
+                if let Some(journal) = self.journal.take() {
+                    let _ = journal.remove();
+                    self.journaled = 0;
+                }
                 Saved::Stored
             }
             Err(e) => {
-                // A store that failed is reopened next time (it may have been replaced or fixed);
-                // a read-only one is kept, for reading.
-                if !matches!(e, StoreError::Sql(_) | StoreError::NotFound(_) | StoreError::ReadOnly { .. }) {
-                    self.store = None;
+                match e {
+                    StoreError::Locked { .. } => self.fail_fast(),
+                    // A read-only store is kept, for reading.
+                    StoreError::Sql(_) | StoreError::NotFound(_) | StoreError::ReadOnly { .. } => {}
+                    // A store that failed is reopened next time (it may have been replaced or fixed).
+                    _ => self.store = None,
                 }
-                let reason = format!("{e}；{}", e.hint());
+                let journaled = self.journal();
+                let reason = match (&self.journal_error, journaled) {
+                    (Some(why), false) => {
+                        format!("{e}；恢复文件也无法写入（{why}）：本次记录只在内存中，程序结束后就会丢失")
+                    }
+                    _ => format!("{e}；{}", e.hint()),
+                };
                 self.last_error = Some(reason.clone());
-                self.journal();
-                Saved::Deferred { reason, recovery_file: self.recovery_file.clone() }
+                Saved::Deferred { reason, recovery_file: self.recovery_file().map(Path::to_path_buf) }
             }
         }
     }
@@ -155,9 +244,6 @@ impl Recorder {
         while !self.pending.is_empty() {
             self.ensure_store()?;
             let store = self.store.as_mut().expect("ensured");
-            if store.is_read_only() {
-                return Err(StoreError::ReadOnly { path: self.db_path.clone() });
-            }
             store.apply(&self.pending[0])?;
             self.pending.remove(0);
             self.journaled = self.journaled.saturating_sub(1);
@@ -165,63 +251,49 @@ impl Recorder {
         Ok(())
     }
 
-    /// Appends the pending operations not yet journaled to the recovery file.
-    fn journal(&mut self) {
-        if self.journaled >= self.pending.len() {
-            return;
+    /// Appends the pending operations not yet journaled to the recovery file (a new file, with
+    /// all of them, when there is none or it failed). True when all pending operations are in
+    /// a recovery file.
+    fn journal(&mut self) -> bool {
+        if self.pending.is_empty() {
+            return true;
         }
-        let uuid = self.pending[0].uuid().to_string();
-        for dir in self.recovery_dirs.clone() {
-            let path = dir.join(format!("{uuid}.jsonl"));
-            let written = std::fs::create_dir_all(&dir).and_then(|_| {
-                let mut file = OpenOptions::new().create(true).append(true).open(&path)?;
-                for op in &self.pending[self.journaled..] {
-                    let line = serde_json::to_string(op).map_err(std::io::Error::other)?;
-                    writeln!(file, "{line}")?;
-                }
-                file.sync_all()
-            });
-            if written.is_ok() {
-                self.journaled = self.pending.len();
-                self.recovery_file = Some(path);
-                return;
+        if let Some(journal) = &mut self.journal {
+            if self.journaled >= self.pending.len() {
+                return true;
             }
-        }
-    }
-}
-
-/// Imports every recovery file found in `dirs` into the store; files fully imported are
-/// removed. Returns the number of operations imported. Unreadable lines are skipped and the
-/// file is kept (renamed `*.bad`) for a person to look at.
-pub fn import_recovery(store: &mut Store, dirs: &[PathBuf]) -> Result<usize, StoreError> {
-    let mut imported = 0;
-    for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(dir) else { continue };
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-            .collect();
-        files.sort();
-        for file in files {
-            let Ok(f) = std::fs::File::open(&file) else { continue };
-            let mut ops = Vec::new();
-            let mut bad = false;
-            for line in BufReader::new(f).lines() {
-                match line.ok().and_then(|l| serde_json::from_str::<Op>(&l).ok()) {
-                    Some(op) => ops.push(op),
-                    None => bad = true,
+            match journal.append(&self.pending[self.journaled..]) {
+                Ok(()) => {
+                    self.journaled = self.pending.len();
+                    return true;
+                }
+                Err(e) => {
+                    self.journal_error = Some(format!("{}：{}", journal.path().display(), explain_io(&e)));
+                    self.journal = None;
+                    self.journaled = 0;
                 }
             }
-            store.apply_all(&ops)?;
-            imported += ops.len();
-            if bad {
-                let _ = std::fs::rename(&file, file.with_extension("jsonl.bad"));
-            } else {
-                let _ = std::fs::remove_file(&file);
+        }
+        let owner = Owner::of(&self.db_path, self.identity.as_ref());
+        let name = new_uuid();
+        let mut errors = Vec::new();
+        for root in &self.recovery_roots {
+            match Journal::create(root, &owner, &name).and_then(|mut j| j.append(&self.pending).map(|()| j)) {
+                Ok(journal) => {
+                    self.journal = Some(journal);
+                    self.journaled = self.pending.len();
+                    self.journal_error = None;
+                    return true;
+                }
+                Err(e) => errors.push(format!("{}：{}", root.display(), explain_io(&e))),
             }
         }
+        if errors.is_empty() {
+            errors.push("没有可用的恢复目录".into());
+        }
+        self.journal_error = Some(errors.join("；"));
+        false
     }
-    Ok(imported)
 }
 
 /// Records one session: the shell calls `action` after every accepted action and `finish` at
@@ -274,7 +346,7 @@ impl SessionRecording {
     /// Records the end of the call with its scorecard.
     pub fn finish(&mut self, recorder: &mut Recorder, session: &Session, card: &Scorecard) -> Saved {
         self.sync(recorder, session);
-        recorder.record(Op::Finish(Finish::new(&self.uuid, session, card, now_ms())))
+        recorder.record_patiently(Op::Finish(Finish::new(&self.uuid, session, card, now_ms())))
     }
 }
 

@@ -1,5 +1,7 @@
 //! The records database: SQLite with WAL, foreign keys, STRICT tables and `user_version`
-//! migrations inside a transaction; one constructor path for files and memory.
+//! migrations inside a transaction; one constructor path for files and memory. Every peilian
+//! database carries an identity (SQLite's `application_id` and a random id of its own), so a
+//! foreign SQLite file is refused and recovery files know which database they belong to.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,7 +11,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction,
 use crate::records::ops::{Finish, Op, SessionStart, TurnRecord};
 
 /// Schema versions, oldest first; `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1, MIGRATE_V1_TO_V2, MIGRATE_V2_TO_V3];
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, MIGRATE_V1_TO_V2, MIGRATE_V2_TO_V3, MIGRATE_V3_TO_V4];
 
 /// The first schema (kept so that databases written by it are migrated, and tested).
 pub const SCHEMA_V1: &str = r#"
@@ -107,11 +109,39 @@ pub const MIGRATE_V2_TO_V3: &str = r#"
 ALTER TABLE sessions ADD COLUMN basis_hash TEXT NOT NULL DEFAULT '';
 "#;
 
+/// Version 4: the database's identity. SQLite's `application_id` header field says "a peilian
+/// database" (`APPLICATION_ID`); a random id of its own, in a one-row table, tells one peilian
+/// database from another (recovery files are keyed by it).
+pub const MIGRATE_V3_TO_V4: &str = r#"
+PRAGMA application_id = 1346718028;
+CREATE TABLE peilian_identity (
+    only INTEGER PRIMARY KEY CHECK (only = 1),
+    database_id TEXT NOT NULL CHECK (length(database_id) = 32)
+) STRICT;
+INSERT INTO peilian_identity (only, database_id) VALUES (1, lower(hex(randomblob(16))));
+"#;
+
+/// `PRAGMA application_id` of every peilian database: "PEIL" in ASCII.
+pub const APPLICATION_ID: i32 = 0x5045_494C;
+
+/// The schema versions written before databases had an identity (`MIGRATE_V3_TO_V4`): such a
+/// file is recognised by its tables.
+const LAST_VERSION_WITHOUT_IDENTITY: i64 = 3;
+
 /// Current schema version.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// How long a writer waits for another process to finish before giving up.
-const BUSY_WAIT: Duration = Duration::from_secs(15);
+/// How long a writer waits for another process to finish before giving up (reports, imports,
+/// tools). The recorder waits less (`Recorder`), once.
+pub const BUSY_WAIT: Duration = Duration::from_secs(15);
+
+/// Which database this is: peilian's `application_id` and the database's own random id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub application_id: i32,
+    /// 32 lowercase hex digits.
+    pub database_id: String,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -127,6 +157,8 @@ pub enum StoreError {
     Locked { path: PathBuf },
     #[error("数据库 {path} 的版本 {found} 比本程序支持的 {supported} 新")]
     TooNew { path: PathBuf, found: i64, supported: i64 },
+    #[error("文件 {path} 不是 peilian 的数据库：{why}")]
+    Foreign { path: PathBuf, why: String },
     #[error("数据库出错：{0}")]
     Sql(#[from] rusqlite::Error),
     #[error("找不到记录：{0}")]
@@ -145,6 +177,9 @@ impl StoreError {
             StoreError::DiskFull { .. } => "清理磁盘空间；本次成绩会先保存在内存和恢复文件中",
             StoreError::Locked { .. } => "稍后再试；本次成绩会先写入恢复文件，下次启动时自动导入",
             StoreError::TooNew { .. } => "请升级 peilian，或用 --db 指定其他数据库",
+            StoreError::Foreign { .. } => {
+                "peilian 不会改动其他程序的文件；请用 --db 指定 peilian 的数据库，或一个还不存在的新文件"
+            }
             StoreError::Sql(_) | StoreError::NotFound(_) => "",
         }
     }
@@ -157,10 +192,29 @@ impl StoreError {
             Some(ErrorCode::DiskFull) => StoreError::DiskFull { path },
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
             Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
-                StoreError::Open { path, reason: e.to_string() }
+                StoreError::Open { path, reason: explain_sql(&e) }
             }
             _ => StoreError::Sql(e),
         }
+    }
+}
+
+/// An SQLite error in Chinese, with SQLite's extended code (its own text is English).
+pub fn explain_sql(e: &rusqlite::Error) -> String {
+    let what = match e.sqlite_error_code() {
+        Some(ErrorCode::CannotOpen) => "无法打开文件（目录不存在、没有权限或文件系统只读）",
+        Some(ErrorCode::PermissionDenied) => "没有权限",
+        Some(ErrorCode::ConstraintViolation) => "记录与数据库里已有的记录冲突",
+        Some(ErrorCode::ReadOnly) => "数据库只读",
+        Some(ErrorCode::DiskFull) => "磁盘已满",
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => "被其他程序占用",
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => "文件已损坏",
+        Some(_) => "数据库出错",
+        None => "数据库出错",
+    };
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) => format!("{what}（SQLite 错误 {}）", f.extended_code),
+        _ => what.to_string(),
     }
 }
 
@@ -168,6 +222,8 @@ impl StoreError {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Opened with SQLite's `immutable` flag (a WAL database in a read-only folder).
+    immutable: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -176,48 +232,138 @@ impl std::fmt::Debug for Store {
     }
 }
 
-impl Store {
-    /// Opens (creating if needed) the database at `path`.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::Open {
-                    path: path.to_path_buf(), reason: format!("无法创建目录：{e}")
-                })?;
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::classify(e, path))?;
-        Store::with_connection(conn, path.to_path_buf())
-    }
+/// What a file holds, read before anything is written to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// Empty or new: peilian's tables can be created.
+    Fresh,
+    /// A peilian database (by its identity, or by its tables for versions before it).
+    Peilian(i64),
+}
 
-    /// Opens an existing database for reading only: nothing is created, migrated or written
-    /// (reports on a shared or read-only copy). A database older than this program is read as
-    /// it is; one newer is refused, as is a file that is not a peilian database.
-    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::classify(e, path))?;
-        conn.busy_timeout(BUSY_WAIT).map_err(|e| StoreError::classify(e, path))?;
-        let version: i64 =
-            conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| StoreError::classify(e, path))?;
+/// Reads the header fields and table names of the file and says whether it is peilian's. A
+/// corrupt file fails here, before anything is written to it.
+fn inspect(conn: &Connection, path: &Path) -> Result<Found, StoreError> {
+    let classify = |e| StoreError::classify(e, path);
+    let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(classify)?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(classify)?;
+    let tables: Vec<String> = {
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .map_err(classify)?;
+        stmt.query_map([], |r| r.get(0)).map_err(classify)?.collect::<Result<_, _>>().map_err(classify)?
+    };
+    let foreign = |why: String| Err(StoreError::Foreign { path: path.to_path_buf(), why });
+    if app == APPLICATION_ID {
         if version > SCHEMA_VERSION {
             return Err(StoreError::TooNew { path: path.to_path_buf(), found: version, supported: SCHEMA_VERSION });
         }
-        if version == 0 {
-            return Err(StoreError::Corrupt { path: path.to_path_buf() });
+        return Ok(Found::Peilian(version));
+    }
+    if app != 0 {
+        return foreign(format!("它属于另一个程序（application_id = {app:#x}）"));
+    }
+    let has = |t: &str| tables.iter().any(|x| x == t);
+    if (1..=LAST_VERSION_WITHOUT_IDENTITY).contains(&version) && has("trainees") && has("sessions") && has("turns") {
+        return Ok(Found::Peilian(version));
+    }
+    if version == 0 && tables.is_empty() {
+        return Ok(Found::Fresh);
+    }
+    if tables.is_empty() {
+        return foreign(format!("它没有 peilian 的标识（user_version = {version}，没有 application_id）"));
+    }
+    let mut names: Vec<String> = tables.iter().take(5).map(|t| format!("“{}”", t.escape_debug())).collect();
+    if tables.len() > 5 {
+        names.push(format!("等 {} 张", tables.len()));
+    }
+    foreign(format!("它有其他表（{}），没有 peilian 的标识", names.join("、")))
+}
+
+/// A `file:` URI for `path` with `immutable=1`: every byte outside the unreserved set is
+/// percent-encoded, so `?`, `#`, `%` and non-UTF-8 names survive.
+fn immutable_uri(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file:");
+    for &b in absolute.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
         }
-        Ok(Store { conn, path: path.to_path_buf() })
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_waiting(path, BUSY_WAIT)
+    }
+
+    /// As `open`, waiting at most `busy` for another writer (0: fail at once).
+    pub fn open_waiting(path: &Path, busy: Duration) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                path: path.to_path_buf(),
+                reason: if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    format!("{} 已存在，但不是目录", dir.display())
+                } else {
+                    format!("无法创建目录 {}：{}", dir.display(), crate::records::recovery::explain_io(&e))
+                },
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::classify(e, path))?;
+        Store::with_connection(conn, path.to_path_buf(), busy)
+    }
+
+    /// Opens an existing database for reading only: nothing is created, migrated or written
+    /// (reports on a shared or read-only copy, a read-only folder or mount). A database older
+    /// than this program is read as it is; one newer is refused, as is a file that is not a
+    /// peilian database. A WAL database in a folder where SQLite cannot create its `-shm` file
+    /// is opened `immutable` (see `immutable_note`).
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Open { path: path.to_path_buf(), reason: "文件不存在".into() });
+        }
+        match Store::open_read_only_as(path, false) {
+            Err(StoreError::ReadOnly { .. } | StoreError::Open { .. }) => Store::open_read_only_as(path, true),
+            other => other,
+        }
+    }
+
+    fn open_read_only_as(path: &Path, immutable: bool) -> Result<Store, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = if immutable {
+            Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
+        } else {
+            Connection::open_with_flags(path, flags)
+        }
+        .map_err(|e| StoreError::classify(e, path))?;
+        conn.busy_timeout(BUSY_WAIT).map_err(|e| StoreError::classify(e, path))?;
+        match inspect(&conn, path)? {
+            Found::Fresh => Err(StoreError::Foreign {
+                path: path.to_path_buf(),
+                why: "它是空的，还没有任何记录".into(),
+            }),
+            Found::Peilian(_) => Ok(Store { conn, path: path.to_path_buf(), immutable }),
+        }
     }
 
     /// A private database in memory (tests, `--no-record` dry runs).
     pub fn in_memory() -> Result<Store, StoreError> {
-        Store::with_connection(Connection::open_in_memory()?, PathBuf::from(":memory:"))
+        Store::with_connection(Connection::open_in_memory()?, PathBuf::from(":memory:"), BUSY_WAIT)
     }
 
-    /// The one constructor path: settings, then migrations.
-    fn with_connection(conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
+    /// The one constructor path: identity check, settings, then migrations.
+    fn with_connection(conn: Connection, path: PathBuf, busy: Duration) -> Result<Store, StoreError> {
         let classify = |e| StoreError::classify(e, &path);
-        conn.busy_timeout(BUSY_WAIT).map_err(classify)?;
-        // The first statement that reads the file: a corrupt or foreign file fails here.
+        conn.busy_timeout(busy).map_err(classify)?;
+        // The first statements that read the file: a corrupt or foreign file fails here,
+        // before it is switched to WAL or given tables.
+        inspect(&conn, &path)?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(classify)?;
         if path != Path::new(":memory:") && !mode.eq_ignore_ascii_case("wal") {
             // A read-only file cannot switch to WAL.
@@ -226,13 +372,20 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true).map_err(classify)?;
         // FULL: a committed turn survives a crash of the machine, not only of the process.
         conn.pragma_update(None, "synchronous", "FULL").map_err(classify)?;
-        let mut store = Store { conn, path };
-        store.migrate()?;
+        let mut store = Store { conn, path, immutable: false };
+        if !store.is_read_only() {
+            store.migrate()?;
+        }
         Ok(store)
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How long a write waits for another writer from now on (0: fail at once with `Locked`).
+    pub fn set_busy_timeout(&self, wait: Duration) -> Result<(), StoreError> {
+        self.conn.busy_timeout(wait).map_err(|e| StoreError::classify(e, &self.path))
     }
 
     /// True when SQLite opened the file read-only (a read-only share, an immutable file): it
@@ -241,12 +394,50 @@ impl Store {
         self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false)
     }
 
+    /// When the database had to be opened `immutable` and a `-wal` file with content lies
+    /// beside it, the latest records (in that file) may be missing: a note saying so.
+    pub fn immutable_note(&self) -> Option<String> {
+        let mut wal = self.path.as_os_str().to_owned();
+        wal.push("-wal");
+        let pending = std::fs::metadata(PathBuf::from(wal)).is_ok_and(|m| m.len() > 0);
+        (self.immutable && pending).then(|| {
+            format!(
+                "数据库 {} 所在目录只读，旁边的 -wal 文件里最近的记录无法读出；在可写的位置打开一次即可合并",
+                self.path.display()
+            )
+        })
+    }
+
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
+    /// The database's identity; `None` for a database written before identities (opened
+    /// read-only, so not migrated).
+    pub fn identity(&self) -> Result<Option<Identity>, StoreError> {
+        let app: i32 = self.conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        if app != APPLICATION_ID {
+            return Ok(None);
+        }
+        let id: Option<String> = self
+            .conn
+            .query_row("SELECT database_id FROM peilian_identity WHERE only = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| StoreError::classify(e, &self.path))?;
+        Ok(id.map(|database_id| Identity { application_id: app, database_id }))
+    }
+
     fn migrate(&mut self) -> Result<(), StoreError> {
         let path = self.path.clone();
+        // Up to date: no write lock needed (opening a database another program holds locked
+        // must not wait).
+        if self.schema_version().map_err(|e| match e {
+            StoreError::Sql(e) => StoreError::classify(e, &path),
+            e => e,
+        })? == SCHEMA_VERSION
+        {
+            return Ok(());
+        }
         let tx = self.write()?;
         let version: i64 =
             tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| StoreError::classify(e, &path))?;
@@ -375,7 +566,8 @@ fn turn(tx: &Transaction<'_>, t: &TurnRecord) -> rusqlite::Result<()> {
             t.turn_id,
             t.customer_line,
             t.text,
-            t.latency_ms as i64,
+            // Never negative: a latency past i64::MAX ms (refused earlier anyway) is capped.
+            i64::try_from(t.latency_ms).unwrap_or(i64::MAX),
             t.overall,
             t.score,
             t.recorded_ms

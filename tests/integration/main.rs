@@ -13,5 +13,6 @@ mod mining;
 mod props;
 mod realism;
 mod records;
+mod records_integrity;
 mod scoring;
 mod support;

@@ -321,7 +321,10 @@ fn migrates_a_version_1_database() {
         .unwrap();
     }
     let store = Store::open(&db).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(store.schema_version().unwrap(), 4);
+    let identity = store.identity().unwrap().expect("given an identity by the migration");
+    assert_eq!(identity.application_id, peilian::records::store::APPLICATION_ID);
+    assert_eq!(identity.database_id.len(), 32);
     let r = trainee_report(&store, "老员工", &[]).unwrap();
     assert_eq!((r.completed, r.average), (1, Some(66.0)));
     let missed: Vec<(String, u32)> = r.missed_concepts.iter().map(|c| (c.label.clone(), c.count)).collect();
@@ -332,15 +335,27 @@ fn migrates_a_version_1_database() {
     drop(store);
     // Opening again is a no-op.
     assert_eq!(s.basis_hash, "", "sessions from before version 3 have no basis hash");
-    assert_eq!(Store::open(&db).unwrap().schema_version().unwrap(), 3);
+    let again = Store::open(&db).unwrap();
+    assert_eq!(again.schema_version().unwrap(), 4);
+    assert_eq!(again.identity().unwrap(), Some(identity), "the identity is kept");
 }
 
 #[test]
 fn a_newer_database_is_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("new.db");
-    Connection::open(&db).unwrap().execute_batch("PRAGMA user_version = 99").unwrap();
+    let app = peilian::records::store::APPLICATION_ID;
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(&format!("PRAGMA application_id = {app}; PRAGMA user_version = 99"))
+        .unwrap();
     assert!(matches!(Store::open(&db), Err(StoreError::TooNew { found: 99, .. })));
+    assert!(matches!(Store::open_read_only(&db), Err(StoreError::TooNew { found: 99, .. })));
+    // Without peilian's identity a version number alone does not make it a peilian database.
+    let bare = dir.path().join("bare.db");
+    Connection::open(&bare).unwrap().execute_batch("PRAGMA user_version = 99").unwrap();
+    let e = Store::open(&bare).unwrap_err();
+    assert!(matches!(e, StoreError::Foreign { .. }) && e.to_string().contains("bare.db"), "{e}");
 }
 
 #[test]
@@ -382,11 +397,14 @@ fn a_session_survives_a_corrupt_database_through_the_recovery_file() {
     let (uuid, saved) = play_and_record(&mut recorder);
     assert!(saved.iter().all(|s| matches!(s, Saved::Deferred { .. })));
     let file = recorder.recovery_file().expect("recovery file").to_path_buf();
-    assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 4, "start, answer, transfer, finish");
-    // The trainer moves the corrupt file away; the next start imports the session.
+    assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 5, "header, start, answer, transfer, finish");
+    // The program ends; the trainer moves the corrupt file away; the next start imports the
+    // session (the file was keyed by the database's path: its identity was unknown).
+    drop(recorder);
     std::fs::rename(&db, dir.path().join("peilian.db.bak")).unwrap();
     let (mut again, error) = Recorder::open_with(&db, recovery);
     assert!(error.is_none());
+    assert_eq!((again.imports().files, again.imports().ops, again.imports().bad.len()), (1, 4, 0));
     let store = again.store().unwrap();
     let s = recorded_session(store, &uuid).unwrap();
     assert_eq!(s.outcome, "transferred");
