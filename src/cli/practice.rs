@@ -6,6 +6,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use peilian::session::{Event, Input, Mode, Session, SessionError};
+use peilian::text::safe::terminal_safe;
 
 use crate::cli::common::{LineReader, ReadLine, RecordArgs, engine_or_report, resolve_scenario};
 use crate::cli::render;
@@ -167,7 +168,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Input::Rewind(n) => session.rewind(n),
             Input::Silence(ms) => session.silence(ms, 0),
             Input::Invalid(why) => {
-                writeln!(chat, "    {why}")?;
+                writeln!(chat, "    {}", terminal_safe(&why))?;
                 continue;
             }
         };
@@ -186,10 +187,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 | SessionError::RewindOutOfRange { .. }
                 | SessionError::AnswerTooLong { .. }),
             ) => {
-                writeln!(chat, "    {e}")?;
+                writeln!(chat, "    {}", terminal_safe(&e.to_string()))?;
             }
             Err(e) => {
-                writeln!(chat, "    {e}")?;
+                writeln!(chat, "    {}", terminal_safe(&e.to_string()))?;
                 break;
             }
         }
