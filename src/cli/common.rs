@@ -186,13 +186,9 @@ pub struct TerminalRecording {
 }
 
 impl RecordArgs {
-    /// Starts recording unless `--no-record`. Remembers the trainee and team. Problems with the
-    /// database are reported once; the session is then kept in a recovery file.
-    pub fn begin(&self, session: &Session, out: &mut dyn Write) -> anyhow::Result<Option<TerminalRecording>> {
-        if self.no_record {
-            return Ok(None);
-        }
-        let mut prefs = Prefs::load();
+    /// The trainee and team to record under (the flags, else the remembered ones), checked:
+    /// a name with control characters or line breaks, or too long, is refused.
+    fn names(&self, prefs: &Prefs) -> anyhow::Result<(Option<String>, Option<String>)> {
         let trainee = self.trainee.clone().or_else(|| prefs.trainee.clone());
         let team = self.team.clone().or_else(|| {
             if self.trainee.is_some() && self.trainee != prefs.trainee { None } else { prefs.team.clone() }
@@ -203,8 +199,31 @@ impl RecordArgs {
             other => other,
         };
         let trainee = match trainee {
-            Some(t) if !t.trim().is_empty() => validate_trainee_name(&t).map_err(|e| refused(e, "--trainee"))?.to_string(),
-            _ => {
+            Some(t) if !t.trim().is_empty() => Some(validate_trainee_name(&t).map_err(|e| refused(e, "--trainee"))?.to_string()),
+            _ => None,
+        };
+        Ok((trainee, team))
+    }
+
+    /// Refuses bad names before the call starts (`begin` checks them again).
+    pub fn check_names(&self) -> anyhow::Result<()> {
+        if self.no_record {
+            return Ok(());
+        }
+        self.names(&Prefs::load()).map(drop)
+    }
+
+    /// Starts recording unless `--no-record`. Remembers the trainee and team. Problems with the
+    /// database are reported once; the session is then kept in a recovery file.
+    pub fn begin(&self, session: &Session, out: &mut dyn Write) -> anyhow::Result<Option<TerminalRecording>> {
+        if self.no_record {
+            return Ok(None);
+        }
+        let mut prefs = Prefs::load();
+        let (trainee, team) = self.names(&prefs)?;
+        let trainee = match trainee {
+            Some(t) => t,
+            None => {
                 writeln!(out, "（未指定学员，本次记录在“{DEFAULT_TRAINEE}”名下；用 --trainee 姓名 指定，之后会记住）")?;
                 DEFAULT_TRAINEE.to_string()
             }

@@ -69,6 +69,7 @@ impl Source {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    args.record.check_names()?;
     let path = resolve_scenario(&args.scenario)?;
     let Some(engine) = engine_or_report(&path)? else { return Ok(ExitCode::from(2)) };
     let interactive = std::io::stdin().is_terminal();
