@@ -195,11 +195,15 @@ impl RecordArgs {
         });
         let refused = |e: NameError, flag: &str| anyhow::anyhow!("{e}\n    提示：{}；用 {flag} 另给一个", e.hint());
         let team = match team {
-            Some(t) if !t.trim().is_empty() => Some(validate_team_name(&t).map_err(|e| refused(e, "--team"))?.to_string()),
+            Some(t) if !t.trim().is_empty() => {
+                Some(validate_team_name(&t).map_err(|e| refused(e, "--team"))?.to_string())
+            }
             other => other,
         };
         let trainee = match trainee {
-            Some(t) if !t.trim().is_empty() => Some(validate_trainee_name(&t).map_err(|e| refused(e, "--trainee"))?.to_string()),
+            Some(t) if !t.trim().is_empty() => {
+                Some(validate_trainee_name(&t).map_err(|e| refused(e, "--trainee"))?.to_string())
+            }
             _ => None,
         };
         Ok((trainee, team))

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use peilian::mining::input::TextEncoding;
 use peilian::mining::{MineError, MineOptions, MineOutcome, Progress, mine};
-use peilian::text::safe::terminal_safe as t;
 use peilian::scenario::library::lint_paths;
 use peilian::scenario::schema::Channel;
+use peilian::text::safe::terminal_safe as t;
 
 /// Bad lines printed in the terminal; the rest are counted (and the report lists more).
 const SHOW_BAD_LINES: usize = 20;

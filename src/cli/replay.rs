@@ -147,7 +147,8 @@ fn print_session(r: &RecordedSession) {
             "answer" => {
                 println!("\n[{}] 客户：{}", turn.turn, t(&turn.customer_line));
                 println!("    你{old}：{}（{:.1} 秒）", t(&turn.text), turn.latency_ms as f64 / 1000.0);
-                if let Some(score) = turn.score.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+                if let Some(score) =
+                    turn.score.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
                 {
                     let mut parts = vec![format!("本回合 {:.1} 分", turn.overall.unwrap_or(0.0))];
                     if let Some(rubrics) = score["rubrics"].as_object() {

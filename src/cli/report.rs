@@ -69,7 +69,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         let report = team_report(&store, args.team.as_deref())?;
         if report.rows.is_empty() {
-            eprintln!("没有找到学员{}", args.team.as_deref().map(|team| format!("（团队“{}”）", t(team))).unwrap_or_default());
+            eprintln!(
+                "没有找到学员{}",
+                args.team.as_deref().map(|team| format!("（团队“{}”）", t(team))).unwrap_or_default()
+            );
             return Ok(ExitCode::from(2));
         }
         if args.json {
@@ -95,7 +98,11 @@ fn pct(v: Option<f32>) -> String {
 }
 
 fn print_trainee(r: &TraineeReport) {
-    println!("══ {} 的练习报告（团队：{}）══", t(&r.trainee), if r.team.is_empty() { "未分组".into() } else { t(&r.team) });
+    println!(
+        "══ {} 的练习报告（团队：{}）══",
+        t(&r.trainee),
+        if r.team.is_empty() { "未分组".into() } else { t(&r.team) }
+    );
     println!(
         "练习 {} 次（完成 {}，未完成 {}） · 通过率 {} · 平均 {} · 最高 {} · 最近 {} · 趋势 {} {}",
         r.sessions,
@@ -164,7 +171,9 @@ fn print_team(r: &TeamReport) {
             opt(x.best),
             pct(x.pass_rate),
             format!("{}{}", x.trend.label(), x.trend.delta.map(|d| format!("{d:+.1}")).unwrap_or_default()),
-            x.weakest_skill.as_ref().map_or_else(|| "—".to_string(), |w| format!("{}（{:.1}）", t(&w.label), w.average))
+            x.weakest_skill
+                .as_ref()
+                .map_or_else(|| "—".to_string(), |w| format!("{}（{:.1}）", t(&w.label), w.average))
         );
     }
     println!("\n排行榜：");

@@ -836,12 +836,23 @@ pub const MAX_QUOTED_LINES: u64 = 1_000;
 /// What the CSV line reader hands on.
 enum CsvItem {
     /// A record: its first physical line and its fields (raw bytes, quotes removed).
-    Record { line: u64, fields: Vec<Vec<u8>> },
+    Record {
+        line: u64,
+        fields: Vec<Vec<u8>>,
+    },
     /// A physical line longer than `MAX_LINE_BYTES`, skipped.
-    TooLong { line: u64, bytes: usize },
+    TooLong {
+        line: u64,
+        bytes: usize,
+    },
     /// A field opened a quote that was never closed: the record's lines `line..=last` are
     /// skipped; reading goes on with the line after them.
-    Unclosed { line: u64, column: usize, last: u64, to_end: bool },
+    Unclosed {
+        line: u64,
+        column: usize,
+        last: u64,
+        to_end: bool,
+    },
     Eof,
 }
 
@@ -1062,10 +1073,18 @@ fn read_csv(
             }
             CsvItem::Unclosed { line, column, last, to_end } => {
                 stats.bad_lines += 1;
-                let name = columns.unwrap_or(Columns::POSITIONAL).name_of(column - 1).map(|n| format!("（{n}）")).unwrap_or_default();
+                let name = columns
+                    .unwrap_or(Columns::POSITIONAL)
+                    .name_of(column - 1)
+                    .map(|n| format!("（{n}）"))
+                    .unwrap_or_default();
                 let skipped = last - line + 1;
                 let lines = if skipped == 1 { format!("第 {line} 行") } else { format!("第 {line}–{last} 行") };
-                let rest = if to_end { "到文件末尾都没有配对的引号".to_string() } else { format!("到第 {last} 行末尾仍没有配对的引号") };
+                let rest = if to_end {
+                    "到文件末尾都没有配对的引号".to_string()
+                } else {
+                    format!("到第 {last} 行末尾仍没有配对的引号")
+                };
                 emit(Record::Bad(BadLine {
                     input,
                     line,
@@ -1286,7 +1305,10 @@ mod tests {
         (recs, stats)
     }
 
-    fn ids_and_bad(recs: &[Record]) -> (Vec<(String, usize)>, Vec<(u64, String)>) {
+    /// (dialogue id, turns) and (line, reason) of bad lines.
+    type Read = (Vec<(String, usize)>, Vec<(u64, String)>);
+
+    fn ids_and_bad(recs: &[Record]) -> Read {
         let ids = recs
             .iter()
             .filter_map(|r| match r {

@@ -167,7 +167,8 @@ pub fn styled_bars_svg(title: &str, bars: &[(String, f32)], width: u32, style: B
                 }
             };
             let w = (bar_w as f32 * fraction.clamp(0.0, 1.0)) as i32;
-            let _ = root.draw(&Text::new(terminal_safe(label).into_owned(), (12, y + 4), ("sans-serif", 14).into_font()));
+            let _ =
+                root.draw(&Text::new(terminal_safe(label).into_owned(), (12, y + 4), ("sans-serif", 14).into_font()));
             let _ =
                 root.draw(&Rectangle::new([(label_w, y), (label_w + bar_w, y + 18)], RGBColor(237, 242, 247).filled()));
             let _ = root.draw(&Rectangle::new([(label_w, y), (label_w + w, y + 18)], color.filled()));

@@ -182,7 +182,10 @@ mod tests {
         let e = validate_trainee_name(&"王".repeat(MAX_NAME_CHARS + 1)).unwrap_err();
         assert_eq!(e.to_string(), "学员姓名有 41 个字，超过上限 40 个字");
         let e = validate_trainee_name("\u{1b}]0;PWNED\u{7}小王").unwrap_err();
-        assert_eq!(e.to_string(), "学员姓名“\\u{1b}]0;PWNED\\u{7}小王”的第 1 个字是控制字符（U+001B），不能用在学员姓名里");
+        assert_eq!(
+            e.to_string(),
+            "学员姓名“\\u{1b}]0;PWNED\\u{7}小王”的第 1 个字是控制字符（U+001B），不能用在学员姓名里"
+        );
         let e = validate_team_name("一组\n假行").unwrap_err();
         assert!(e.to_string().contains("第 3 个字是换行符（U+000A）"), "{e}");
         assert!(e.hint().contains("最多 40 个字"), "{}", e.hint());

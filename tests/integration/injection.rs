@@ -162,11 +162,9 @@ fn report_html_escapes_markup_and_control_characters() {
     let dir = tempfile::tempdir().unwrap();
     let db = hostile_db(dir.path());
     let page = dir.path().join("r.html");
-    for args in [
-        vec!["report", "--trainee", "<script>alert(1)</script>"],
-        vec!["report", "--trainee", CONTROL],
-        vec!["report"],
-    ] {
+    for args in
+        [vec!["report", "--trainee", "<script>alert(1)</script>"], vec!["report", "--trainee", CONTROL], vec!["report"]]
+    {
         let out = peilian(dir.path())
             .args(&args)
             .args(["--db", db.to_str().unwrap(), "--html", page.to_str().unwrap()])
@@ -188,7 +186,16 @@ fn practice_refuses_names_that_would_fool_a_terminal() {
     let practice = |trainee: &str, team: &str| {
         run_with_stdin(
             dir.path(),
-            &["practice", VIP, "--seed", "1", "--db", db.to_str().unwrap(), &format!("--trainee={trainee}"), &format!("--team={team}")],
+            &[
+                "practice",
+                VIP,
+                "--seed",
+                "1",
+                "--db",
+                db.to_str().unwrap(),
+                &format!("--trainee={trainee}"),
+                &format!("--team={team}"),
+            ],
             "您好，非常抱歉\n".as_bytes(),
         )
     };
@@ -218,7 +225,8 @@ fn practice_refuses_names_that_would_fool_a_terminal() {
 #[test]
 fn practice_prints_hostile_answers_escaped() {
     let dir = tempfile::tempdir().unwrap();
-    let answers = "\u{1b}[2J李总您好\u{1b}]0;PWNED\u{7}，非常抱歉\u{202e}，我马上帮您核实。\n/transfer \u{1b}[2J订单\u{9b}31m\n";
+    let answers =
+        "\u{1b}[2J李总您好\u{1b}]0;PWNED\u{7}，非常抱歉\u{202e}，我马上帮您核实。\n/transfer \u{1b}[2J订单\u{9b}31m\n";
     let out = run_with_stdin(dir.path(), &["practice", VIP, "--seed", "1", "--no-record"], answers.as_bytes());
     assert!(out.status.success(), "{}", text(&out.stderr));
     let all = text(&out.stdout) + &text(&out.stderr);
@@ -293,10 +301,8 @@ fn mining_reports_a_stray_quote_at_its_line_and_reads_on() {
         "dialogue_id,turn,role,text\nd1,1,customer,我要退款\nd1,2,agent,好的\nd2,1,customer,我的快递一直没到\nd2,2,agent,\"帮您查\nd3,1,customer,你好\nd3,2,agent,您好\n",
     )
     .unwrap();
-    let out = run(
-        dir.path(),
-        &["mine", path.to_str().unwrap(), "--quiet", "--out", dir.path().join("d").to_str().unwrap()],
-    );
+    let out =
+        run(dir.path(), &["mine", path.to_str().unwrap(), "--quiet", "--out", dir.path().join("d").to_str().unwrap()]);
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(

@@ -173,8 +173,8 @@ fn add_trainee(
     }
     let team = teams.single().ok().map(|t| t.value().to_string().trim().to_string()).filter(|t| !t.is_empty());
     // A name with control characters or line breaks is refused; the boxes keep the text to fix.
-    let checked = validate_trainee_name(&name)
-        .and_then(|_| team.as_deref().map_or(Ok(""), validate_team_name).map(|_| ()));
+    let checked =
+        validate_trainee_name(&name).and_then(|_| team.as_deref().map_or(Ok(""), validate_team_name).map(|_| ()));
     if let Err(e) = checked {
         toast(&mut toasts, &time, format!("{e}。{}", e.hint()));
         return;
