@@ -6,7 +6,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use peilian::session::{Event, Input, Mode, Session, SessionError};
-use peilian::text::safe::terminal_safe;
+use peilian::text::safe::{json_safe, terminal_safe};
 
 use crate::cli::common::{LineReader, ReadLine, RecordArgs, engine_or_report, resolve_scenario};
 use crate::cli::render;
@@ -214,7 +214,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             record: serde_json::Value,
         }
         let doc = Doc { transcript: session.transcript(), scorecard: &card, record };
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        println!("{}", json_safe(&serde_json::to_string_pretty(&doc)?));
     } else {
         write!(chat, "{}", render::scorecard(&card))?;
     }

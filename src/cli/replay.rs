@@ -7,7 +7,7 @@ use peilian::records::coaching::{RecordedSession, recent_sessions, recorded_sess
 use peilian::scoring::scorecard::Scorecard;
 use peilian::session::Session;
 
-use peilian::text::safe::terminal_safe as t;
+use peilian::text::safe::{json_safe, terminal_safe as t};
 
 use crate::cli::common::{DbArgs, engine_for, resolve_scenario};
 use crate::cli::render;
@@ -87,7 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             lexicons_or_mood_model_changed: basis_changed,
             rescored: rescored.as_ref().map(|(scorecard, skipped)| Rescored { scorecard, skipped_actions: *skipped }),
         };
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        println!("{}", json_safe(&serde_json::to_string_pretty(&doc)?));
         return Ok(ExitCode::SUCCESS);
     }
 

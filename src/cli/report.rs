@@ -9,7 +9,7 @@ use peilian::records::html;
 use peilian::scenario::library::{default_scenarios_dir, ron_files};
 use peilian::scenario::parse_file;
 use peilian::scoring::rubric_label;
-use peilian::text::safe::{csv_safe, terminal_safe as t};
+use peilian::text::safe::{csv_safe, json_safe, terminal_safe as t};
 
 use crate::cli::common::DbArgs;
 
@@ -57,7 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         };
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            println!("{}", json_safe(&serde_json::to_string_pretty(&report)?));
         } else if args.csv {
             trainee_csv(&report)?;
         } else if let Some(path) = &args.html {
@@ -76,7 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            println!("{}", json_safe(&serde_json::to_string_pretty(&report)?));
         } else if args.csv {
             team_csv(&report)?;
         } else if let Some(path) = &args.html {

@@ -963,13 +963,20 @@ impl<'r> CsvLines<'r> {
         }
     }
 
-    /// The fields of `line` read on its own, when it is a whole record.
-    fn alone(&mut self, line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    /// The fields of `line` read on its own; when it opens a quote of its own, the fields
+    /// before it and the quoted field's text on this line (so that a row with its own stray
+    /// quote still counts as a row).
+    fn alone(&mut self, line: &[u8]) -> Vec<Vec<u8>> {
         self.probe.reset();
         let (mut out, mut ends) = (Vec::new(), Vec::new());
         let (mut outlen, mut endlen) = (0, 0);
-        feed(&mut self.probe, line, &mut out, &mut ends, &mut outlen, &mut endlen)
-            .then(|| split_fields(&out[..outlen], &ends[..endlen]))
+        let whole = feed(&mut self.probe, line, &mut out, &mut ends, &mut outlen, &mut endlen);
+        let mut fields = split_fields(&out[..outlen], &ends[..endlen]);
+        if !whole {
+            let start = endlen.checked_sub(1).map_or(0, |i| ends[i]);
+            fields.push(out[start..outlen].to_vec());
+        }
+        fields
     }
 
     /// The next record. `is_record` says whether a line's fields, read alone, make a record
@@ -999,7 +1006,7 @@ impl<'r> CsvLines<'r> {
                 }
                 Physical::Line(n, b) => (n, b),
             };
-            if self.alone(&bytes).is_some_and(|f| is_record(&f)) {
+            if is_record(&self.alone(&bytes)) {
                 self.back = Some((n, bytes));
                 return Ok(CsvItem::Unclosed { line, column, last, to_end: false });
             }
@@ -1356,6 +1363,19 @@ mod tests {
         let (ids, bad) = ids_and_bad(&recs);
         assert_eq!(ids, vec![("d1".into(), 1)]);
         assert!(bad[0].1.contains("到文件末尾") && bad[0].1.contains("跳过了 3 行（第 3–5 行）"), "{}", bad[0].1);
+    }
+
+    #[test]
+    fn rows_each_with_a_stray_quote_are_each_reported() {
+        let mut csv = String::from("dialogue_id,turn,role,text\n");
+        for i in 1..=5 {
+            csv.push_str(&format!("d{i},1,customer,\"没闭合{i}\n"));
+        }
+        csv.push_str("d9,1,customer,好\n");
+        let (recs, _) = csv_records(csv.as_bytes());
+        let (ids, bad) = ids_and_bad(&recs);
+        assert_eq!(ids, vec![("d9".into(), 1)]);
+        assert_eq!(bad.iter().map(|b| b.0).collect::<Vec<_>>(), vec![2, 3, 4, 5, 6], "{bad:?}");
     }
 
     #[test]

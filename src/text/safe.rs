@@ -83,6 +83,26 @@ pub fn csv_safe(s: &str) -> Cow<'_, str> {
     Cow::Owned(format!("'{escaped}"))
 }
 
+/// A JSON document safe to print: serde_json escapes C0 controls inside strings but writes
+/// DEL, C1 controls, line separators and bidirectional controls raw; they become `\uXXXX`
+/// escapes here (the same value to a JSON reader). Only for JSON text, where such characters
+/// can stand inside strings only; the document's own line breaks are kept.
+pub fn json_safe(json: &str) -> Cow<'_, str> {
+    let must_escape = |c: char| c != '\n' && unsafe_kind(c).is_some();
+    let Some(first) = json.find(must_escape) else { return Cow::Borrowed(json) };
+    let mut out = String::with_capacity(json.len() + 16);
+    out.push_str(&json[..first]);
+    for c in json[first..].chars() {
+        if must_escape(c) {
+            // Every such character is in the Basic Multilingual Plane: one escape each.
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Why a name was refused. The messages are Chinese and say what is allowed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
@@ -160,6 +180,14 @@ mod tests {
     }
 
     #[test]
+    fn json_safe_escapes_what_serde_leaves_raw() {
+        let doc = serde_json::to_string(&serde_json::json!({"n": "一组\u{202e}\u{9b}31m\u{7f}\u{1b}"})).unwrap();
+        assert_eq!(doc, "{\"n\":\"一组\u{202e}\u{9b}31m\u{7f}\\u001b\"}", "serde leaves all but ESC raw");
+        assert_eq!(json_safe(&doc), "{\"n\":\"一组\\u202e\\u009b31m\\u007f\\u001b\"}");
+        assert!(matches!(json_safe("{\n  \"a\": 1\n}"), Cow::Borrowed(_)));
+    }
+
+    #[test]
     fn csv_safe_defuses_formulas_and_keeps_plain_text() {
         assert_eq!(csv_safe("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
         for f in ["+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"] {
@@ -211,6 +239,15 @@ mod tests {
             let plain: String = s.chars().filter(|c| unsafe_kind(*c).is_none()).collect();
             let kept: String = one_line.chars().filter(|c| !c.is_ascii()).collect();
             prop_assert_eq!(kept, plain.chars().filter(|c| !c.is_ascii()).collect::<String>());
+        }
+
+        #[test]
+        fn json_safe_keeps_the_value_and_drops_control_characters(s in any::<String>()) {
+            let doc = serde_json::to_string_pretty(&serde_json::json!({"name": s, "list": [s]})).unwrap();
+            let safe = json_safe(&doc);
+            prop_assert!(safe.chars().all(|c| c == '\n' || unsafe_kind(c).is_none()), "{safe:?}");
+            let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+            prop_assert_eq!(back["name"].as_str(), Some(s.as_str()));
         }
 
         #[test]
