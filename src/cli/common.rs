@@ -19,6 +19,7 @@ use peilian::scenario::{Layout, load, parse_file};
 use peilian::scoring::scorecard::Scorecard;
 use peilian::session::{Engine, Session};
 use peilian::text::Analyzer;
+use peilian::text::safe::{NameError, validate_team_name, validate_trainee_name};
 
 /// A scenario given on the command line: a file path, or an id from the scenarios directory.
 pub fn resolve_scenario(arg: &str) -> anyhow::Result<PathBuf> {
@@ -196,6 +197,37 @@ pub struct TerminalRecording {
 }
 
 impl RecordArgs {
+    /// The trainee and team to record under (the flags, else the remembered ones), checked:
+    /// a name with control characters or line breaks, or too long, is refused.
+    fn names(&self, prefs: &Prefs) -> anyhow::Result<(Option<String>, Option<String>)> {
+        let trainee = self.trainee.clone().or_else(|| prefs.trainee.clone());
+        let team = self.team.clone().or_else(|| {
+            if self.trainee.is_some() && self.trainee != prefs.trainee { None } else { prefs.team.clone() }
+        });
+        let refused = |e: NameError, flag: &str| anyhow::anyhow!("{e}\n    提示：{}；用 {flag} 另给一个", e.hint());
+        let team = match team {
+            Some(t) if !t.trim().is_empty() => {
+                Some(validate_team_name(&t).map_err(|e| refused(e, "--team"))?.to_string())
+            }
+            other => other,
+        };
+        let trainee = match trainee {
+            Some(t) if !t.trim().is_empty() => {
+                Some(validate_trainee_name(&t).map_err(|e| refused(e, "--trainee"))?.to_string())
+            }
+            _ => None,
+        };
+        Ok((trainee, team))
+    }
+
+    /// Refuses bad names before the call starts (`begin` checks them again).
+    pub fn check_names(&self) -> anyhow::Result<()> {
+        if self.no_record {
+            return Ok(());
+        }
+        self.names(&Prefs::load()).map(drop)
+    }
+
     /// Starts recording unless `--no-record`. Remembers the trainee and team. Problems with the
     /// database are reported once; the session is then kept in a recovery file. Recovery files
     /// that could not be imported are named on stderr.
@@ -204,13 +236,10 @@ impl RecordArgs {
             return Ok(None);
         }
         let mut prefs = Prefs::load();
-        let trainee = self.trainee.clone().or_else(|| prefs.trainee.clone());
-        let team = self.team.clone().or_else(|| {
-            if self.trainee.is_some() && self.trainee != prefs.trainee { None } else { prefs.team.clone() }
-        });
+        let (trainee, team) = self.names(&prefs)?;
         let trainee = match trainee {
-            Some(t) if !t.trim().is_empty() => t.trim().to_string(),
-            _ => {
+            Some(t) => t,
+            None => {
                 writeln!(out, "（未指定学员，本次记录在“{DEFAULT_TRAINEE}”名下；用 --trainee 姓名 指定，之后会记住）")?;
                 DEFAULT_TRAINEE.to_string()
             }

@@ -6,9 +6,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use peilian::mining::input::TextEncoding;
 use peilian::mining::{MineError, MineOptions, MineOutcome, Progress, mine};
 use peilian::scenario::library::lint_paths;
 use peilian::scenario::schema::Channel;
+use peilian::text::safe::terminal_safe as t;
 
 /// Bad lines printed in the terminal; the rest are counted (and the report lists more).
 const SHOW_BAD_LINES: usize = 20;
@@ -36,6 +38,10 @@ pub struct Args {
     /// 草稿的渠道：chat（在线）或 phone（电话） (channel of the drafts)
     #[arg(long, default_value = "chat", value_parser = ["chat", "phone"])]
     channel: String,
+    /// 不是 UTF-8 的行用什么编码读：auto（默认，按内容判断 GB18030/GBK 或 Big5）、utf-8、gb18030（gbk）、big5
+    /// (encoding of lines that are not UTF-8: auto, utf-8, gb18030/gbk, big5)
+    #[arg(long, default_value = "auto", value_name = "ENCODING", value_parser = TextEncoding::NAMES)]
+    encoding: String,
     /// 不显示进度条 (no progress bar)
     #[arg(long)]
     quiet: bool,
@@ -91,6 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     opts.min_family = args.min_family;
     opts.max_drafts = args.max_drafts;
     opts.channel = if args.channel == "phone" { Channel::Phone } else { Channel::Chat };
+    opts.encoding = TextEncoding::parse(&args.encoding).unwrap_or_default();
     let bar = Bar::new(args.quiet);
     let started = Instant::now();
     let outcome = match mine(&opts, &bar) {
@@ -99,12 +106,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             bar.finish();
             for p in &args.inputs {
                 if let Err(problem) = peilian::mining::input::probe(p) {
-                    eprintln!("错误：{problem}");
+                    eprintln!("错误：{}", t(&problem.to_string()));
                 }
             }
             if let MineError::NoDialogues { lines, .. } = &e {
                 for (path, b) in lines.iter().take(SHOW_BAD_LINES) {
-                    eprintln!("{}:{}: {}\n    提示：{}", path.display(), b.line, b.reason, b.hint);
+                    eprintln!("{}:{}: {}\n    提示：{}", t(&path.display().to_string()), b.line, t(&b.reason), b.hint);
                 }
             }
             eprintln!("错误：{e}\n    提示：{}", e.hint());
@@ -121,17 +128,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 fn print_bad_lines(o: &MineOutcome) {
     for (path, problem) in &o.unreadable {
-        eprintln!("错误：{}：{problem}（已跳过这个文件）", path.display());
+        eprintln!("错误：{}：{}（已跳过这个文件）", t(&path.display().to_string()), t(problem));
     }
     for (path, b) in o.bad_lines.iter().take(SHOW_BAD_LINES) {
-        eprintln!("{}:{}: {}\n    提示：{}", path.display(), b.line, b.reason, b.hint);
+        eprintln!("{}:{}: {}\n    提示：{}", t(&path.display().to_string()), b.line, t(&b.reason), b.hint);
     }
     if o.bad_line_count as usize > SHOW_BAD_LINES {
         eprintln!("……其余 {} 行有问题的行见报告（--report）", o.bad_line_count as usize - SHOW_BAD_LINES);
     }
     for i in &o.report.inputs {
         if let Some(e) = &i.error {
-            eprintln!("警告：{}：{e}", i.path);
+            eprintln!("警告：{}：{}", t(&i.path), t(e));
+        }
+        if let Some(note) = &i.encoding_note {
+            eprintln!("提示：{}：{note}", t(&i.path));
         }
     }
 }

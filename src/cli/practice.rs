@@ -6,6 +6,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use peilian::session::{Event, Input, Mode, Session, SessionError};
+use peilian::text::safe::{json_safe, terminal_safe};
 
 use crate::cli::common::{LineReader, ReadLine, RecordArgs, engine_or_report, resolve_scenario};
 use crate::cli::render;
@@ -75,6 +76,7 @@ impl Source {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    args.record.check_names()?;
     let path = resolve_scenario(&args.scenario)?;
     let Some(engine) = engine_or_report(&path)? else { return Ok(ExitCode::from(2)) };
     let interactive = std::io::stdin().is_terminal();
@@ -174,7 +176,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Input::Rewind(n) => session.rewind(n),
             Input::Silence(ms) => session.silence(ms, 0),
             Input::Invalid(why) => {
-                writeln!(chat, "    {why}")?;
+                writeln!(chat, "    {}", terminal_safe(&why))?;
                 continue;
             }
         };
@@ -194,10 +196,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 | SessionError::AnswerTooLong { .. }
                 | SessionError::NoteTooLong { .. }),
             ) => {
-                writeln!(chat, "    {e}")?;
+                writeln!(chat, "    {}", terminal_safe(&e.to_string()))?;
             }
             Err(e) => {
-                writeln!(chat, "    {e}")?;
+                writeln!(chat, "    {}", terminal_safe(&e.to_string()))?;
                 break;
             }
         }
@@ -218,7 +220,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         scorecard: &'a peilian::scoring::scorecard::Scorecard,
         record: serde_json::Value,
     }
-    let doc = serde_json::to_string_pretty(&Doc { transcript: session.transcript(), scorecard: &card, record })?;
+    let doc =
+        json_safe(&serde_json::to_string_pretty(&Doc { transcript: session.transcript(), scorecard: &card, record })?);
     if args.json {
         println!("{doc}");
     } else {

@@ -7,6 +7,7 @@ use peilian::scoring::scorecard::Scorecard;
 use peilian::scoring::turn::TurnScore;
 use peilian::scoring::{RUBRICS, rubric_label};
 use peilian::session::{Event, LineKind, Mode};
+use peilian::text::safe::{terminal_safe as t, terminal_safe_lines};
 
 /// A bar of `width` cells for a value 0–100.
 pub fn bar(value: f32, width: usize) -> String {
@@ -18,19 +19,19 @@ pub fn header(sc: &CompiledScenario, mode: Mode, seed: u64) -> String {
     let s = &sc.scenario;
     let p = &s.persona;
     let mut out = String::new();
-    let _ = writeln!(out, "══ {} ══", s.title);
+    let _ = writeln!(out, "══ {} ══", t(&s.title));
     let stars = "★".repeat(s.difficulty.min(5) as usize) + &"☆".repeat(5 - s.difficulty.min(5) as usize);
     let _ = writeln!(out, "{}模式 · 种子 {seed} · {} · 难度 {stars}", mode.label(), s.channel.label());
     if !s.briefing.is_empty() {
-        let _ = writeln!(out, "情况说明：{}", s.briefing);
+        let _ = writeln!(out, "情况说明：{}", terminal_safe_lines(&s.briefing));
     }
-    let tier = p.vip_tier.as_deref().map(|t| format!(" · {t}")).unwrap_or_default();
+    let tier = p.vip_tier.as_deref().map(|tier| format!(" · {}", t(tier))).unwrap_or_default();
     let _ = writeln!(
         out,
         "客户：{}（{}）{} {}{tier} · 耐心 {} 秒",
-        p.name,
-        p.title,
-        p.avatar.as_deref().unwrap_or(""),
+        t(&p.name),
+        t(&p.title),
+        t(p.avatar.as_deref().unwrap_or("")),
         p.kind.label(),
         peilian::session::effective_patience_secs(p.patience_secs)
     );
@@ -41,7 +42,7 @@ pub fn header(sc: &CompiledScenario, mode: Mode, seed: u64) -> String {
                 peilian::scenario::schema::BotSpeaker::Customer => "客户",
                 peilian::scenario::schema::BotSpeaker::Bot => "机器人",
             };
-            let _ = writeln!(out, "  {who}：{}", line.text);
+            let _ = writeln!(out, "  {who}：{}", t(&line.text));
         }
         let _ = writeln!(out, "——————————————");
     }
@@ -66,23 +67,24 @@ pub fn event(e: &Event, feedback: bool) -> Option<String> {
             } else {
                 "    ".to_string()
             };
-            Some(format!("{prefix}客户{tag}：{text}\n    情绪 {} {mood:.0}", bar(*mood, 10)))
+            Some(format!("{prefix}客户{tag}：{}\n    情绪 {} {mood:.0}", t(text), bar(*mood, 10)))
         }
         Event::AnswerScored { score, .. } if feedback => Some(turn_feedback(score)),
         Event::AnswerScored { .. } => None,
         Event::MoodChanged { from, to, reasons } if feedback => Some(format!(
             "    情绪 {from:.0} → {to:.0}（{}）",
-            if reasons.is_empty() { "无变化".to_string() } else { reasons.join("，") }
+            if reasons.is_empty() { "无变化".to_string() } else { t(&reasons.join("，")).into_owned() }
         )),
         Event::MoodChanged { .. } => None,
-        Event::EscalationTriggered { trigger, .. } if feedback => Some(format!("    ◆ 出现转接条件：{trigger}")),
+        Event::EscalationTriggered { trigger, .. } if feedback => Some(format!("    ◆ 出现转接条件：{}", t(trigger))),
         Event::EscalationTriggered { .. } => None,
         Event::Transferred { note, .. } => {
-            Some(format!("    → 已转接。交接说明：{}", if note.is_empty() { "（无）" } else { note }))
+            Some(format!("    → 已转接。交接说明：{}", if note.is_empty() { "（无）".into() } else { t(note) }))
         }
         Event::CallEnded { outcome, .. } => Some(format!("\n—— 通话结束：{} ——", outcome.label())),
         Event::Rewound { turn, mood, line } => Some(format!(
-            "    ◀ 回到第 {turn} 回合（情绪 {mood:.0}），请重新作答\n\n[{turn}] 客户：{line}\n    情绪 {} {mood:.0}",
+            "    ◀ 回到第 {turn} 回合（情绪 {mood:.0}），请重新作答\n\n[{turn}] 客户：{}\n    情绪 {} {mood:.0}",
+            t(line),
             bar(*mood, 10)
         )),
     }
@@ -97,7 +99,7 @@ pub fn turn_feedback(s: &TurnScore) -> String {
         }
     }
     if let Some(c) = &s.capped {
-        let _ = write!(out, "\n    ⚠ {c}");
+        let _ = write!(out, "\n    ⚠ {}", t(c));
     }
     let marks: Vec<&str> = s
         .rubrics
@@ -107,20 +109,20 @@ pub fn turn_feedback(s: &TurnScore) -> String {
         .map(String::as_str)
         .collect();
     if !marks.is_empty() {
-        let _ = write!(out, "\n    {}", marks.join("  "));
+        let _ = write!(out, "\n    {}", t(&marks.join("  ")));
     }
     for e in s.evidence.iter().filter(|e| matches!(e.kind, "negated" | "asked_again" | "red_line")) {
-        let _ = write!(out, "\n    · {}", e.detail);
+        let _ = write!(out, "\n    · {}", t(&e.detail));
     }
     if s.overall < 80.0 && !s.model_answer.is_empty() {
-        let _ = write!(out, "\n    示范：{}", s.model_answer);
+        let _ = write!(out, "\n    示范：{}", t(&s.model_answer));
     }
     out
 }
 
 pub fn scorecard(card: &Scorecard) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "\n══ 成绩单：{} ══", card.scenario_title);
+    let _ = writeln!(out, "\n══ 成绩单：{} ══", t(&card.scenario_title));
     let verdict = if card.passed { "✓ 通过" } else { "× 未通过" };
     let _ = writeln!(
         out,
@@ -130,30 +132,30 @@ pub fn scorecard(card: &Scorecard) -> String {
         card.outcome.label()
     );
     if let Some(c) = &card.capped {
-        let _ = writeln!(out, "⚠ {c}");
+        let _ = writeln!(out, "⚠ {}", t(c));
     }
     for name in RUBRICS {
         let Some(r) = card.rubrics.get(name) else {
             continue;
         };
         if !r.applicable {
-            let _ = writeln!(out, "{:<6} 不适用（{}）", rubric_label(name), r.reasons.join("；"));
+            let _ = writeln!(out, "{:<6} 不适用（{}）", rubric_label(name), t(&r.reasons.join("；")));
             continue;
         }
         let _ = writeln!(out, "{:<6} {:>5.1} {} 权重 {:.2}", rubric_label(name), r.score, bar(r.score, 10), r.weight);
         for reason in &r.reasons {
-            let _ = writeln!(out, "         {reason}");
+            let _ = writeln!(out, "         {}", t(reason));
         }
     }
     if !card.turns.is_empty() {
         let _ = writeln!(out, "\n逐回合：");
     }
-    for t in &card.turns {
-        let s = &t.score;
-        let _ = writeln!(out, "[{}] {:.1} 分  你：{}", t.turn, s.overall, s.answer);
+    for turn in &card.turns {
+        let s = &turn.score;
+        let _ = writeln!(out, "[{}] {:.1} 分  你：{}", turn.turn, s.overall, t(&s.answer));
         let hits: Vec<String> = s.evidence.iter().filter(|e| e.kind == "hit").map(|e| e.detail.clone()).collect();
         if !hits.is_empty() {
-            let _ = writeln!(out, "     命中：{}", hits.join("；"));
+            let _ = writeln!(out, "     命中：{}", t(&hits.join("；")));
         }
         let missed: Vec<String> = s
             .evidence
@@ -162,16 +164,16 @@ pub fn scorecard(card: &Scorecard) -> String {
             .map(|e| e.detail.clone())
             .collect();
         if !missed.is_empty() {
-            let _ = writeln!(out, "     问题：{}", missed.join("；"));
+            let _ = writeln!(out, "     问题：{}", t(&missed.join("；")));
         }
         if !s.model_answer.is_empty() {
-            let _ = writeln!(out, "     示范：{}", s.model_answer);
+            let _ = writeln!(out, "     示范：{}", t(&s.model_answer));
         }
     }
     if !card.coaching.is_empty() {
         let _ = writeln!(out, "\n教练提示：");
         for c in &card.coaching {
-            let _ = writeln!(out, "  · {c}");
+            let _ = writeln!(out, "  · {}", t(c));
         }
     }
     out

@@ -7,6 +7,8 @@ use peilian::records::coaching::{RecordedSession, recent_sessions, recorded_sess
 use peilian::scoring::scorecard::Scorecard;
 use peilian::session::Session;
 
+use peilian::text::safe::{json_safe, terminal_safe as t};
+
 use crate::cli::common::{DbArgs, engine_for, resolve_scenario};
 use crate::cli::render;
 
@@ -35,8 +37,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!(
                 "{:>6}  {}  {}  {}  {}",
                 s.id,
-                s.trainee,
-                s.scenario_title,
+                t(&s.trainee),
+                t(&s.scenario_title),
                 s.overall.map_or_else(|| "—".to_string(), |o| format!("{o:.1} 分")),
                 outcome_label(&s.outcome)
             );
@@ -46,7 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let recorded = match recorded_session(&store, &key) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("错误：{e}；不带参数运行 peilian replay 可列出最近的练习");
+            eprintln!("错误：{}；不带参数运行 peilian replay 可列出最近的练习", t(&e.to_string()));
             return Ok(ExitCode::from(2));
         }
     };
@@ -85,13 +87,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             lexicons_or_mood_model_changed: basis_changed,
             rescored: rescored.as_ref().map(|(scorecard, skipped)| Rescored { scorecard, skipped_actions: *skipped }),
         };
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        println!("{}", json_safe(&serde_json::to_string_pretty(&doc)?));
         return Ok(ExitCode::SUCCESS);
     }
 
     print_session(&recorded);
     match (changed, &current) {
-        (None, _) | (_, None) => println!("\n（找不到场景“{}”的当前文件，无法重新评分）", recorded.scenario_id),
+        (None, _) | (_, None) => println!("\n（找不到场景“{}”的当前文件，无法重新评分）", t(&recorded.scenario_id)),
         (Some(false), _) if basis_changed == Some(true) => {
             println!("\n场景文件没有改动，但词库或情绪模型自记录以来有改动：重新评分的结果可能不同。");
             if !args.rescore {
@@ -103,7 +105,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!(
                 "\n⚠ 场景已修改：记录时为 v{}（{}），现在是 v{}（{}）。",
                 recorded.scenario_version,
-                &recorded.content_hash,
+                t(&recorded.content_hash),
                 engine.scenario.scenario.version,
                 engine.scenario.content_hash
             );
@@ -130,24 +132,25 @@ fn outcome_label(outcome: &str) -> &'static str {
 }
 
 fn print_session(r: &RecordedSession) {
-    println!("══ 练习记录 {}：{} ══", r.id, r.scenario_title);
+    println!("══ 练习记录 {}：{} ══", r.id, t(&r.scenario_title));
     println!(
         "学员 {} · {}模式 · 种子 {} · 场景 v{} · {}",
-        r.trainee,
+        t(&r.trainee),
         if r.mode == "exam" { "考试" } else { "练习" },
         r.seed,
         r.scenario_version,
         outcome_label(&r.outcome)
     );
-    for t in &r.turns {
-        let old = if t.superseded { "（已回退重答）" } else { "" };
-        match t.kind.as_str() {
+    for turn in &r.turns {
+        let old = if turn.superseded { "（已回退重答）" } else { "" };
+        match turn.kind.as_str() {
             "answer" => {
-                println!("\n[{}] 客户：{}", t.turn, t.customer_line);
-                println!("    你{old}：{}（{:.1} 秒）", t.text, t.latency_ms as f64 / 1000.0);
-                if let Some(score) = t.score.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+                println!("\n[{}] 客户：{}", turn.turn, t(&turn.customer_line));
+                println!("    你{old}：{}（{:.1} 秒）", t(&turn.text), turn.latency_ms as f64 / 1000.0);
+                if let Some(score) =
+                    turn.score.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
                 {
-                    let mut parts = vec![format!("本回合 {:.1} 分", t.overall.unwrap_or(0.0))];
+                    let mut parts = vec![format!("本回合 {:.1} 分", turn.overall.unwrap_or(0.0))];
                     if let Some(rubrics) = score["rubrics"].as_object() {
                         for (name, v) in rubrics {
                             if v["applicable"] == true {
@@ -160,20 +163,20 @@ fn print_session(r: &RecordedSession) {
                         }
                     }
                     println!("    {}", parts.join(" · "));
-                    let marks = t.problems();
+                    let marks = turn.problems();
                     if !marks.is_empty() {
-                        println!("    问题：{}", marks.join("；"));
+                        println!("    问题：{}", t(&marks.join("；")));
                     }
                 }
             }
             "transfer" => println!(
                 "    → 第 {} 回合转接。交接说明：{}",
-                t.turn,
-                if t.text.is_empty() { "（无）" } else { &t.text }
+                turn.turn,
+                if turn.text.is_empty() { "（无）".into() } else { t(&turn.text) }
             ),
             "hangup" => println!("    （坐席挂断）"),
-            "silence" => println!("    （沉默 {:.0} 秒）", t.latency_ms as f64 / 1000.0),
-            "rewind" => println!("\n    ◀ 回退到第 {} 回合", t.turn),
+            "silence" => println!("    （沉默 {:.0} 秒）", turn.latency_ms as f64 / 1000.0),
+            "rewind" => println!("\n    ◀ 回退到第 {} 回合", turn.turn),
             _ => {}
         }
     }
@@ -183,11 +186,11 @@ fn print_session(r: &RecordedSession) {
                 println!(
                     "\n总分 {:.1}（及格线 {}）{}",
                     card["overall"].as_f64().unwrap_or(0.0),
-                    card["pass_mark"],
+                    t(&card["pass_mark"].to_string()),
                     if card["passed"] == true { " ✓ 通过" } else { " × 未通过" }
                 );
                 for line in card["summary"].as_array().into_iter().flatten().skip(1) {
-                    println!("  {}", line.as_str().unwrap_or_default());
+                    println!("  {}", t(line.as_str().unwrap_or_default()));
                 }
             }
         }

@@ -9,6 +9,7 @@ use peilian::records::html;
 use peilian::scenario::library::{default_scenarios_dir, ron_files};
 use peilian::scenario::parse_file;
 use peilian::scoring::rubric_label;
+use peilian::text::safe::{csv_safe, json_safe, terminal_safe as t};
 
 use crate::cli::common::DbArgs;
 
@@ -51,12 +52,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let report = match trainee_report(&store, name, &library_metas()) {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("错误：{e}");
+                eprintln!("错误：{}", t(&e.to_string()));
                 return Ok(ExitCode::from(2));
             }
         };
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            println!("{}", json_safe(&serde_json::to_string_pretty(&report)?));
         } else if args.csv {
             trainee_csv(&report)?;
         } else if let Some(path) = &args.html {
@@ -68,11 +69,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         let report = team_report(&store, args.team.as_deref())?;
         if report.rows.is_empty() {
-            eprintln!("没有找到学员{}", args.team.as_deref().map(|t| format!("（团队“{t}”）")).unwrap_or_default());
+            eprintln!(
+                "没有找到学员{}",
+                args.team.as_deref().map(|team| format!("（团队“{}”）", t(team))).unwrap_or_default()
+            );
             return Ok(ExitCode::from(2));
         }
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            println!("{}", json_safe(&serde_json::to_string_pretty(&report)?));
         } else if args.csv {
             team_csv(&report)?;
         } else if let Some(path) = &args.html {
@@ -94,7 +98,11 @@ fn pct(v: Option<f32>) -> String {
 }
 
 fn print_trainee(r: &TraineeReport) {
-    println!("══ {} 的练习报告（团队：{}）══", r.trainee, if r.team.is_empty() { "未分组" } else { &r.team });
+    println!(
+        "══ {} 的练习报告（团队：{}）══",
+        t(&r.trainee),
+        if r.team.is_empty() { "未分组".into() } else { t(&r.team) }
+    );
     println!(
         "练习 {} 次（完成 {}，未完成 {}） · 通过率 {} · 平均 {} · 最高 {} · 最近 {} · 趋势 {} {}",
         r.sessions,
@@ -113,16 +121,16 @@ fn print_trainee(r: &TraineeReport) {
     }
     println!("\n各技能平均（弱者在前）：");
     for s in &r.skills {
-        println!("  {:<8} {:>5.1}（{} 次）", s.label, s.average, s.sessions);
+        println!("  {:<8} {:>5.1}（{} 次）", t(&s.label), s.average, s.sessions);
     }
     for w in &r.weakest {
-        println!("\n薄弱：{}（{:.1}）", w.skill.label, w.skill.average);
+        println!("\n薄弱：{}（{:.1}）", t(&w.skill.label), w.skill.average);
         if !w.missed_concepts.is_empty() {
-            let v: Vec<String> = w.missed_concepts.iter().map(|c| format!("{}×{}", c.label, c.count)).collect();
+            let v: Vec<String> = w.missed_concepts.iter().map(|c| format!("{}×{}", t(&c.label), c.count)).collect();
             println!("  常漏要点：{}", v.join("、"));
         }
         if !w.red_lines.is_empty() {
-            let v: Vec<String> = w.red_lines.iter().map(|c| format!("「{}」×{}", c.label, c.count)).collect();
+            let v: Vec<String> = w.red_lines.iter().map(|c| format!("「{}」×{}", t(&c.label), c.count)).collect();
             println!("  红线：{}", v.join("、"));
         }
         let t = &w.transfers;
@@ -132,13 +140,13 @@ fn print_trainee(r: &TraineeReport) {
     }
     println!("\n推荐下一步：");
     for rec in &r.recommendations {
-        println!("  {}（{}，难度 {}）— {}", rec.title, rec.scenario_id, rec.difficulty, rec.reason);
+        println!("  {}（{}，难度 {}）— {}", t(&rec.title), t(&rec.scenario_id), rec.difficulty, t(&rec.reason));
     }
     println!("\n各场景：");
     for s in &r.scenarios {
         println!(
             "  {} · {} 次 · 最高 {} · 最近 {} · {}",
-            s.title,
+            t(&s.title),
             s.attempts,
             opt(s.best),
             opt(s.latest),
@@ -148,7 +156,7 @@ fn print_trainee(r: &TraineeReport) {
 }
 
 fn print_team(r: &TeamReport) {
-    println!("══ {} ══", r.team.as_deref().map_or_else(|| "全体学员".to_string(), |t| format!("团队“{t}”")));
+    println!("══ {} ══", r.team.as_deref().map_or_else(|| "全体学员".to_string(), |team| format!("团队“{}”", t(team))));
     println!(
         "{:<10} {:<8} {:>5} {:>6} {:>6} {:>6}  {:<10} 最弱技能",
         "学员", "团队", "练习", "平均", "最高", "通过率", "趋势"
@@ -156,28 +164,30 @@ fn print_team(r: &TeamReport) {
     for x in &r.rows {
         println!(
             "{:<10} {:<8} {:>5} {:>6} {:>6} {:>6}  {:<10} {}",
-            x.name,
-            x.team,
+            t(&x.name),
+            t(&x.team),
             x.sessions,
             opt(x.average),
             opt(x.best),
             pct(x.pass_rate),
             format!("{}{}", x.trend.label(), x.trend.delta.map(|d| format!("{d:+.1}")).unwrap_or_default()),
-            x.weakest_skill.as_ref().map_or_else(|| "—".to_string(), |w| format!("{}（{:.1}）", w.label, w.average))
+            x.weakest_skill
+                .as_ref()
+                .map_or_else(|| "—".to_string(), |w| format!("{}（{:.1}）", t(&w.label), w.average))
         );
     }
     println!("\n排行榜：");
     for (i, name) in r.leaderboard.iter().take(10).enumerate() {
         let avg = r.rows.iter().find(|x| &x.name == name).and_then(|x| x.average);
-        println!("  {}. {name} {}", i + 1, opt(avg));
+        println!("  {}. {} {}", i + 1, t(name), opt(avg));
     }
     if !r.missed_concepts.is_empty() {
-        let v: Vec<String> = r.missed_concepts.iter().map(|c| format!("{}×{}", c.label, c.count)).collect();
+        let v: Vec<String> = r.missed_concepts.iter().map(|c| format!("{}×{}", t(&c.label), c.count)).collect();
         println!("\n最常遗漏的要点：{}", v.join("、"));
     }
     if !r.red_lines.is_empty() {
         let v: Vec<String> =
-            r.red_lines.iter().map(|c| format!("「{}」×{}（{} 人）", c.phrase, c.count, c.trainees)).collect();
+            r.red_lines.iter().map(|c| format!("「{}」×{}（{} 人）", t(&c.phrase), c.count, c.trainees)).collect();
         println!("红线触犯：{}", v.join("、"));
     }
 }
@@ -201,7 +211,7 @@ fn trainee_csv(r: &TraineeReport) -> anyhow::Result<()> {
         w.write_record([
             p.session_id.to_string(),
             p.ended_ms.to_string(),
-            p.scenario_id.clone(),
+            csv_safe(&p.scenario_id).into_owned(),
             format!("{:.1}", p.overall),
             p.passed.to_string(),
             g("concepts"),
@@ -233,8 +243,8 @@ fn team_csv(r: &TeamReport) -> anyhow::Result<()> {
     let f = |v: Option<f32>| v.map(|x| format!("{x:.1}")).unwrap_or_default();
     for x in &r.rows {
         w.write_record([
-            x.name.clone(),
-            x.team.clone(),
+            csv_safe(&x.name).into_owned(),
+            csv_safe(&x.team).into_owned(),
             x.sessions.to_string(),
             x.completed.to_string(),
             x.passed.to_string(),
@@ -242,7 +252,7 @@ fn team_csv(r: &TeamReport) -> anyhow::Result<()> {
             f(x.average),
             f(x.best),
             f(x.trend.delta),
-            x.weakest_skill.as_ref().map(|s| s.label.clone()).unwrap_or_default(),
+            x.weakest_skill.as_ref().map(|s| csv_safe(&s.label).into_owned()).unwrap_or_default(),
             f(x.weakest_skill.as_ref().map(|s| s.average)),
         ])?;
     }

@@ -1,9 +1,12 @@
 //! Reading transcript exports: JSON Lines (one dialogue a line) and CSV (one turn a row), plain
-//! or gzip, UTF-8 with or without BOM, GB18030/GBK detected line by line and converted.
+//! or gzip, UTF-8 with or without BOM; lines that are not UTF-8 are converted from GB18030/GBK
+//! (simplified) or Big5 (traditional), whichever the file's text is (detected with chardetng,
+//! or forced with [`TextEncoding`]).
 //!
 //! The reader streams: it holds one line (or one CSV dialogue) at a time, never the file. A
 //! line it cannot use becomes a [`BadLine`] with its number and what to do; it never stops
-//! the run.
+//! the run. A CSV record is read physical line by physical line, so that a stray quote costs
+//! its own lines (reported with their numbers), not the rest of the file.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -41,6 +44,8 @@ pub struct InputInfo {
     pub gzip: bool,
     /// Size on disk (compressed size for gzip).
     pub bytes: u64,
+    /// How to read lines that are not UTF-8 ([`TextEncoding::Auto`] from [`probe`]).
+    pub encoding: TextEncoding,
 }
 
 /// Opens a file and decides its format and compression: gzip by its magic bytes; JSON Lines
@@ -65,7 +70,7 @@ pub fn probe(path: &Path) -> Result<InputInfo, MineError> {
     } else {
         sniff_format(path, gzip).map_err(io_err)?
     };
-    Ok(InputInfo { path: path.to_path_buf(), format, gzip, bytes: meta.len() })
+    Ok(InputInfo { path: path.to_path_buf(), format, gzip, bytes: meta.len(), encoding: TextEncoding::Auto })
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -118,44 +123,239 @@ fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
+/// How to read the lines of a file that are not UTF-8.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextEncoding {
+    /// UTF-8 where it is valid; other lines in GB18030 or Big5, as the file's text shows.
+    #[default]
+    Auto,
+    /// UTF-8 only: other lines are bad lines.
+    Utf8,
+    /// GB18030 (a superset of GBK and GB2312), simplified Chinese.
+    Gb18030,
+    /// Big5, traditional Chinese.
+    Big5,
+}
+
+impl TextEncoding {
+    /// The names `--encoding` takes.
+    pub const NAMES: [&'static str; 6] = ["auto", "utf-8", "utf8", "gb18030", "gbk", "big5"];
+
+    /// Reads an encoding's name (case-insensitive; `gbk` and `gb2312` are GB18030).
+    pub fn parse(name: &str) -> Option<TextEncoding> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "auto" => TextEncoding::Auto,
+            "utf-8" | "utf8" => TextEncoding::Utf8,
+            "gb18030" | "gbk" | "gb2312" | "cp936" => TextEncoding::Gb18030,
+            "big5" | "big-5" | "cp950" => TextEncoding::Big5,
+            _ => return None,
+        })
+    }
+}
+
+/// How the legacy (not UTF-8) encoding of a file was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LegacyBasis {
+    /// Given with `--encoding`.
+    Forced,
+    /// The text decodes in this encoding only.
+    Certain,
+    /// Both decode; the detector chose, from enough text.
+    Detected,
+    /// Both decode and there was little text to judge, or the detector saw neither: a guess.
+    Guessed,
+}
+
+/// The legacy encoding used for a file's lines that are not UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LegacyChoice {
+    /// "GB18030" or "Big5".
+    pub encoding: &'static str,
+    pub basis: LegacyBasis,
+}
+
 /// The text encodings met, for the report.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct EncodingSeen {
     pub bom: bool,
     pub utf8_lines: u64,
     pub gb18030_lines: u64,
+    pub big5_lines: u64,
+    /// How lines that are not UTF-8 were read, when there were any.
+    pub legacy: Option<LegacyChoice>,
 }
 
 impl EncodingSeen {
-    /// "utf-8", "utf-8 (BOM)", "gb18030" or "mixed (utf-8 + gb18030)".
+    /// "UTF-8", "GB18030/GBK（已转换）", "Big5（繁体，已转换）", "混合（UTF-8 + Big5）" …,
+    /// with ", 带 BOM" and a note when the legacy encoding was a guess or forced.
     pub fn describe(&self) -> String {
-        let base = match (self.utf8_lines > 0, self.gb18030_lines > 0) {
-            (true, true) => "混合（UTF-8 + GB18030）",
-            (false, true) => "GB18030/GBK（已转换）",
-            _ => "UTF-8",
+        let mut parts = Vec::new();
+        if self.gb18030_lines > 0 {
+            parts.push("GB18030");
+        }
+        if self.big5_lines > 0 {
+            parts.push("Big5");
+        }
+        let mut out = match (self.utf8_lines > 0, parts.as_slice()) {
+            (_, []) => "UTF-8".to_string(),
+            (false, ["GB18030"]) => "GB18030/GBK（已转换）".to_string(),
+            (false, ["Big5"]) => "Big5（繁体，已转换）".to_string(),
+            (false, _) => format!("混合（{}）", parts.join(" + ")),
+            (true, _) => format!("混合（UTF-8 + {}）", parts.join(" + ")),
         };
-        if self.bom { format!("{base}，带 BOM") } else { base.to_string() }
+        match self.legacy.map(|l| l.basis) {
+            Some(LegacyBasis::Guessed) if !parts.is_empty() => out.push_str("，编码是猜的"),
+            Some(LegacyBasis::Forced) => out.push_str("，按 --encoding 指定"),
+            _ => {}
+        }
+        if self.bom {
+            out.push_str("，带 BOM");
+        }
+        out
+    }
+
+    /// What to tell the user when the legacy encoding was only guessed: which one was used and
+    /// how to force the other.
+    pub fn note(&self) -> Option<String> {
+        let legacy = self.legacy.filter(|l| l.basis == LegacyBasis::Guessed)?;
+        if self.gb18030_lines + self.big5_lines == 0 {
+            return None;
+        }
+        let (used, other, flag) = if legacy.encoding == "Big5" {
+            ("Big5（繁体）", "GB18030/GBK（简体）", "gb18030")
+        } else {
+            ("GB18030/GBK（简体）", "Big5（繁体）", "big5")
+        };
+        Some(format!(
+            "不是 UTF-8 的行按 {used} 读取，但可供判断的文字太少，这是猜的；若挖出的文字是乱码，文件多半是 {other}，请加 --encoding {flag} 重新运行"
+        ))
     }
 }
 
-/// Decodes one line: UTF-8 if valid, else GB18030 (a superset of GBK and GB2312) if that
-/// decodes without error. `None` when neither does.
-pub fn decode_line(bytes: &[u8], seen: &mut EncodingSeen) -> Option<String> {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => {
+/// Decodes the fields or lines of one file: UTF-8 where valid, else the file's legacy
+/// encoding, chosen once (from a sample of the file's lines that are not UTF-8) when the first
+/// such line comes.
+pub struct Decoder {
+    forced: TextEncoding,
+    legacy: Option<&'static encoding_rs::Encoding>,
+    /// The file to sample when the choice is made (none: judge by the first line alone).
+    sample_from: Option<(PathBuf, bool)>,
+}
+
+/// Bytes of the file read to sample its legacy lines, and of legacy lines kept for judging.
+const SAMPLE_READ: usize = 4 << 20;
+const SAMPLE_KEEP: usize = 256 << 10;
+/// Fewer non-ASCII bytes than this and the detector's choice is only a guess.
+const SAMPLE_ENOUGH: usize = 16;
+
+impl Decoder {
+    /// A decoder that samples `info`'s file when it needs to choose.
+    pub fn for_file(info: &InputInfo) -> Decoder {
+        Decoder { forced: info.encoding, legacy: None, sample_from: Some((info.path.clone(), info.gzip)) }
+    }
+
+    /// A decoder without a file: the choice is made from the first line that is not UTF-8.
+    pub fn new(forced: TextEncoding) -> Decoder {
+        Decoder { forced, legacy: None, sample_from: None }
+    }
+
+    /// The text of `bytes`, or `None` when it is neither UTF-8 nor valid in the legacy
+    /// encoding (in `Auto`, nor in the other one either).
+    pub fn decode(&mut self, bytes: &[u8], seen: &mut EncodingSeen) -> Option<String> {
+        if let Ok(s) = std::str::from_utf8(bytes) {
             seen.utf8_lines += 1;
-            Some(s.to_string())
+            return Some(s.to_string());
         }
-        Err(_) => {
-            let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
-            if had_errors {
-                None
-            } else {
-                seen.gb18030_lines += 1;
-                Some(text.into_owned())
+        if self.forced == TextEncoding::Utf8 {
+            return None;
+        }
+        let primary = match self.legacy {
+            Some(e) => e,
+            None => {
+                let choice = self.choose(bytes);
+                seen.legacy = Some(choice);
+                let e = if choice.encoding == "Big5" { encoding_rs::BIG5 } else { encoding_rs::GB18030 };
+                self.legacy = Some(e);
+                e
+            }
+        };
+        let other = if primary == encoding_rs::BIG5 { encoding_rs::GB18030 } else { encoding_rs::BIG5 };
+        let candidates: &[&'static encoding_rs::Encoding] =
+            if self.forced == TextEncoding::Auto { &[primary, other] } else { &[primary] };
+        for &encoding in candidates {
+            let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+            if !had_errors {
+                if encoding == encoding_rs::BIG5 {
+                    seen.big5_lines += 1;
+                } else {
+                    seen.gb18030_lines += 1;
+                }
+                return Some(text.into_owned());
+            }
+        }
+        None
+    }
+
+    fn choose(&mut self, first: &[u8]) -> LegacyChoice {
+        match self.forced {
+            TextEncoding::Big5 => return LegacyChoice { encoding: "Big5", basis: LegacyBasis::Forced },
+            TextEncoding::Gb18030 => return LegacyChoice { encoding: "GB18030", basis: LegacyBasis::Forced },
+            TextEncoding::Auto | TextEncoding::Utf8 => {}
+        }
+        let sample = self
+            .sample_from
+            .take()
+            .and_then(|(path, gzip)| sample_legacy_lines(&path, gzip).ok())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| first.to_vec());
+        choose_legacy(&sample)
+    }
+}
+
+/// The lines of the file's start that are not UTF-8, joined by `\n` (at most `SAMPLE_KEEP`).
+fn sample_legacy_lines(path: &Path, gzip: bool) -> io::Result<Vec<u8>> {
+    let stream = open_stream(path, gzip, None)?;
+    let mut head = Vec::new();
+    stream.take(SAMPLE_READ as u64).read_to_end(&mut head)?;
+    let full = head.len() >= SAMPLE_READ;
+    let mut pieces: Vec<&[u8]> = head.split(|&b| b == b'\n').collect();
+    if full {
+        pieces.pop(); // cut in the middle
+    }
+    let mut sample = Vec::new();
+    for (i, piece) in pieces.into_iter().enumerate() {
+        let piece = if i == 0 { strip_bom(piece) } else { piece };
+        let piece = piece.strip_suffix(b"\r").unwrap_or(piece);
+        if std::str::from_utf8(piece).is_err() {
+            sample.extend_from_slice(piece);
+            sample.push(b'\n');
+            if sample.len() >= SAMPLE_KEEP {
+                break;
             }
         }
     }
+    Ok(sample)
+}
+
+/// GB18030 or Big5 for text that is not UTF-8: the one it decodes in when only one does, else
+/// chardetng's choice (a guess when there is little text or it names neither).
+pub fn choose_legacy(sample: &[u8]) -> LegacyChoice {
+    let gb_ok = !encoding_rs::GB18030.decode_without_bom_handling(sample).1;
+    let big5_ok = !encoding_rs::BIG5.decode_without_bom_handling(sample).1;
+    match (gb_ok, big5_ok) {
+        (true, false) => return LegacyChoice { encoding: "GB18030", basis: LegacyBasis::Certain },
+        (false, true) => return LegacyChoice { encoding: "Big5", basis: LegacyBasis::Certain },
+        _ => {}
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(sample, true);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    let non_ascii = sample.iter().filter(|b| !b.is_ascii()).count();
+    let named = guess == encoding_rs::BIG5 || guess == encoding_rs::GBK || guess == encoding_rs::GB18030;
+    let basis = if named && non_ascii >= SAMPLE_ENOUGH && gb_ok { LegacyBasis::Detected } else { LegacyBasis::Guessed };
+    LegacyChoice { encoding: if guess == encoding_rs::BIG5 { "Big5" } else { "GB18030" }, basis }
 }
 
 /// Who speaks a turn.
@@ -407,9 +607,10 @@ pub fn read_file(
             return stats;
         }
     };
+    let mut decoder = Decoder::for_file(info);
     let result = match info.format {
-        Format::Jsonl => read_jsonl(input, stream, &mut stats, emit),
-        Format::Csv => read_csv(input, stream, &mut stats, emit),
+        Format::Jsonl => read_jsonl(input, stream, &mut decoder, &mut stats, emit),
+        Format::Csv => read_csv(input, stream, &mut decoder, &mut stats, emit),
     };
     if let Err(e) = result {
         stats.error = Some(format!("第 {} 行之后读取中断：{e}", stats.lines));
@@ -475,6 +676,7 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
 fn read_jsonl(
     input: usize,
     mut r: Box<dyn BufRead + Send>,
+    decoder: &mut Decoder,
     stats: &mut FileStats,
     emit: &mut dyn FnMut(Record),
 ) -> io::Result<()> {
@@ -508,19 +710,15 @@ fn read_jsonl(
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match decode_line(bytes, &mut stats.encoding) {
+        match decoder.decode(bytes, &mut stats.encoding) {
             Some(text) => {
                 stats.records += 1;
                 emit(Record::Json { input, line, text });
             }
             None => {
                 stats.bad_lines += 1;
-                emit(Record::Bad(BadLine {
-                    input,
-                    line,
-                    reason: "既不是 UTF-8 也不是 GB18030/GBK 编码".into(),
-                    hint: "用 UTF-8 重新导出，或检查文件是否损坏".into(),
-                }));
+                let (reason, hint) = undecodable(decoder);
+                emit(Record::Bad(BadLine { input, line, reason, hint }));
             }
         }
     }
@@ -589,6 +787,22 @@ impl Columns {
         })
     }
 
+    /// What column `i` holds, for messages.
+    fn name_of(&self, i: usize) -> Option<&'static str> {
+        let named = [
+            (Some(self.id), "对话 id"),
+            (self.turn, "轮次"),
+            (Some(self.role), "角色"),
+            (Some(self.text), "内容"),
+            (self.timestamp, "时间"),
+            (self.nugget, "标注"),
+            (self.satisfaction, "满意度"),
+            (self.accomplishment, "完成度"),
+            (self.effectiveness, "有效性"),
+        ];
+        named.into_iter().find(|(c, _)| *c == Some(i)).map(|(_, name)| name)
+    }
+
     fn min_fields(&self) -> usize {
         [Some(self.id), Some(self.role), Some(self.text), self.turn].into_iter().flatten().max().unwrap_or(0) + 1
     }
@@ -604,9 +818,214 @@ struct Gathering {
     labels: Labels,
 }
 
+/// Why a line could not be decoded, and what to do.
+fn undecodable(decoder: &Decoder) -> (String, String) {
+    let reason = match decoder.forced {
+        TextEncoding::Auto => "既不是 UTF-8，也不是 GB18030/GBK 或 Big5 编码",
+        TextEncoding::Utf8 => "不是 UTF-8 编码（--encoding utf-8）",
+        TextEncoding::Gb18030 => "既不是 UTF-8 也不是 GB18030/GBK 编码（--encoding gb18030）",
+        TextEncoding::Big5 => "既不是 UTF-8 也不是 Big5 编码（--encoding big5）",
+    };
+    (reason.into(), "用 UTF-8 重新导出，或检查文件是否损坏；编码可用 --encoding 指定".into())
+}
+
+/// A multi-line quoted CSV field may span at most this many physical lines; past that its
+/// opening quote is taken as a stray one.
+pub const MAX_QUOTED_LINES: u64 = 1_000;
+
+/// What the CSV line reader hands on.
+enum CsvItem {
+    /// A record: its first physical line and its fields (raw bytes, quotes removed).
+    Record {
+        line: u64,
+        fields: Vec<Vec<u8>>,
+    },
+    /// A physical line longer than `MAX_LINE_BYTES`, skipped.
+    TooLong {
+        line: u64,
+        bytes: usize,
+    },
+    /// A field opened a quote that was never closed: the record's lines `line..=last` are
+    /// skipped; reading goes on with the line after them.
+    Unclosed {
+        line: u64,
+        column: usize,
+        last: u64,
+        to_end: bool,
+    },
+    Eof,
+}
+
+/// Reads CSV records physical line by physical line with csv-core: a quoted field may span
+/// lines, but a line that reads as a record of its own ends a quote left open (a stray quote
+/// costs its own lines, not the rest of the file).
+struct CsvLines<'r> {
+    r: &'r mut dyn BufRead,
+    buf: Vec<u8>,
+    /// Physical lines read.
+    line: u64,
+    /// A line read ahead, to be read again.
+    back: Option<(u64, Vec<u8>)>,
+    core: csv_core::Reader,
+    probe: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+/// One physical line read.
+enum Physical {
+    Line(u64, Vec<u8>),
+    TooLong(u64, usize),
+    Eof,
+}
+
+fn csv_core_reader() -> csv_core::Reader {
+    csv_core::ReaderBuilder::new().terminator(csv_core::Terminator::Any(b'\n')).build()
+}
+
+/// The line without its `\n` or `\r\n`, with a `\n` (the only record terminator) after it.
+fn terminated(mut bytes: Vec<u8>) -> Vec<u8> {
+    while let [.., b'\n' | b'\r'] = bytes.as_slice() {
+        bytes.pop();
+    }
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Feeds `input` to `core`, growing `out` and `ends` as needed. True when a record ended; its
+/// `outlen` bytes and `endlen` field ends are in `out` and `ends`.
+fn feed(
+    core: &mut csv_core::Reader,
+    mut input: &[u8],
+    out: &mut Vec<u8>,
+    ends: &mut Vec<usize>,
+    outlen: &mut usize,
+    endlen: &mut usize,
+) -> bool {
+    loop {
+        if out.len() <= *outlen {
+            out.resize((out.len() * 2).max(256), 0);
+        }
+        if ends.len() <= *endlen {
+            ends.resize((ends.len() * 2).max(16), 0);
+        }
+        let (res, nin, nout, nend) = core.read_record(input, &mut out[*outlen..], &mut ends[*endlen..]);
+        input = &input[nin..];
+        *outlen += nout;
+        *endlen += nend;
+        match res {
+            csv_core::ReadRecordResult::InputEmpty => return false,
+            csv_core::ReadRecordResult::OutputFull | csv_core::ReadRecordResult::OutputEndsFull => {}
+            csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => return true,
+        }
+    }
+}
+
+fn split_fields(out: &[u8], ends: &[usize]) -> Vec<Vec<u8>> {
+    let mut start = 0;
+    ends.iter()
+        .map(|&end| {
+            let f = out[start..end].to_vec();
+            start = end;
+            f
+        })
+        .collect()
+}
+
+impl<'r> CsvLines<'r> {
+    fn new(r: &'r mut dyn BufRead) -> Self {
+        CsvLines {
+            r,
+            buf: Vec::with_capacity(1 << 16),
+            line: 0,
+            back: None,
+            core: csv_core_reader(),
+            probe: csv_core_reader(),
+            out: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+
+    fn physical(&mut self) -> io::Result<Physical> {
+        if let Some((n, bytes)) = self.back.take() {
+            return Ok(Physical::Line(n, bytes));
+        }
+        match read_capped_line(&mut *self.r, &mut self.buf, MAX_LINE_BYTES)? {
+            Line::Eof => Ok(Physical::Eof),
+            Line::TooLong(n) => {
+                self.line += 1;
+                Ok(Physical::TooLong(self.line, n))
+            }
+            Line::Ok => {
+                self.line += 1;
+                Ok(Physical::Line(self.line, terminated(std::mem::take(&mut self.buf))))
+            }
+        }
+    }
+
+    /// The fields of `line` read on its own; when it opens a quote of its own, the fields
+    /// before it and the quoted field's text on this line (so that a row with its own stray
+    /// quote still counts as a row).
+    fn alone(&mut self, line: &[u8]) -> Vec<Vec<u8>> {
+        self.probe.reset();
+        let (mut out, mut ends) = (Vec::new(), Vec::new());
+        let (mut outlen, mut endlen) = (0, 0);
+        let whole = feed(&mut self.probe, line, &mut out, &mut ends, &mut outlen, &mut endlen);
+        let mut fields = split_fields(&out[..outlen], &ends[..endlen]);
+        if !whole {
+            let start = endlen.checked_sub(1).map_or(0, |i| ends[i]);
+            fields.push(out[start..outlen].to_vec());
+        }
+        fields
+    }
+
+    /// The next record. `is_record` says whether a line's fields, read alone, make a record
+    /// (enough columns, a known role …): such a line ends a quote left open before it.
+    fn next(&mut self, is_record: &mut dyn FnMut(&[Vec<u8>]) -> bool) -> io::Result<CsvItem> {
+        let (line, bytes) = match self.physical()? {
+            Physical::Eof => return Ok(CsvItem::Eof),
+            Physical::TooLong(line, bytes) => return Ok(CsvItem::TooLong { line, bytes }),
+            Physical::Line(n, b) => (n, b),
+        };
+        self.core.reset();
+        let (mut outlen, mut endlen) = (0, 0);
+        if feed(&mut self.core, &bytes, &mut self.out, &mut self.ends, &mut outlen, &mut endlen) {
+            return Ok(CsvItem::Record { line, fields: split_fields(&self.out[..outlen], &self.ends[..endlen]) });
+        }
+        // A quote is open at the end of the line: the field goes on, or the quote is stray.
+        let column = endlen + 1;
+        let mut last = line;
+        let mut held = bytes.len();
+        loop {
+            let (n, bytes) = match self.physical()? {
+                Physical::Eof => return Ok(CsvItem::Unclosed { line, column, last, to_end: true }),
+                Physical::TooLong(n, bytes) => {
+                    last = n;
+                    held += bytes;
+                    continue;
+                }
+                Physical::Line(n, b) => (n, b),
+            };
+            if is_record(&self.alone(&bytes)) {
+                self.back = Some((n, bytes));
+                return Ok(CsvItem::Unclosed { line, column, last, to_end: false });
+            }
+            last = n;
+            held += bytes.len();
+            if feed(&mut self.core, &bytes, &mut self.out, &mut self.ends, &mut outlen, &mut endlen) {
+                return Ok(CsvItem::Record { line, fields: split_fields(&self.out[..outlen], &self.ends[..endlen]) });
+            }
+            if last - line >= MAX_QUOTED_LINES || held > MAX_LINE_BYTES {
+                return Ok(CsvItem::Unclosed { line, column, last, to_end: false });
+            }
+        }
+    }
+}
+
 fn read_csv(
     input: usize,
     r: Box<dyn BufRead + Send>,
+    decoder: &mut Decoder,
     stats: &mut FileStats,
     emit: &mut dyn FnMut(Record),
 ) -> io::Result<()> {
@@ -616,51 +1035,90 @@ fn read_csv(
         stats.encoding.bom = true;
         r.consume(3);
     }
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(r);
-    let mut record = csv::ByteRecord::new();
+    let mut reader = CsvLines::new(&mut *r);
     let mut columns: Option<Columns> = None;
     let mut current: Option<Gathering> = None;
     // Dialogues already finished, by a hash of their id, to report rows that come back later.
     let mut finished: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut first = true;
     loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
+        let item = {
+            let cols = columns.unwrap_or(Columns::POSITIONAL);
+            let mut scratch = EncodingSeen::default();
+            let mut is_record = |fields: &[Vec<u8>]| {
+                fields.len() >= cols.min_fields()
+                    && !fields[cols.id].trim_ascii().is_empty()
+                    && decoder.decode(&fields[cols.role], &mut scratch).and_then(|r| Role::parse(&r)).is_some()
+            };
+            let item = reader.next(&mut is_record);
+            if scratch.legacy.is_some() && stats.encoding.legacy.is_none() {
+                stats.encoding.legacy = scratch.legacy;
+            }
+            item
+        };
+        let item = match item {
+            Ok(item) => item,
             Err(e) => {
-                if let csv::ErrorKind::Io(_) = e.kind() {
-                    flush(input, &mut current, &mut finished, stats, emit);
-                    return Err(io::Error::other(e.to_string()));
-                }
-                let line = e.position().map_or(stats.lines + 1, |p| p.line());
+                stats.lines = reader.line;
+                flush(input, &mut current, &mut finished, stats, emit);
+                return Err(e);
+            }
+        };
+        stats.lines = reader.line;
+        let (line, record) = match item {
+            CsvItem::Eof => break,
+            CsvItem::Record { line, fields } => (line, fields),
+            CsvItem::TooLong { line, bytes } => {
                 stats.bad_lines += 1;
                 emit(Record::Bad(BadLine {
                     input,
                     line,
-                    reason: format!("CSV 格式错误：{e}"),
-                    hint: "检查引号是否成对".into(),
+                    reason: format!("这一行有 {bytes} 字节，超过上限 {} MiB，已跳过", MAX_LINE_BYTES >> 20),
+                    hint: "检查导出是否缺少换行；每行应是一个轮次".into(),
                 }));
                 continue;
             }
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        let end_line = reader.position().line();
-        stats.lines = stats.lines.max(end_line.saturating_sub(1)).max(line);
+            CsvItem::Unclosed { line, column, last, to_end } => {
+                stats.bad_lines += 1;
+                let name = columns
+                    .unwrap_or(Columns::POSITIONAL)
+                    .name_of(column - 1)
+                    .map(|n| format!("（{n}）"))
+                    .unwrap_or_default();
+                let skipped = last - line + 1;
+                let lines = if skipped == 1 { format!("第 {line} 行") } else { format!("第 {line}–{last} 行") };
+                let rest = if to_end {
+                    "到文件末尾都没有配对的引号".to_string()
+                } else {
+                    format!("到第 {last} 行末尾仍没有配对的引号")
+                };
+                emit(Record::Bad(BadLine {
+                    input,
+                    line,
+                    reason: format!(
+                        "CSV 格式错误：第 {line} 行第 {column} 列{name}的引号没有闭合（{rest}），跳过了 {skipped} 行（{lines}），从下一行接着读"
+                    ),
+                    hint: "字段里的引号要写成两个（\"\"），或去掉多余的引号；整个字段用引号括起时首尾各一个".into(),
+                }));
+                continue;
+            }
+        };
         let mut fields = Vec::with_capacity(record.len());
-        let mut undecodable = false;
-        for f in record.iter() {
-            match decode_line(f, &mut stats.encoding) {
+        let mut undecodable_field = false;
+        for f in &record {
+            match decoder.decode(f, &mut stats.encoding) {
                 Some(s) => fields.push(s),
                 None => {
-                    undecodable = true;
+                    undecodable_field = true;
                     break;
                 }
             }
         }
         let bad = |reason: String, hint: &str| Record::Bad(BadLine { input, line, reason, hint: hint.to_string() });
-        if undecodable {
+        if undecodable_field {
             stats.bad_lines += 1;
-            emit(bad("既不是 UTF-8 也不是 GB18030/GBK 编码".into(), "用 UTF-8 重新导出，或检查文件是否损坏"));
+            let (reason, hint) = undecodable(decoder);
+            emit(bad(reason, &hint));
             continue;
         }
         if fields.iter().all(|f| f.trim().is_empty()) {
@@ -745,7 +1203,7 @@ fn read_csv(
         g.rows.push((turn_no, line, RawTurn { role, text: Cow::Owned(text), nugget }));
     }
     flush(input, &mut current, &mut finished, stats, emit);
-    stats.lines = stats.lines.max(reader.position().line().saturating_sub(1));
+    stats.lines = reader.line;
     Ok(())
 }
 
@@ -800,9 +1258,138 @@ mod tests {
     fn gb18030_lines_are_converted() {
         let (bytes, _, _) = encoding_rs::GB18030.encode("您好，我要投诉");
         let mut seen = EncodingSeen::default();
-        assert_eq!(decode_line(&bytes, &mut seen).as_deref(), Some("您好，我要投诉"));
+        let mut decoder = Decoder::new(TextEncoding::Auto);
+        assert_eq!(decoder.decode(&bytes, &mut seen).as_deref(), Some("您好，我要投诉"));
         assert_eq!(seen.gb18030_lines, 1);
-        assert_eq!(decode_line(&[0xff, 0xff, 0xff], &mut seen), None);
+        assert_eq!(seen.legacy.map(|l| l.encoding), Some("GB18030"));
+        assert_eq!(decoder.decode(&[0xff, 0xff, 0xff], &mut seen), None);
+    }
+
+    #[test]
+    fn big5_is_told_from_gb18030() {
+        // Traditional characters are escaped: the bundled font (which covers src/) has none.
+        let traditional = "您好，我的\u{8a02}\u{55ae}\u{9084}\u{6c92}到，\u{8acb}\u{5e6b}我查一下。你\u{5011}的服\u{52d9}太差了，我要投\u{8a34}！";
+        let simplified = "您好，我的订单还没到，请帮我查一下。你们的服务太差了，我要投诉！";
+        let (big5, _, _) = encoding_rs::BIG5.encode(traditional);
+        let (gb, _, _) = encoding_rs::GB18030.encode(simplified);
+        // Big5 bytes decode as GB18030 without an error: only the detector can tell.
+        assert!(!encoding_rs::GB18030.decode_without_bom_handling(&big5).1);
+        assert_eq!(choose_legacy(&big5), LegacyChoice { encoding: "Big5", basis: LegacyBasis::Detected });
+        assert_eq!(choose_legacy(&gb).encoding, "GB18030");
+        let mut seen = EncodingSeen::default();
+        let mut decoder = Decoder::new(TextEncoding::Auto);
+        assert_eq!(decoder.decode(&big5, &mut seen).as_deref(), Some(traditional));
+        assert_eq!((seen.big5_lines, seen.gb18030_lines), (1, 0));
+        assert_eq!(seen.describe(), "Big5（繁体，已转换）");
+        assert_eq!(seen.note(), None, "enough text to be sure");
+        // Two characters are too few to be sure: the guess is said, with how to force the other.
+        let (short, _, _) = encoding_rs::BIG5.encode("\u{8acb}\u{554f}");
+        let mut seen = EncodingSeen::default();
+        Decoder::new(TextEncoding::Auto).decode(&short, &mut seen).unwrap();
+        assert_eq!(seen.legacy.map(|l| l.basis), Some(LegacyBasis::Guessed));
+        assert!(seen.describe().contains("猜"), "{}", seen.describe());
+        let note = seen.note().unwrap();
+        assert!(note.contains("--encoding"), "{note}");
+        // Forced: Big5 bytes read as GB18030 when the user says so; UTF-8 only refuses them.
+        let mut seen = EncodingSeen::default();
+        let text = Decoder::new(TextEncoding::Gb18030).decode(&big5, &mut seen).unwrap();
+        assert_ne!(text, traditional);
+        assert_eq!(seen.legacy, Some(LegacyChoice { encoding: "GB18030", basis: LegacyBasis::Forced }));
+        assert!(seen.describe().contains("--encoding"));
+        assert_eq!(Decoder::new(TextEncoding::Utf8).decode(&big5, &mut EncodingSeen::default()), None);
+        assert_eq!(TextEncoding::parse("GBK"), Some(TextEncoding::Gb18030));
+        assert_eq!(TextEncoding::parse("big5"), Some(TextEncoding::Big5));
+        assert_eq!(TextEncoding::parse("latin1"), None);
+    }
+
+    fn csv_records(csv: &[u8]) -> (Vec<Record>, FileStats) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.csv");
+        std::fs::write(&path, csv).unwrap();
+        let info = probe(&path).unwrap();
+        let mut recs = Vec::new();
+        let stats = read_file(0, &info, None, &mut |r| recs.push(r));
+        (recs, stats)
+    }
+
+    /// (dialogue id, turns) and (line, reason) of bad lines.
+    type Read = (Vec<(String, usize)>, Vec<(u64, String)>);
+
+    fn ids_and_bad(recs: &[Record]) -> Read {
+        let ids = recs
+            .iter()
+            .filter_map(|r| match r {
+                Record::Dialogue { dialogue, .. } => Some((dialogue.id.clone(), dialogue.turns.len())),
+                _ => None,
+            })
+            .collect();
+        let bad = recs
+            .iter()
+            .filter_map(|r| match r {
+                Record::Bad(b) => Some((b.line, b.reason.clone())),
+                _ => None,
+            })
+            .collect();
+        (ids, bad)
+    }
+
+    #[test]
+    fn a_stray_quote_costs_its_own_line_not_the_rest_of_the_file() {
+        // A quote opening the text of line 4, never closed.
+        let csv = "dialogue_id,turn,role,text\nd1,1,customer,我要退款\nd1,2,agent,好的\"马上\nd2,1,customer,\"我的快递\nd2,2,agent,帮您查\nd3,1,customer,你好\nd3,2,agent,您好\n";
+        let (recs, stats) = csv_records(csv.as_bytes());
+        let (ids, bad) = ids_and_bad(&recs);
+        assert_eq!(ids, vec![("d1".into(), 2), ("d2".into(), 1), ("d3".into(), 2)]);
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert_eq!(bad[0].0, 4);
+        assert!(
+            bad[0].1.contains("第 4 行第 4 列（内容）的引号没有闭合") && bad[0].1.contains("跳过了 1 行"),
+            "{}",
+            bad[0].1
+        );
+        assert_eq!((stats.lines, stats.bad_lines), (7, 1));
+
+        // A quote opening the id column: reported as a quote, not as a short row.
+        let csv = "dialogue_id,turn,role,text\nd1,1,customer,我要退款\n\"d2,1,customer,我的快递\nd2,2,agent,帮您查\nd3,1,customer,你好\n";
+        let (recs, _) = csv_records(csv.as_bytes());
+        let (ids, bad) = ids_and_bad(&recs);
+        assert_eq!(ids, vec![("d1".into(), 1), ("d2".into(), 1), ("d3".into(), 1)]);
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert!(bad[0].1.contains("第 3 行第 1 列（对话 id）的引号没有闭合"), "{}", bad[0].1);
+
+        // The quote runs to the end of the file through lines that are not records.
+        let csv = "dialogue_id,turn,role,text\nd1,1,customer,我要退款\nd1,2,agent,\"好的\n马上\n处理\n";
+        let (recs, _) = csv_records(csv.as_bytes());
+        let (ids, bad) = ids_and_bad(&recs);
+        assert_eq!(ids, vec![("d1".into(), 1)]);
+        assert!(bad[0].1.contains("到文件末尾") && bad[0].1.contains("跳过了 3 行（第 3–5 行）"), "{}", bad[0].1);
+    }
+
+    #[test]
+    fn rows_each_with_a_stray_quote_are_each_reported() {
+        let mut csv = String::from("dialogue_id,turn,role,text\n");
+        for i in 1..=5 {
+            csv.push_str(&format!("d{i},1,customer,\"没闭合{i}\n"));
+        }
+        csv.push_str("d9,1,customer,好\n");
+        let (recs, _) = csv_records(csv.as_bytes());
+        let (ids, bad) = ids_and_bad(&recs);
+        assert_eq!(ids, vec![("d9".into(), 1)]);
+        assert_eq!(bad.iter().map(|b| b.0).collect::<Vec<_>>(), vec![2, 3, 4, 5, 6], "{bad:?}");
+    }
+
+    #[test]
+    fn quoted_fields_may_still_span_lines() {
+        let csv = "dialogue_id,turn,role,text,timestamp\r\nd1,1,customer,\"第一行\r\n第二行，他说\"\"好\"\"\",2026-01-01\r\nd1,2,agent,\"好,的\"\r\n";
+        let (recs, stats) = csv_records(csv.as_bytes());
+        let (ids, bad) = ids_and_bad(&recs);
+        assert_eq!(ids, vec![("d1".into(), 2)]);
+        assert!(bad.is_empty(), "{bad:?}");
+        let Record::Dialogue { dialogue, line, .. } = &recs[0] else { panic!() };
+        assert_eq!(*line, 2);
+        assert_eq!(dialogue.turns[0].text, "第一行\n第二行，他说\"好\"");
+        assert_eq!(dialogue.turns[1].text, "好,的");
+        assert_eq!(stats.lines, 4);
     }
 
     #[test]

@@ -102,6 +102,8 @@ pub struct MineOptions {
     pub channel: Channel,
     /// Where the spill file goes (the system's temporary directory by default).
     pub temp_dir: Option<PathBuf>,
+    /// How to read lines that are not UTF-8 (detected per file by default).
+    pub encoding: input::TextEncoding,
 }
 
 impl MineOptions {
@@ -115,6 +117,7 @@ impl MineOptions {
             max_drafts: 30,
             channel: Channel::Chat,
             temp_dir: None,
+            encoding: input::TextEncoding::Auto,
         }
     }
 
@@ -360,7 +363,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
     let mut unreadable = Vec::new();
     for p in &opts.inputs {
         match input::probe(p) {
-            Ok(i) => infos.push(i),
+            Ok(i) => infos.push(InputInfo { encoding: opts.encoding, ..i }),
             Err(e) => unreadable.push((p.clone(), e.to_string())),
         }
     }
@@ -743,6 +746,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
             dialogues: d,
             bad_lines: st.bad_lines + (st.records - d.min(st.records)),
             encoding: st.encoding.describe(),
+            encoding_note: st.encoding.note(),
             error: st.error.clone(),
         })
         .chain(unreadable.iter().map(|(p, e)| InputReport {
@@ -754,6 +758,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
             dialogues: 0,
             bad_lines: 0,
             encoding: "—".into(),
+            encoding_note: None,
             error: Some(e.clone()),
         }))
         .collect();

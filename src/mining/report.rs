@@ -22,6 +22,10 @@ pub struct InputReport {
     pub dialogues: u64,
     pub bad_lines: u64,
     pub encoding: String,
+    /// Set when the encoding of lines that are not UTF-8 was a guess: which was used, how to
+    /// force the other.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding_note: Option<String>,
     /// Set when the file could not be opened or read to the end.
     pub error: Option<String>,
 }

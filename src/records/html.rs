@@ -7,6 +7,7 @@ use plotters::prelude::*;
 
 use crate::records::coaching::{TeamReport, TraineeReport};
 use crate::scoring::rubric_label;
+use crate::text::safe::terminal_safe;
 
 const CSS: &str = r#"
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 0; background: #f4f6f8; color: #1f2933; }
@@ -36,9 +37,17 @@ ul { margin: 4px 0 4px 20px; padding: 0; }
 footer { color: #7b8794; font-size: 12px; padding: 0 32px 24px; }
 "#;
 
-/// Escapes text for HTML.
+/// Escapes text for HTML (text and quoted attribute values): markup characters become
+/// entities, and control characters, line breaks and bidirectional controls become visible
+/// escapes (`\u{1b}`, `\u{202e}` …) as in the terminal, so a name can neither add markup nor
+/// turn the rest of a table row around.
 pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    crate::text::safe::terminal_safe(s)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// A whole self-contained page: the shared style, a header, the body.
@@ -135,7 +144,8 @@ pub fn styled_bars_svg(title: &str, bars: &[(String, f32)], width: u32, style: B
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         let _ = root.fill(&WHITE);
-        let _ = root.draw(&Text::new(title.to_string(), (12, 8), ("sans-serif", 18).into_font()));
+        // plotters escapes markup in SVG text; control characters are escaped here.
+        let _ = root.draw(&Text::new(terminal_safe(title).into_owned(), (12, 8), ("sans-serif", 18).into_font()));
         let label_w = 130i32;
         let bar_w = width as i32 - label_w - 70;
         for (i, (label, value)) in bars.iter().enumerate() {
@@ -157,7 +167,8 @@ pub fn styled_bars_svg(title: &str, bars: &[(String, f32)], width: u32, style: B
                 }
             };
             let w = (bar_w as f32 * fraction.clamp(0.0, 1.0)) as i32;
-            let _ = root.draw(&Text::new(label.clone(), (12, y + 4), ("sans-serif", 14).into_font()));
+            let _ =
+                root.draw(&Text::new(terminal_safe(label).into_owned(), (12, y + 4), ("sans-serif", 14).into_font()));
             let _ =
                 root.draw(&Rectangle::new([(label_w, y), (label_w + bar_w, y + 18)], RGBColor(237, 242, 247).filled()));
             let _ = root.draw(&Rectangle::new([(label_w, y), (label_w + w, y + 18)], color.filled()));
@@ -350,4 +361,44 @@ pub fn team_page(r: &TeamReport) -> String {
         None => "全体学员练习报告".to_string(),
     };
     page(&title, "团队报告", &b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::coaching::{RedLineCount, TraineeRow, Trend};
+
+    #[test]
+    fn names_cannot_add_markup_or_control_characters() {
+        assert_eq!(esc("<script>alert('x')</script>"), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
+        assert_eq!(esc("a\"b&c"), "a&quot;b&amp;c");
+        assert_eq!(esc("小王\n\u{1b}[2J\u{202e}"), "小王\\n\\u{1b}[2J\\u{202e}");
+        let hostile = "<script>alert(1)</script>\u{1b}]0;x\u{7}\u{202e}";
+        let row = TraineeRow {
+            name: hostile.into(),
+            team: "<marquee>组</marquee>".into(),
+            sessions: 1,
+            completed: 1,
+            passed: 1,
+            pass_rate: Some(1.0),
+            average: Some(80.0),
+            best: Some(80.0),
+            trend: Trend::default(),
+            weakest_skill: None,
+            last_ms: None,
+        };
+        let report = TeamReport {
+            team: Some("<blink>队</blink>".into()),
+            rows: vec![row],
+            leaderboard: vec![hostile.into()],
+            missed_concepts: Vec::new(),
+            red_lines: vec![RedLineCount { phrase: "<img src=x>".into(), count: 1, trainees: 1 }],
+        };
+        let page = team_page(&report);
+        for raw in ["<script", "<marquee", "<blink", "<img", "\u{1b}", "\u{7}", "\u{202e}"] {
+            assert!(!page.contains(raw), "the page has {raw:?} raw");
+        }
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;\\u{1b}]0;x\\u{7}\\u{202e}"));
+        assert!(page.contains("&lt;img src=x&gt;"));
+    }
 }

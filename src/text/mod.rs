@@ -7,6 +7,7 @@ pub mod glyphs;
 pub mod normalize;
 pub mod pattern;
 pub mod phrases;
+pub mod safe;
 pub mod tone;
 
 pub use analyzer::{Analyzed, Analyzer};

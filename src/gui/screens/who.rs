@@ -8,11 +8,12 @@ use bevy::text::EditableText;
 use bevy::ui_widgets::Activate;
 
 use crate::gui::i18n::{self, Lang, T, t};
-use crate::gui::screens::Screen;
-use crate::gui::state::{Profile, Records};
+use crate::gui::screens::{Screen, toast};
+use crate::gui::state::{Profile, Records, Toast};
 use crate::gui::theme::palette::*;
 use crate::gui::theme::widget::{self, Style};
 use crate::session::Mode;
+use crate::text::safe::{validate_team_name, validate_trainee_name};
 
 pub fn plugin(app: &mut App) {
     app.add_systems(OnEnter(Screen::Who), spawn);
@@ -151,6 +152,7 @@ fn add_on_enter(ev: On<FocusedInput<KeyboardInput>>, mut commands: Commands) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn add_trainee(
     _: On<AddTrainee>,
     mut names: Query<&mut EditableText, (With<NameInput>, Without<TeamInput>)>,
@@ -158,6 +160,8 @@ fn add_trainee(
     mut profile: ResMut<Profile>,
     records: Res<Records>,
     mut next: ResMut<NextState<Screen>>,
+    mut toasts: ResMut<Toast>,
+    time: Res<Time<Real>>,
 ) {
     let Ok(mut name_box) = names.single_mut() else { return };
     if name_box.is_composing() {
@@ -167,13 +171,18 @@ fn add_trainee(
     if name.is_empty() {
         return;
     }
-    let team = teams.single_mut().ok().map(|mut t| {
-        let v = t.value().to_string().trim().to_string();
+    let team = teams.single().ok().map(|t| t.value().to_string().trim().to_string()).filter(|t| !t.is_empty());
+    // A name with control characters or line breaks is refused; the boxes keep the text to fix.
+    let checked =
+        validate_trainee_name(&name).and_then(|_| team.as_deref().map_or(Ok(""), validate_team_name).map(|_| ()));
+    if let Err(e) = checked {
+        toast(&mut toasts, &time, format!("{e}。{}", e.hint()));
+        return;
+    }
+    if let Ok(mut t) = teams.single_mut() {
         t.clear();
-        v
-    });
+    }
     name_box.clear();
-    let team = team.filter(|t| !t.is_empty());
     {
         let mut recorder = records.recorder.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(store) = recorder.store() {
