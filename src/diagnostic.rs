@@ -1,7 +1,10 @@
 //! Problems found in a trainer's file, each with file, line, column and a hint on how to fix it.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -67,19 +70,89 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "错误",
             Severity::Warning => "警告",
         };
+        // File names and quoted text come from trainers' files: control characters in them
+        // are shown escaped, never sent to the terminal.
         write!(
             f,
             "{}:{}:{}: {level}[{}]: {}",
-            self.path.display(),
+            display_path(&self.path),
             self.line.max(1),
             self.column.max(1),
             self.code,
-            self.message
+            escape_controls(&self.message)
         )?;
         if !self.hint.is_empty() {
-            write!(f, "\n    提示：{}", self.hint)?;
+            write!(f, "\n    提示：{}", escape_controls(&self.hint))?;
         }
         Ok(())
+    }
+}
+
+/// `text` with every control character (C0, DEL, C1) and bidirectional-override character
+/// written as an escape (`\x1b`, `\u{202e}`), so that printing it cannot move the cursor, clear
+/// the screen, retitle the terminal, forge a line or reorder what follows.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !needs_escape(c) {
+            out.push(c);
+        } else if (c as u32) < 0x100 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A path for a message: lossy UTF-8, control characters escaped.
+pub fn display_path(path: &Path) -> String {
+    escape_controls(&path.to_string_lossy()).into_owned()
+}
+
+/// Why an I/O operation failed, in Chinese, for the common cases (the system's own words,
+/// after a Chinese lead, for the rare rest).
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let reason = match e.kind() {
+        K::NotFound => "不存在",
+        K::PermissionDenied => "没有权限",
+        K::AlreadyExists => "已经有同名的文件或目录",
+        K::NotADirectory => "路径中有一段是文件，不是目录",
+        K::IsADirectory => "这是目录，不是文件",
+        K::DirectoryNotEmpty => "目录不是空的",
+        K::StorageFull => "磁盘已满",
+        K::QuotaExceeded => "超出磁盘配额",
+        K::ReadOnlyFilesystem => "文件系统是只读的",
+        K::InvalidFilename => "文件名无效或太长",
+        K::FileTooLarge => "文件太大",
+        K::Interrupted => "操作被中断",
+        K::WouldBlock => "文件暂时无法读取（可能是管道或设备）",
+        K::InvalidData => "内容无效",
+        K::UnexpectedEof => "文件意外结束",
+        K::OutOfMemory => "内存不足",
+        _ if is_symlink_loop(e) => "符号链接循环（链接最终指回自己）",
+        _ => return format!("系统错误（{e}）"),
+    };
+    reason.to_string()
+}
+
+fn is_symlink_loop(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
     }
 }
 
@@ -117,20 +190,199 @@ impl Pos {
 }
 
 /// The text of a file, kept so that problems found after parsing can be pointed at.
-#[derive(Debug, Clone)]
+///
+/// Finding a position is fast however long the file: the line starts and the string literals
+/// (with the field each belongs to) are indexed on first use, so linting a scenario of 20,000
+/// turns does not search the whole text once per turn. `text` must not change after that.
+#[derive(Clone)]
 pub struct SourceText {
     pub path: PathBuf,
     pub text: String,
+    lines: OnceLock<Vec<usize>>,
+    literals: OnceLock<LiteralIndex>,
+}
+
+impl fmt::Debug for SourceText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceText").field("path", &self.path).field("bytes", &self.text.len()).finish()
+    }
+}
+
+/// Where each string literal is, by its text as written (escapes kept) and by the field it is
+/// the value of (`key: "v"`, `key("v")`, or an item of `key: ["a", "v"]`).
+#[derive(Debug, Clone, Default)]
+struct LiteralIndex {
+    any: HashMap<String, Vec<usize>>,
+    keyed: HashMap<(String, String), Vec<usize>>,
+}
+
+impl LiteralIndex {
+    fn build(text: &str) -> LiteralIndex {
+        let mut index = LiteralIndex::default();
+        // The key of the list the previous literal was an item of, and where it closed.
+        let mut list: Option<(String, usize)> = None;
+        for lit in string_literals(text) {
+            let raw = match lit.raw_hashes {
+                Some(_) => escape_for_ron(&text[lit.body()..lit.close.unwrap_or(text.len())]),
+                None => text[lit.body()..lit.close.unwrap_or(text.len())].to_string(),
+            };
+            let at = lit.open_at();
+            let before = text[..at].trim_end();
+            let (key, in_list) = match &list {
+                // A later item of a list: the same key as the item before it.
+                Some((k, close)) if text[close + 1..at].trim() == "," => (Some(k.clone()), true),
+                _ => match before.strip_suffix('[') {
+                    Some(rest) => (key_before(rest.trim_end()).map(str::to_string), true),
+                    None => (key_before(before).map(str::to_string), false),
+                },
+            };
+            list = match (&key, lit.close) {
+                (Some(k), Some(close)) if in_list => Some((k.clone(), close)),
+                _ => None,
+            };
+            if let Some(k) = key {
+                index.keyed.entry((k, raw.clone())).or_default().push(at);
+            }
+            index.any.entry(raw).or_default().push(at);
+        }
+        index
+    }
+}
+
+/// The field name `text` ends with as `name:` or `name(`, if any.
+fn key_before(text: &str) -> Option<&str> {
+    text.strip_suffix(':').or_else(|| text.strip_suffix('(')).and_then(trailing_ident)
+}
+
+/// The identifier `text` ends with (after trailing spaces), if any.
+fn trailing_ident(text: &str) -> Option<&str> {
+    let text = text.trim_end();
+    let start = text
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .last()
+        .map(|(i, _)| i)?;
+    Some(&text[start..])
+}
+
+/// A string literal of a RON text: where it opens and closes (`None`: it never does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StringLiteral {
+    /// Byte offset of the opening quote.
+    pub open: usize,
+    /// Byte offset of the closing quote.
+    pub close: Option<usize>,
+    /// For a raw string (`r#"…"#`), its number of `#`.
+    pub raw_hashes: Option<usize>,
+}
+
+impl StringLiteral {
+    /// Where the text inside the quotes starts.
+    fn body(&self) -> usize {
+        self.open + 1
+    }
+
+    /// Where the literal starts: its opening quote, or the `r` of a raw string.
+    fn open_at(&self) -> usize {
+        self.open - self.raw_hashes.map_or(0, |h| h + 1)
+    }
+}
+
+/// The string literals of a RON text, in order, skipping comments and character literals.
+pub(crate) fn string_literals(text: &str) -> Vec<StringLiteral> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |k| i + k + 1);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let mut depth = 1;
+                i += 2;
+                while i < bytes.len() && depth > 0 {
+                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            // A raw string: r"…", r#"…"#, without escapes.
+            b'r' if (i == 0 || !is_ident_byte(bytes[i - 1])) && raw_open(&bytes[i + 1..]).is_some() => {
+                let hashes = raw_open(&bytes[i + 1..]).unwrap_or_default();
+                let open = i + 1 + hashes;
+                let closing = format!("\"{}", "#".repeat(hashes));
+                let close = text[open + 1..].find(&closing).map(|k| open + 1 + k);
+                out.push(StringLiteral { open, close, raw_hashes: Some(hashes) });
+                i = close.map_or(bytes.len(), |c| c + closing.len());
+            }
+            b'"' => {
+                let mut j = i + 1;
+                let mut close = None;
+                while j < bytes.len() {
+                    match bytes[j] {
+                        b'\\' => j += 2,
+                        b'"' => {
+                            close = Some(j);
+                            break;
+                        }
+                        _ => j += 1,
+                    }
+                }
+                out.push(StringLiteral { open: i, close, raw_hashes: None });
+                i = close.map_or(bytes.len(), |c| c + 1);
+            }
+            // A character literal, 'x' or '\x', is skipped whole (it may be '"'); a lone
+            // apostrophe is skipped.
+            b'\'' => {
+                let mut chars = text[i + 1..].char_indices();
+                let end = match chars.next() {
+                    Some((_, '\\')) => chars.nth(1).filter(|(_, c)| *c == '\'').map(|(k, _)| k),
+                    Some(_) => chars.next().filter(|(_, c)| *c == '\'').map(|(k, _)| k),
+                    None => None,
+                };
+                i += 1 + end.map_or(0, |k| k + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// The number of `#` of a raw string's opening (`#"` after the `r`), if `bytes` starts one.
+fn raw_open(bytes: &[u8]) -> Option<usize> {
+    let hashes = bytes.iter().take_while(|&&b| b == b'#').count();
+    (bytes.get(hashes) == Some(&b'"')).then_some(hashes)
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 
 impl SourceText {
-    /// Position of a byte offset.
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
+        SourceText { path: path.into(), text: text.into(), lines: OnceLock::new(), literals: OnceLock::new() }
+    }
+
+    /// Position of a byte offset (one inside a character counts as that character's).
     pub fn pos_of(&self, offset: usize) -> Pos {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        Pos::new(line, before[line_start..].chars().count() + 1)
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let starts = self.lines.get_or_init(|| {
+            std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1)).collect()
+        });
+        let line = starts.partition_point(|&s| s <= offset);
+        let line_start = starts[line - 1];
+        Pos::new(line, self.text[line_start..offset].chars().count() + 1)
     }
 
     /// Where `key: "value"` is written (the value's opening quote), or failing that where
@@ -141,30 +393,31 @@ impl SourceText {
 
     /// As `locate`, for the `nth` (0-based) time `key: "value"` is written.
     pub fn locate_nth(&self, key: &str, value: &str, nth: usize) -> Pos {
-        let mut from = 0;
-        for _ in 0..nth {
-            match self.offset_of(key, value, from) {
-                Some(at) => from = at + 1,
-                None => break,
-            }
-        }
-        self.offset_of(key, value, from)
-            .or_else(|| self.offset_of("", value, 0))
-            .map_or(Pos::START, |at| self.pos_of(at))
+        let raw = escape_for_ron(value);
+        let found = self.literal_offsets(key, &raw);
+        found
+            .get(nth)
+            .or_else(|| found.last())
+            .or_else(|| self.literal_offsets("", &raw).first())
+            .map_or(Pos::START, |&at| self.pos_of(at))
+    }
+
+    /// Byte offsets of the string literals `"raw"` (as written) that are values of `key` (any,
+    /// when `key` is empty), in order.
+    fn literal_offsets(&self, key: &str, raw: &str) -> &[usize] {
+        let index = self.literals.get_or_init(|| LiteralIndex::build(&self.text));
+        let found = if key.is_empty() {
+            index.any.get(raw)
+        } else {
+            index.keyed.get(&(key.to_string(), raw.to_string()))
+        };
+        found.map_or(&[], Vec::as_slice)
     }
 
     /// Byte offset where `key: "value"` is first written at or after byte `from`.
     pub fn offset_of(&self, key: &str, value: &str, from: usize) -> Option<usize> {
-        let quoted = format!("\"{}\"", escape_for_ron(value));
-        let mut at_from = from.min(self.text.len());
-        while let Some(found) = self.text.get(at_from..)?.find(&quoted) {
-            let at = at_from + found;
-            if key.is_empty() || preceded_by_key(&self.text[..at], key) {
-                return Some(at);
-            }
-            at_from = at + quoted.len();
-        }
-        None
+        let found = self.literal_offsets(key, &escape_for_ron(value));
+        found.get(found.partition_point(|&at| at < from)).copied()
     }
 
     /// Where `key: "value"` is written inside the item introduced by `anchor_key: "anchor"`
@@ -214,51 +467,33 @@ impl SourceText {
         self.key_offset(key, 0).map_or(Pos::START, |at| self.pos_of(at))
     }
 
+    /// Where the text of a string literal whose value is `value` starts (just inside its
+    /// opening quote), found through the index; else where `value` first appears at all.
+    pub fn locate_value(&self, value: &str) -> Pos {
+        match self.literal_offsets("", &escape_for_ron(value)).first() {
+            Some(&at) => self.pos_of(at + 1),
+            None => self.locate_text(value),
+        }
+    }
+
+    /// Where the map key `"name":` is written (its opening quote), else where `"name":` first
+    /// appears as text.
+    pub fn locate_map_key(&self, name: &str) -> Pos {
+        let raw = escape_for_ron(name);
+        let key = self
+            .literal_offsets("", &raw)
+            .iter()
+            .find(|&&at| self.text.get(at + raw.len() + 2..).is_some_and(|rest| rest.trim_start().starts_with(':')));
+        match key {
+            Some(&at) => self.pos_of(at),
+            None => self.locate_text(&format!("\"{name}\":")),
+        }
+    }
+
     /// Where a plain substring first appears.
     pub fn locate_text(&self, needle: &str) -> Pos {
         self.text.find(needle).map_or(Pos::START, |at| self.pos_of(at))
     }
-}
-
-fn preceded_by_key(before: &str, key: &str) -> bool {
-    // True when `before` ends with `key:` or `key(`, optionally followed by an opening `[` and
-    // earlier quoted list items: `goto: "x"`, `required: ["a", "x"]`, `Hit("x")`.
-    let Some(at) = before.rfind(key) else {
-        return false;
-    };
-    let boundary_ok = before[..at].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-    let mut rest = before[at + key.len()..].trim_start();
-    if !boundary_ok || !(rest.starts_with(':') || rest.starts_with('(')) {
-        return false;
-    }
-    rest = rest[1..].trim_start();
-    if let Some(list) = rest.strip_prefix('[') {
-        rest = list.trim_start();
-        // Skip earlier items: "…", "…",
-        while let Some(item) = rest.strip_prefix('"') {
-            let Some(close) = find_closing_quote(item) else {
-                return false;
-            };
-            rest = item[close + 1..].trim_start();
-            match rest.strip_prefix(',') {
-                Some(after) => rest = after.trim_start(),
-                None => return false,
-            }
-        }
-    }
-    rest.is_empty()
-}
-
-fn find_closing_quote(s: &str) -> Option<usize> {
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        match c {
-            '\\' if !escaped => escaped = true,
-            '"' if !escaped => return Some(i),
-            _ => escaped = false,
-        }
-    }
-    None
 }
 
 fn escape_for_ron(value: &str) -> String {
@@ -270,7 +505,7 @@ mod tests {
     use super::*;
 
     fn src(text: &str) -> SourceText {
-        SourceText { path: PathBuf::from("x.ron"), text: text.to_string() }
+        SourceText::new("x.ron", text)
     }
 
     #[test]

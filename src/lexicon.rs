@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::{Diagnostic, Pos, SourceText};
+use crate::diagnostic::{Diagnostic, Pos, SourceText, display_path};
 use crate::ron_file;
 use crate::scoring::conduct::{self, ConductPolicy};
 use crate::text::acts::{self, Act, ActRules};
@@ -135,7 +135,7 @@ impl LexiconSet {
         };
         for (name, text) in EMBEDDED {
             let path = Path::new("scenarios/lexicons").join(name);
-            let lexicon = parse(&SourceText { path: path.clone(), text: (*text).to_string() })
+            let lexicon = parse(&SourceText::new(path.clone(), *text))
                 .expect("the shipped lexicons are checked by the test suite");
             set.lexicons.push(lexicon);
             set.sources.push(path);
@@ -169,6 +169,9 @@ impl LexiconSet {
             conduct: ConductPolicy::embedded(),
         };
         let mut problems = Vec::new();
+        // Each lexicon's kind, file and where the kind is written; whether any file failed.
+        let mut kinds: Vec<(LexiconKind, PathBuf, Pos)> = Vec::new();
+        let mut unreadable = false;
         let errors_or = |issues: Vec<Diagnostic>| -> Result<(), Vec<Diagnostic>> {
             if issues.iter().any(Diagnostic::is_error) { Err(issues) } else { Ok(()) }
         };
@@ -177,6 +180,7 @@ impl LexiconSet {
                 ron_file::read_source(&path).map_err(|d| vec![d]).and_then(|src| match LexiconFile::of(&src.text) {
                     LexiconFile::Lexicon => {
                         let lexicon = parse(&src).map_err(|d| vec![d])?;
+                        kinds.push((lexicon.kind, path.clone(), src.locate_key("kind")));
                         errors_or(check(&lexicon, &src))?;
                         set.lexicons.push(lexicon);
                         set.sources.push(path.clone());
@@ -196,10 +200,13 @@ impl LexiconSet {
                     }
                 });
             if let Err(mut d) = loaded {
+                // A file whose kind is not known: it may be the one of a kind found missing.
+                unreadable |= kinds.last().is_none_or(|(_, p, _)| *p != path);
                 problems.append(&mut d);
             }
         }
         problems.extend(set.duplicate_names());
+        problems.extend(kind_problems(dir, &kinds, !unreadable));
         if problems.iter().any(Diagnostic::is_error) { Err(problems) } else { Ok(set) }
     }
 
@@ -247,6 +254,159 @@ impl LexiconSet {
             }
         }
         out
+    }
+}
+
+/// The kinds the analyzer reads markers of: a lexicon directory has exactly one file of each.
+pub const MARKER_KINDS: [LexiconKind; 9] = [
+    LexiconKind::Politeness,
+    LexiconKind::Empathy,
+    LexiconKind::Reassurance,
+    LexiconKind::Hostility,
+    LexiconKind::Anger,
+    LexiconKind::Negation,
+    LexiconKind::Asking,
+    LexiconKind::Honorific,
+    LexiconKind::SupervisorDemand,
+];
+
+/// The shipped file of a kind, named in hints.
+fn shipped_file(kind: LexiconKind) -> &'static str {
+    match kind {
+        LexiconKind::Politeness => "politeness.ron",
+        LexiconKind::Empathy => "empathy.ron",
+        LexiconKind::Reassurance => "reassurance.ron",
+        LexiconKind::Hostility => "hostility.ron",
+        LexiconKind::Anger => "anger.ron",
+        LexiconKind::Negation => "negation.ron",
+        LexiconKind::Asking => "asking.ron",
+        LexiconKind::Honorific => "honorific.ron",
+        LexiconKind::SupervisorDemand => "supervisor.ron",
+        LexiconKind::Synonyms => "synonyms.ron",
+    }
+}
+
+/// One lexicon per marker kind: a second file of a kind is an error naming the first (a kind
+/// changed by mistake, e.g. politeness counted as hostility, shows as that and as the kind
+/// now missing); a missing kind is an error on the directory (checked only when every file
+/// could be read, since an unreadable file may be the one of that kind). Synonym lexicons may
+/// be several.
+fn kind_problems(dir: &Path, kinds: &[(LexiconKind, PathBuf, Pos)], complete: bool) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for kind in MARKER_KINDS {
+        let files: Vec<&(LexiconKind, PathBuf, Pos)> = kinds.iter().filter(|(k, _, _)| *k == kind).collect();
+        match files.as_slice() {
+            [] if complete => out.push(Diagnostic::error(
+                dir,
+                Pos::default(),
+                "lexicon-kind",
+                format!("词库目录里没有 {kind:?}（{}）类型的词库：这一项将永远算作 0", kind.label()),
+                format!(
+                    "从 scenarios/lexicons/ 复制 {}，或把误改的词库的 kind 改回 {kind:?}",
+                    shipped_file(kind)
+                ),
+            )),
+            [] => {}
+            [(_, first, _), rest @ ..] => {
+                for (_, path, pos) in rest {
+                    out.push(Diagnostic::error(
+                        path,
+                        *pos,
+                        "lexicon-kind",
+                        format!(
+                            "{} 和 {} 都是 {kind:?}（{}）类型的词库：每种类型只能有一个词库",
+                            display_path(first),
+                            display_path(path),
+                            kind.label()
+                        ),
+                        format!(
+                            "检查 kind 是否写错（例如礼貌词库误写成 Hostility）；要补充词条就加到 {} 里",
+                            display_path(first)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A few phrases that only a lexicon of one kind holds: a lexicon holding several of another
+/// kind's and fewer of its own is most likely that kind with `kind` changed.
+const SIGNATURES: [(LexiconKind, [&str; 6]); 9] = [
+    (LexiconKind::Politeness, ["您好", "请问", "谢谢", "麻烦您", "感谢您", "谢谢您"]),
+    (LexiconKind::Empathy, ["理解您的心情", "理解您", "给您添麻烦了", "给您带来不便", "换作是我", "我也会着急"]),
+    (LexiconKind::Reassurance, ["请放心", "您放心", "一定帮您", "全程跟进", "第一时间", "负责到底"]),
+    (LexiconKind::Hostility, ["你自己看", "不归我管", "不关我的事", "跟我没关系", "你听不懂吗", "不是我负责"]),
+    (LexiconKind::Anger, ["愤怒", "气愤", "怒火", "火冒三丈", "怒不可遏", "暴怒"]),
+    (LexiconKind::Negation, ["不", "没", "没有", "无法", "不能", "不会"]),
+    (LexiconKind::Asking, ["请提供", "是多少", "告诉我", "报一下", "是什么", "提供一下"]),
+    (LexiconKind::Honorific, ["先生", "女士", "小姐", "经理", "尊敬的", "阿姨"]),
+    (LexiconKind::SupervisorDemand, ["找你们领导", "找领导", "找主管", "转人工", "人工客服", "叫你们领导"]),
+];
+
+/// Whether a lexicon's markers fit its kind (see `SIGNATURES`).
+fn content_problems(lexicon: &Lexicon, src: &SourceText) -> Vec<Diagnostic> {
+    let path = src.path.as_path();
+    let mut out = Vec::new();
+    if lexicon.kind == LexiconKind::Synonyms {
+        if !lexicon.markers.is_empty() {
+            out.push(Diagnostic::warning(
+                path,
+                src.locate_key("markers"),
+                "lexicon-content",
+                "Synonyms 类型的词库里写了 markers：评分不读这些词条",
+                "markers 放到对应类型的词库里（礼貌、共情……）；Synonyms 词库只写 groups",
+            ));
+        }
+        return out;
+    }
+    if lexicon.markers.is_empty() {
+        out.push(Diagnostic::warning(
+            path,
+            src.locate_key("kind"),
+            "lexicon-content",
+            format!("{:?}（{}）类型的词库没有 markers：这一项将永远算作 0", lexicon.kind, lexicon.label()),
+            "写上这一类的词条及权重，例如 \"您\": 0.35",
+        ));
+        return out;
+    }
+    let hits = |kind: LexiconKind| -> Vec<&str> {
+        SIGNATURES
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .flat_map(|(_, words)| words.iter().copied())
+            .filter(|w| lexicon.markers.contains_key(*w))
+            .collect()
+    };
+    let own = hits(lexicon.kind).len();
+    let likely = SIGNATURES
+        .iter()
+        .map(|(k, _)| (*k, hits(*k)))
+        .filter(|(k, h)| *k != lexicon.kind && h.len() >= 3 && h.len() > own)
+        .max_by_key(|(_, h)| h.len());
+    if let Some((kind, words)) = likely {
+        out.push(Diagnostic::error(
+            path,
+            src.locate_key("kind"),
+            "lexicon-content",
+            format!(
+                "词库的 kind 是 {:?}（{}），但词条（{}）是{}词：评分会把它们算成{}",
+                lexicon.kind,
+                lexicon.kind.label(),
+                words.join("、"),
+                kind.label(),
+                lexicon.kind.label()
+            ),
+            format!("把 kind 改为 {kind:?}，或换成{}类的词条", lexicon.kind.label()),
+        ));
+    }
+    out
+}
+
+impl Lexicon {
+    fn label(&self) -> &'static str {
+        self.kind.label()
     }
 }
 
@@ -313,6 +473,7 @@ pub fn check(lexicon: &Lexicon, src: &SourceText) -> Vec<Diagnostic> {
             ));
         }
     }
+    out.extend(content_problems(lexicon, src));
     out.extend(crate::text::glyphs::check(src));
     out
 }
@@ -343,7 +504,7 @@ mod tests {
     #[test]
     fn shipped_lexicons_pass_their_checks() {
         for (name, text) in EMBEDDED {
-            let src = SourceText { path: PathBuf::from(name), text: (*text).to_string() };
+            let src = SourceText::new(*name, *text);
             let lexicon = parse(&src).unwrap();
             let problems = check(&lexicon, &src);
             assert!(problems.is_empty(), "{name}: {problems:?}");
@@ -352,10 +513,7 @@ mod tests {
 
     #[test]
     fn weight_out_of_range_is_reported_at_its_line() {
-        let src = SourceText {
-            path: PathBuf::from("bad.ron"),
-            text: "Lexicon(\n  name: \"p\",\n  kind: Politeness,\n  markers: {\n    \"您\": 3.0,\n  },\n)".into(),
-        };
+        let src = SourceText::new("bad.ron", "Lexicon(\n  name: \"p\",\n  kind: Politeness,\n  markers: {\n    \"您\": 3.0,\n  },\n)");
         let lexicon = parse(&src).unwrap();
         let problems = check(&lexicon, &src);
         assert_eq!(problems.len(), 1);

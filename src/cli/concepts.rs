@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use peilian::records::coaching::recorded_answers;
 use peilian::records::store::Store;
-use peilian::scenario::library::{FileKind, file_kind, ron_files};
+use peilian::scenario::library::{is_scenario_file, ron_files};
 use peilian::scoring::concept_report::{
     AnswerSource, ConceptCoverage, ConceptReport, ConceptReportError, FURTHER_CLOSEST_FROM, SourcedAnswer,
     concept_report, scenario_answers,
@@ -40,7 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             files.extend(
                 ron_files(p, false)?
                     .into_iter()
-                    .filter(|f| file_kind(f, std::fs::read_to_string(f).ok().as_deref()) == FileKind::Scenario),
+                    .filter(|f| is_scenario_file(f)),
             );
         } else if p.is_file() {
             files.push(p.to_path_buf());

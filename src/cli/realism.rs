@@ -15,7 +15,7 @@ use peilian::realism::{
     group_title, measure,
 };
 use peilian::scenario::Layout;
-use peilian::scenario::library::{FileKind, default_scenarios_dir, file_kind, ron_files};
+use peilian::scenario::library::{default_scenarios_dir, is_scenario_file, ron_files};
 use peilian::scoring::samples::play_call;
 use serde::Serialize;
 
@@ -120,7 +120,7 @@ fn play_library(dir: &Path) -> anyhow::Result<Result<(Simulated, peilian::text::
     };
     let files: Vec<PathBuf> = ron_files(dir, false)?
         .into_iter()
-        .filter(|f| file_kind(f, std::fs::read_to_string(f).ok().as_deref()) == FileKind::Scenario)
+        .filter(|f| is_scenario_file(f))
         .collect();
     let mut sim = Simulated {
         dir: dir.to_path_buf(),

@@ -1,10 +1,12 @@
 //! `peilian test`: runs each scenario's sample answers, model answers and sample calls, and
 //! shows any out of range.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use peilian::scenario::library::{FileKind, file_kind, ron_files};
+use peilian::diagnostic::{Diagnostics, display_path};
+use peilian::scenario::library::{duplicate_id, is_scenario_file, ron_files};
 use peilian::scoring::samples::{SampleKind, run_samples};
 
 use crate::cli::common::engine_for;
@@ -26,28 +28,39 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for p in &args.paths {
         if p.is_dir() {
             files.extend(ron_files(p, false)?);
-        } else if p.is_file() {
+        } else if p.symlink_metadata().is_ok() {
             files.push(p.clone());
         } else {
-            eprintln!("错误：{}: 路径不存在", p.display());
+            eprintln!("错误：{}: 路径不存在", display_path(p));
             return Ok(ExitCode::from(2));
         }
     }
+    // Lexicons and mood models kept beside the scenarios are left out (read bounded: a FIFO or
+    // a device is kept, and fails to load with a message naming it).
     let files: Vec<PathBuf> = files
         .into_iter()
-        .filter(|f| file_kind(f, std::fs::read_to_string(f).ok().as_deref()) == FileKind::Scenario)
+        .filter(|f| is_scenario_file(f))
         .collect();
     let (mut total, mut models, mut failed, mut broken) = (0, 0, 0, 0);
     let mut json_out = Vec::new();
+    // Each scenario id and the file that has it: a second file with the same id fails.
+    let mut ids: HashMap<String, PathBuf> = HashMap::new();
     for file in &files {
-        let engine = match engine_for(file)? {
+        let loaded = engine_for(file)?.and_then(|engine| match ids.get(engine.scenario.id()) {
+            Some(first) => Err(Diagnostics(vec![duplicate_id(file, engine.scenario.id(), first)])),
+            None => {
+                ids.insert(engine.scenario.id().to_string(), file.clone());
+                Ok(engine)
+            }
+        });
+        let engine = match loaded {
             Ok(e) => e,
             Err(d) => {
                 broken += 1;
                 if args.json {
                     json_out.push(serde_json::json!({ "file": file, "error": d.to_string() }));
                 } else {
-                    println!("× {}：无法加载\n{d}", file.display());
+                    println!("× {}：无法加载\n{d}", display_path(file));
                 }
                 continue;
             }
@@ -66,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!(
             "{mark} {}（{}）：{} 个样例（含 {model_answers} 个示范回答），{} 个不在范围内",
             engine.scenario.id(),
-            file.display(),
+            display_path(file),
             results.len(),
             bad
         );

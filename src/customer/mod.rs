@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::{Diagnostic, SourceText};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceText};
 use crate::ron_file;
 use crate::scenario::schema::{Persona, PersonaKind};
 use crate::scoring::turn::TurnScore;
@@ -60,11 +60,77 @@ impl MoodModel {
         ron_file::options().from_str(EMBEDDED_MODEL).expect("the shipped mood model is checked by the test suite")
     }
 
-    pub fn load(path: &Path) -> Result<Self, Diagnostic> {
-        let src: SourceText = ron_file::read_source(path)?;
-        ron_file::parse(&src)
+    /// Reads a model file (bounded, like every trainer file) and checks its numbers; any
+    /// coefficient out of its range refuses the file.
+    pub fn load(path: &Path) -> Result<Self, Diagnostics> {
+        let src: SourceText = ron_file::read_source(path).map_err(|d| Diagnostics(vec![d]))?;
+        let model: MoodModel = ron_file::parse(&src).map_err(|d| Diagnostics(vec![d]))?;
+        let problems = model.check(&src);
+        if problems.is_empty() { Ok(model) } else { Err(Diagnostics(problems)) }
+    }
+
+    /// Every number of the model with its allowed range (documented in docs/scenario-format.md):
+    /// points per unit 0–150 (at 100 one full-strength feature takes a calm customer to hanging
+    /// up; `peilian mine` adopts at most 4 × the shipped value), chances 0–1, the mood floor
+    /// 0–100.
+    pub fn coefficients(&self) -> [(&'static str, f32, (f32, f32)); 16] {
+        const POINTS: (f32, f32) = (0.0, MAX_POINTS);
+        const CHANCE: (f32, f32) = (0.0, 1.0);
+        [
+            ("empathy_calm", self.empathy_calm, POINTS),
+            ("reassurance_calm", self.reassurance_calm, POINTS),
+            ("politeness_calm", self.politeness_calm, POINTS),
+            ("concepts_calm", self.concepts_calm, POINTS),
+            ("missed_inflame", self.missed_inflame, POINTS),
+            ("hostility_inflame", self.hostility_inflame, POINTS),
+            ("red_line_inflame", self.red_line_inflame, POINTS),
+            ("curt_inflame", self.curt_inflame, POINTS),
+            ("shouting_inflame", self.shouting_inflame, POINTS),
+            ("silence_inflame", self.silence_inflame, POINTS),
+            ("soothe_first_inflame", self.soothe_first_inflame, POINTS),
+            ("vip_address_inflame", self.vip_address_inflame, POINTS),
+            ("asked_again_inflame", self.asked_again_inflame, POINTS),
+            ("demand_after_no_empathy", self.demand_after_no_empathy, CHANCE),
+            ("demand_after_empathy", self.demand_after_empathy, CHANCE),
+            ("demand_mood_floor", self.demand_mood_floor, (0.0, HANG_UP_MOOD)),
+        ]
+    }
+
+    /// The coefficients that are not numbers (`NaN`), infinite or out of their range, each at
+    /// its line.
+    pub fn check(&self, src: &SourceText) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for (field, value, (lo, hi)) in self.coefficients() {
+            let what = if value.is_nan() {
+                "不是数字（NaN）".to_string()
+            } else if value.is_infinite() {
+                "是无穷大".to_string()
+            } else if !(lo..=hi).contains(&value) {
+                format!("{value} 不在 {lo}–{hi} 之间")
+            } else {
+                continue;
+            };
+            let hint = if hi <= 1.0 {
+                format!("{field} 是概率，写 0 到 1 之间的数，例如 0.25")
+            } else if field == "demand_mood_floor" {
+                "写 0–100 之间的情绪值，例如 60".to_string()
+            } else {
+                format!("{field} 是每单位特征的情绪分，写 0–{MAX_POINTS} 之间的数；默认值见 assets/customer/mood.ron")
+            };
+            out.push(Diagnostic::error(
+                &src.path,
+                src.locate_key(field),
+                "bad-value",
+                format!("情绪模型的 {field} {what}"),
+                hint,
+            ));
+        }
+        out
     }
 }
+
+/// The largest points per unit a mood model may give a feature.
+pub const MAX_POINTS: f32 = 150.0;
 
 /// How one answer moved the mood, term by term.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -157,6 +223,31 @@ mod tests {
         let m = MoodModel::embedded();
         assert!(m.empathy_calm > 0.0 && m.hostility_inflame > m.politeness_calm);
         assert!((0.0..=1.0).contains(&m.demand_after_no_empathy));
+    }
+
+    #[test]
+    fn embedded_model_is_in_range() {
+        let src = SourceText::new("assets/customer/mood.ron", EMBEDDED_MODEL);
+        assert_eq!(MoodModel::embedded().check(&src), Vec::new());
+    }
+
+    #[test]
+    fn nan_infinite_and_absurd_coefficients_are_refused_at_their_line() {
+        for (value, what) in [("NaN", "NaN"), ("inf", "无穷大"), ("-inf", "无穷大"), ("1e30", "不在"), ("-5.0", "不在")] {
+            let text = EMBEDDED_MODEL.replace("hostility_inflame: 35.0", &format!("hostility_inflame: {value}"));
+            let src = SourceText::new("mood.ron", text.as_str());
+            let model: MoodModel = ron_file::parse(&src).unwrap_or_else(|d| panic!("{value}: {d}"));
+            let problems = model.check(&src);
+            assert_eq!(problems.len(), 1, "{value}: {problems:?}");
+            assert!(problems[0].message.contains("hostility_inflame") && problems[0].message.contains(what), "{}", problems[0]);
+            assert_eq!(problems[0].line, src.locate_key("hostility_inflame").line);
+            assert_eq!(problems[0].line, 11, "the line of hostility_inflame in the shipped file");
+        }
+        let text = EMBEDDED_MODEL.replace("demand_after_empathy: 0.03", "demand_after_empathy: 1.5");
+        let src = SourceText::new("mood.ron", text.as_str());
+        let model: MoodModel = ron_file::parse(&src).unwrap();
+        assert_eq!(model.check(&src)[0].code, "bad-value");
+        assert!(model.check(&src)[0].hint.contains("概率"));
     }
 
     #[test]

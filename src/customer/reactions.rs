@@ -141,7 +141,8 @@ impl ReactionLibrary {
 
     /// The library under `assets/customer/` when there is one, else the shipped one.
     pub fn from_assets(assets: Option<&Path>) -> Result<Self, Vec<Diagnostic>> {
-        match assets.map(|a| a.join("customer").join("reactions.ron")).filter(|p| p.is_file()) {
+        // Anything at that path is read (a FIFO or a directory there is refused by name).
+        match assets.map(|a| a.join("customer").join("reactions.ron")).filter(|p| p.symlink_metadata().is_ok()) {
             Some(path) => ReactionLibrary::load(&path),
             None => Ok(ReactionLibrary::embedded()),
         }
@@ -196,8 +197,8 @@ pub fn check_lines(lines: &ReactionLines, src: &SourceText) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (kind, texts) in lines {
         for text in texts {
-            let pos = src.locate_text(text);
             if let Some(problem) = line_problem(*kind, text) {
+                let pos = src.locate_value(text);
                 out.push(Diagnostic::error(&src.path, pos, "reaction-line", problem.0, problem.1));
             }
         }
@@ -251,7 +252,7 @@ mod tests {
     use super::*;
 
     fn src(text: &str) -> SourceText {
-        SourceText { path: "reactions.ron".into(), text: text.to_string() }
+        SourceText::new("reactions.ron", text)
     }
 
     #[test]

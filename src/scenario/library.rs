@@ -2,15 +2,16 @@
 //! that one broken file does not stop the others.
 
 use crate::customer::reactions::ReactionLibrary;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::customer::MoodModel;
-use crate::diagnostic::{Diagnostic, Diagnostics, Pos};
+use crate::diagnostic::{Diagnostic, Diagnostics, Pos, display_path, io_reason};
 use crate::lexicon::{self, LexiconSet};
 use crate::ron_file::{self, read_source};
 use crate::scenario::compiled::CompiledScenario;
-use crate::scenario::{Layout, compile_parsed, lint, parse_file, parse_source};
+use crate::scenario::{Layout, compile_parsed, lint, parse_source};
 use crate::scoring::conduct::{self, ConductPolicy};
 use crate::text::acts::{self, ActRules};
 use crate::text::analyzer::Analyzer;
@@ -47,26 +48,116 @@ pub fn file_kind(path: &Path, text: Option<&str>) -> FileKind {
     if path.components().any(|c| c.as_os_str() == "lexicons") { FileKind::Lexicon } else { FileKind::Scenario }
 }
 
-/// All `*.ron` files below `dir`, sorted, skipping `lexicons/` directories unless asked.
+/// Whether a file holds a scenario (not a lexicon or a model kept beside the scenarios), read
+/// bounded. A file that cannot be read counts as a scenario, for loading it to say why.
+pub fn is_scenario_file(path: &Path) -> bool {
+    file_kind(path, read_source(path).ok().as_ref().map(|s| s.text.as_str())) == FileKind::Scenario
+}
+
+/// All `*.ron` files below `dir`, sorted, skipping `lexicons/` directories unless asked (see
+/// `scan`; what it skips is left out silently).
 pub fn ron_files(dir: &Path, include_lexicons: bool) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
+    scan(dir, include_lexicons).map(|s| s.files)
+}
+
+/// The `*.ron` files below a directory, and what was skipped on the way.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    /// Sorted. Anything named `*.ron` is listed, a FIFO or device too: reading it gives the
+    /// diagnostic (`not-a-file`) that names it.
+    pub files: Vec<PathBuf>,
+    /// Warnings naming each directory or file left out: one reached a second time (a symlink
+    /// loop, or a second link to the same place) or one that cannot be read.
+    pub skipped: Vec<Diagnostic>,
+}
+
+/// Walks `dir` (following symlinks, skipping hidden directories and, unless asked, `lexicons/`),
+/// visiting each directory and listing each file once however many links lead to it. Fails
+/// only when `dir` itself cannot be read.
+pub fn scan(dir: &Path, include_lexicons: bool) -> std::io::Result<Scan> {
+    let mut out = Scan::default();
+    let mut seen_dirs: HashMap<FileId, PathBuf> = HashMap::new();
+    let mut seen_files: HashMap<FileId, PathBuf> = HashMap::new();
+    seen_dirs.insert(file_id(dir)?, dir.to_path_buf());
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let entries = match std::fs::read_dir(&d) {
+            Ok(entries) => entries,
+            Err(e) if d == dir => return Err(e),
+            Err(e) => {
+                out.skipped.push(skipped(&d, format!("无法读取目录：{}", io_reason(&e))));
+                continue;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        let mut subdirs = Vec::new();
+        for path in paths {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            // `metadata` follows symlinks; a dangling one is not a directory.
+            let is_dir = std::fs::metadata(&path).is_ok_and(|m| m.is_dir());
+            if is_dir {
                 if name.starts_with('.') || (!include_lexicons && name == "lexicons") {
                     continue;
                 }
-                stack.push(path);
+                match file_id(&path) {
+                    Ok(id) => match seen_dirs.get(&id) {
+                        Some(first) => out.skipped.push(skipped(
+                            &path,
+                            format!("这个目录就是已经读过的 {}（符号链接循环或重复链接），不再读第二遍", display_path(first)),
+                        )),
+                        None => {
+                            seen_dirs.insert(id, path.clone());
+                            subdirs.push(path);
+                        }
+                    },
+                    Err(e) => out.skipped.push(skipped(&path, format!("无法读取目录：{}", io_reason(&e)))),
+                }
             } else if path.extension().is_some_and(|e| e == "ron") {
-                out.push(path);
+                // A second link to a file already listed is left out; anything that cannot be
+                // looked at is listed, for reading it to say why.
+                if let Ok(id) = file_id(&path) {
+                    if let Some(first) = seen_files.get(&id) {
+                        out.skipped.push(skipped(
+                            &path,
+                            format!("这个文件就是已经读过的 {}（符号链接或硬链接），不再读第二遍", display_path(first)),
+                        ));
+                        continue;
+                    }
+                    seen_files.insert(id, path.clone());
+                }
+                out.files.push(path);
             }
         }
+        // Depth first, in name order.
+        stack.extend(subdirs.into_iter().rev());
     }
-    out.sort();
+    out.files.sort();
     Ok(out)
+}
+
+fn skipped(path: &Path, message: String) -> Diagnostic {
+    Diagnostic::warning(path, Pos::default(), "skipped", message, "删除多余的符号链接，或修复权限；其余文件照常检查")
+}
+
+/// What makes a file or directory the same one under any name: device and inode on Unix, the
+/// canonical path elsewhere.
+#[cfg(unix)]
+type FileId = (u64, u64);
+#[cfg(not(unix))]
+type FileId = PathBuf;
+
+fn file_id(path: &Path) -> std::io::Result<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path)?;
+        Ok((m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(path)
+    }
 }
 
 /// The scenarios directory: `$PEILIAN_SCENARIOS`, else `./scenarios`, else the one beside the
@@ -116,11 +207,18 @@ impl Library {
         analyzer.add_phrases(phrases.iter().map(String::as_str));
         let mut entries = Vec::new();
         for path in ron_files(dir, false)? {
-            let text = std::fs::read_to_string(&path).ok();
-            if file_kind(&path, text.as_deref()) != FileKind::Scenario {
+            // Read once, bounded: a FIFO, a device or a huge file is a failed entry naming it.
+            let src = match read_source(&path) {
+                Ok(src) => src,
+                Err(d) => {
+                    entries.push(Entry::Failed { path, errors: Diagnostics(vec![d]) });
+                    continue;
+                }
+            };
+            if file_kind(&path, Some(&src.text)) != FileKind::Scenario {
                 continue; // a lexicon or a mood model kept beside the scenarios
             }
-            let parsed = match parse_file(&path) {
+            let parsed = match parse_source(src) {
                 Ok(p) => p,
                 Err(d) => {
                     entries.push(Entry::Failed { path, errors: Diagnostics(vec![d]) });
@@ -208,16 +306,24 @@ impl LintReport {
 /// be read at all.
 pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
     let mut files = Vec::new();
+    let mut skipped = Vec::new();
     for p in paths {
         if p.is_dir() {
-            files.extend(ron_files(p, true)?);
-        } else if p.exists() {
+            let found = scan(p, true)?;
+            files.extend(found.files);
+            skipped.extend(found.skipped);
+        } else if p.symlink_metadata().is_ok() {
             files.push(p.clone());
         } else {
-            return Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{}: 路径不存在", p.display())));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{}: 路径不存在", display_path(p)),
+            ));
         }
     }
-    let mut report = LintReport { files: files.len(), diagnostics: Vec::new() };
+    let mut report = LintReport { files: files.len(), diagnostics: skipped };
+    // Lexicon directories met, checked as a whole (one lexicon per kind) at the end.
+    let mut lexicon_dirs: Vec<PathBuf> = Vec::new();
     let mut lexicon_cache: Vec<(Option<PathBuf>, LexiconSet)> = Vec::new();
     let mut ids: Vec<(String, PathBuf)> = Vec::new();
     let mut lexicon_names: Vec<(String, PathBuf)> = Vec::new();
@@ -235,6 +341,11 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
         match file_kind(path, Some(&src.text)) {
             FileKind::Lexicon => match lexicon::parse(&src) {
                 Ok(l) => {
+                    if let Some(dir) = path.parent().filter(|d| d.file_name().is_some_and(|n| n == "lexicons"))
+                        && !lexicon_dirs.iter().any(|d| d == dir)
+                    {
+                        lexicon_dirs.push(dir.to_path_buf());
+                    }
                     report.diagnostics.extend(lexicon::check(&l, &src));
                     let reported =
                         |r: &LintReport| r.diagnostics.iter().any(|x| x.path == *path && x.code == "duplicate-id");
@@ -254,11 +365,10 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
                 }
                 Err(d) => report.diagnostics.push(d),
             },
-            FileKind::MoodModel => {
-                if let Err(d) = ron_file::parse::<MoodModel>(&src) {
-                    report.diagnostics.push(d);
-                }
-            }
+            FileKind::MoodModel => match ron_file::parse::<MoodModel>(&src) {
+                Ok(model) => report.diagnostics.extend(model.check(&src)),
+                Err(d) => report.diagnostics.push(d),
+            },
             FileKind::ActRules => match ron_file::parse::<ActRules>(&src) {
                 Ok(rules) => report.diagnostics.extend(acts::check(&rules, &src)),
                 Err(d) => report.diagnostics.push(d),
@@ -342,9 +452,16 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
             }
         }
     }
+    // A lexicon directory as a whole: one lexicon per kind (its files' own problems again are
+    // dropped below).
+    for dir in &lexicon_dirs {
+        if let Err(problems) = LexiconSet::load_dir(dir) {
+            report.diagnostics.extend(problems);
+        }
+    }
     // The same problem reached twice (a broken lexicon through a scenario's layout and on its
     // own) is reported once.
-    let mut seen: Vec<(PathBuf, &'static str, usize, usize)> = Vec::new();
+    let mut seen: HashSet<(PathBuf, &'static str, usize, usize)> = HashSet::new();
     report.diagnostics.retain(|d| {
         let key = (
             d.path.clone(),
@@ -352,11 +469,7 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
             if d.code == "duplicate-id" { 0 } else { d.line },
             if d.code == "duplicate-id" { 0 } else { d.column },
         );
-        let new = !seen.contains(&key);
-        if new {
-            seen.push(key);
-        }
-        new
+        seen.insert(key)
     });
     Ok(report)
 }

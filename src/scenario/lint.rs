@@ -2,9 +2,9 @@
 //! its position in the file and a hint.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Pos, SourceText};
+use crate::diagnostic::{Diagnostic, Pos, SourceText, display_path};
 use crate::lexicon::LexiconSet;
 use crate::scenario::compiled::{CompiledScenario, pattern_regex};
 use crate::scenario::schema::{Condition, EndingKind, EscalationPolicy, Line, Scenario, ToneGoal, Trigger};
@@ -31,6 +31,12 @@ pub fn check(s: &Scenario, src: &SourceText, lexicons: &LexiconSet, assets: Opti
     l.out
 }
 
+/// A scenario id: lower-case ASCII letters, digits and `-`, not starting with `-` (it names
+/// folders, e.g. `assets/voice/<id>/`).
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') && !id.starts_with('-')
+}
+
 struct Linter<'a> {
     s: &'a Scenario,
     src: &'a SourceText,
@@ -48,10 +54,7 @@ impl Linter<'_> {
 
     fn header(&mut self) {
         let s = self.s;
-        let id_ok = !s.id.is_empty()
-            && s.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            && !s.id.starts_with('-');
-        if !id_ok {
+        if !valid_id(&s.id) {
             self.error(
                 self.src.locate("id", &s.id),
                 "bad-id",
@@ -174,7 +177,7 @@ impl Linter<'_> {
         let groups: HashSet<&str> = lexicons.group_names().collect();
         let used: HashSet<String> = self.used_concepts().into_iter().map(str::to_string).collect();
         for (name, c) in &self.s.concepts {
-            let at = self.src.locate_text(&format!("\"{name}\":"));
+            let at = self.src.locate_map_key(name);
             if c.label.trim().is_empty() {
                 self.error(at, "empty", format!("概念“{name}”的 label 为空"), "label 是学员看到的名字，例如 \"道歉\"");
             }
@@ -406,8 +409,9 @@ impl Linter<'_> {
                 unknown.push(("on_transfer".to_string(), b.goto.clone()));
             }
         }
+        let known: Vec<&str> =
+            if unknown.is_empty() { Vec::new() } else { index.keys().copied().collect::<BTreeSet<_>>().into_iter().collect() };
         for (from, to) in &unknown {
-            let known: Vec<&str> = index.keys().copied().collect::<BTreeSet<_>>().into_iter().collect();
             self.error(
                 self.src.locate("goto", to),
                 "unknown-target",
@@ -479,8 +483,9 @@ impl Linter<'_> {
             }
         }
         // Every reachable turn must be able to reach an ending (no closed loops).
+        let ends = can_end(&edges, &anywhere, s.turns.len());
         for (i, t) in s.turns.iter().enumerate() {
-            if reached[i] && !can_end(i, &edges, &anywhere, s.turns.len()) {
+            if reached[i] && !ends[i] {
                 self.error(
                     self.src.locate("id", &t.id),
                     "no-ending",
@@ -621,11 +626,22 @@ impl Linter<'_> {
                 );
             }
             match assets {
+                // A symlink (of the clip or a folder on the way) may lead out of assets/.
+                Some(dir) if !stays_inside(dir, p) => {
+                    let real = real_path(&dir.join(p)).map_or_else(|| "（无法确定）".to_string(), |r| display_path(&r));
+                    self.error(
+                        at,
+                        "audio-outside-assets",
+                        format!("语音路径“{v}”经符号链接指向 assets/ 之外：{real}"),
+                        "把录音文件本身放进 assets/（不要用指向别处的符号链接），再写相对于 assets/ 的路径",
+                    );
+                }
                 Some(dir) if !dir.join(p).is_file() => {
+                    let what = if dir.join(p).exists() { "不是普通文件" } else { "不存在" };
                     self.error(
                         at,
                         "audio-missing",
-                        format!("语音文件 assets/{v} 不存在"),
+                        format!("语音文件 assets/{v} {what}"),
                         "运行 peilian voice 场景文件 生成缺少的语音，或改正路径",
                     );
                 }
@@ -717,7 +733,7 @@ impl Linter<'_> {
                         && !line.reveals.contains(&fact.id)
                     {
                         self.warning(
-                            self.src.locate_text(&line.text),
+                            self.src.locate_value(&line.text),
                             "unasked-fact",
                             format!("回合“{}”的台词说出了{}（{}），但没有写 reveals", turn.id, fact.label, fact.value),
                             format!("加上 reveals: [\"{}\"]：坐席问到之后客户才说这句", fact.id),
@@ -735,7 +751,7 @@ impl Linter<'_> {
         for text in spoken {
             if let Some(direction) = crate::scenario::stage_direction(text) {
                 self.warning(
-                    self.src.locate_text(text),
+                    self.src.locate_value(text),
                     "stage-direction",
                     format!("客户的台词里有舞台说明“{direction}”：“{text}”"),
                     "客户说出口的话里不写（挂断）（报单号）这类说明：挂断用结局的 kind: HungUp，报出的信息用 reveals",
@@ -750,9 +766,10 @@ impl Linter<'_> {
 
     fn samples(&mut self) {
         let s = self.s;
+        let turns: HashSet<&str> = s.turns.iter().map(|t| t.id.as_str()).collect();
         for (i, sample) in s.samples.iter().enumerate() {
             let at = self.src.locate_nth("turn", &sample.turn, i);
-            if !s.turns.iter().any(|t| t.id == sample.turn) {
+            if !turns.contains(sample.turn.as_str()) {
                 self.error(
                     at,
                     "unknown-target",
@@ -805,6 +822,40 @@ impl Linter<'_> {
     }
 }
 
+/// Whether `rel` below `assets` stays inside `assets` once every symlink on the way is
+/// resolved (for a path that does not exist yet: its deepest existing folder, and where a
+/// dangling link would lead). `rel` is relative, without `..` (checked before).
+pub fn stays_inside(assets: &Path, rel: &Path) -> bool {
+    match (real_path(assets), real_path(&assets.join(rel))) {
+        (Some(root), Some(real)) => real.starts_with(root),
+        _ => false,
+    }
+}
+
+/// The absolute path `path` means with every symlink resolved, also when its last parts do not
+/// exist (yet); `None` for a symlink loop or a path that cannot be resolved.
+pub fn real_path(path: &Path) -> Option<PathBuf> {
+    real_path_within(path, 0)
+}
+
+fn real_path_within(path: &Path, depth: usize) -> Option<PathBuf> {
+    if depth > 40 {
+        return None; // a symlink loop
+    }
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return Some(real);
+    }
+    // A dangling symlink: where it would lead.
+    if let Ok(target) = std::fs::read_link(path) {
+        let next = if target.is_absolute() { target } else { path.parent()?.join(target) };
+        return real_path_within(&next, depth + 1);
+    }
+    // Not there yet: its folder's real path and its name.
+    let name = path.file_name()?;
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    Some(real_path_within(parent, depth + 1)?.join(name))
+}
+
 fn check_range(l: &mut Linter<'_>, (lo, hi): (f32, f32), at: Pos) {
     if !(0.0..=100.0).contains(&lo) || !(0.0..=100.0).contains(&hi) || lo > hi {
         l.error(
@@ -823,26 +874,37 @@ enum Node {
     Nowhere,
 }
 
-fn can_end(start: usize, edges: &dyn Fn(usize) -> Vec<Node>, anywhere: &[Node], n: usize) -> bool {
+/// For every turn, whether an ending can be reached from it (following its branches and
+/// fall-through; a transfer that ends the call makes every turn able to end). One pass
+/// backwards from the turns that lead straight to an ending, so linear in the script's size.
+fn can_end(edges: &dyn Fn(usize) -> Vec<Node>, anywhere: &[Node], n: usize) -> Vec<bool> {
     if anywhere.iter().any(|a| matches!(a, Node::Ending(_))) {
-        return true;
+        return vec![true; n];
     }
-    let mut seen = vec![false; n];
-    let mut stack = vec![start];
-    seen[start] = true;
-    while let Some(i) = stack.pop() {
+    let mut ends = vec![false; n];
+    let mut into: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut queue = VecDeque::new();
+    for i in 0..n {
         for node in edges(i) {
             match node {
-                Node::Ending(_) | Node::Nowhere => return true,
-                Node::Turn(j) if !seen[j] => {
-                    seen[j] = true;
-                    stack.push(j);
+                Node::Ending(_) | Node::Nowhere if !ends[i] => {
+                    ends[i] = true;
+                    queue.push_back(i);
                 }
+                Node::Turn(j) => into[j].push(i),
                 _ => {}
             }
         }
     }
-    false
+    while let Some(j) = queue.pop_front() {
+        for &i in &into[j] {
+            if !ends[i] {
+                ends[i] = true;
+                queue.push_back(i);
+            }
+        }
+    }
+    ends
 }
 
 /// Whether a condition always (`Some(true)`) or never (`Some(false)`) holds when a branch is
@@ -912,17 +974,10 @@ const HANGS_UP_FIRST: &str = "情绪一到 100 客户就挂断了，不会再走
 /// Where a turn's script goes after an answer, as far as the file tells: each branch's target
 /// up to the first `Always`, then (without one) the next turn or, after the last turn, the
 /// first `Resolved` ending (or nowhere: the call ends unresolved).
-fn successors(s: &Scenario, i: usize) -> Vec<Option<Node>> {
-    let index = |id: &str| -> Option<Node> {
-        s.turns
-            .iter()
-            .position(|t| t.id == id)
-            .map(Node::Turn)
-            .or_else(|| s.endings.iter().position(|e| e.id == id).map(Node::Ending))
-    };
+fn successors(s: &Scenario, index: &HashMap<&str, Node>, i: usize) -> Vec<Option<Node>> {
     let mut out = Vec::new();
     for b in &s.turns[i].next {
-        out.push(index(&b.goto));
+        out.push(index.get(b.goto.as_str()).copied());
         if b.when == Condition::Always {
             return out;
         }
@@ -937,12 +992,25 @@ fn successors(s: &Scenario, i: usize) -> Vec<Option<Node>> {
     out
 }
 
+/// Every turn and ending by id; the first of the same id wins (a duplicate is an error).
+fn node_index(s: &Scenario) -> HashMap<&str, Node> {
+    let mut index = HashMap::new();
+    for (i, e) in s.endings.iter().enumerate() {
+        index.insert(e.id.as_str(), Node::Ending(i));
+    }
+    for (i, t) in s.turns.iter().enumerate().rev() {
+        index.insert(t.id.as_str(), Node::Turn(i));
+    }
+    index
+}
+
 /// Checks of the model answers that need the analyzer and the compiled scenario (run by
 /// `peilian lint` once the file has no errors): a model answer that crosses a red line, and one
 /// that announces a transfer after which the script can only end the call some other way.
 pub fn check_answers(sc: &CompiledScenario, src: &SourceText, analyzer: &Analyzer) -> Vec<Diagnostic> {
     let s = &sc.scenario;
     let mut out = Vec::new();
+    let mut index = None;
     for (i, t) in s.turns.iter().enumerate() {
         let answer = &t.expect.model_answer;
         if answer.trim().is_empty() {
@@ -972,7 +1040,8 @@ pub fn check_answers(sc: &CompiledScenario, src: &SourceText, analyzer: &Analyze
         let Some(words) = analyzer.announces_transfer(answer) else {
             continue;
         };
-        let next = successors(s, i);
+        let index = index.get_or_insert_with(|| node_index(s));
+        let next = successors(s, index, i);
         let ends_otherwise = next.iter().all(|n| match n {
             Some(Node::Ending(e)) => s.endings.get(*e).is_none_or(|e| e.kind != EndingKind::Transferred),
             Some(Node::Nowhere) => true,
@@ -1072,8 +1141,8 @@ mod tests {
             endings: [(id: "end", kind: Unresolved), (id: "ok", kind: Resolved)],
             escalation: (policy: Either))"#;
         let s: Scenario = ron::from_str(text).expect("parses");
-        assert_eq!(successors(&s, 0), vec![Some(Node::Turn(1)), Some(Node::Ending(0))]);
-        assert_eq!(successors(&s, 1), vec![Some(Node::Ending(0)), Some(Node::Turn(2))]);
-        assert_eq!(successors(&s, 2), vec![Some(Node::Ending(1))], "after the last turn: the Resolved ending");
+        assert_eq!(successors(&s, &node_index(&s), 0), vec![Some(Node::Turn(1)), Some(Node::Ending(0))]);
+        assert_eq!(successors(&s, &node_index(&s), 1), vec![Some(Node::Ending(0)), Some(Node::Turn(2))]);
+        assert_eq!(successors(&s, &node_index(&s), 2), vec![Some(Node::Ending(1))], "after the last turn: the Resolved ending");
     }
 }

@@ -518,7 +518,7 @@ mod tests {
 
     fn compiled() -> (Analyzer, CompiledScenario) {
         let mut analyzer = Analyzer::with_embedded_lexicons();
-        let src = crate::diagnostic::SourceText { path: "unit.ron".into(), text: SCENARIO.to_string() };
+        let src = crate::diagnostic::SourceText::new("unit.ron", SCENARIO);
         let scenario: crate::scenario::schema::Scenario = crate::ron_file::parse(&src).expect("parses");
         let sc = CompiledScenario::compile(scenario, &mut analyzer, None, String::new()).expect("compiles");
         (analyzer, sc)
