@@ -301,10 +301,7 @@ fn kind_problems(dir: &Path, kinds: &[(LexiconKind, PathBuf, Pos)], complete: bo
                 Pos::default(),
                 "lexicon-kind",
                 format!("词库目录里没有 {kind:?}（{}）类型的词库：这一项将永远算作 0", kind.label()),
-                format!(
-                    "从 scenarios/lexicons/ 复制 {}，或把误改的词库的 kind 改回 {kind:?}",
-                    shipped_file(kind)
-                ),
+                format!("从 scenarios/lexicons/ 复制 {}，或把误改的词库的 kind 改回 {kind:?}", shipped_file(kind)),
             )),
             [] => {}
             [(_, first, _), rest @ ..] => {
@@ -513,7 +510,10 @@ mod tests {
 
     #[test]
     fn weight_out_of_range_is_reported_at_its_line() {
-        let src = SourceText::new("bad.ron", "Lexicon(\n  name: \"p\",\n  kind: Politeness,\n  markers: {\n    \"您\": 3.0,\n  },\n)");
+        let src = SourceText::new(
+            "bad.ron",
+            "Lexicon(\n  name: \"p\",\n  kind: Politeness,\n  markers: {\n    \"您\": 3.0,\n  },\n)",
+        );
         let lexicon = parse(&src).unwrap();
         let problems = check(&lexicon, &src);
         assert_eq!(problems.len(), 1);

@@ -221,7 +221,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         record: serde_json::Value,
     }
     let doc =
-        json_safe(&serde_json::to_string_pretty(&Doc { transcript: session.transcript(), scorecard: &card, record })?);
+        json_safe(&serde_json::to_string_pretty(&Doc { transcript: session.transcript(), scorecard: &card, record })?)
+            .into_owned();
     if args.json {
         println!("{doc}");
     } else {

@@ -127,10 +127,9 @@ pub fn check(policy: &ConductPolicy, src: &SourceText) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     fn checked(text: &str) -> Vec<Diagnostic> {
-        let src = SourceText { path: PathBuf::from("conduct.ron"), text: text.to_string() };
+        let src = SourceText::new("conduct.ron", text);
         let policy: ConductPolicy = crate::ron_file::options().from_str(text).expect("parses");
         check(&policy, &src)
     }
@@ -146,7 +145,7 @@ mod tests {
         policy.breach_from = f32::NAN;
         policy.mild_cap = 130.0;
         policy.acts.get_mut(&Act::Insult).unwrap().inflame = f32::INFINITY;
-        let src = SourceText { path: PathBuf::from("conduct.ron"), text: EMBEDDED.to_string() };
+        let src = SourceText::new("conduct.ron", EMBEDDED);
         let found = check(&policy, &src);
         let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(found.len(), 3, "{messages:?}");
@@ -159,7 +158,7 @@ mod tests {
     fn a_non_conduct_act_lists_every_conduct_act() {
         let mut policy = ConductPolicy::embedded();
         policy.acts.insert(Act::Thank, ConductRule { cap: 50.0, inflame: 0.0 });
-        let src = SourceText { path: PathBuf::from("conduct.ron"), text: EMBEDDED.to_string() };
+        let src = SourceText::new("conduct.ron", EMBEDDED);
         let found = check(&policy, &src);
         assert_eq!(found.len(), 1);
         assert!(found[0].hint.contains("Overpromise") && found[0].hint.contains("SecurityBreach"), "{}", found[0].hint);
