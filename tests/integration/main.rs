@@ -7,6 +7,7 @@ mod engine;
 mod font;
 #[cfg(feature = "gui")]
 mod gui;
+mod library;
 mod lint;
 mod listening;
 mod mining;
