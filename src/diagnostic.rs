@@ -515,6 +515,62 @@ mod tests {
     }
 
     #[test]
+    fn locate_finds_list_items_calls_and_raw_strings_but_not_comments() {
+        let s = src("// goto: \"x\"\nrequired: [\"a\", \"x\"],\nwhen: Hit(\"x\"),\np: r#\"x\"#,\ngoto: \"x\"");
+        assert_eq!(s.locate("required", "x"), Pos::new(2, 17));
+        assert_eq!(s.locate("Hit", "x"), Pos::new(3, 11));
+        assert_eq!(s.locate("p", "x"), Pos::new(4, 4));
+        assert_eq!(s.locate("goto", "x"), Pos::new(5, 7), "the commented-out goto is no field");
+        assert_eq!(s.locate("a", "x"), Pos::new(2, 17), "a list item is no key");
+        let in_list = s.text.find("[\"a\", \"x").unwrap() + 6;
+        assert_eq!(s.offset_of("", "x", 0), Some(in_list), "the first literal \"x\" outside comments");
+        assert_eq!(s.offset_of("goto", "x", in_list), s.text.rfind("\"x\""));
+        assert_eq!(s.locate_nth("goto", "x", 3), Pos::new(5, 7), "past the last one: the last one");
+    }
+
+    #[test]
+    fn positions_are_found_fast_and_safely_in_long_texts() {
+        let text: String = (0..50_000).map(|i| format!("(id: \"t{i}\", text: \"第{i}句\"),\n")).collect();
+        let s = src(&text);
+        for i in (0..50_000).step_by(997) {
+            assert_eq!(s.locate("id", &format!("t{i}")), Pos::new(i + 1, 6));
+        }
+        // An offset inside a character counts as that character's.
+        let inside = s.text.find('第').unwrap() + 1;
+        assert_eq!(s.pos_of(inside), s.pos_of(inside - 1));
+        assert_eq!(s.pos_of(usize::MAX).line, 50_001);
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(escape_controls("a\u{1b}]0;x\u{7}b\nc\u{202e}d\0"), "a\\x1b]0;x\\x07b\\x0ac\\u{202e}d\\x00");
+        assert!(matches!(escape_controls("普通文字 plain"), Cow::Borrowed(_)));
+        let d = Diagnostic::error(
+            Path::new("dir/\u{1b}[2J\u{9b}31m.ron"),
+            Pos::START,
+            "syntax",
+            "“\u{1b}]0;pwned\u{7}”\n伪造的一行",
+            "\r覆盖",
+        );
+        let shown = d.to_string();
+        assert_eq!(shown.matches('\n').count(), 1, "only the line before the hint: {shown}");
+        assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{shown:?}");
+        assert!(shown.starts_with("dir/\\x1b[2J\\x9b31m.ron:1:1"), "{shown}");
+        assert!(shown.contains("\\x1b]0;pwned\\x07") && shown.contains("\\x0d覆盖"), "{shown}");
+    }
+
+    #[test]
+    fn io_errors_are_explained_in_chinese() {
+        use std::io::{Error, ErrorKind};
+        assert_eq!(io_reason(&Error::from(ErrorKind::AlreadyExists)), "已经有同名的文件或目录");
+        assert_eq!(io_reason(&Error::from(ErrorKind::NotFound)), "不存在");
+        #[cfg(unix)]
+        assert!(io_reason(&Error::from_raw_os_error(libc::ELOOP)).contains("符号链接循环"));
+        #[cfg(unix)]
+        assert_eq!(io_reason(&Error::from_raw_os_error(libc::EEXIST)), "已经有同名的文件或目录");
+    }
+
+    #[test]
     fn locate_key_skips_longer_names() {
         let s = src("turn_id: 1,\n  id: 2");
         assert_eq!(s.locate_key("id"), Pos::new(2, 3));

@@ -508,6 +508,81 @@ mod tests {
         }
     }
 
+    /// A copy of the shipped lexicon directory, changed by `edit` (file name, text → new text
+    /// or `None` to leave the file out).
+    fn shipped_copy(edit: impl Fn(&str, &str) -> Option<String>) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lexicons");
+        for entry in std::fs::read_dir(shipped).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if let Some(text) = edit(&name, &std::fs::read_to_string(&path).unwrap()) {
+                std::fs::write(dir.path().join(&name), text).unwrap();
+            }
+        }
+        dir
+    }
+
+    #[test]
+    fn the_shipped_directory_has_one_lexicon_per_kind() {
+        let dir = shipped_copy(|_, text| Some(text.to_string()));
+        let set = LexiconSet::load_dir(dir.path()).unwrap();
+        for kind in MARKER_KINDS {
+            assert_eq!(set.lexicons.iter().filter(|l| l.kind == kind).count(), 1, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_changed_kind_names_both_files_and_the_kind_now_missing() {
+        let dir = shipped_copy(|name, text| {
+            Some(if name == "politeness.ron" { text.replace("kind: Politeness", "kind: Hostility") } else { text.to_string() })
+        });
+        let problems = LexiconSet::load_dir(dir.path()).unwrap_err();
+        let kind: Vec<&Diagnostic> = problems.iter().filter(|d| d.code == "lexicon-kind").collect();
+        assert_eq!(kind.len(), 2, "{problems:?}");
+        let twice = kind.iter().find(|d| d.path.ends_with("politeness.ron")).expect("the second Hostility file");
+        assert!(twice.message.contains("hostility.ron") && twice.message.contains("politeness.ron"), "{twice}");
+        assert_eq!(twice.line, 4, "at its kind: line");
+        let missing = kind.iter().find(|d| d.path == dir.path()).expect("the missing kind, on the directory");
+        assert!(missing.message.contains("Politeness"), "{missing}");
+        // The content says politeness too.
+        let content = problems.iter().find(|d| d.code == "lexicon-content").expect("content check");
+        assert!(content.message.contains("礼貌") && content.message.contains("您好"), "{content}");
+    }
+
+    #[test]
+    fn a_missing_kind_is_an_error_on_the_directory() {
+        let dir = shipped_copy(|name, text| (name != "negation.ron").then(|| text.to_string()));
+        let problems = LexiconSet::load_dir(dir.path()).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].code, "lexicon-kind");
+        assert!(problems[0].message.contains("Negation") && problems[0].hint.contains("negation.ron"), "{}", problems[0]);
+        // Unless a file could not be read: it may be the one of that kind.
+        let dir = shipped_copy(|name, text| {
+            Some(if name == "negation.ron" { text.replace("Lexicon(", "Lexicon[") } else { text.to_string() })
+        });
+        let problems = LexiconSet::load_dir(dir.path()).unwrap_err();
+        assert!(problems.iter().all(|d| d.code != "lexicon-kind"), "{problems:?}");
+    }
+
+    #[test]
+    fn markers_of_another_kind_are_named() {
+        let src = SourceText::new(
+            "anger.ron",
+            "Lexicon(\n  name: \"anger\",\n  kind: Anger,\n  markers: {\"你自己看\": 0.8, \"不归我管\": 0.9, \"跟我没关系\": 0.9},\n)",
+        );
+        let problems = check(&parse(&src).unwrap(), &src);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!((problems[0].code, problems[0].line), ("lexicon-content", 3));
+        assert!(problems[0].hint.contains("Hostility"), "{}", problems[0]);
+        // A trainer's own words of a kind are not judged.
+        let src = SourceText::new(
+            "anger.ron",
+            "Lexicon(name: \"anger\", kind: Anger, markers: {\"岂有此理\": 0.8, \"你自己看\": 0.8})",
+        );
+        assert!(check(&parse(&src).unwrap(), &src).is_empty());
+    }
+
     #[test]
     fn weight_out_of_range_is_reported_at_its_line() {
         let src = SourceText::new(

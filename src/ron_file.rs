@@ -567,6 +567,129 @@ mod tests {
         assert!(d.message.contains("整数"), "{d}");
     }
 
+    /// A scenario-shaped struct for parse tests.
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Doc {
+        id: String,
+        title: String,
+        version: u32,
+        persona: Person,
+        #[serde(default)]
+        tags: Vec<String>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Person {
+        name: String,
+        mood: u8,
+    }
+
+    const DOC: &str = "Doc(\n    id: \"a\",\n    title: \"标题\",\n    version: 1,\n    persona: (\n        name: \"赵雷\",\n        mood: 30,\n    ),\n)\n";
+
+    fn parse_doc(text: &str) -> Diagnostic {
+        parse::<Doc>(&SourceText::new("d.ron", text)).expect_err(text)
+    }
+
+    #[test]
+    fn an_unclosed_string_is_reported_where_it_opens() {
+        // The quote after 标题 is missing: RON reads on to the quote before 赵雷 (line 6) and
+        // fails there; the finding points at line 3, where the string opened.
+        let d = parse_doc(&DOC.replace("\"标题\",", "\"标题,"));
+        assert_eq!((d.code, d.line, d.column), ("unclosed-string", 3, 12), "{d}");
+        assert!(d.message.contains("第 3 行"), "{d}");
+        // A string still open at the end of the file.
+        let d = parse_doc(&DOC.replace("\"赵雷\",", "\"赵雷,"));
+        assert_eq!((d.code, d.line, d.column), ("unclosed-string", 6, 15), "{d}");
+        assert!(d.message.contains("文件末尾"), "{d}");
+        // One after the end is just more text after the end.
+        assert_eq!(parse_doc(&format!("{DOC}\"abc")).code, "syntax");
+        // A string that spans lines on purpose, far from the error, only adds a hint.
+        let text = DOC.replace("\"标题\"", "\"标\n题\"").replace("mood: 30", "mood: 30 31");
+        let d = parse_doc(&text);
+        assert_eq!(d.code, "syntax", "{d}");
+        assert!(d.hint.contains("第 3 行开始的字符串跨了多行"), "{d}");
+        // A quote inside a comment or a character literal opens no string.
+        let text = DOC.replace("version: 1,", "version: 1, // \"quoted\n").replace("mood: 30", "mood: 30 31");
+        assert_eq!(parse_doc(&text).code, "syntax");
+    }
+
+    #[test]
+    fn no_english_from_the_parser_reaches_the_trainer() {
+        let cases = [
+            DOC.replace("persona: (", "persona: ["),            // ExpectedNamedStructLike
+            format!("{DOC})"),                                    // TrailingCharacters
+            DOC.replace("version: 1", "version: \"1\""),          // InvalidValueForType
+            DOC.replace("title: \"标题\"", "title: 5"),             // ExpectedString
+            DOC.replace("version: 1", "version: true"),          // ExpectedInteger
+            DOC.replace("mood: 30", "mood: 300"),                // out of range
+            DOC.replace("Doc(", "Doc(\n    tags: [\"a\" \"b\"],"), // ExpectedComma
+            DOC.replace("Doc(", "Doc(\n    tags: {\"a\"},"),       // map for a list
+            DOC.replace("Doc(", "Doc(\n    tags: [\"a\",,],"),      // ExpectedArrayEnd
+            DOC.replace("Doc(", "/* open comment\nDoc("),          // UnclosedBlockComment
+            DOC.replace("title: \"标题\"", "title: \"\\q\""),      // InvalidEscape
+            DOC.replace("mood: 30", "mood: _30"),
+            DOC.replace("Doc(", "#![enable(nothing)]\nDoc("),      // NoSuchExtension
+            DOC.replace("Doc(", "#![enable(implicit_some\nDoc("), // ExpectedAttributeEnd
+            DOC.replace("persona: (", "persona: Persona(").replace("name: \"赵雷\"", "name: r#\"赵雷\"#"),
+            DOC.replace("name: \"赵雷\"", "name: '赵'"),
+            DOC.replace("version: 1", "version: 0x1G"),
+            format!("Doc({}", "[".repeat(200)),                  // ExceededRecursionLimit
+            String::new(),
+            "Lexicon()".to_string(),                              // ExpectedDifferentStructName
+            DOC.replace("Doc(", "Doc(\n    id: \"b\","),            // DuplicateStructField
+            DOC.replace("mood: 30,", ""),                        // MissingStructField
+            DOC.replace("mood: 30", "moods: 30"),                // NoSuchStructField
+            DOC.replace("    ),\n)", "    ),\n"),                 // Eof
+        ];
+        let english = [
+            "Expected", "Unexpected", "expected", "found", "instead", "trailing", "serde", "Non-whitespace", "recursion",
+            "Invalid", "invalid", "Unclosed", "for struct", "a string", "integer", "float", "digit", "variant named",
+        ];
+        for text in cases {
+            let d = parse_doc(&text);
+            let shown = format!("{}\n{}", d.message, d.hint);
+            assert!(!english.iter().any(|w| shown.contains(w)), "English in {shown:?} for {text:?}");
+            assert!(shown.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{shown}");
+            assert!(d.line >= 1 && !d.hint.is_empty(), "{d}");
+        }
+    }
+
+    #[test]
+    fn special_files_are_refused_before_they_are_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = read_source(dir.path()).unwrap_err();
+        assert_eq!(d.code, "not-a-file");
+        assert!(d.message.contains("目录"), "{d}");
+        #[cfg(unix)]
+        {
+            let zero = dir.path().join("zero.ron");
+            std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+            let d = read_source(&zero).unwrap_err();
+            assert_eq!(d.code, "not-a-file", "{d}");
+            assert!(d.message.contains("设备") && d.message.contains("/dev/zero"), "{d}");
+            let looped = dir.path().join("loop.ron");
+            std::os::unix::fs::symlink(&looped, &looped).unwrap();
+            let d = read_source(&looped).unwrap_err();
+            assert_eq!(d.code, "io");
+            assert!(d.message.contains("符号链接循环"), "{d}");
+        }
+        let missing = read_source(&dir.path().join("none.ron")).unwrap_err();
+        assert!(missing.message.contains("不存在"), "{missing}");
+    }
+
+    #[test]
+    fn a_huge_file_is_refused_by_its_size_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.ron");
+        // Sparse: 6 GB on paper, nothing on disk.
+        std::fs::File::create(&big).unwrap().set_len(6 << 30).unwrap();
+        let d = read_source(&big).unwrap_err();
+        assert_eq!(d.code, "too-large");
+        assert!(d.message.contains("6442450944"), "{d}");
+    }
+
     #[test]
     fn chinese_comma_gets_a_specific_hint() {
         let src = SourceText::new("l.ron", "Lexicon(name: \"a\"，kind: Politeness)");

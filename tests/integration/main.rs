@@ -8,6 +8,7 @@ mod font;
 #[cfg(feature = "gui")]
 mod gui;
 mod injection;
+mod library;
 mod lint;
 mod listening;
 mod mining;
