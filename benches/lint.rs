@@ -19,7 +19,11 @@ fn long_scenario(turns: usize, model_answers: bool) -> String {
     s.push_str("    concepts: { \"apology\": (label: \"致歉\", groups: [\"道歉\"]) },\n    turns: [\n");
     for i in 0..turns {
         let next = if i + 1 < turns { format!("t{}", i + 1) } else { "done".to_string() };
-        let answer = if model_answers { ", model_answer: \"非常抱歉让您久等，我马上帮您查快递。\"" } else { "" };
+        let answer = if model_answers {
+            ", model_answer: \"非常抱歉让您久等，我马上帮您查快递。\""
+        } else {
+            ""
+        };
         let _ = writeln!(
             s,
             "        (id: \"t{i}\", customer: [(text: \"第{i}个问题：我的快递到底到哪儿了？\")],\n         expect: (required: [\"apology\"]{answer}),\n         next: [(when: MoodAtLeast(95), goto: \"angry\"), (when: Always, goto: \"{next}\")]),"

@@ -257,12 +257,8 @@ fn key_before(text: &str) -> Option<&str> {
 /// The identifier `text` ends with (after trailing spaces), if any.
 fn trailing_ident(text: &str) -> Option<&str> {
     let text = text.trim_end();
-    let start = text
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
-        .last()
-        .map(|(i, _)| i)?;
+    let start =
+        text.char_indices().rev().take_while(|(_, c)| c.is_alphanumeric() || *c == '_').last().map(|(i, _)| i)?;
     Some(&text[start..])
 }
 
@@ -377,9 +373,9 @@ impl SourceText {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let starts = self.lines.get_or_init(|| {
-            std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1)).collect()
-        });
+        let starts = self
+            .lines
+            .get_or_init(|| std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1)).collect());
         let line = starts.partition_point(|&s| s <= offset);
         let line_start = starts[line - 1];
         Pos::new(line, self.text[line_start..offset].chars().count() + 1)
@@ -406,11 +402,8 @@ impl SourceText {
     /// when `key` is empty), in order.
     fn literal_offsets(&self, key: &str, raw: &str) -> &[usize] {
         let index = self.literals.get_or_init(|| LiteralIndex::build(&self.text));
-        let found = if key.is_empty() {
-            index.any.get(raw)
-        } else {
-            index.keyed.get(&(key.to_string(), raw.to_string()))
-        };
+        let found =
+            if key.is_empty() { index.any.get(raw) } else { index.keyed.get(&(key.to_string(), raw.to_string())) };
         found.map_or(&[], Vec::as_slice)
     }
 

@@ -301,10 +301,7 @@ fn kind_problems(dir: &Path, kinds: &[(LexiconKind, PathBuf, Pos)], complete: bo
                 Pos::default(),
                 "lexicon-kind",
                 format!("词库目录里没有 {kind:?}（{}）类型的词库：这一项将永远算作 0", kind.label()),
-                format!(
-                    "从 scenarios/lexicons/ 复制 {}，或把误改的词库的 kind 改回 {kind:?}",
-                    shipped_file(kind)
-                ),
+                format!("从 scenarios/lexicons/ 复制 {}，或把误改的词库的 kind 改回 {kind:?}", shipped_file(kind)),
             )),
             [] => {}
             [(_, first, _), rest @ ..] => {
@@ -538,7 +535,11 @@ mod tests {
     #[test]
     fn a_changed_kind_names_both_files_and_the_kind_now_missing() {
         let dir = shipped_copy(|name, text| {
-            Some(if name == "politeness.ron" { text.replace("kind: Politeness", "kind: Hostility") } else { text.to_string() })
+            Some(if name == "politeness.ron" {
+                text.replace("kind: Politeness", "kind: Hostility")
+            } else {
+                text.to_string()
+            })
         });
         let problems = LexiconSet::load_dir(dir.path()).unwrap_err();
         let kind: Vec<&Diagnostic> = problems.iter().filter(|d| d.code == "lexicon-kind").collect();
@@ -559,7 +560,11 @@ mod tests {
         let problems = LexiconSet::load_dir(dir.path()).unwrap_err();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].code, "lexicon-kind");
-        assert!(problems[0].message.contains("Negation") && problems[0].hint.contains("negation.ron"), "{}", problems[0]);
+        assert!(
+            problems[0].message.contains("Negation") && problems[0].hint.contains("negation.ron"),
+            "{}",
+            problems[0]
+        );
         // Unless a file could not be read: it may be the one of that kind.
         let dir = shipped_copy(|name, text| {
             Some(if name == "negation.ron" { text.replace("Lexicon(", "Lexicon[") } else { text.to_string() })
@@ -588,7 +593,10 @@ mod tests {
 
     #[test]
     fn weight_out_of_range_is_reported_at_its_line() {
-        let src = SourceText::new("bad.ron", "Lexicon(\n  name: \"p\",\n  kind: Politeness,\n  markers: {\n    \"您\": 3.0,\n  },\n)");
+        let src = SourceText::new(
+            "bad.ron",
+            "Lexicon(\n  name: \"p\",\n  kind: Politeness,\n  markers: {\n    \"您\": 3.0,\n  },\n)",
+        );
         let lexicon = parse(&src).unwrap();
         let problems = check(&lexicon, &src);
         assert_eq!(problems.len(), 1);

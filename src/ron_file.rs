@@ -306,11 +306,9 @@ pub fn parse_error(path: &Path, e: &SpannedError) -> Diagnostic {
             format!("数字里有不该出现的字符 `{digit}`"),
             "数字只写 0–9（小数用英文句点 .），不加引号和单位".to_string(),
         ),
-        RonError::FloatUnderscore | RonError::UnderscoreAtBeginning => (
-            "wrong-type",
-            "数字里不能有下划线 _".to_string(),
-            "去掉下划线，例如把 1_000 写成 1000".to_string(),
-        ),
+        RonError::FloatUnderscore | RonError::UnderscoreAtBeginning => {
+            ("wrong-type", "数字里不能有下划线 _".to_string(), "去掉下划线，例如把 1_000 写成 1000".to_string())
+        }
         RonError::ExpectedBoolean => {
             ("wrong-type", "这里需要 true 或 false".to_string(), "写 true（是）或 false（否），不加引号".to_string())
         }
@@ -325,9 +323,11 @@ pub fn parse_error(path: &Path, e: &SpannedError) -> Diagnostic {
             "直接写值即可（可以不写 Some(…)），没有就删去这个字段".to_string(),
         ),
         RonError::ExpectedUnit | RonError::ExpectedRawValue => ("wrong-type", "这里缺少值".to_string(), see_docs()),
-        RonError::ExpectedArray => {
-            ("wrong-type", "这里需要一个列表，用 [ 开始".to_string(), "列表写成 [\"甲\", \"乙\"]，各项用英文逗号分隔".to_string())
-        }
+        RonError::ExpectedArray => (
+            "wrong-type",
+            "这里需要一个列表，用 [ 开始".to_string(),
+            "列表写成 [\"甲\", \"乙\"]，各项用英文逗号分隔".to_string(),
+        ),
         RonError::ExpectedArrayEnd => ("syntax", "列表没有用 ] 结束".to_string(), brackets()),
         RonError::ExpectedMap => (
             "wrong-type",
@@ -358,11 +358,9 @@ pub fn parse_error(path: &Path, e: &SpannedError) -> Diagnostic {
             "写成 (字段: 值, …)，例如 persona: (kind: Normal, name: \"赵雷\", …)；检查是否误用了 [ ]、{ } 或引号"
                 .to_string(),
         ),
-        RonError::ExpectedStructName(name) => (
-            "wrong-kind",
-            format!("这里需要写出名字：`{name}(…)`"),
-            format!("在左括号前写上 {name}"),
-        ),
+        RonError::ExpectedStructName(name) => {
+            ("wrong-kind", format!("这里需要写出名字：`{name}(…)`"), format!("在左括号前写上 {name}"))
+        }
         RonError::ExpectedOptionEnd | RonError::ExpectedStructLikeEnd => {
             ("syntax", "这里缺少右括号 )".to_string(), brackets())
         }
@@ -419,9 +417,7 @@ pub fn parse_error(path: &Path, e: &SpannedError) -> Diagnostic {
             "括号嵌套太深，超过了上限".to_string(),
             "检查是否漏写了右括号；All/Any/Not 条件不要嵌套上百层".to_string(),
         ),
-        RonError::ExpectedRangeSyntax => {
-            ("syntax", "这里需要范围写法 .. 或 ..=".to_string(), see_docs())
-        }
+        RonError::ExpectedRangeSyntax => ("syntax", "这里需要范围写法 .. 或 ..=".to_string(), see_docs()),
         RonError::Utf8Error(_) => (
             "encoding",
             "文件不是有效的 UTF-8 编码".to_string(),
@@ -433,7 +429,9 @@ pub fn parse_error(path: &Path, e: &SpannedError) -> Diagnostic {
             "场景文件以 Scenario( 开头，词库文件以 Lexicon( 开头".to_string(),
         ),
         // Errors RON raises only when writing or reading streams, and any kind added later.
-        RonError::Fmt | RonError::Io(_) | RonError::Message(_) => ("syntax", "这里的内容不符合格式".to_string(), see_docs()),
+        RonError::Fmt | RonError::Io(_) | RonError::Message(_) => {
+            ("syntax", "这里的内容不符合格式".to_string(), see_docs())
+        }
         _ => ("syntax", "这里的内容不符合格式".to_string(), see_docs()),
     };
     Diagnostic::error(path, pos, code, message, hint)
@@ -442,7 +440,8 @@ pub fn parse_error(path: &Path, e: &SpannedError) -> Diagnostic {
 /// What serde expected (`a string`, `u8`, `struct Persona` …), in Chinese.
 fn expected_zh(expected: &str) -> String {
     let e = expected.trim();
-    let number_after = |prefix: &str| e.strip_prefix(prefix).and_then(|r| r.split_whitespace().next()?.parse::<usize>().ok());
+    let number_after =
+        |prefix: &str| e.strip_prefix(prefix).and_then(|r| r.split_whitespace().next()?.parse::<usize>().ok());
     let named = |prefix: &str| e.strip_prefix(prefix).map(|n| n.rsplit("::").next().unwrap_or(n).to_string());
     match e {
         "a string" | "string" | "a borrowed string" | "path string" | "a char or string" => {
@@ -460,10 +459,15 @@ fn expected_zh(expected: &str) -> String {
         "variant identifier" | "variant index 0 <= i < 1" => "一个可选值的名字".to_string(),
         "field identifier" => "一个字段名".to_string(),
         _ => {
-            if let Some(n) = number_after("a tuple of size ").or_else(|| number_after("tuple of ")).or_else(|| number_after("an array of length ")) {
+            if let Some(n) = number_after("a tuple of size ")
+                .or_else(|| number_after("tuple of "))
+                .or_else(|| number_after("an array of length "))
+            {
                 return format!(" {n} 个值（写成 ( … )）");
             }
-            if let Some(name) = named("struct variant ").or_else(|| named("tuple variant ")).or_else(|| named("newtype variant ")) {
+            if let Some(name) =
+                named("struct variant ").or_else(|| named("tuple variant ")).or_else(|| named("newtype variant "))
+            {
                 return format!(" {name}(…)");
             }
             if let Some(name) = named("tuple struct ").or_else(|| named("struct ")) {
@@ -522,7 +526,6 @@ fn in_outer(outer: &Option<String>) -> String {
 mod tests {
     use super::*;
     use crate::lexicon::Lexicon;
-    use std::path::PathBuf;
 
     #[test]
     fn invalid_utf8_names_the_line() {
@@ -615,34 +618,50 @@ mod tests {
     #[test]
     fn no_english_from_the_parser_reaches_the_trainer() {
         let cases = [
-            DOC.replace("persona: (", "persona: ["),            // ExpectedNamedStructLike
-            format!("{DOC})"),                                    // TrailingCharacters
-            DOC.replace("version: 1", "version: \"1\""),          // InvalidValueForType
-            DOC.replace("title: \"标题\"", "title: 5"),             // ExpectedString
-            DOC.replace("version: 1", "version: true"),          // ExpectedInteger
-            DOC.replace("mood: 30", "mood: 300"),                // out of range
+            DOC.replace("persona: (", "persona: ["),               // ExpectedNamedStructLike
+            format!("{DOC})"),                                     // TrailingCharacters
+            DOC.replace("version: 1", "version: \"1\""),           // InvalidValueForType
+            DOC.replace("title: \"标题\"", "title: 5"),            // ExpectedString
+            DOC.replace("version: 1", "version: true"),            // ExpectedInteger
+            DOC.replace("mood: 30", "mood: 300"),                  // out of range
             DOC.replace("Doc(", "Doc(\n    tags: [\"a\" \"b\"],"), // ExpectedComma
             DOC.replace("Doc(", "Doc(\n    tags: {\"a\"},"),       // map for a list
-            DOC.replace("Doc(", "Doc(\n    tags: [\"a\",,],"),      // ExpectedArrayEnd
+            DOC.replace("Doc(", "Doc(\n    tags: [\"a\",,],"),     // ExpectedArrayEnd
             DOC.replace("Doc(", "/* open comment\nDoc("),          // UnclosedBlockComment
             DOC.replace("title: \"标题\"", "title: \"\\q\""),      // InvalidEscape
             DOC.replace("mood: 30", "mood: _30"),
-            DOC.replace("Doc(", "#![enable(nothing)]\nDoc("),      // NoSuchExtension
+            DOC.replace("Doc(", "#![enable(nothing)]\nDoc("), // NoSuchExtension
             DOC.replace("Doc(", "#![enable(implicit_some\nDoc("), // ExpectedAttributeEnd
             DOC.replace("persona: (", "persona: Persona(").replace("name: \"赵雷\"", "name: r#\"赵雷\"#"),
             DOC.replace("name: \"赵雷\"", "name: '赵'"),
             DOC.replace("version: 1", "version: 0x1G"),
-            format!("Doc({}", "[".repeat(200)),                  // ExceededRecursionLimit
+            format!("Doc({}", "[".repeat(200)), // ExceededRecursionLimit
             String::new(),
-            "Lexicon()".to_string(),                              // ExpectedDifferentStructName
-            DOC.replace("Doc(", "Doc(\n    id: \"b\","),            // DuplicateStructField
-            DOC.replace("mood: 30,", ""),                        // MissingStructField
-            DOC.replace("mood: 30", "moods: 30"),                // NoSuchStructField
-            DOC.replace("    ),\n)", "    ),\n"),                 // Eof
+            "Lexicon()".to_string(),                     // ExpectedDifferentStructName
+            DOC.replace("Doc(", "Doc(\n    id: \"b\","), // DuplicateStructField
+            DOC.replace("mood: 30,", ""),                // MissingStructField
+            DOC.replace("mood: 30", "moods: 30"),        // NoSuchStructField
+            DOC.replace("    ),\n)", "    ),\n"),        // Eof
         ];
         let english = [
-            "Expected", "Unexpected", "expected", "found", "instead", "trailing", "serde", "Non-whitespace", "recursion",
-            "Invalid", "invalid", "Unclosed", "for struct", "a string", "integer", "float", "digit", "variant named",
+            "Expected",
+            "Unexpected",
+            "expected",
+            "found",
+            "instead",
+            "trailing",
+            "serde",
+            "Non-whitespace",
+            "recursion",
+            "Invalid",
+            "invalid",
+            "Unclosed",
+            "for struct",
+            "a string",
+            "integer",
+            "float",
+            "digit",
+            "variant named",
         ];
         for text in cases {
             let d = parse_doc(&text);

@@ -37,11 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for arg in &args.paths {
         let p = Path::new(arg);
         if p.is_dir() {
-            files.extend(
-                ron_files(p, false)?
-                    .into_iter()
-                    .filter(|f| is_scenario_file(f)),
-            );
+            files.extend(ron_files(p, false)?.into_iter().filter(|f| is_scenario_file(f)));
         } else if p.is_file() {
             files.push(p.to_path_buf());
         } else {

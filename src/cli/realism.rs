@@ -118,10 +118,7 @@ fn play_library(dir: &Path) -> anyhow::Result<Result<(Simulated, peilian::text::
         Ok(a) => a,
         Err(d) => return Ok(Err(d.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))),
     };
-    let files: Vec<PathBuf> = ron_files(dir, false)?
-        .into_iter()
-        .filter(|f| is_scenario_file(f))
-        .collect();
+    let files: Vec<PathBuf> = ron_files(dir, false)?.into_iter().filter(|f| is_scenario_file(f)).collect();
     let mut sim = Simulated {
         dir: dir.to_path_buf(),
         scenarios: 0,

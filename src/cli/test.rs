@@ -37,10 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     // Lexicons and mood models kept beside the scenarios are left out (read bounded: a FIFO or
     // a device is kept, and fails to load with a message naming it).
-    let files: Vec<PathBuf> = files
-        .into_iter()
-        .filter(|f| is_scenario_file(f))
-        .collect();
+    let files: Vec<PathBuf> = files.into_iter().filter(|f| is_scenario_file(f)).collect();
     let (mut total, mut models, mut failed, mut broken) = (0, 0, 0, 0);
     let mut json_out = Vec::new();
     // Each scenario id and the file that has it: a second file with the same id fails.

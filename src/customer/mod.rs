@@ -233,13 +233,18 @@ mod tests {
 
     #[test]
     fn nan_infinite_and_absurd_coefficients_are_refused_at_their_line() {
-        for (value, what) in [("NaN", "NaN"), ("inf", "无穷大"), ("-inf", "无穷大"), ("1e30", "不在"), ("-5.0", "不在")] {
+        for (value, what) in [("NaN", "NaN"), ("inf", "无穷大"), ("-inf", "无穷大"), ("1e30", "不在"), ("-5.0", "不在")]
+        {
             let text = EMBEDDED_MODEL.replace("hostility_inflame: 35.0", &format!("hostility_inflame: {value}"));
             let src = SourceText::new("mood.ron", text.as_str());
             let model: MoodModel = ron_file::parse(&src).unwrap_or_else(|d| panic!("{value}: {d}"));
             let problems = model.check(&src);
             assert_eq!(problems.len(), 1, "{value}: {problems:?}");
-            assert!(problems[0].message.contains("hostility_inflame") && problems[0].message.contains(what), "{}", problems[0]);
+            assert!(
+                problems[0].message.contains("hostility_inflame") && problems[0].message.contains(what),
+                "{}",
+                problems[0]
+            );
             assert_eq!(problems[0].line, src.locate_key("hostility_inflame").line);
             assert_eq!(problems[0].line, 11, "the line of hostility_inflame in the shipped file");
         }

@@ -104,7 +104,10 @@ pub fn scan(dir: &Path, include_lexicons: bool) -> std::io::Result<Scan> {
                     Ok(id) => match seen_dirs.get(&id) {
                         Some(first) => out.skipped.push(skipped(
                             &path,
-                            format!("这个目录就是已经读过的 {}（符号链接循环或重复链接），不再读第二遍", display_path(first)),
+                            format!(
+                                "这个目录就是已经读过的 {}（符号链接循环或重复链接），不再读第二遍",
+                                display_path(first)
+                            ),
                         )),
                         None => {
                             seen_dirs.insert(id, path.clone());
@@ -315,10 +318,7 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
         } else if p.symlink_metadata().is_ok() {
             files.push(p.clone());
         } else {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("{}: 路径不存在", display_path(p)),
-            ));
+            return Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{}: 路径不存在", display_path(p))));
         }
     }
     let mut report = LintReport { files: files.len(), diagnostics: skipped };

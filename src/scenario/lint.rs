@@ -34,7 +34,9 @@ pub fn check(s: &Scenario, src: &SourceText, lexicons: &LexiconSet, assets: Opti
 /// A scenario id: lower-case ASCII letters, digits and `-`, not starting with `-` (it names
 /// folders, e.g. `assets/voice/<id>/`).
 pub fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') && !id.starts_with('-')
+    !id.is_empty()
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
 }
 
 struct Linter<'a> {
@@ -409,8 +411,11 @@ impl Linter<'_> {
                 unknown.push(("on_transfer".to_string(), b.goto.clone()));
             }
         }
-        let known: Vec<&str> =
-            if unknown.is_empty() { Vec::new() } else { index.keys().copied().collect::<BTreeSet<_>>().into_iter().collect() };
+        let known: Vec<&str> = if unknown.is_empty() {
+            Vec::new()
+        } else {
+            index.keys().copied().collect::<BTreeSet<_>>().into_iter().collect()
+        };
         for (from, to) in &unknown {
             self.error(
                 self.src.locate("goto", to),
@@ -884,11 +889,11 @@ fn can_end(edges: &dyn Fn(usize) -> Vec<Node>, anywhere: &[Node], n: usize) -> V
     let mut ends = vec![false; n];
     let mut into: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut queue = VecDeque::new();
-    for i in 0..n {
+    for (i, end) in ends.iter_mut().enumerate() {
         for node in edges(i) {
             match node {
-                Node::Ending(_) | Node::Nowhere if !ends[i] => {
-                    ends[i] = true;
+                Node::Ending(_) | Node::Nowhere if !*end => {
+                    *end = true;
                     queue.push_back(i);
                 }
                 Node::Turn(j) => into[j].push(i),
@@ -1143,6 +1148,10 @@ mod tests {
         let s: Scenario = ron::from_str(text).expect("parses");
         assert_eq!(successors(&s, &node_index(&s), 0), vec![Some(Node::Turn(1)), Some(Node::Ending(0))]);
         assert_eq!(successors(&s, &node_index(&s), 1), vec![Some(Node::Ending(0)), Some(Node::Turn(2))]);
-        assert_eq!(successors(&s, &node_index(&s), 2), vec![Some(Node::Ending(1))], "after the last turn: the Resolved ending");
+        assert_eq!(
+            successors(&s, &node_index(&s), 2),
+            vec![Some(Node::Ending(1))],
+            "after the last turn: the Resolved ending"
+        );
     }
 }
