@@ -541,6 +541,25 @@ mod tests {
         assert_eq!(s.pos_of(usize::MAX).line, 50_001);
     }
 
+    proptest::proptest! {
+        /// The indexed position is the one counted the slow way, for any text and offset.
+        #[test]
+        fn pos_of_matches_counting(text in "(\\PC|\n|\"|\\\\){0,200}", at in 0usize..400) {
+            let s = src(&text);
+            let mut offset = at.min(text.len());
+            while !text.is_char_boundary(offset) {
+                offset -= 1;
+            }
+            let before = &text[..offset];
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let want = Pos::new(before.matches('\n').count() + 1, before[line_start..].chars().count() + 1);
+            proptest::prop_assert_eq!(s.pos_of(at), want);
+            // Locating never panics and stays inside the text.
+            let p = s.locate("id", &text[..offset]);
+            proptest::prop_assert!(p.line <= text.matches('\n').count() + 1);
+        }
+    }
+
     #[test]
     fn control_characters_are_shown_escaped() {
         assert_eq!(escape_controls("a\u{1b}]0;x\u{7}b\nc\u{202e}d\0"), "a\\x1b]0;x\\x07b\\x0ac\\u{202e}d\\x00");

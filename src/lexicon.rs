@@ -535,7 +535,11 @@ mod tests {
     #[test]
     fn a_changed_kind_names_both_files_and_the_kind_now_missing() {
         let dir = shipped_copy(|name, text| {
-            Some(if name == "politeness.ron" { text.replace("kind: Politeness", "kind: Hostility") } else { text.to_string() })
+            Some(if name == "politeness.ron" {
+                text.replace("kind: Politeness", "kind: Hostility")
+            } else {
+                text.to_string()
+            })
         });
         let problems = LexiconSet::load_dir(dir.path()).unwrap_err();
         let kind: Vec<&Diagnostic> = problems.iter().filter(|d| d.code == "lexicon-kind").collect();
@@ -556,7 +560,11 @@ mod tests {
         let problems = LexiconSet::load_dir(dir.path()).unwrap_err();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].code, "lexicon-kind");
-        assert!(problems[0].message.contains("Negation") && problems[0].hint.contains("negation.ron"), "{}", problems[0]);
+        assert!(
+            problems[0].message.contains("Negation") && problems[0].hint.contains("negation.ron"),
+            "{}",
+            problems[0]
+        );
         // Unless a file could not be read: it may be the one of that kind.
         let dir = shipped_copy(|name, text| {
             Some(if name == "negation.ron" { text.replace("Lexicon(", "Lexicon[") } else { text.to_string() })

@@ -618,34 +618,50 @@ mod tests {
     #[test]
     fn no_english_from_the_parser_reaches_the_trainer() {
         let cases = [
-            DOC.replace("persona: (", "persona: ["),            // ExpectedNamedStructLike
-            format!("{DOC})"),                                    // TrailingCharacters
-            DOC.replace("version: 1", "version: \"1\""),          // InvalidValueForType
-            DOC.replace("title: \"标题\"", "title: 5"),             // ExpectedString
-            DOC.replace("version: 1", "version: true"),          // ExpectedInteger
-            DOC.replace("mood: 30", "mood: 300"),                // out of range
+            DOC.replace("persona: (", "persona: ["),               // ExpectedNamedStructLike
+            format!("{DOC})"),                                     // TrailingCharacters
+            DOC.replace("version: 1", "version: \"1\""),           // InvalidValueForType
+            DOC.replace("title: \"标题\"", "title: 5"),            // ExpectedString
+            DOC.replace("version: 1", "version: true"),            // ExpectedInteger
+            DOC.replace("mood: 30", "mood: 300"),                  // out of range
             DOC.replace("Doc(", "Doc(\n    tags: [\"a\" \"b\"],"), // ExpectedComma
             DOC.replace("Doc(", "Doc(\n    tags: {\"a\"},"),       // map for a list
-            DOC.replace("Doc(", "Doc(\n    tags: [\"a\",,],"),      // ExpectedArrayEnd
+            DOC.replace("Doc(", "Doc(\n    tags: [\"a\",,],"),     // ExpectedArrayEnd
             DOC.replace("Doc(", "/* open comment\nDoc("),          // UnclosedBlockComment
             DOC.replace("title: \"标题\"", "title: \"\\q\""),      // InvalidEscape
             DOC.replace("mood: 30", "mood: _30"),
-            DOC.replace("Doc(", "#![enable(nothing)]\nDoc("),      // NoSuchExtension
+            DOC.replace("Doc(", "#![enable(nothing)]\nDoc("), // NoSuchExtension
             DOC.replace("Doc(", "#![enable(implicit_some\nDoc("), // ExpectedAttributeEnd
             DOC.replace("persona: (", "persona: Persona(").replace("name: \"赵雷\"", "name: r#\"赵雷\"#"),
             DOC.replace("name: \"赵雷\"", "name: '赵'"),
             DOC.replace("version: 1", "version: 0x1G"),
-            format!("Doc({}", "[".repeat(200)),                  // ExceededRecursionLimit
+            format!("Doc({}", "[".repeat(200)), // ExceededRecursionLimit
             String::new(),
-            "Lexicon()".to_string(),                              // ExpectedDifferentStructName
-            DOC.replace("Doc(", "Doc(\n    id: \"b\","),            // DuplicateStructField
-            DOC.replace("mood: 30,", ""),                        // MissingStructField
-            DOC.replace("mood: 30", "moods: 30"),                // NoSuchStructField
-            DOC.replace("    ),\n)", "    ),\n"),                 // Eof
+            "Lexicon()".to_string(),                     // ExpectedDifferentStructName
+            DOC.replace("Doc(", "Doc(\n    id: \"b\","), // DuplicateStructField
+            DOC.replace("mood: 30,", ""),                // MissingStructField
+            DOC.replace("mood: 30", "moods: 30"),        // NoSuchStructField
+            DOC.replace("    ),\n)", "    ),\n"),        // Eof
         ];
         let english = [
-            "Expected", "Unexpected", "expected", "found", "instead", "trailing", "serde", "Non-whitespace", "recursion",
-            "Invalid", "invalid", "Unclosed", "for struct", "a string", "integer", "float", "digit", "variant named",
+            "Expected",
+            "Unexpected",
+            "expected",
+            "found",
+            "instead",
+            "trailing",
+            "serde",
+            "Non-whitespace",
+            "recursion",
+            "Invalid",
+            "invalid",
+            "Unclosed",
+            "for struct",
+            "a string",
+            "integer",
+            "float",
+            "digit",
+            "variant named",
         ];
         for text in cases {
             let d = parse_doc(&text);

@@ -889,11 +889,11 @@ fn can_end(edges: &dyn Fn(usize) -> Vec<Node>, anywhere: &[Node], n: usize) -> V
     let mut ends = vec![false; n];
     let mut into: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut queue = VecDeque::new();
-    for i in 0..n {
+    for (i, end) in ends.iter_mut().enumerate() {
         for node in edges(i) {
             match node {
-                Node::Ending(_) | Node::Nowhere if !ends[i] => {
-                    ends[i] = true;
+                Node::Ending(_) | Node::Nowhere if !*end => {
+                    *end = true;
                     queue.push_back(i);
                 }
                 Node::Turn(j) => into[j].push(i),

@@ -41,10 +41,14 @@ fn fifos_devices_loops_and_huge_files_are_named_not_read() {
     let lib = hostile_library(dir.path());
     // Each directory once: the loops are skipped with a warning naming them.
     let found = scan(&lib, true).unwrap();
-    let names: Vec<String> = found.files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        found.files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(names.iter().filter(|n| *n == "good.ron").count(), 1, "{names:?}");
     let skipped: Vec<String> = found.skipped.iter().map(|d| d.path.to_string_lossy().into_owned()).collect();
-    assert!(skipped.iter().any(|p| p.ends_with("sub/up")) && skipped.iter().any(|p| p.ends_with("sub/self")), "{skipped:?}");
+    assert!(
+        skipped.iter().any(|p| p.ends_with("sub/up")) && skipped.iter().any(|p| p.ends_with("sub/self")),
+        "{skipped:?}"
+    );
 
     let report = lint_paths(std::slice::from_ref(&lib)).unwrap();
     let found = codes(&report.diagnostics);
@@ -61,11 +65,15 @@ fn fifos_devices_loops_and_huge_files_are_named_not_read() {
     // The app's loader reads through the same reader: the bad files are failed entries.
     let mut analyzer = Analyzer::with_embedded_lexicons();
     let library = Library::load(&lib, &mut analyzer, true).unwrap();
-    let failed: Vec<String> =
-        library.failed().map(|(p, e)| format!("{}:{}", p.file_name().unwrap().to_string_lossy(), e.0[0].code)).collect();
+    let failed: Vec<String> = library
+        .failed()
+        .map(|(p, e)| format!("{}:{}", p.file_name().unwrap().to_string_lossy(), e.0[0].code))
+        .collect();
     assert_eq!(failed, ["fifo.ron:not-a-file", "huge.ron:too-large", "zero.ron:not-a-file"]);
     assert_eq!(library.ready().count(), 1);
-    assert!(library.entries.iter().all(|e| !matches!(e, Entry::Ready { .. }) || e.path().unwrap().ends_with("good.ron")));
+    assert!(
+        library.entries.iter().all(|e| !matches!(e, Entry::Ready { .. }) || e.path().unwrap().ends_with("good.ron"))
+    );
 }
 
 #[cfg(unix)]
@@ -124,14 +132,17 @@ fn a_mood_model_with_nan_or_infinities_is_refused_at_load_and_in_lint() {
     let bad = dir.path().join("mood.ron");
     std::fs::write(
         &bad,
-        shipped.replace("empathy_calm: 16.0", "empathy_calm: NaN").replace("silence_inflame: 10.0", "silence_inflame: -inf"),
+        shipped
+            .replace("empathy_calm: 16.0", "empathy_calm: NaN")
+            .replace("silence_inflame: 10.0", "silence_inflame: -inf"),
     )
     .unwrap();
     let report = lint_paths(std::slice::from_ref(&bad)).unwrap();
     let found: Vec<(usize, &str)> = report.diagnostics.iter().map(|d| (d.line, d.code)).collect();
     assert_eq!(found, [(6, "bad-value"), (15, "bad-value")], "{:?}", report.diagnostics);
     assert!(report.diagnostics[0].message.contains("empathy_calm") && report.diagnostics[0].message.contains("NaN"));
-    let out = bin().env("PEILIAN_MOOD_MODEL", &bad).args(["test", "tests/fixtures/valid/minimal.ron"]).output().unwrap();
+    let out =
+        bin().env("PEILIAN_MOOD_MODEL", &bad).args(["test", "tests/fixtures/valid/minimal.ron"]).output().unwrap();
     assert_ne!(out.status.code(), Some(0));
     assert!(stderr(&out).contains("empathy_calm") && stderr(&out).contains("mood.ron:6:5"), "{}", stderr(&out));
 }
@@ -151,7 +162,12 @@ fn a_voice_clip_linked_out_of_assets_is_an_error() {
     symlink(outside.join("secret.ogg"), assets.join("voice/v/linked.ogg")).unwrap();
     symlink(&outside, assets.join("voice/elsewhere")).unwrap();
     let text = std::fs::read_to_string(fixture("valid/minimal.ron")).unwrap();
-    let with_voice = |clip: &str| text.replace("(text: \"你好，我的快递丢了。\")", &format!("(text: \"你好，我的快递丢了。\", voice: \"{clip}\")"));
+    let with_voice = |clip: &str| {
+        text.replace(
+            "(text: \"你好，我的快递丢了。\")",
+            &format!("(text: \"你好，我的快递丢了。\", voice: \"{clip}\")"),
+        )
+    };
     let scenario = lib.join("s.ron");
     for (clip, want) in [
         ("voice/v/real.ogg", None),
@@ -165,7 +181,11 @@ fn a_voice_clip_linked_out_of_assets_is_an_error() {
         std::fs::write(&scenario, changed).unwrap();
         let report = lint_paths(std::slice::from_ref(&scenario)).unwrap();
         let audio: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.code.starts_with("audio")).collect();
-        assert_eq!(audio.iter().map(|d| d.code).collect::<Vec<_>>(), want.into_iter().collect::<Vec<_>>(), "{clip}: {audio:?}");
+        assert_eq!(
+            audio.iter().map(|d| d.code).collect::<Vec<_>>(),
+            want.into_iter().collect::<Vec<_>>(),
+            "{clip}: {audio:?}"
+        );
         if want == Some("audio-outside-assets") {
             assert!(audio[0].message.contains("outside"), "names where it leads: {}", audio[0]);
         }
