@@ -108,8 +108,9 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The characters that move a terminal: the same set the trainee-facing output escapes.
 fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    crate::text::safe::unsafe_kind(c).is_some()
 }
 
 /// A path for a message: lossy UTF-8, control characters escaped.

@@ -482,17 +482,7 @@ mod tests {
     #[test]
     fn shipped_lexicons_parse_and_cover_every_tone_kind() {
         let set = LexiconSet::embedded();
-        for kind in [
-            LexiconKind::Politeness,
-            LexiconKind::Empathy,
-            LexiconKind::Reassurance,
-            LexiconKind::Hostility,
-            LexiconKind::Anger,
-            LexiconKind::Negation,
-            LexiconKind::Asking,
-            LexiconKind::Honorific,
-            LexiconKind::SupervisorDemand,
-        ] {
+        for kind in MARKER_KINDS {
             assert!(set.markers(kind).count() >= 3, "{kind:?} has too few markers");
         }
         assert!(set.group("道歉").is_some_and(|g| g.iter().any(|p| p == "抱歉")));
