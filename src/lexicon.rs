@@ -248,7 +248,7 @@ impl LexiconSet {
                     &self.sources[i],
                     Pos::START,
                     "duplicate-id",
-                    format!("词库名“{}”与 {} 重复", lexicon.name, self.sources[j].display()),
+                    format!("词库名“{}”与 {} 重复", lexicon.name, crate::diagnostic::display_path(&self.sources[j])),
                     "每个词库的 name 必须唯一；合并两个文件或改名",
                 ));
             }

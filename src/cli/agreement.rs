@@ -5,6 +5,7 @@
 //! `peilian::scoring::agreement`. Lines that cannot be used are reported with `FILE:LINE` and
 //! counted, never dropped silently.
 
+use peilian::diagnostic::display_path;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::BufReader;
@@ -111,7 +112,7 @@ impl<'a> Scenarios<'a> {
                 // Answers are grouped by scenario id; a second file with the same id keeps its
                 // answers apart under its path.
                 let label = match self.ids.get(&id) {
-                    Some(other) if *other != key => path.display().to_string(),
+                    Some(other) if *other != key => display_path(&path).to_string(),
                     _ => {
                         self.ids.insert(id.clone(), key.clone());
                         id
@@ -124,7 +125,7 @@ impl<'a> Scenarios<'a> {
         Ok(match &self.loaded[&key] {
             Some(l) => Ok(l),
             None => Err((
-                format!("场景文件 {} 有错误，无法加载（错误见上方）", path.display()),
+                format!("场景文件 {} 有错误，无法加载（错误见上方）", display_path(&path)),
                 "先用 peilian lint 修好这个场景文件".to_string(),
             )),
         })
@@ -134,9 +135,9 @@ impl<'a> Scenarios<'a> {
 /// Exit 0 when every line was scored, 1 when some were skipped, 2 when the file cannot be read
 /// or nothing could be scored.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let name = args.file.display().to_string();
+    let name = display_path(&args.file).to_string();
     if let Some(dir) = args.scenarios.as_deref().filter(|d| !d.is_dir()) {
-        eprintln!("错误：--scenarios {} 不是目录", dir.display());
+        eprintln!("错误：--scenarios {} 不是目录", display_path(&dir));
         return Ok(ExitCode::from(2));
     }
     if args.file.is_dir() {

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use peilian::customer::MoodModel;
 use peilian::customer::reactions::ReactionLibrary;
-use peilian::diagnostic::Diagnostics;
+use peilian::diagnostic::{Diagnostics, display_path};
 use peilian::records::{
     self,
     prefs::Prefs,
     recorder::{Recorder, Saved, SessionRecording},
-    store::Store,
+    store::{Store, StoreError},
 };
 use peilian::scenario::library::{default_scenarios_dir, ron_files};
 use peilian::scenario::{Layout, load, parse_file};
@@ -29,11 +29,15 @@ pub fn resolve_scenario(arg: &str) -> anyhow::Result<PathBuf> {
 /// As `resolve_scenario`, looking ids up in `dir` when given instead of the default directory.
 pub fn resolve_scenario_in(arg: &str, dir: Option<&Path>) -> anyhow::Result<PathBuf> {
     let path = Path::new(arg);
-    if path.is_file() {
-        return Ok(path.to_path_buf());
-    }
-    if path.is_dir() {
-        bail!("“{arg}” 是目录；请给出一个场景文件或场景 id");
+    let shown = peilian::text::safe::terminal_safe(arg);
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.is_file() {
+            return Ok(path.to_path_buf());
+        }
+        if meta.is_dir() {
+            bail!("“{shown}” 是目录；请给出一个场景文件或场景 id");
+        }
+        bail!("“{shown}” 不是普通文件（可能是管道、设备或套接字）；请给出一个场景文件（.ron）或场景 id");
     }
     if let Some(dir) = dir.map(Path::to_path_buf).or_else(default_scenarios_dir) {
         for file in ron_files(&dir, false).unwrap_or_default() {
@@ -43,9 +47,9 @@ pub fn resolve_scenario_in(arg: &str, dir: Option<&Path>) -> anyhow::Result<Path
                 return Ok(file);
             }
         }
-        bail!("找不到场景“{arg}”：它既不是文件，也不是 {} 中任何场景的 id", dir.display());
+        bail!("找不到场景“{shown}”：它既不是文件，也不是 {} 中任何场景的 id", peilian::diagnostic::display_path(&dir));
     }
-    bail!("找不到场景文件“{arg}”")
+    bail!("找不到场景文件“{shown}”")
 }
 
 /// Builds the analyzer with the lexicons next to the scenario and compiles it. On failure the
@@ -173,7 +177,7 @@ impl DbArgs {
         if !path.exists() {
             bail!(
                 "还没有练习记录：数据库 {} 不存在（先用 peilian practice 练习，或用 --db 指定数据库）",
-                path.display()
+                display_path(&path)
             );
         }
         let store = Store::open_read_only(&path).map_err(|e| anyhow::anyhow!("{e}\n    提示：{}", e.hint()))?;
@@ -257,21 +261,35 @@ impl RecordArgs {
         for bad in &imports.bad {
             eprintln!("⚠ {bad}");
         }
+        if let Some(e @ StoreError::Foreign { .. }) = &error {
+            // Another program's file, not a passing fault: a recovery file for it would never be
+            // imported. (A newer peilian database goes on into a recovery file: an upgrade imports it.)
+            anyhow::bail!("{e}\n    提示：{}", e.hint());
+        }
         let (recording, saved) = SessionRecording::start(&mut recorder, &trainee, team.as_deref(), session);
         let mut warned = false;
+        let mut warned_memory = false;
         if let Some(e) = error {
-            // When even the recovery file fails, `report` says so below, on stderr.
-            let then = if saved.only_in_memory() {
-                ""
+            let (hint, then) = if saved.only_in_memory() {
+                // The hints' second half promises the recovery file: not when it failed.
+                warned_memory = true;
+                (
+                    e.hint().split('；').next().unwrap_or(""),
+                    "\n    恢复文件也无法写入：本次练习照常进行，但不会保存；结束时会给出完整记录（JSON）。",
+                )
             } else {
-                "\n    本次练习照常进行，成绩先写入恢复文件，数据库恢复后自动导入。"
+                (e.hint(), "\n    本次练习照常进行，成绩先写入恢复文件，数据库恢复后自动导入。")
             };
-            // The hints' second half promises the recovery file: not when it failed.
-            let hint = if saved.only_in_memory() { e.hint().split('；').next().unwrap_or("") } else { e.hint() };
-            writeln!(out, "⚠ {e}\n    {hint}{then}")?;
+            // On stderr: it must be seen even when the conversation is not shown (--json).
+            let text = format!("⚠ {e}\n    {hint}{then}");
+            if warned_memory {
+                eprintln!("{text}")
+            } else {
+                writeln!(out, "{text}")?
+            }
             warned = true;
         }
-        let mut rec = TerminalRecording { recorder, recording, warned, warned_memory: false, last: Saved::Stored };
+        let mut rec = TerminalRecording { recorder, recording, warned, warned_memory, last: Saved::Stored };
         rec.report(saved, out)?;
         Ok(Some(rec))
     }
@@ -317,12 +335,12 @@ impl TerminalRecording {
                 out,
                 "（已记录：练习 {}，数据库 {}）",
                 short(&self.recording.uuid),
-                self.recorder.db_path().display()
+                display_path(self.recorder.db_path())
             )?,
             Saved::Deferred { recovery_file: Some(file), .. } => writeln!(
                 out,
                 "⚠ 数据库不可用，本次成绩已保存到恢复文件 {}；数据库恢复后下次启动会自动导入。",
-                file.display()
+                display_path(file)
             )?,
             // Said on stderr by the shell, with the transcript (`lost`).
             Saved::Deferred { recovery_file: None, .. } => {}

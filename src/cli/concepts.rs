@@ -1,6 +1,7 @@
 //! `peilian concepts`: for each concept of each scenario, the answers it was expected in, how
 //! many it was heard in, and for every miss the phrase that came closest to the answer's words.
 
+use peilian::diagnostic::display_path;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -60,7 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(e) => e,
             Err(d) => {
                 if !args.json {
-                    eprintln!("错误：场景文件 {} 无法加载：\n{d}", file.display());
+                    eprintln!("错误：场景文件 {} 无法加载：\n{d}", display_path(&file));
                 }
                 broken.push((file.clone(), d.to_string()));
                 continue;
@@ -118,7 +119,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         match &database {
-            Some(db) => println!("练习记录：{}", db.display()),
+            Some(db) => println!("练习记录：{}", display_path(&db)),
             None => println!("（没有练习记录数据库，只统计样例和示范回答；用 --db 指定数据库）"),
         }
         for (file, report) in &reports {
@@ -144,7 +145,7 @@ fn open_store(db: &DbArgs) -> anyhow::Result<Option<Store>> {
     let path = db.path();
     if !path.exists() {
         if db.db.is_some() {
-            bail!("数据库 {} 不存在", path.display());
+            bail!("数据库 {} 不存在", display_path(&path));
         }
         return Ok(None);
     }
@@ -155,7 +156,7 @@ fn open_store(db: &DbArgs) -> anyhow::Result<Option<Store>> {
 }
 
 fn print_report(file: &Path, r: &ConceptReport) {
-    println!("\n══ {} {}（{}）══", r.scenario, r.title, file.display());
+    println!("\n══ {} {}（{}）══", r.scenario, r.title, display_path(&file));
     let a = &r.answers;
     let unknown = if a.unknown_turn > 0 {
         format!("；{} 条记录的回合已不在场景中，未计入", a.unknown_turn)

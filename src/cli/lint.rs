@@ -1,5 +1,6 @@
 //! `peilian lint`: every problem in scenario and lexicon files, with file:line:column and a hint.
 
+use peilian::text::safe::{json_safe, terminal_safe};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,7 +21,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let report = match lint_paths(&args.paths) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("错误：{e}");
+            eprintln!("错误：{}", terminal_safe(&e.to_string()));
             return Ok(ExitCode::from(2));
         }
     };
@@ -31,7 +32,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "warnings": report.warnings(),
             "diagnostics": report.diagnostics,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        println!("{}", json_safe(&serde_json::to_string_pretty(&doc)?));
     } else {
         for d in &report.diagnostics {
             println!("{d}");

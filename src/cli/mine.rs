@@ -1,6 +1,7 @@
 //! `peilian mine`: draft scenarios, a corpus report and the simulator's calibration from
 //! exports of historical transcripts, with personal data removed first.
 
+use peilian::diagnostic::display_path;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -199,15 +200,19 @@ fn print_summary(o: &MineOutcome, opts: &MineOptions, elapsed: Duration) {
             Err(e) => format!("（lint 无法运行：{e}）"),
         }
     };
-    println!("场景草稿 {} 份 → {}{lint}", o.drafts.len(), opts.out.display());
-    println!("模拟客户校准 → {}（用 PEILIAN_MOOD_MODEL={} 加载）", o.calibration.display(), o.calibration.display());
+    println!("场景草稿 {} 份 → {}{lint}", o.drafts.len(), display_path(&opts.out));
+    println!(
+        "模拟客户校准 → {}（用 PEILIAN_MOOD_MODEL={} 加载）",
+        display_path(&o.calibration),
+        display_path(&o.calibration)
+    );
     if in_scenario_library(&o.calibration) {
         eprintln!(
             "提示：{} 在场景库目录里；它不是场景，应用载入场景库时会把它列为无法加载的文件。\n    可用 --calibration 把它写到场景库之外，例如 --calibration assets/customer/mined.ron",
-            o.calibration.display()
+            display_path(&o.calibration)
         );
     }
     if let Some((html, json)) = &o.report_files {
-        println!("报告 → {}、{}", html.display(), json.display());
+        println!("报告 → {}、{}", display_path(&html), display_path(&json));
     }
 }

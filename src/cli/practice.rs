@@ -1,5 +1,6 @@
 //! `peilian practice`: a mock call in the terminal, interactive or scripted through a pipe.
 
+use peilian::diagnostic::display_path;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -232,10 +233,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.save_transcript {
         match std::fs::write(path, format!("{doc}\n")) {
             Ok(()) => {
-                eprintln!("（本次练习的完整记录已写入 {}）", path.display());
-                kept_at = Some(path.display().to_string());
+                eprintln!("（本次练习的完整记录已写入 {}）", display_path(&path));
+                kept_at = Some(display_path(&path).to_string());
             }
-            Err(e) => eprintln!("错误：无法把完整记录写入 {}：{e}", path.display()),
+            Err(e) => eprintln!("错误：无法把完整记录写入 {}：{e}", display_path(&path)),
         }
     }
     if let Some(r) = recording.as_ref().filter(|r| r.lost()) {
@@ -252,7 +253,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
              提示：检查数据库和 {} 的写权限或磁盘空间，或用 --db 指定可写的位置",
             r.lost_reason().unwrap_or(""),
             peilian::records::prefs::data_dir()
-                .map_or_else(|| "数据目录".to_string(), |d| d.join("recovery").display().to_string())
+                .map_or_else(|| "数据目录".to_string(), |d| display_path(&d.join("recovery")).to_string())
         );
         return Ok(ExitCode::from(EXIT_NOT_SAVED));
     }

@@ -5,6 +5,7 @@
 //! scenario in the library, played as `peilian test` plays them. Both are measured by the same
 //! function with the same analyzer. No text of either side is printed.
 
+use peilian::diagnostic::display_path;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -111,7 +112,7 @@ struct Simulated {
 
 fn play_library(dir: &Path) -> anyhow::Result<Result<(Simulated, peilian::text::Analyzer), String>> {
     if !dir.is_dir() {
-        return Ok(Err(format!("{}: 场景目录不存在", dir.display())));
+        return Ok(Err(format!("{}: 场景目录不存在", display_path(&dir))));
     }
     let layout = Layout::around(dir);
     let base = match layout.analyzer() {
@@ -160,13 +161,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     for s in corpus.skipped.iter().take(SHOW_BAD_LINES) {
-        eprintln!("{}:{}: {}（提示：{}）", s.file.display(), s.line, s.reason, s.hint);
+        eprintln!("{}:{}: {}（提示：{}）", display_path(&s.file), s.line, s.reason, s.hint);
     }
     if corpus.skipped.len() > SHOW_BAD_LINES {
         eprintln!("……另有 {} 行有问题（--json 列出全部）", corpus.skipped.len() - SHOW_BAD_LINES);
     }
     for e in &corpus.errors {
-        eprintln!("{}: {}", e.file.display(), e.error);
+        eprintln!("{}: {}", display_path(&e.file), e.error);
     }
     if corpus.dialogues.is_empty() {
         eprintln!("错误：语料里没有读到任何可用的对话（{} 行有问题）", corpus.skipped.len());
@@ -184,13 +185,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     for f in &sim.failed {
-        eprintln!("× {}：无法加载，未计入\n{}", f.file.display(), f.error);
+        eprintln!("× {}：无法加载，未计入\n{}", display_path(&f.file), f.error);
     }
     for p in &sim.problems {
-        eprintln!("⚠ {}：{}", p.file.display(), p.error);
+        eprintln!("⚠ {}：{}", display_path(&p.file), p.error);
     }
     if sim.dialogues.is_empty() {
-        eprintln!("⚠ {} 里没有可运行的样例通话（sample_calls），模拟器一侧无法计算", dir.display());
+        eprintln!("⚠ {} 里没有可运行的样例通话（sample_calls），模拟器一侧无法计算", display_path(&dir));
     }
 
     let redactor = Redactor::new();
@@ -271,10 +272,10 @@ fn format_side(unit: Unit, s: &Side, min_n: u64) -> String {
 }
 
 fn print_text(args: &Args, sim: &Simulated, real: &Measures, simulated: &Measures, figures: &[Compared]) {
-    let files: Vec<String> = args.corpus.iter().map(|p| p.display().to_string()).collect();
+    let files: Vec<String> = args.corpus.iter().map(|p| display_path(&p).to_string()).collect();
     println!("真实感：模拟客户与真实对话对比（相对差在 {:.0}% 以内记 ✓）", TOLERANCE * 100.0);
     println!("语料：{} 段对话（{}）", real.dialogues, files.join("、"));
-    println!("模拟器：{} 个场景的 {} 通样例通话（{}）", sim.scenarios, simulated.dialogues, sim.dir.display());
+    println!("模拟器：{} 个场景的 {} 通样例通话（{}）", sim.scenarios, simulated.dialogues, display_path(&sim.dir));
     let mut group = 0;
     for f in figures {
         if f.def.group != group {

@@ -1,6 +1,7 @@
 //! `peilian report`: coaching tables in the terminal, or JSON, CSV, or one self-contained HTML
 //! page with charts.
 
+use peilian::diagnostic::display_path;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -62,7 +63,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             trainee_csv(&report)?;
         } else if let Some(path) = &args.html {
             std::fs::write(path, html::trainee_page(&report, 70.0))?;
-            eprintln!("已写入 {}", path.display());
+            eprintln!("已写入 {}", display_path(&path));
         } else {
             print_trainee(&report);
         }
@@ -81,7 +82,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             team_csv(&report)?;
         } else if let Some(path) = &args.html {
             std::fs::write(path, html::team_page(&report))?;
-            eprintln!("已写入 {}", path.display());
+            eprintln!("已写入 {}", display_path(&path));
         } else {
             print_team(&report);
         }

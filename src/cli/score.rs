@@ -1,5 +1,6 @@
 //! `peilian score`: one answer scored against one turn of a scenario.
 
+use peilian::text::safe::{json_safe, terminal_safe};
 use std::process::ExitCode;
 
 use peilian::scoring::turn::{AnswerContext, score_answer};
@@ -34,7 +35,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let sc = &engine.scenario;
     let Some(turn) = sc.turn_index(&args.turn) else {
         let ids: Vec<&str> = sc.scenario.turns.iter().map(|t| t.id.as_str()).collect();
-        eprintln!("错误：场景“{}”没有回合“{}”；可用的回合：{}", sc.id(), args.turn, ids.join("、"));
+        eprintln!(
+            "错误：场景“{}”没有回合“{}”；可用的回合：{}",
+            terminal_safe(sc.id()),
+            terminal_safe(&args.turn),
+            terminal_safe(&ids.join("、"))
+        );
         return Ok(ExitCode::from(2));
     };
     let chars = args.text.chars().count();
@@ -50,12 +56,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ctx = AnswerContext { turn, mood_before: mood, latency_secs: args.latency };
     let score = score_answer(&engine.analyzer, sc, &args.text, &ctx);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&score)?);
+        println!("{}", json_safe(&serde_json::to_string_pretty(&score)?));
     } else {
         println!("{}", render::turn_feedback(&score));
         for (name, r) in &score.rubrics {
             if r.applicable {
-                println!("  {} {:.1}：{}", peilian::scoring::rubric_label(name), r.score, r.reasons.join("；"));
+                println!(
+                    "  {} {:.1}：{}",
+                    peilian::scoring::rubric_label(name),
+                    r.score,
+                    terminal_safe(&r.reasons.join("；"))
+                );
             }
         }
     }

@@ -1,6 +1,7 @@
 //! `peilian test`: runs each scenario's sample answers, model answers and sample calls, and
 //! shows any out of range.
 
+use peilian::text::safe::{json_safe, terminal_safe};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,17 +89,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .map(|(want, got)| format!("，结果应为 {want}，实为 {got}"))
                 .unwrap_or_default();
             if r.kind == SampleKind::ModelAnswer {
-                println!("  × {}：得分 {:.1}，未达到及格线 {}", r.name, r.score, r.expected.0);
+                println!("  × {}：得分 {:.1}，未达到及格线 {}", terminal_safe(&r.name), r.score, r.expected.0);
             } else {
-                println!("  × {}：得分 {:.1}，应在 {}–{}{outcome}", r.name, r.score, r.expected.0, r.expected.1);
+                println!(
+                    "  × {}：得分 {:.1}，应在 {}–{}{outcome}",
+                    terminal_safe(&r.name),
+                    r.score,
+                    r.expected.0,
+                    r.expected.1
+                );
             }
             for d in &r.details {
-                println!("      {d}");
+                println!("      {}", terminal_safe(&d.to_string()));
             }
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&json_out)?);
+        println!("{}", json_safe(&serde_json::to_string_pretty(&json_out)?));
     } else {
         println!(
             "共 {} 个场景、{total} 个样例（含 {models} 个示范回答）：{failed} 个不在范围内，{broken} 个场景无法加载",

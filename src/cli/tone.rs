@@ -1,5 +1,6 @@
 //! `peilian tone`: the tone of any text, or of each line of stdin.
 
+use peilian::text::safe::{json_safe, terminal_safe};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -51,7 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(text) => {
             let t = analyzer.tone(&text);
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&report_json(&t))?);
+                println!("{}", json_safe(&serde_json::to_string_pretty(&report_json(&t))?));
             } else {
                 println!(
                     "礼貌 {:.2}  共情 {:.2}  安心 {:.2}  敌意 {:.2}  愤怒 {:.2}{}",
@@ -66,7 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     println!(
                         "  {} 「{}」 {:.2}{}",
                         e.dimension,
-                        e.matched,
+                        terminal_safe(&e.matched),
                         e.weight,
                         if e.negated { "（被否定，不计）" } else { "" }
                     );
@@ -86,7 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     } else {
                         ""
                     };
-                    println!("  行为 {}{detail}「{}」{mark}", h.label, h.matched);
+                    println!("  行为 {}{}「{}」{mark}", h.label, terminal_safe(&detail), terminal_safe(&h.matched));
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -99,8 +100,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 match reader.next_line()? {
                     ReadLine::Eof => break,
                     ReadLine::Line(line) => {
-                        serde_json::to_writer(&mut out, &report_json(&analyzer.tone(&line)))?;
-                        writeln!(out)?;
+                        let doc = serde_json::to_string(&report_json(&analyzer.tone(&line)))?;
+                        writeln!(out, "{}", json_safe(&doc))?;
                     }
                     ReadLine::BadUtf8(n) => {
                         bad += 1;

@@ -30,6 +30,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::customer::MoodModel;
+use crate::diagnostic::{display_path, io_reason};
 use crate::lexicon::LexiconSet;
 use crate::scenario::Layout;
 use crate::scenario::schema::Channel;
@@ -49,27 +50,18 @@ use vocab::{PosTagger, Vocab, concept_pos, is_topic_word, keyword_pos, topic_pos
 /// Why mining could not run (problems with single lines are `BadLine`s, not errors).
 #[derive(Debug, thiserror::Error)]
 pub enum MineError {
-    #[error("{path}: 无法读取：{}", io_reason(.source))]
+    #[error("{}: 无法读取：{}", display_path(.path), io_reason(.source))]
     Input { path: PathBuf, source: std::io::Error },
-    #[error("{0}: 是目录，不是导出文件")]
+    #[error("{}: 是目录，不是导出文件", display_path(.0))]
     IsDirectory(PathBuf),
     #[error("没有一个输入文件可以读取")]
     NoInput,
     #[error("没有读到任何可用的对话（{bad} 行有问题）")]
     NoDialogues { bad: u64, lines: Vec<(PathBuf, BadLine)> },
-    #[error("{path}: 无法写入：{}", io_reason(.source))]
+    #[error("{}: 无法写入：{}", display_path(.path), io_reason(.source))]
     Output { path: PathBuf, source: std::io::Error },
-    #[error("临时文件出错（{0}）")]
+    #[error("临时文件出错：{}", io_reason(.0))]
     Spill(std::io::Error),
-}
-
-/// An I/O error in Chinese where the kind is common.
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "文件不存在".into(),
-        std::io::ErrorKind::PermissionDenied => "没有读取权限".into(),
-        _ => e.to_string(),
-    }
 }
 
 impl MineError {
@@ -80,10 +72,18 @@ impl MineError {
             MineError::IsDirectory(_) => "给出目录里的导出文件，例如 data/*.jsonl",
             MineError::NoInput => "检查文件路径；支持 JSON Lines 与 CSV，可为 gzip 压缩",
             MineError::NoDialogues { .. } => "看上面列出的有问题的行：格式、编码或字段名是否正确",
+            MineError::Output { source, .. } if is_not_a_folder(source) => {
+                "--out 要给一个目录：这个路径（或它的上一级）已经是一个文件；换一个路径，或先移走那个文件"
+            }
             MineError::Output { .. } => "检查输出目录是否可写、磁盘是否已满",
             MineError::Spill(_) => "检查临时目录（TMPDIR）是否可写、空间是否足够",
         }
     }
+}
+
+/// A folder was wanted where a file is (`create_dir_all` over a file says "File exists").
+fn is_not_a_folder(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::NotADirectory)
 }
 
 /// What to mine and where to write.
@@ -735,7 +735,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
         .zip(&file_stats)
         .zip(&dialogues_per_file)
         .map(|((info, st), &d)| InputReport {
-            path: info.path.display().to_string(),
+            path: display_path(&info.path).to_string(),
             format: match info.format {
                 input::Format::Jsonl => "JSON Lines".into(),
                 input::Format::Csv => "CSV".into(),
@@ -750,7 +750,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
             error: st.error.clone(),
         })
         .chain(unreadable.iter().map(|(p, e)| InputReport {
-            path: p.display().to_string(),
+            path: display_path(&p).to_string(),
             format: "—".into(),
             gzip: false,
             bytes: 0,
@@ -835,7 +835,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
             .iter()
             .take(200)
             .map(|(p, b)| BadLineReport {
-                path: p.display().to_string(),
+                path: display_path(&p).to_string(),
                 line: b.line,
                 reason: b.reason.clone(),
                 hint: b.hint.clone(),

@@ -8,6 +8,7 @@
 //! A locked database is waited for once (`RECORDER_WAIT`); after that the recorder fails fast
 //! for the rest of the session, and waits once more at the finish.
 
+use crate::diagnostic::display_path;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -268,7 +269,7 @@ impl Recorder {
                     return true;
                 }
                 Err(e) => {
-                    self.journal_error = Some(format!("{}：{}", journal.path().display(), explain_io(&e)));
+                    self.journal_error = Some(format!("{}：{}", display_path(&journal.path()), explain_io(&e)));
                     self.journal = None;
                     self.journaled = 0;
                 }
@@ -285,7 +286,7 @@ impl Recorder {
                     self.journal_error = None;
                     return true;
                 }
-                Err(e) => errors.push(format!("{}：{}", root.display(), explain_io(&e))),
+                Err(e) => errors.push(format!("{}：{}", display_path(&root), explain_io(&e))),
             }
         }
         if errors.is_empty() {

@@ -9,6 +9,7 @@
 //! `<key>` is `db-<hash>` (path and identity) or `path-<hash>` (path only). The first line of a
 //! file is a `Header` naming the database; each further line is one `Op`.
 
+use crate::diagnostic::display_path;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -25,9 +26,6 @@ pub const FORMAT: u32 = 1;
 
 /// A recovery file larger than this is not read (a session's file is a few kilobytes).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
-
-/// Longest trainee or team name accepted from a recovery file.
-pub const MAX_NAME_CHARS: usize = 100;
 
 /// The database a recovery file belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,10 +120,10 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)?;
     let meta = std::fs::symlink_metadata(dir)?;
     if !meta.is_dir() {
-        return Err(std::io::Error::other(format!("{} 不是目录（可能是符号链接）", dir.display())));
+        return Err(std::io::Error::other(format!("{} 不是目录（可能是符号链接）", display_path(&dir))));
     }
     if !owned_by_me(&meta) {
-        return Err(std::io::Error::other(format!("{} 属于另一个用户", dir.display())));
+        return Err(std::io::Error::other(format!("{} 属于另一个用户", display_path(&dir))));
     }
     #[cfg(unix)]
     {
@@ -228,7 +226,10 @@ impl Journal {
         let path = dir.join(format!("{name}.jsonl"));
         let part = dir.join(format!("{name}.jsonl.part"));
         if std::fs::symlink_metadata(&path).is_ok() {
-            return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, format!("{} 已存在", path.display())));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} 已存在", display_path(&path)),
+            ));
         }
         let mut options = OpenOptions::new();
         options.create_new(true).append(true);
@@ -244,7 +245,7 @@ impl Journal {
         let ready = journal
             .file
             .try_lock()
-            .map_err(|_| std::io::Error::other(format!("{} 正被另一个程序使用", part.display())))
+            .map_err(|_| std::io::Error::other(format!("{} 正被另一个程序使用", display_path(&part))))
             .and_then(|()| journal.write(line.as_bytes()))
             .and_then(|()| std::fs::rename(&part, &path));
         if let Err(e) = ready {
@@ -298,7 +299,7 @@ pub struct BadFile {
 
 impl std::fmt::Display for BadFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "恢复文件 {} 未导入：{}；文件已保留，请人工检查后删除", self.file.display(), self.why)
+        write!(f, "恢复文件 {} 未导入：{}；文件已保留，请人工检查后删除", display_path(&self.file), self.why)
     }
 }
 
@@ -448,9 +449,10 @@ pub fn is_session_uuid(s: &str) -> bool {
             .all(|(n, p)| p.len() == *n && p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
 }
 
-/// A trainee or team name: not blank, not too long, no control characters.
+/// A trainee or team name as the recorder writes it: the rules of
+/// [`crate::text::safe::validate_trainee_name`], already trimmed.
 pub fn is_valid_name(s: &str) -> bool {
-    !s.trim().is_empty() && s.chars().count() <= MAX_NAME_CHARS && !s.chars().any(char::is_control)
+    crate::text::safe::validate_trainee_name(s) == Ok(s)
 }
 
 fn score_ok(x: f32) -> bool {
@@ -502,7 +504,7 @@ fn in_session(store: &Store, started: &[&str], uuid: &str) -> Result<(), String>
 
 fn check_start(s: &SessionStart) -> Result<(), String> {
     if !is_valid_name(&s.trainee) {
-        return Err(format!("学员姓名“{}”无效（空、过长或含控制字符）", s.trainee.escape_debug()));
+        return Err(format!("学员姓名“{}”无效（空、过长、首尾有空格或含控制字符）", s.trainee.escape_debug()));
     }
     if let Some(team) = &s.team
         && !team.is_empty()
@@ -648,7 +650,10 @@ mod tests {
         assert!(!is_valid_name("  "));
         assert!(!is_valid_name("a\u{1b}]0;x\u{7}"));
         assert!(!is_valid_name("小王\n小李"));
-        assert!(!is_valid_name(&"名".repeat(MAX_NAME_CHARS + 1)));
+        assert!(!is_valid_name(&"名".repeat(crate::text::safe::MAX_NAME_CHARS + 1)));
+        assert!(is_valid_name(&"名".repeat(crate::text::safe::MAX_NAME_CHARS)));
+        assert!(!is_valid_name(" 小王"), "the recorder writes names trimmed");
+        assert!(!is_valid_name("小王\u{202e}"), "bidirectional controls are refused as at practice");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params};
 
+use crate::diagnostic::display_path;
 use crate::records::ops::{Finish, Op, SessionStart, TurnRecord};
 
 /// Schema versions, oldest first; `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
@@ -145,19 +146,19 @@ pub struct Identity {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("无法打开数据库 {path}：{reason}")]
+    #[error("无法打开数据库 {}：{reason}", display_path(.path))]
     Open { path: PathBuf, reason: String },
-    #[error("数据库文件 {path} 已损坏，或不是 peilian 的数据库")]
+    #[error("数据库文件 {} 已损坏，或不是 peilian 的数据库", display_path(.path))]
     Corrupt { path: PathBuf },
-    #[error("数据库 {path} 不可写（只读文件或目录）")]
+    #[error("数据库 {} 不可写（只读文件或目录）", display_path(.path))]
     ReadOnly { path: PathBuf },
-    #[error("磁盘已满，无法写入数据库 {path}")]
+    #[error("磁盘已满，无法写入数据库 {}", display_path(.path))]
     DiskFull { path: PathBuf },
-    #[error("数据库 {path} 长时间被其他程序占用")]
+    #[error("数据库 {} 长时间被其他程序占用", display_path(.path))]
     Locked { path: PathBuf },
-    #[error("数据库 {path} 的版本 {found} 比本程序支持的 {supported} 新")]
+    #[error("数据库 {} 的版本 {found} 比本程序支持的 {supported} 新", display_path(.path))]
     TooNew { path: PathBuf, found: i64, supported: i64 },
-    #[error("文件 {path} 不是 peilian 的数据库：{why}")]
+    #[error("文件 {} 不是 peilian 的数据库：{why}", display_path(.path))]
     Foreign { path: PathBuf, why: String },
     #[error("数据库出错：{0}")]
     Sql(#[from] rusqlite::Error),
@@ -308,9 +309,9 @@ impl Store {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
                 path: path.to_path_buf(),
                 reason: if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    format!("{} 已存在，但不是目录", dir.display())
+                    format!("{} 已存在，但不是目录", display_path(&dir))
                 } else {
-                    format!("无法创建目录 {}：{}", dir.display(), crate::records::recovery::explain_io(&e))
+                    format!("无法创建目录 {}：{}", display_path(&dir), crate::records::recovery::explain_io(&e))
                 },
             })?;
         }
@@ -403,7 +404,7 @@ impl Store {
         (self.immutable && pending).then(|| {
             format!(
                 "数据库 {} 所在目录只读，旁边的 -wal 文件里最近的记录无法读出；在可写的位置打开一次即可合并",
-                self.path.display()
+                display_path(&self.path)
             )
         })
     }

@@ -1,5 +1,7 @@
 //! The command-line contract that other tools and tests rely on.
 
+use std::process::Command;
+
 use crate::support::{fixture, json, run, run_with_stdin, stderr, stdout};
 
 const VIP: &str = "tests/fixtures/valid/vip-window.ron";
@@ -107,6 +109,24 @@ fn practice_by_scenario_id_from_the_library() {
     let missing = run(&["practice", "no-such-scenario"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("找不到场景"));
+}
+
+#[test]
+fn practice_on_a_folder_or_a_fifo_says_what_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = run(&["practice", dir.path().to_str().unwrap()]);
+    assert_eq!(folder.status.code(), Some(2));
+    assert!(stderr(&folder).contains("是目录"), "{}", stderr(&folder));
+    let fifo = dir.path().join("x.ron");
+    let made = Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    if made {
+        let out = run(&["practice", fifo.to_str().unwrap(), "--no-record"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("不是普通文件") && stderr(&out).contains("x.ron"), "{}", stderr(&out));
+    }
+    // A name with a control character is shown escaped.
+    let out = run(&["practice", "no-such\u{1b}[2J", "--no-record"]);
+    assert!(!stderr(&out).contains('\u{1b}') && stderr(&out).contains("\\u{1b}"), "{}", stderr(&out));
 }
 
 #[test]

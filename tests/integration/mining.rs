@@ -636,7 +636,21 @@ fn cli_exit_codes_and_messages() {
     // No input can be read: exit 2, naming the file.
     let out = bin().args(["mine", "no/such/export.jsonl", "--out"]).arg(&out_dir).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no/such/export.jsonl") && stderr(&out).contains("文件不存在"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no/such/export.jsonl") && stderr(&out).contains("不存在"), "{}", stderr(&out));
+
+    // --out names a file: said in words, with what to do (not "File exists (os error 17)").
+    let a_file = dir.path().join("drafts.txt");
+    std::fs::write(&a_file, "x").unwrap();
+    let out =
+        bin().args(["mine", "tests/fixtures/mining/small.jsonl", "--quiet", "--out"]).arg(&a_file).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("drafts.txt") && err.contains("已经有同名的文件") && err.contains("--out 要给一个目录"),
+        "{err}"
+    );
+    assert!(!err.contains("os error"), "{err}");
+    assert_eq!(std::fs::read(&a_file).unwrap(), b"x", "the file is left alone");
 
     // Every line bad: exit 2 with the lines.
     let out = bin().args(["mine", "tests/fixtures/mining/bad_only.jsonl", "--out"]).arg(&out_dir).output().unwrap();

@@ -141,7 +141,7 @@ fn bad_lines_are_named_and_skipped_and_a_missing_file_stops() {
     let out = run(&["realism", THREADS, missing, "--scenarios", lib]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains(missing) && err.contains("文件不存在"), "{err}");
+    assert!(err.contains(missing) && err.contains("不存在"), "{err}");
     assert!(stdout(&out).is_empty());
 
     let out = run(&["realism", THREADS, "--scenarios", "tests/fixtures/realism/no-such-dir"]);

@@ -76,6 +76,10 @@ fn the_issue_repro_a_recovery_file_never_goes_into_another_database() {
     let x = dir.path().join("x");
     std::fs::create_dir(&x).unwrap();
     let (a, b) = (x.join("teamA.db"), x.join("teamB.db"));
+    // The issue's repro made teamA.db a bare `user_version = 99` file, which is now refused as
+    // not peilian's before the call; a peilian database of a newer version takes the path of
+    // recovery files.
+    drop(Store::open(&a).unwrap());
     Connection::open(&a).unwrap().execute_batch("PRAGMA user_version = 99").unwrap();
     let before = std::fs::read(&a).unwrap();
 
@@ -137,11 +141,23 @@ fn a_foreign_sqlite_file_is_refused_and_left_as_it_was() {
     // Two databases have different ids.
     let second = Store::open(&dir.path().join("second.db")).unwrap();
     assert_ne!(store.identity().unwrap(), second.identity().unwrap());
-    // Through the binary: practice on it keeps the session aside, report refuses it.
+    // Through the binary: practice refuses it before the call (a recovery file for another
+    // program's file would never be imported), report refuses it.
     let home = dir.path().join("home");
     let out = practice(&home, &other, "小王", CALL);
-    assert!(out.status.success() && text(&out).contains("不是 peilian 的数据库"), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("不是 peilian 的数据库") && text(&out).contains("--db"), "{}", text(&out));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("你>"), "no call ran: {}", text(&out));
+    assert!(files_under(&home).iter().all(|f| !f.to_string_lossy().ends_with(".jsonl")), "no recovery file");
     assert_eq!(std::fs::read(&other).unwrap(), before);
+    // A peilian database newer than the program is a passing fault: the call goes on into a
+    // recovery file, which an upgraded peilian imports.
+    let newer = dir.path().join("newer.db");
+    drop(Store::open(&newer).unwrap());
+    Connection::open(&newer).unwrap().execute_batch("PRAGMA user_version = 99").unwrap();
+    let out = practice(&home, &newer, "小王", CALL);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("版本 99") && text(&out).contains("恢复文件"), "{}", text(&out));
     let report = peilian(&home).args(["report", "--db"]).arg(&other).output().unwrap();
     assert_eq!(report.status.code(), Some(2), "{}", text(&report));
     assert!(text(&report).contains("不是 peilian 的数据库"), "{}", text(&report));
@@ -347,6 +363,8 @@ fn a_session_saved_nowhere_says_so_exits_non_zero_and_offers_the_transcript() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("本次练习没有保存") && err.contains("恢复文件也无法写入"), "{err}");
+    assert_eq!(err.matches("恢复文件也无法写入").count(), 2, "once at the start, once at the end: {err}");
+    assert!(!err.contains("无法保存本次练习"), "not a third time in between: {err}");
     assert!(!text(&out).contains("已保存到恢复文件"), "no false comfort: {}", text(&out));
     // The transcript is offered on stdout, as JSON after the scorecard.
     let stdout = String::from_utf8_lossy(&out.stdout);
