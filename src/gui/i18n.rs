@@ -135,6 +135,9 @@ strings! {
     Database => "数据库位置", "Database";
     Apply => "应用", "Apply";
     DbUnavailable => "数据库暂不可用：成绩先保存在恢复文件中，恢复后自动导入。", "Database unavailable: results are kept in a recovery file and imported when it is back.";
+    NotSaved => "无法保存：数据库和恢复文件都无法写入，本次练习不会被记录。请在设置里换一个可写的数据库位置。", "Not saved: neither the database nor a recovery file can be written; this session will not be recorded. Choose a writable database in Settings.";
+    RecoveryBadTitle => "有恢复文件未导入", "Some recovery files were not imported";
+    RecoveryBad => "以下恢复文件有问题，已保留（*.bad），没有导入：", "These recovery files are damaged; kept (*.bad), not imported:";
     NoAudio => "没有音频设备：静音运行。", "No audio device: running silent.";
     Reloaded => "场景已更新", "Scenarios reloaded";
     Turn => "回合", "Turn";

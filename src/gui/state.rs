@@ -73,9 +73,16 @@ impl Core {
                 Vec::new()
             }
         };
-        let model = std::env::var_os("PEILIAN_MOOD_MODEL")
-            .and_then(|p| MoodModel::load(Path::new(&p)).ok())
-            .unwrap_or_else(MoodModel::embedded);
+        // A mood model that does not load is named (like a broken library), never silently
+        // replaced: the calls would not react as the trainer calibrated them.
+        let model = match std::env::var_os("PEILIAN_MOOD_MODEL") {
+            Some(p) => MoodModel::load(Path::new(&p)).unwrap_or_else(|e| {
+                let problem = format!("PEILIAN_MOOD_MODEL：{e}；本次使用内置的客户情绪模型");
+                load_error = Some(load_error.take().map_or(problem.clone(), |before| format!("{before}\n{problem}")));
+                MoodModel::embedded()
+            }),
+            None => MoodModel::embedded(),
+        };
         // A broken library under assets/ falls back to the shipped one (lint names the problem).
         let reactions = ReactionLibrary::from_assets(layout.assets.as_deref()).unwrap_or_default();
         Core {
@@ -125,7 +132,8 @@ impl Core {
     ) -> Option<PathBuf> {
         let assets = self.assets.as_ref()?;
         if let Some(v) = explicit {
-            return Some(assets.join(v));
+            // Lint refuses a voice path that leads out of assets/; the app never plays one.
+            return crate::scenario::lint::stays_inside(assets, Path::new(v)).then(|| assets.join(v));
         }
         let lines = scenario
             .scenario
@@ -172,16 +180,34 @@ pub struct Records {
     pub recorder: Mutex<Recorder>,
     pub db_path: PathBuf,
     /// Shown as a banner while the database cannot be used.
-    pub problem: Option<String>,
+    pub problem: Option<DbProblem>,
+    /// Recovery files refused at start (kept as `*.bad`), named in the banner.
+    pub bad_imports: Vec<String>,
+}
+
+/// Why records are not reaching the database, and whether they are kept anywhere.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DbProblem {
+    pub detail: String,
+    /// Neither the database nor a recovery file could be written: the session is only in
+    /// memory, lost when the app closes.
+    pub saved_nowhere: bool,
 }
 
 impl Records {
     pub fn open(path: &Path) -> Records {
         let (recorder, error) = Recorder::open(path);
+        let bad_imports = recorder
+            .imports()
+            .bad
+            .iter()
+            .map(|b| crate::text::safe::terminal_safe(&b.to_string()).into_owned())
+            .collect();
         Records {
             recorder: Mutex::new(recorder),
             db_path: path.to_path_buf(),
-            problem: error.map(|e| format!("{e}（{}）", e.hint())),
+            problem: error.map(|e| DbProblem { detail: format!("{e}（{}）", e.hint()), saved_nowhere: false }),
+            bad_imports,
         }
     }
 
@@ -193,9 +219,10 @@ impl Records {
 
     /// Notes what happened to a record, for the banner.
     pub fn saw(&mut self, saved: Saved) {
+        let saved_nowhere = saved.only_in_memory();
         self.problem = match saved {
             Saved::Stored => None,
-            Saved::Deferred { reason, .. } => Some(reason),
+            Saved::Deferred { reason, .. } => Some(DbProblem { detail: reason, saved_nowhere }),
         };
     }
 

@@ -13,8 +13,8 @@ use bevy::ui_widgets::Activate;
 
 use crate::gui::audio::AudioOut;
 use crate::gui::i18n::{self, Lang, T, t};
-use crate::gui::screens::Screen;
-use crate::gui::state::{Call, Core, GuiConfig, Profile, Records};
+use crate::gui::screens::{Screen, toast};
+use crate::gui::state::{Call, Core, GuiConfig, Profile, Records, Toast};
 use crate::gui::theme::palette::*;
 use crate::gui::theme::widget::{self, BarFill, Side, Style};
 use crate::records::recorder::SessionRecording;
@@ -515,11 +515,13 @@ fn latency_ms(call: &Call, time: &Time<Real>) -> u64 {
     ((time.elapsed_secs_f64() - call.customer_spoke_at).max(0.0) * 1000.0) as u64
 }
 
+#[allow(clippy::too_many_arguments)]
 fn submit_answer(
     _: On<SubmitAnswer>,
     mut inputs: Query<(Entity, &mut EditableText), With<AnswerInput>>,
     mut call: ResMut<Call>,
     mut records: ResMut<Records>,
+    mut toasts: ResMut<Toast>,
     time: Res<Time<Real>>,
     mut focus: ResMut<InputFocus>,
     mut commands: Commands,
@@ -542,7 +544,7 @@ fn submit_answer(
             focus.set(entity, FocusCause::Navigated);
             commands.trigger(Redraw);
         }
-        Err(e) => warn!("{e}"),
+        Err(e) => toast(&mut toasts, &time, e.to_string()),
     }
 }
 
@@ -551,17 +553,22 @@ fn confirm_transfer(
     mut notes: Query<&mut EditableText, With<NoteInput>>,
     mut call: ResMut<Call>,
     mut records: ResMut<Records>,
+    mut toasts: ResMut<Toast>,
     time: Res<Time<Real>>,
     mut commands: Commands,
 ) {
     let note = notes.single_mut().map(|n| n.value().to_string()).unwrap_or_default();
     let latency = latency_ms(&call, &time);
     let Some(session) = call.session.as_mut() else { return };
-    if let Ok(events) = session.transfer(&note, latency) {
-        call.unseen.extend(events);
-        call.transferring = false;
-        record(&mut call, &mut records);
-        commands.trigger(Redraw);
+    match session.transfer(&note, latency) {
+        Ok(events) => {
+            call.unseen.extend(events);
+            call.transferring = false;
+            record(&mut call, &mut records);
+            commands.trigger(Redraw);
+        }
+        // Too long a note: said, and the box keeps the text to shorten.
+        Err(e) => toast(&mut toasts, &time, e.to_string()),
     }
 }
 

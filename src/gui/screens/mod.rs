@@ -80,7 +80,21 @@ fn show_banner(
     for e in &banners {
         commands.entity(e).despawn();
     }
-    if let Some(problem) = &records.problem {
+    let mut lines: Vec<String> = Vec::new();
+    let title = match &records.problem {
+        Some(p) => {
+            lines.push(p.detail.clone());
+            Some(if p.saved_nowhere { T::NotSaved } else { T::DbUnavailable })
+        }
+        None => None,
+    };
+    if !records.bad_imports.is_empty() {
+        lines.push(t(&lang, T::RecoveryBad).to_string());
+        lines.extend(records.bad_imports.iter().take(3).cloned());
+    }
+    let title = title.or((!lines.is_empty()).then_some(T::RecoveryBadTitle));
+    if let Some(title) = title {
+        let details = lines.into_iter().map(|l| widget::paragraph(l, 13.0, MUTED)).collect::<Vec<_>>();
         commands.spawn((
             Banner,
             GlobalZIndex(10),
@@ -94,10 +108,7 @@ fn show_banner(
                 ..default()
             },
             BackgroundColor(WARN_BG),
-            children![
-                widget::paragraph(t(&lang, T::DbUnavailable), 15.0, TEXT),
-                widget::paragraph(problem.clone(), 13.0, MUTED)
-            ],
+            Children::spawn((Spawn(widget::paragraph(t(&lang, title), 15.0, TEXT)), SpawnIter(details.into_iter()))),
         ));
     }
 }
