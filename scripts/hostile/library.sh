@@ -38,7 +38,7 @@ no_english() {
 lib="$scratch/fifo"; library "$lib"; mkfifo "$lib/scenarios/pipe.ron"
 run_case 20 "$bin" lint "$lib/scenarios"; expect "$A" lint-fifo 'pipe.ron:1:1: 错误\[not-a-file\].*命名管道'
 run_case 20 "$bin" test "$lib/scenarios"; expect "$A" test-fifo 'pipe.ron：无法加载'
-run_case 20 "$bin" practice --no-record "$lib/scenarios/pipe.ron"; expect "$A" practice-fifo 'pipe.ron.*(not-a-file|不是文件)'
+run_case 20 "$bin" practice --no-record "$lib/scenarios/pipe.ron"; expect "$A" practice-fifo 'pipe.ron.*(not-a-file|不是文件|不是普通文件)'
 
 lib="$scratch/zero"; library "$lib"; ln -s /dev/zero "$lib/scenarios/zero.ron"
 run_case 20 "$bin" lint "$lib/scenarios"; expect "$A" lint-dev-zero-symlink 'zero.ron:1:1: 错误\[not-a-file\].*/dev/zero'

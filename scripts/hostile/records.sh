@@ -34,9 +34,25 @@ STRICT=()
 [ "$(id -u)" = 0 ] && STRICT=(setpriv --bounding-set -dac_override,-dac_read_search --)
 
 # --- 1. Recovery files belong to one database -------------------------------------------
-# The issue's repro: teamA is unusable (user_version 99), teamB is fine.
+# The issue's repro: teamA is a bare file with user_version 99 (no tables, no identity): not a
+# peilian database, so practice refuses it before the call, leaving it as it was.
+fresh repro-bare-user-version
+mkdir -p "$D/x"
+sqlite3 "$D/x/teamA.db" "pragma user_version=99"
+before="$(sha256sum <"$D/x/teamA.db")"
+practice "$D/x/teamA.db" 甲
+if [ -n "$verdict" ]; then report $A repro-bare-user-version "$verdict" "$out"
+elif [ "$rc" != 2 ] || ! grep -q '不是 peilian 的数据库' <<<"$out" || ! grep -q -- '--db' <<<"$out"; then
+    report $A repro-bare-user-version unclear "rc $rc: $out"
+elif [ "$(waiting)" != 0 ] || [ "$before" != "$(sha256sum <"$D/x/teamA.db")" ]; then
+    report $A repro-bare-user-version wrong-db "a recovery file was written, or the file was changed: $out"
+else report $A repro-bare-user-version ok ""; fi
+
+# The same with a peilian database too new for this program: the call goes on into a
+# recovery file of teamA's; teamB (fine) never sees it.
 fresh repro-teamA-teamB
 mkdir -p "$D/x"
+practice "$D/x/teamA.db" 丙
 sqlite3 "$D/x/teamA.db" "pragma user_version=99"
 practice "$D/x/teamA.db" 甲
 first_rc=$rc first="$out"
@@ -46,8 +62,9 @@ if [ -n "$verdict" ]; then report $A repro-teamA-teamB "$verdict" "$out"
 elif grep -q 甲 <<<"$out" || [ "$(sessions "$D/x/teamB.db" 甲)" != 0 ]; then report $A repro-teamA-teamB wrong-db "teamA's session listed in teamB: $out"
 elif [ "$(waiting)" != 1 ]; then report $A repro-teamA-teamB lost "teamA's session is in no recovery file (rc $first_rc): $first"
 else
-    # teamA fixed: its session comes home, to teamA only.
-    mv "$D/x/teamA.db" "$D/x/teamA.bak"
+    # teamA fixed (back to a version this program reads, as an upgrade would): its session
+    # comes home, to teamA only.
+    sqlite3 "$D/x/teamA.db" "pragma user_version=4"
     practice "$D/x/teamA.db" 甲
     if [ "$(sessions "$D/x/teamA.db" 甲)" = 2 ] && [ "$(sessions "$D/x/teamB.db" 甲)" = 0 ]; then report $A repro-teamA-teamB ok ""
     else report $A repro-teamA-teamB lost "after the fix teamA has $(sessions "$D/x/teamA.db" 甲) sessions: $out"; fi
