@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::mining::analyze::{CURT_CHARS, MAX_TURN_CHARS};
 use crate::mining::input::{RawDialogue, Role};
-use crate::mining::redact::{RedactionCounts, Redactor};
+use crate::mining::redact::{PiiKind, RedactionCounts, Redactor};
 use crate::qa::rules::{Kind, QaRules};
 use crate::scoring::conduct::ConductPolicy;
 use crate::scoring::rubric;
@@ -151,16 +151,16 @@ pub struct DialogueQa {
 
 /// The manner of one answer, 0–100: the scenario-independent part of the tone rubric
 /// (`rubric::tone_base` with soothing for an upset customer, less hostility, curtness and
-/// shouting, less `SOOTHE_FIRST_MISSING` when an upset customer is not soothed), 0 for an
+/// shouting (runs of `!`), less `SOOTHE_FIRST_MISSING` when an upset customer is not soothed), 0 for an
 /// answer that does nothing, and at most the cap of a conduct breach.
-pub fn manner(tone: &ToneReport, upset: bool, soothes: bool, breach_cap: Option<f32>) -> f32 {
+pub fn manner(tone: &ToneReport, upset: bool, soothes: bool, shouts: bool, breach_cap: Option<f32>) -> f32 {
     let warmth = if upset { rubric::soothing(tone.empathy, tone.reassurance) } else { tone.empathy };
     let (mut score, _) = rubric::tone_base(tone.politeness, warmth, upset);
     score -= rubric::HOSTILITY_PENALTY * tone.hostility;
     if tone.content_chars <= CURT_CHARS {
         score -= rubric::CURT_PENALTY;
     }
-    if tone.shouting {
+    if shouts {
         score -= rubric::SHOUTING_PENALTY;
     }
     if upset && !soothes {
@@ -192,6 +192,35 @@ fn cut_chars(s: &str, max: usize) -> &str {
     }
 }
 
+/// `text` without emoticon codes (`[呵呵]`, `[微笑]`: up to six letters in brackets, as Weibo
+/// and chat exports write emoji), which are pictures, not words; redaction placeholders stay.
+pub fn strip_emoticons(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open..];
+        let code = tail[1..]
+            .char_indices()
+            .take(7)
+            .find(|&(_, c)| c == ']')
+            .map(|(i, _)| &tail[..i + 2])
+            .filter(|code| {
+                let inner = &code[1..code.len() - 1];
+                !inner.is_empty() && inner.chars().all(char::is_alphanumeric) && !PiiKind::is_placeholder(code)
+            });
+        match code {
+            Some(code) => rest = &tail[code.len()..],
+            None => {
+                out.push('[');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// What the customer has said since the agent last spoke.
 #[derive(Default)]
 struct Since {
@@ -216,7 +245,7 @@ pub fn score_dialogue(ctx: &QaContext, raw: RawDialogue<'_>, agent_of: &[Option<
         // Cut far beyond the limit before redacting, redact, then cut to the limit (as mining).
         let (redacted, counts) = ctx.redactor.redact(cut_chars(&t.text, MAX_TURN_CHARS + 256));
         redactions.merge(&counts);
-        let text = cut_chars(redacted.trim(), MAX_TURN_CHARS).to_string();
+        let text = strip_emoticons(cut_chars(redacted.trim(), MAX_TURN_CHARS)).trim().to_string();
         if t.role == Role::Customer {
             if text.is_empty() {
                 continue;
@@ -290,6 +319,11 @@ pub fn score_dialogue(ctx: &QaContext, raw: RawDialogue<'_>, agent_of: &[Option<
         for hit in acts.performed().filter(|h| h.act == Act::Ask) {
             for name in hit.detail.as_deref().unwrap_or("").split('、').filter(|n| !n.is_empty()) {
                 let before = asked.iter().find(|(ag, n, _)| *ag == agent && n == name).map(|x| x.2);
+                // Only identifiers count (those `given_as` lists): "问题经过" is asked for again
+                // and again as a call goes on.
+                if !ctx.rules.given_as.contains_key(name) {
+                    continue;
+                }
                 let label = if given.contains(name) {
                     Some(format!("客户已提供{name}，又问了一遍"))
                 } else {
@@ -324,8 +358,10 @@ pub fn score_dialogue(ctx: &QaContext, raw: RawDialogue<'_>, agent_of: &[Option<
         if tone.content_chars <= CURT_CHARS {
             push(Kind::Curt, format!("只有 {} 个字，显得敷衍", tone.content_chars), whole.clone(), Severity::Coaching);
         }
-        if tone.shouting {
-            push(Kind::Shouting, "感叹号连用或大写，像在吼客户".into(), whole.clone(), Severity::Coaching);
+        // Runs of exclamation marks only: capitals are product names here (HOME 键, IMEI).
+        let shouts = tone.evidence.iter().any(|e| e.dimension == "shouting" && e.matched.starts_with('!'));
+        if shouts {
+            push(Kind::Shouting, "感叹号连用，像在吼客户".into(), whole.clone(), Severity::Coaching);
         }
 
         // Escalation, where the export shows a transfer.
@@ -346,7 +382,9 @@ pub fn score_dialogue(ctx: &QaContext, raw: RawDialogue<'_>, agent_of: &[Option<
         }
         if since.demanded
             && !transfers
-            && !acts.performed().any(|h| matches!(h.act, Act::Explain | Act::Refuse | Act::Offer | Act::Commit))
+            && !acts.performed().any(|h| {
+                matches!(h.act, Act::Explain | Act::Refuse | Act::Offer | Act::Commit | Act::Refer | Act::Ask)
+            })
         {
             push(
                 Kind::MissedTransfer,
@@ -369,7 +407,7 @@ pub fn score_dialogue(ctx: &QaContext, raw: RawDialogue<'_>, agent_of: &[Option<
         counts.transfer = u32::from(transfers);
         counts.thank = did(Act::Thank);
 
-        call.manner_sum += f64::from(manner(&tone, upset, soothes, cap));
+        call.manner_sum += f64::from(manner(&tone, upset, soothes, shouts, cap));
         call.acts.add(&counts);
         call.findings.extend(findings);
         since = Since::default();
@@ -481,6 +519,28 @@ mod tests {
         for f in &c.findings {
             assert!(!f.quote.contains("13812345678") && !f.quote.contains("王"), "{f:?}");
         }
+    }
+
+    #[test]
+    fn emoticon_codes_are_pictures_not_words() {
+        assert_eq!(strip_emoticons("敬请等待[呵呵]；[手机号][a]"), "敬请等待；[手机号]");
+        assert_eq!(strip_emoticons("[很长很长的一段话]和[ ]、[好"), "[很长很长的一段话]和[ ]、[好");
+        // Weibo's smiley is no sarcasm; typed 呵呵 is.
+        let c = qa(&[(C, "怎么还没修好"), (A, "您好，我们会尽快核实处理，敬请等待[呵呵]")]);
+        assert!(!kinds(&c).contains(&Kind::Sarcasm), "{:?}", c.findings);
+        let c = qa(&[(C, "怎么还没修好"), (A, "呵呵，那您自己看着办吧")]);
+        assert!(c.findings.iter().any(|f| f.kind.is_conduct()), "{:?}", c.findings);
+        // An answer of an emoticon alone says nothing: not scored.
+        let c = qa(&[(C, "谢谢"), (A, "[微笑]")]);
+        assert_eq!((c.turns, c.empty_turns), (0, 1));
+    }
+
+    #[test]
+    fn latin_words_hold_no_insults_and_capitals_are_no_shouting() {
+        let c = qa(&[(C, "连不上电脑"), (A, "您好，暂时只能使用usb来进行连接了，请长按 HOME 键重启。")]);
+        assert!(c.findings.iter().all(|f| !f.kind.is_conduct() && f.kind != Kind::Shouting), "{:?}", c.findings);
+        let c = qa(&[(C, "连不上电脑"), (A, "您好，说了多少遍了！！！自己重启！！")]);
+        assert!(kinds(&c).contains(&Kind::Shouting), "{:?}", c.findings);
     }
 
     #[test]
