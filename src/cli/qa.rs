@@ -15,7 +15,7 @@ use peilian::qa::agent::AgentSource;
 use peilian::qa::rules::QaRules;
 use peilian::qa::score::QaContext;
 use peilian::qa::{AgentCard, QaError, QaOptions, QaReport};
-use peilian::records::qa::{QaRecorder, date_ms};
+use peilian::records::qa::{QaRecorder, RealCalls, date_ms};
 use peilian::records::store::Store;
 use peilian::scenario::Layout;
 use peilian::scenario::library::default_scenarios_dir;
@@ -189,6 +189,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let outcome = match result {
         Ok(o) => o,
         Err(e) => {
+            for p in &args.inputs {
+                if let Err(problem) = peilian::mining::input::probe(p) {
+                    eprintln!("错误：{}", t(&problem.to_string()));
+                }
+            }
             report_failure(&e);
             return Ok(ExitCode::from(2));
         }
@@ -344,6 +349,51 @@ fn print_card(c: &AgentCard) {
         println!("  推荐练习：");
         for rec in &c.recommendations {
             println!("    {}（{}，难度 {}）— {}", t(&rec.title), t(&rec.scenario_id), rec.difficulty, t(&rec.reason));
+        }
+    }
+}
+
+/// The real-call section of `peilian report --trainee`: figures, week by week beside practice,
+/// and the findings with their quotes.
+pub fn print_real_calls(r: &RealCalls) {
+    println!("\n══ 真实通话质检（{}）══", t(&r.agent));
+    println!(
+        "通话 {} 通 · 评分 {} 轮 · 平均态度 {} · 问题 {} 处（每百轮 {}）· 严重 {} 处",
+        r.calls,
+        r.turns,
+        opt(r.manner),
+        r.incidents,
+        opt(r.incidents_per_100_turns),
+        r.breaches
+    );
+    if !r.by_kind.is_empty() {
+        let kinds: Vec<String> = r.by_kind.iter().map(|k| format!("{}×{}", t(&k.label), k.count)).collect();
+        println!("问题：{}", kinds.join("、"));
+    }
+    println!("\n按周对照（周一起，UTC）：     练习次数 练习平均 练习语气 │ 真实通话 真实态度 每百轮问题");
+    for w in &r.weeks {
+        println!(
+            "  {}              {:>6} {:>8} {:>8} │ {:>8} {:>8} {:>10}",
+            w.week,
+            w.practice_sessions,
+            opt(w.practice_average),
+            opt(w.practice_tone),
+            w.real_calls,
+            opt(w.real_manner),
+            opt(w.real_incidents_per_100_turns)
+        );
+    }
+    if !r.findings.is_empty() {
+        println!("\n问题原话：");
+        for f in &r.findings {
+            println!(
+                "  [{}] {}：「{}」（对话 {} 第 {} 轮）",
+                f.severity.label(),
+                t(&f.label),
+                t(&f.quote),
+                t(&f.dialogue_id),
+                f.turn
+            );
         }
     }
 }

@@ -149,6 +149,9 @@ pub struct QaRules {
     /// Per information name (as in acts.ron): the placeholders that show the customer gave it.
     #[serde(default)]
     pub given_as: BTreeMap<String, Vec<String>>,
+    /// Words that make a commitment one done in the call itself (no time needed).
+    #[serde(default)]
+    pub immediate_commitments: Vec<String>,
     /// Words that make an @-mention a service account (`--agent-from-mentions`).
     #[serde(default)]
     pub service_account_words: Vec<String>,

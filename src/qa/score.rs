@@ -340,8 +340,9 @@ pub fn score_dialogue(ctx: &QaContext, raw: RawDialogue<'_>, agent_of: &[Option<
 
         // A promise without a time: no commitment of the answer says by when.
         let commits: Vec<_> = acts.performed().filter(|h| h.act == Act::Commit && !h.question).collect();
+        let immediate = |quote: &str| ctx.rules.immediate_commitments.iter().any(|w| quote.contains(w.as_str()));
         if let Some(first) = commits.first()
-            && commits.iter().all(|h| h.detail.is_none())
+            && commits.iter().all(|h| h.detail.is_none() && !immediate(&h.quote))
         {
             push(Kind::CommitNoTime, "承诺了要做，但没说什么时候".into(), first.quote.clone(), Severity::Coaching);
         }
@@ -502,6 +503,9 @@ mod tests {
         let c = qa(&[(C, "发票什么时候能开好？"), (A, "您好，我们会帮您跟进处理的，请您放心。")]);
         assert!(kinds(&c).contains(&Kind::CommitNoTime), "{:?}", c.findings);
         let c = qa(&[(C, "发票什么时候能开好？"), (A, "您好，我明天下午三点前给您回电话。")]);
+        assert!(!kinds(&c).contains(&Kind::CommitNoTime), "{:?}", c.findings);
+        // Done in the call itself: no time needed.
+        let c = qa(&[(C, "我的快递到哪了？"), (A, "您好，我帮您查一下。")]);
         assert!(!kinds(&c).contains(&Kind::CommitNoTime), "{:?}", c.findings);
     }
 
