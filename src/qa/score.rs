@@ -548,6 +548,18 @@ mod tests {
     }
 
     #[test]
+    fn a_friendly_particle_and_mothers_are_no_conduct() {
+        for answer in ["您好，请您随时关注官博活动哟", "您好，出去旅游听妈妈的，祝您旅途愉快"] {
+            let c = qa(&[(C, "有什么活动吗"), (A, answer)]);
+            assert!(c.findings.iter().all(|f| !f.kind.is_conduct()), "{answer}: {:?}", c.findings);
+        }
+        for answer in ["哟，脾气不小啊", "他妈的烦不烦"] {
+            let c = qa(&[(C, "有什么活动吗"), (A, answer)]);
+            assert!(c.findings.iter().any(|f| f.kind.is_conduct()), "{answer}: {:?}", c.findings);
+        }
+    }
+
+    #[test]
     fn each_agent_of_a_dialogue_is_a_call_of_their_own() {
         let d = score_dialogue(
             ctx(),
