@@ -259,7 +259,9 @@ fn report_failure(e: &QaError) {
             if let Some(err) = &st.error {
                 eprintln!("错误：{p}：{}", t(err));
             } else if st.lines == 0 {
-                eprintln!("{p}:1: 文件是空的，没有一行对话\n    提示：检查导出是否完成；JSON Lines 每行一段对话，CSV 每行一个轮次");
+                eprintln!(
+                    "{p}:1: 文件是空的，没有一行对话\n    提示：检查导出是否完成；JSON Lines 每行一段对话，CSV 每行一个轮次"
+                );
             }
         }
         for (path, b) in lines.iter().take(SHOW_BAD_LINES) {

@@ -77,7 +77,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         } else if let Some(path) = &args.html {
             let mut page = report.as_ref().map_or_else(
-                || "<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"></head><body></body></html>".to_string(),
+                || {
+                    "<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"></head><body></body></html>"
+                        .to_string()
+                },
                 |r| html::trainee_page(r, 70.0),
             );
             if let (Some(real), Some(at)) = (&real, page.rfind("</body>")) {

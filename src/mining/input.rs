@@ -73,7 +73,14 @@ pub fn probe(path: &Path) -> Result<InputInfo, MineError> {
     } else {
         sniff_format(path, gzip).map_err(io_err)?
     };
-    Ok(InputInfo { path: path.to_path_buf(), format, gzip, bytes: meta.len(), encoding: TextEncoding::Auto, agent_column: None })
+    Ok(InputInfo {
+        path: path.to_path_buf(),
+        format,
+        gzip,
+        bytes: meta.len(),
+        encoding: TextEncoding::Auto,
+        agent_column: None,
+    })
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {

@@ -236,14 +236,16 @@ mod tests {
 
     #[test]
     fn the_most_mentioned_service_account_answers() {
-        let raw = |texts: &[&str]| -> RawDialogue<'static> { RawDialogue {
-            id: "1".into(),
-            turns: texts
-                .iter()
-                .map(|t| RawTurn { role: Role::Customer, text: t.to_string().into(), nugget: None, agent: None })
-                .collect(),
-            labels: Labels::default(),
-        } };
+        let raw = |texts: &[&str]| -> RawDialogue<'static> {
+            RawDialogue {
+                id: "1".into(),
+                turns: texts
+                    .iter()
+                    .map(|t| RawTurn { role: Role::Customer, text: t.to_string().into(), nugget: None, agent: None })
+                    .collect(),
+                labels: Labels::default(),
+            }
+        };
         let words = vec!["客服".to_string(), "官方".to_string()];
         let r = Redactor::new();
         let d = raw(&["@罗永浩 @锤子科技客服 手机坏了", "@中国联通客服 @锤子科技客服 还没修"]);

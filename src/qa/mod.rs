@@ -408,9 +408,8 @@ fn agents_of(
         AgentSource::Field(field) => match json_line {
             None => raw.turns.iter().map(|t| t.agent.as_ref().map(|a| a.to_string())).collect(),
             Some(line) => {
-                let found = agent::json_agents(line, field).map_err(|e| {
-                    (format!("坐席字段“{field}”无法读取：{e}"), "坐席 id 应是字符串或数字".to_string())
-                })?;
+                let found = agent::json_agents(line, field)
+                    .map_err(|e| (format!("坐席字段“{field}”无法读取：{e}"), "坐席 id 应是字符串或数字".to_string()))?;
                 let answered = raw.turns.iter().any(|t| t.role == input::Role::Agent && !t.text.trim().is_empty());
                 if !found.present && answered {
                     return Err((
@@ -435,8 +434,12 @@ fn process(ctx: &QaContext, source: &AgentSource, rec: Record) -> Result<(usize,
             Ok((input, score::score_dialogue(ctx, raw, &agents, UNNAMED)))
         }
         Record::Dialogue { input, line, dialogue } => {
-            let agents = agents_of(ctx, source, &dialogue, None)
-                .map_err(|(reason, hint)| BadLine { input, line, reason, hint })?;
+            let agents = agents_of(ctx, source, &dialogue, None).map_err(|(reason, hint)| BadLine {
+                input,
+                line,
+                reason,
+                hint,
+            })?;
             Ok((input, score::score_dialogue(ctx, dialogue, &agents, UNNAMED)))
         }
     }

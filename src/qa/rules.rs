@@ -221,10 +221,7 @@ pub fn check(rules: &QaRules, src: &SourceText) -> Vec<Diagnostic> {
                 src.locate_text(&format!("{kind:?}:")),
                 "unknown-skill",
                 format!("“{skill}”不是内置技能；只有标了这个技能的场景会被推荐"),
-                format!(
-                    "内置技能：{}",
-                    Skill::BUILT_IN.iter().map(Skill::key).collect::<Vec<_>>().join("、")
-                ),
+                format!("内置技能：{}", Skill::BUILT_IN.iter().map(Skill::key).collect::<Vec<_>>().join("、")),
             )),
             Some(_) => {}
         }
@@ -239,7 +236,11 @@ pub fn check(rules: &QaRules, src: &SourceText) -> Vec<Diagnostic> {
                     format!("“{name}”的“{p}”不是去除个人信息时写的占位符"),
                     format!(
                         "可用的占位符：{}",
-                        crate::mining::redact::PiiKind::ALL.iter().map(|k| k.placeholder()).collect::<Vec<_>>().join("")
+                        crate::mining::redact::PiiKind::ALL
+                            .iter()
+                            .map(|k| k.placeholder())
+                            .collect::<Vec<_>>()
+                            .join("")
                     ),
                 ));
             }

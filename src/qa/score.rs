@@ -200,12 +200,8 @@ pub fn strip_emoticons(text: &str) -> String {
     while let Some(open) = rest.find('[') {
         out.push_str(&rest[..open]);
         let tail = &rest[open..];
-        let code = tail[1..]
-            .char_indices()
-            .take(7)
-            .find(|&(_, c)| c == ']')
-            .map(|(i, _)| &tail[..i + 2])
-            .filter(|code| {
+        let code =
+            tail[1..].char_indices().take(7).find(|&(_, c)| c == ']').map(|(i, _)| &tail[..i + 2]).filter(|code| {
                 let inner = &code[1..code.len() - 1];
                 !inner.is_empty() && inner.chars().all(char::is_alphanumeric) && !PiiKind::is_placeholder(code)
             });
@@ -369,9 +365,9 @@ pub fn score_dialogue(ctx: &QaContext, raw: RawDialogue<'_>, agent_of: &[Option<
         let transfer_hit = acts.performed().find(|h| h.act == Act::Transfer && !h.question);
         let announced = analyzer.transfer_announcement(&a);
         let transfers = transfer_hit.is_some() || announced.is_some();
-        let handles = acts.performed().any(|h| {
-            matches!(h.act, Act::Ask | Act::Confirm | Act::Explain | Act::Guide | Act::Done | Act::Offer)
-        });
+        let handles = acts
+            .performed()
+            .any(|h| matches!(h.act, Act::Ask | Act::Confirm | Act::Explain | Act::Guide | Act::Done | Act::Offer));
         if first_answer && transfers && !handles {
             let quote = transfer_hit.map_or_else(|| whole.clone(), |h| h.quote.clone());
             push(
@@ -383,9 +379,9 @@ pub fn score_dialogue(ctx: &QaContext, raw: RawDialogue<'_>, agent_of: &[Option<
         }
         if since.demanded
             && !transfers
-            && !acts.performed().any(|h| {
-                matches!(h.act, Act::Explain | Act::Refuse | Act::Offer | Act::Commit | Act::Refer | Act::Ask)
-            })
+            && !acts
+                .performed()
+                .any(|h| matches!(h.act, Act::Explain | Act::Refuse | Act::Offer | Act::Commit | Act::Refer | Act::Ask))
         {
             push(
                 Kind::MissedTransfer,
@@ -424,7 +420,9 @@ mod tests {
 
     fn ctx() -> &'static QaContext {
         static C: OnceLock<QaContext> = OnceLock::new();
-        C.get_or_init(|| QaContext::new(Arc::new(Analyzer::with_embedded_lexicons()), Redactor::new(), QaRules::embedded()))
+        C.get_or_init(|| {
+            QaContext::new(Arc::new(Analyzer::with_embedded_lexicons()), Redactor::new(), QaRules::embedded())
+        })
     }
 
     fn dialogue(turns: &[(Role, &str)]) -> RawDialogue<'static> {
@@ -473,7 +471,8 @@ mod tests {
     #[test]
     fn a_password_request_is_a_security_breach() {
         let c = qa(&[(C, "我登录不了账户"), (A, "您好，请把您的登录密码发给我，我帮您查一下。")]);
-        let f = c.findings.iter().find(|f| f.kind == Kind::SecurityBreach).unwrap_or_else(|| panic!("{:?}", c.findings));
+        let f =
+            c.findings.iter().find(|f| f.kind == Kind::SecurityBreach).unwrap_or_else(|| panic!("{:?}", c.findings));
         assert_eq!(f.severity, Severity::Breach);
         assert!(f.label.contains("密码"), "{f:?}");
         assert_eq!(c.manner(), Some(0.0));
@@ -481,10 +480,7 @@ mod tests {
 
     #[test]
     fn asking_again_for_what_the_customer_gave() {
-        let c = qa(&[
-            (C, "我的手机号是13812345678，一直收不到验证短信"),
-            (A, "您好，请问您的手机号是多少？"),
-        ]);
+        let c = qa(&[(C, "我的手机号是13812345678，一直收不到验证短信"), (A, "您好，请问您的手机号是多少？")]);
         let f = c.findings.iter().find(|f| f.kind == Kind::AskedTwice).unwrap_or_else(|| panic!("{:?}", c.findings));
         assert!(f.label.contains("客户已提供手机号"), "{f:?}");
         // Asked in turn 2, asked again in turn 4.
@@ -519,7 +515,8 @@ mod tests {
 
     #[test]
     fn personal_data_never_reaches_a_quote() {
-        let c = qa(&[(C, "我叫王建国，电话13812345678"), (A, "王先生您好，您的电话13812345678是吧？请你自己去营业厅办。")]);
+        let c =
+            qa(&[(C, "我叫王建国，电话13812345678"), (A, "王先生您好，您的电话13812345678是吧？请你自己去营业厅办。")]);
         for f in &c.findings {
             assert!(!f.quote.contains("13812345678") && !f.quote.contains("王"), "{f:?}");
         }
@@ -549,7 +546,8 @@ mod tests {
 
     #[test]
     fn a_friendly_particle_and_mothers_are_no_conduct() {
-        for answer in ["您好，请您随时关注官博活动哟", "您好，出去旅游听妈妈的，祝您旅途愉快"] {
+        for answer in ["您好，请您随时关注官博活动哟", "您好，出去旅游听妈妈的，祝您旅途愉快"]
+        {
             let c = qa(&[(C, "有什么活动吗"), (A, answer)]);
             assert!(c.findings.iter().all(|f| !f.kind.is_conduct()), "{answer}: {:?}", c.findings);
         }

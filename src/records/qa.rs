@@ -60,7 +60,14 @@ impl<'s> QaRecorder<'s> {
                     "UPDATE qa_calls SET run_id = ?2, turns = ?3, manner_sum = ?4, incidents = ?5, breaches = ?6
                      WHERE id = ?1",
                 )?
-                .execute(params![id, self.run_id, c.turns, c.manner_sum, c.findings.len() as i64, breaches])?;
+                .execute(params![
+                    id,
+                    self.run_id,
+                    c.turns,
+                    c.manner_sum,
+                    c.findings.len() as i64,
+                    breaches
+                ])?;
                 tx.prepare_cached("DELETE FROM qa_findings WHERE call_id = ?1")?.execute([id])?;
                 id
             }
@@ -183,9 +190,11 @@ fn round1(x: f64) -> f32 {
 
 /// True when the database has the QA tables (one opened read-only may predate them).
 pub fn has_qa(store: &Store) -> Result<bool, StoreError> {
-    Ok(store.conn().query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'qa_calls'", [], |r| {
-        r.get::<_, i64>(0).map(|n| n > 0)
-    })?)
+    Ok(store.conn().query_row(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'qa_calls'",
+        [],
+        |r| r.get::<_, i64>(0).map(|n| n > 0),
+    )?)
 }
 
 /// The real calls of `agent` (who may be a trainee too); `None` when QA has none of theirs.
@@ -381,7 +390,12 @@ mod tests {
         let mut store = Store::in_memory().unwrap();
         let monday = date_ms("2026-03-02").unwrap();
         let first = [
-            call("张三", "d1", 120.0, vec![finding(Kind::Insult, Severity::Breach), finding(Kind::Curt, Severity::Coaching)]),
+            call(
+                "张三",
+                "d1",
+                120.0,
+                vec![finding(Kind::Insult, Severity::Breach), finding(Kind::Curt, Severity::Coaching)],
+            ),
             call("张三", "d2", 160.0, vec![]),
             call("李四", "d1", 100.0, vec![finding(Kind::AskedTwice, Severity::Coaching)]),
         ];

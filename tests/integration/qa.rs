@@ -17,7 +17,12 @@ fn path(rel: &str) -> String {
 }
 
 fn agent<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    report["agents"].as_array().unwrap().iter().find(|a| a["agent"] == name).unwrap_or_else(|| panic!("{name}: {report}"))
+    report["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["agent"] == name)
+        .unwrap_or_else(|| panic!("{name}: {report}"))
 }
 
 fn kinds(card: &serde_json::Value) -> Vec<String> {
@@ -35,7 +40,10 @@ fn each_agent_gets_a_scorecard_with_quotes_and_practice_to_do() {
 
     // The rude and the blaming agent: three unacceptable breaches in two calls, manner 0.
     let w = agent(&r, "王芳");
-    assert_eq!((w["calls"].as_u64(), w["breaches"].as_u64(), w["calls_with_breach"].as_u64()), (Some(2), Some(3), Some(2)));
+    assert_eq!(
+        (w["calls"].as_u64(), w["breaches"].as_u64(), w["calls_with_breach"].as_u64()),
+        (Some(2), Some(3), Some(2))
+    );
     assert_eq!(w["manner"].as_f64(), Some(0.0));
     assert_eq!(kinds(w), ["insult", "attack", "blame"]);
     let insult = &w["findings"][0]["samples"][0];
@@ -66,8 +74,12 @@ fn each_agent_gets_a_scorecard_with_quotes_and_practice_to_do() {
     assert!(c["manner"].as_f64().unwrap() >= 70.0, "{c}");
     assert!(c["weakest"].as_array().unwrap().is_empty());
 
-    let totals: Vec<(&str, u64)> =
-        r["incidents"].as_array().unwrap().iter().map(|k| (k["kind"].as_str().unwrap(), k["count"].as_u64().unwrap())).collect();
+    let totals: Vec<(&str, u64)> = r["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["kind"].as_str().unwrap(), k["count"].as_u64().unwrap()))
+        .collect();
     assert_eq!(
         totals,
         [("insult", 1), ("attack", 1), ("blame", 1), ("security_breach", 1), ("asked_twice", 1), ("commit_no_time", 1)]
@@ -77,7 +89,10 @@ fn each_agent_gets_a_scorecard_with_quotes_and_practice_to_do() {
     let again = qa(&["--json", "--agent-field", "agent_id", &path("qa/calls.jsonl")]);
     assert_eq!(stdout(&out), stdout(&again));
     let text = stdout(&qa(&["--agent-field", "agent_id", &path("qa/calls.jsonl")]));
-    assert!(text.contains("══ 坐席 王芳 ══") && text.contains("[严重] 辱骂客户：「你是不是傻」（对话 d1 第 2 轮）"), "{text}");
+    assert!(
+        text.contains("══ 坐席 王芳 ══") && text.contains("[严重] 辱骂客户：「你是不是傻」（对话 d1 第 2 轮）"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -120,7 +135,11 @@ fn personal_data_in_the_export_appears_in_no_output() {
         outputs.push(stderr(&out));
     }
     let conn = rusqlite::Connection::open(db).unwrap();
-    for (table, cols) in [("qa_calls", "agent || dialogue_id"), ("qa_findings", "label || quote || kind || skill"), ("qa_runs", "inputs || agents_from")] {
+    for (table, cols) in [
+        ("qa_calls", "agent || dialogue_id"),
+        ("qa_findings", "label || quote || kind || skill"),
+        ("qa_runs", "inputs || agents_from"),
+    ] {
         let mut stmt = conn.prepare(&format!("SELECT {cols} FROM {table}")).unwrap();
         outputs.extend(stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap));
     }
@@ -169,7 +188,10 @@ fn qa_twice_on_the_same_export_counts_each_call_once_and_the_report_shows_it_by_
     assert_eq!((q["weeks"][0]["week"].as_str(), q["weeks"][0]["real_calls"].as_u64()), (Some("2026-03-02"), Some(2)));
     assert_eq!(q["findings"][0]["quote"], "你是不是傻");
     let text = stdout(&run(&["report", "--db", db_s, "--trainee", "王芳"]));
-    assert!(text.contains("真实通话质检") && text.contains("[严重] 辱骂客户：「你是不是傻」（对话 d1 第 2 轮）"), "{text}");
+    assert!(
+        text.contains("真实通话质检") && text.contains("[严重] 辱骂客户：「你是不是傻」（对话 d1 第 2 轮）"),
+        "{text}"
+    );
     // An agent who is no trainee: the real calls alone.
     let r = json(&run(&["report", "--db", db_s, "--trainee", "陈静", "--json"]));
     assert_eq!((r["trainee"].as_str(), r["real_calls"]["calls"].as_u64()), (Some("陈静"), Some(1)));
@@ -192,8 +214,16 @@ fn bad_input_is_named_by_file_and_line_never_a_panic() {
 
     let cases: [(&[&str], &str, &str); 4] = [
         (&["--agent-field", "agent_id"], "qa/invalid/empty.jsonl", "empty.jsonl:1: 文件是空的"),
-        (&["--agent-field", "坐席"], "qa/invalid/no_agent_column.csv", "no_agent_column.csv:1: 表头里没有坐席列“坐席”（有：“dialogue_id”"),
-        (&["--agent-field", "agent_id"], "qa/invalid/no_agent_field.jsonl", "no_agent_field.jsonl:1: 这段对话没有坐席字段“agent_id”"),
+        (
+            &["--agent-field", "坐席"],
+            "qa/invalid/no_agent_column.csv",
+            "no_agent_column.csv:1: 表头里没有坐席列“坐席”（有：“dialogue_id”",
+        ),
+        (
+            &["--agent-field", "agent_id"],
+            "qa/invalid/no_agent_field.jsonl",
+            "no_agent_field.jsonl:1: 这段对话没有坐席字段“agent_id”",
+        ),
         (&["--date", "2026-02-30"], "qa/calls.jsonl", "--date “2026-02-30” 不是日期"),
     ];
     for (flags, file, want) in cases {
