@@ -1,6 +1,6 @@
 //! peilian (陪练): a role-play trainer for customer-service staff.
 //!
-//! The core (scenarios, the simulated customer, scoring, the session engine, records, mining)
+//! The core (scenarios, the simulated customer, scoring, the session engine, records, mining, qa)
 //! does not depend on bevy; the desktop app lives in `gui` behind the `gui` feature.
 
 pub mod customer;
@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod gui;
 pub mod lexicon;
 pub mod mining;
+pub mod qa;
 pub mod realism;
 pub mod records;
 pub mod ron_file;

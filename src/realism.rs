@@ -1136,6 +1136,7 @@ mod tests {
             role,
             text: text.into(),
             nugget: nugget.map(Into::into),
+            agent: None,
         };
         let raw = RawDialogue {
             id: "r1".into(),

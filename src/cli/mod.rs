@@ -6,6 +6,7 @@ mod concepts;
 mod lint;
 mod mine;
 mod practice;
+mod qa;
 mod realism;
 mod render;
 mod replay;
@@ -51,6 +52,8 @@ enum Command {
     Report(report::Args),
     /// 从历史对话中挖掘场景草稿（先去除个人信息） (mine draft scenarios from transcripts)
     Mine(mine::Args),
+    /// 真实通话质检：用同一套评分规则给每位坐席打分，推荐练习场景 (QA of real calls)
+    Qa(qa::Args),
     /// 模拟客户与真实对话对比：追问、找领导、解决轮数、透露信息、情绪 (the simulator against real conversations)
     Realism(realism::Args),
     /// 用 espeak-ng 为客户台词生成缺少的语音 (synthesise missing voice clips)
@@ -73,6 +76,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Replay(args)) => replay::run(args),
         Some(Command::Report(args)) => report::run(args),
         Some(Command::Mine(args)) => mine::run(args),
+        Some(Command::Qa(args)) => qa::run(args),
         Some(Command::Realism(args)) => realism::run(args),
         Some(Command::Voice(args)) => voice::run(args),
         #[cfg(feature = "gui")]

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use peilian::records::coaching::{ScenarioMeta, TeamReport, TraineeReport, team_report, trainee_report};
 use peilian::records::html;
+use peilian::records::store::StoreError;
 use peilian::scenario::library::{default_scenarios_dir, ron_files};
 use peilian::scenario::parse_file;
 use peilian::scoring::rubric_label;
@@ -50,22 +51,51 @@ pub fn library_metas() -> Vec<ScenarioMeta> {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let store = args.db.open()?;
     if let Some(name) = &args.trainee {
+        // Real-call QA of the same person (`peilian qa`), beside the practice figures.
+        let real = peilian::records::qa::real_calls(&store, name).unwrap_or_else(|e| {
+            eprintln!("警告：读不出真实通话质检记录：{}", t(&e.to_string()));
+            None
+        });
         let report = match trainee_report(&store, name, &library_metas()) {
-            Ok(r) => r,
+            Ok(r) => Some(r),
+            Err(StoreError::NotFound(_)) if real.is_some() => None,
             Err(e) => {
                 eprintln!("错误：{}", t(&e.to_string()));
                 return Ok(ExitCode::from(2));
             }
         };
         if args.json {
-            println!("{}", json_safe(&serde_json::to_string_pretty(&report)?));
+            let mut value = match &report {
+                Some(r) => serde_json::to_value(r)?,
+                None => serde_json::json!({ "trainee": name }),
+            };
+            value["real_calls"] = serde_json::to_value(&real)?;
+            println!("{}", json_safe(&serde_json::to_string_pretty(&value)?));
         } else if args.csv {
-            trainee_csv(&report)?;
+            match &report {
+                Some(r) => trainee_csv(r)?,
+                None => eprintln!("“{}”只有真实通话质检、没有练习记录；CSV 只含练习，请用 --json", t(name)),
+            }
         } else if let Some(path) = &args.html {
-            std::fs::write(path, html::trainee_page(&report, 70.0))?;
-            eprintln!("已写入 {}", display_path(&path));
+            let mut page = report.as_ref().map_or_else(
+                || {
+                    "<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"></head><body></body></html>"
+                        .to_string()
+                },
+                |r| html::trainee_page(r, 70.0),
+            );
+            if let (Some(real), Some(at)) = (&real, page.rfind("</body>")) {
+                page.insert_str(at, &peilian::records::qa::html_section(real));
+            }
+            std::fs::write(path, page)?;
+            eprintln!("已写入 {}", display_path(path));
         } else {
-            print_trainee(&report);
+            if let Some(r) = &report {
+                print_trainee(r);
+            }
+            if let Some(real) = &real {
+                crate::cli::qa::print_real_calls(real);
+            }
         }
     } else {
         let report = team_report(&store, args.team.as_deref())?;

@@ -617,7 +617,10 @@ mod tests {
     fn dialogue(turns: &[(Role, &str)]) -> RawDialogue<'static> {
         RawDialogue {
             id: "d1".into(),
-            turns: turns.iter().map(|(r, t)| RawTurn { role: *r, text: t.to_string().into(), nugget: None }).collect(),
+            turns: turns
+                .iter()
+                .map(|(r, t)| RawTurn { role: *r, text: t.to_string().into(), nugget: None, agent: None })
+                .collect(),
             labels: Labels::default(),
         }
     }

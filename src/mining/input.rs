@@ -46,6 +46,9 @@ pub struct InputInfo {
     pub bytes: u64,
     /// How to read lines that are not UTF-8 ([`TextEncoding::Auto`] from [`probe`]).
     pub encoding: TextEncoding,
+    /// For CSV: the header of the column naming the agent of each row (`peilian qa
+    /// --agent-field`); `None` from [`probe`]. A file without that column is one bad line.
+    pub agent_column: Option<String>,
 }
 
 /// Opens a file and decides its format and compression: gzip by its magic bytes; JSON Lines
@@ -70,7 +73,14 @@ pub fn probe(path: &Path) -> Result<InputInfo, MineError> {
     } else {
         sniff_format(path, gzip).map_err(io_err)?
     };
-    Ok(InputInfo { path: path.to_path_buf(), format, gzip, bytes: meta.len(), encoding: TextEncoding::Auto })
+    Ok(InputInfo {
+        path: path.to_path_buf(),
+        format,
+        gzip,
+        bytes: meta.len(),
+        encoding: TextEncoding::Auto,
+        agent_column: None,
+    })
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -391,6 +401,8 @@ pub struct RawTurn<'a> {
     /// The turn's annotation, when the export has one: the shared corpus's `nugget`
     /// (`CNUG0`, `CNUG*` the customer confirms a solution …), a CSV `nugget` column.
     pub nugget: Option<Cow<'a, str>>,
+    /// Who of the agents spoke it, when a CSV export names them in `InputInfo::agent_column`.
+    pub agent: Option<Cow<'a, str>>,
 }
 
 /// Outcome labels on the export's scale (for the shared corpus −2 … 2).
@@ -567,7 +579,7 @@ pub fn parse_json_line(text: &str) -> Result<RawDialogue<'_>, (String, String)> 
             ));
         };
         let nugget = Some(t.nugget).filter(|n| !n.trim().is_empty());
-        turns.push(RawTurn { role, text: t.text, nugget });
+        turns.push(RawTurn { role, text: t.text, nugget, agent: None });
     }
     let labels = d
         .labels
@@ -610,7 +622,7 @@ pub fn read_file(
     let mut decoder = Decoder::for_file(info);
     let result = match info.format {
         Format::Jsonl => read_jsonl(input, stream, &mut decoder, &mut stats, emit),
-        Format::Csv => read_csv(input, stream, &mut decoder, &mut stats, emit),
+        Format::Csv => read_csv(input, stream, info.agent_column.as_deref(), &mut decoder, &mut stats, emit),
     };
     if let Err(e) = result {
         stats.error = Some(format!("第 {} 行之后读取中断：{e}", stats.lines));
@@ -736,6 +748,8 @@ struct Columns {
     satisfaction: Option<usize>,
     accomplishment: Option<usize>,
     effectiveness: Option<usize>,
+    /// The agent column asked for (`InputInfo::agent_column`).
+    agent: Option<usize>,
 }
 
 impl Columns {
@@ -749,6 +763,7 @@ impl Columns {
         satisfaction: None,
         accomplishment: None,
         effectiveness: None,
+        agent: None,
     };
 
     /// Reads a header row, if the row is one.
@@ -784,6 +799,7 @@ impl Columns {
             satisfaction: find(&["satisfaction", "满意度"]),
             accomplishment: find(&["accomplishment", "完成度", "解决度"]),
             effectiveness: find(&["effectiveness", "有效性"]),
+            agent: None,
         })
     }
 
@@ -1025,6 +1041,7 @@ impl<'r> CsvLines<'r> {
 fn read_csv(
     input: usize,
     r: Box<dyn BufRead + Send>,
+    agent_column: Option<&str>,
     decoder: &mut Decoder,
     stats: &mut FileStats,
     emit: &mut dyn FnMut(Record),
@@ -1126,7 +1143,32 @@ fn read_csv(
         }
         if first {
             first = false;
-            if let Some(c) = Columns::from_header(&fields) {
+            let header = Columns::from_header(&fields);
+            if let Some(name) = agent_column {
+                let wanted = name.trim().to_lowercase();
+                let at = fields.iter().position(|f| f.trim().trim_start_matches('\u{feff}').to_lowercase() == wanted);
+                match (header, at) {
+                    (Some(mut c), Some(at)) => {
+                        c.agent = Some(at);
+                        columns = Some(c);
+                        continue;
+                    }
+                    (header, _) => {
+                        // Without the agent column no row can be attributed: the file is one
+                        // bad line (the header's), not thousands.
+                        stats.bad_lines += 1;
+                        let have: Vec<String> = fields.iter().map(|f| format!("“{}”", f.trim())).collect();
+                        let reason = if header.is_some() {
+                            format!("表头里没有坐席列“{name}”（有：{}），整个文件已跳过", have.join("、"))
+                        } else {
+                            format!("文件没有表头，找不到坐席列“{name}”，整个文件已跳过")
+                        };
+                        emit(bad(reason, "检查 --agent-field 的列名（与表头一致，不分大小写），或加上表头行"));
+                        return Ok(());
+                    }
+                }
+            }
+            if let Some(c) = header {
                 columns = Some(c);
                 continue;
             }
@@ -1200,7 +1242,9 @@ fn read_csv(
         let _ = cols.timestamp;
         let nugget = cols.nugget.and_then(|i| fields.get(i)).map(|n| n.trim()).filter(|n| !n.is_empty());
         let nugget = nugget.map(|n| Cow::Owned(n.to_string()));
-        g.rows.push((turn_no, line, RawTurn { role, text: Cow::Owned(text), nugget }));
+        let agent = cols.agent.and_then(|i| fields.get(i)).map(|a| a.trim()).filter(|a| !a.is_empty());
+        let agent = agent.map(|a| Cow::Owned(a.to_string()));
+        g.rows.push((turn_no, line, RawTurn { role, text: Cow::Owned(text), nugget, agent }));
     }
     flush(input, &mut current, &mut finished, stats, emit);
     stats.lines = reader.line;

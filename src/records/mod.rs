@@ -5,6 +5,7 @@ pub mod coaching;
 pub mod html;
 pub mod ops;
 pub mod prefs;
+pub mod qa;
 pub mod recorder;
 pub mod recovery;
 pub mod store;

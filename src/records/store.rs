@@ -12,7 +12,7 @@ use crate::diagnostic::display_path;
 use crate::records::ops::{Finish, Op, SessionStart, TurnRecord};
 
 /// Schema versions, oldest first; `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1, MIGRATE_V1_TO_V2, MIGRATE_V2_TO_V3, MIGRATE_V3_TO_V4];
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, MIGRATE_V1_TO_V2, MIGRATE_V2_TO_V3, MIGRATE_V3_TO_V4, MIGRATE_V4_TO_V5];
 
 /// The first schema (kept so that databases written by it are migrated, and tested).
 pub const SCHEMA_V1: &str = r#"
@@ -120,6 +120,46 @@ CREATE TABLE peilian_identity (
     database_id TEXT NOT NULL CHECK (length(database_id) = 32)
 ) STRICT;
 INSERT INTO peilian_identity (only, database_id) VALUES (1, lower(hex(randomblob(16))));
+"#;
+
+/// Version 5: QA of real calls (`peilian qa`, `records::qa`), beside the practice sessions. A
+/// call is one agent's part of one exported dialogue, keyed by both: QA of the same export again
+/// replaces the call's figures and findings instead of adding them. `agent` is the export's id
+/// for the agent, which may equal a trainee's name. `call_ms` dates the call (`--date`, else
+/// when it was first QA'd) and is kept on re-runs.
+pub const MIGRATE_V4_TO_V5: &str = r#"
+CREATE TABLE qa_runs (
+    id INTEGER PRIMARY KEY,
+    started_ms INTEGER NOT NULL,
+    inputs TEXT NOT NULL,
+    agents_from TEXT NOT NULL,
+    calls INTEGER NOT NULL DEFAULT 0,
+    new_calls INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE qa_calls (
+    id INTEGER PRIMARY KEY,
+    agent TEXT NOT NULL,
+    dialogue_id TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES qa_runs(id),
+    call_ms INTEGER NOT NULL,
+    turns INTEGER NOT NULL CHECK (turns >= 0),
+    manner_sum REAL NOT NULL,
+    incidents INTEGER NOT NULL,
+    breaches INTEGER NOT NULL,
+    UNIQUE (agent, dialogue_id)
+) STRICT;
+CREATE INDEX qa_calls_by_agent ON qa_calls(agent, call_ms);
+CREATE TABLE qa_findings (
+    call_id INTEGER NOT NULL REFERENCES qa_calls(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    turn INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    skill TEXT NOT NULL,
+    label TEXT NOT NULL,
+    quote TEXT NOT NULL,
+    severity TEXT NOT NULL CHECK (severity IN ('breach', 'lapse', 'coaching')),
+    PRIMARY KEY (call_id, seq)
+) STRICT, WITHOUT ROWID;
 "#;
 
 /// `PRAGMA application_id` of every peilian database: "PEIL" in ASCII.
@@ -455,7 +495,7 @@ impl Store {
 
     /// A write transaction taken up front (`BEGIN IMMEDIATE`), so that two writers queue on the
     /// busy timeout instead of failing with "database is locked" half-way through.
-    fn write(&mut self) -> Result<Transaction<'_>, StoreError> {
+    pub(crate) fn write(&mut self) -> Result<Transaction<'_>, StoreError> {
         let path = self.path.clone();
         self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| StoreError::classify(e, &path))
     }

@@ -401,6 +401,14 @@ impl Analyzer {
                 && self.negators.contains(tok.word);
             tokens.push(Token { negator, clause_break, span });
         }
+        // Inside a run of ASCII letters and digits no word starts or ends: jieba cuts "usb"
+        // into "u" + "sb" when "sb" is in its dictionary, and "12315" holds "315".
+        let bytes = norm.as_bytes();
+        for i in 1..bytes.len() {
+            if bytes[i - 1].is_ascii_alphanumeric() && bytes[i].is_ascii_alphanumeric() {
+                boundaries[i] = 0;
+            }
+        }
         let (key, key_map) = self.matching_text(&norm, &tokens);
         let sentences = split_ranges(&norm, crate::text::normalize::is_sentence_break);
         let clauses = split_ranges(&norm, is_clause_break);

@@ -13,6 +13,7 @@ mod lint;
 mod listening;
 mod mining;
 mod props;
+mod qa;
 mod realism;
 mod records;
 mod records_integrity;

@@ -321,7 +321,7 @@ fn migrates_a_version_1_database() {
         .unwrap();
     }
     let store = Store::open(&db).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(store.schema_version().unwrap(), peilian::records::store::SCHEMA_VERSION);
     let identity = store.identity().unwrap().expect("given an identity by the migration");
     assert_eq!(identity.application_id, peilian::records::store::APPLICATION_ID);
     assert_eq!(identity.database_id.len(), 32);
@@ -336,7 +336,7 @@ fn migrates_a_version_1_database() {
     // Opening again is a no-op.
     assert_eq!(s.basis_hash, "", "sessions from before version 3 have no basis hash");
     let again = Store::open(&db).unwrap();
-    assert_eq!(again.schema_version().unwrap(), 4);
+    assert_eq!(again.schema_version().unwrap(), peilian::records::store::SCHEMA_VERSION);
     assert_eq!(again.identity().unwrap(), Some(identity), "the identity is kept");
 }
 
