@@ -19,7 +19,9 @@ pub const FONT_ENV: &str = "PEILIAN_FONT";
 
 #[derive(Debug, thiserror::Error)]
 pub enum FontSubsetError {
-    #[error("找不到内置字体 {FONT_FILE}（找过：{tried}）；请在 peilian 的项目目录里运行，或设置 {FONT_ENV} 指向该字体文件")]
+    #[error(
+        "找不到内置字体 {FONT_FILE}（找过：{tried}）；请在 peilian 的项目目录里运行，或设置 {FONT_ENV} 指向该字体文件"
+    )]
     NotFound { tried: String },
     #[error("字体文件 {path} 无法读取：{source}；请检查文件权限，或设置 {FONT_ENV} 指向 {FONT_FILE}")]
     Read { path: String, source: std::io::Error },
@@ -60,8 +62,9 @@ pub fn subset(font: &[u8], chars: impl IntoIterator<Item = char>) -> Result<Font
     }
     // .notdef first, then the glyphs in id order (stable output).
     let ids: Vec<u16> = std::iter::once(0).chain(glyphs).collect();
-    let bytes = allsorts::subset::subset(&parsed.font_table_provider, &ids, &SubsetProfile::Minimal, CmapTarget::Unicode)
-        .map_err(|e| FontSubsetError::Subset(format!("{e:?}")))?;
+    let bytes =
+        allsorts::subset::subset(&parsed.font_table_provider, &ids, &SubsetProfile::Minimal, CmapTarget::Unicode)
+            .map_err(|e| FontSubsetError::Subset(format!("{e:?}")))?;
     Ok(FontSubset { bytes, chars: wanted.len() - missing.len(), missing })
 }
 
@@ -87,8 +90,8 @@ pub fn load_bundled_font() -> Result<(PathBuf, Vec<u8>), FontSubsetError> {
         let tried: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
         return Err(FontSubsetError::NotFound { tried: tried.join("、") });
     };
-    let bytes = std::fs::read(path)
-        .map_err(|source| FontSubsetError::Read { path: path.display().to_string(), source })?;
+    let bytes =
+        std::fs::read(path).map_err(|source| FontSubsetError::Read { path: path.display().to_string(), source })?;
     Ok((path.clone(), bytes))
 }
 
@@ -204,9 +207,15 @@ mod tests {
 
     #[test]
     fn base64_matches_the_rfc_vectors() {
-        for (input, want) in
-            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")]
-        {
+        for (input, want) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(base64(input.as_bytes()), want, "{input:?}");
         }
         assert_eq!(base64(&[0xff, 0xfe, 0x00]), "//4A");
