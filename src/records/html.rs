@@ -857,7 +857,196 @@ pub fn team_page(r: &TeamReport, recent: &[Vec<SessionRow>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::coaching::{RedLineCount, TraineeRow, Trend};
+    use crate::records::coaching::{RedLineCount, TraineeRow, Trend, recent_sessions, trainee_report};
+    use crate::records::drilldown::session_rows;
+    use crate::records::font_subset::FONT_FILE;
+    use crate::records::ops::{Finish, Op, RubricColumns, SessionStart, TurnRecord};
+    use crate::records::store::Store;
+
+    fn bundled_font() -> Vec<u8> {
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FONT_FILE)).unwrap()
+    }
+
+    #[test]
+    fn shown_chars_are_text_and_shown_attributes_not_markup_style_or_scripts() {
+        let page = "<!DOCTYPE html><html lang=\"zh-CN\"><head><title>窗口</title><style>body{font-family:\"样式\"}</style></head>\
+                    <body class=\"类\"><p title=\"提示 &quot;引&quot;\">甲&amp;乙&#x4E19;&#19969;&lt;&bogus;\n\t</p><!-- 注释 -->\
+                    <svg><text x=\"1\" font-family=\"sans-serif\">图</text></svg><img alt='替代' src=x>\
+                    <script>var 脚 = \"本\";</script>尾</body></html>";
+        let got: String = shown_chars(page).into_iter().collect();
+        let want: std::collections::BTreeSet<char> = "提示 \"引甲&乙丙丁<bogus;图替代尾".chars().collect();
+        assert_eq!(got, want.into_iter().collect::<String>());
+    }
+
+    fn start(uuid: &str, trainee: &str, at: i64) -> Op {
+        Op::Start(SessionStart {
+            uuid: uuid.into(),
+            trainee: trainee.into(),
+            team: Some("一组".into()),
+            scenario_id: "refund".into(),
+            scenario_version: 2,
+            scenario_title: "退款<i>场景</i>".into(),
+            content_hash: "h".into(),
+            basis_hash: "b".into(),
+            skills: vec!["empathy".into()],
+            app_version: "test".into(),
+            seed: 7,
+            mode: "practice".into(),
+            started_ms: at,
+        })
+    }
+
+    fn turn(uuid: &str, seq: u32, kind: &str, turn: u32, customer: &str, text: &str, score: Option<&str>) -> Op {
+        Op::Turn(TurnRecord {
+            uuid: uuid.into(),
+            seq,
+            kind: kind.into(),
+            turn,
+            turn_id: format!("t{turn}"),
+            customer_line: customer.into(),
+            text: text.into(),
+            latency_ms: 2500,
+            overall: score.map(|_| 40.0),
+            score: score.map(str::to_string),
+            missed_labels: Vec::new(),
+            red_lines: Vec::new(),
+            recorded_ms: 0,
+        })
+    }
+
+    /// 小张: session 1 finished (turn 1 answered, rewound, answered again; turn 2 a transfer),
+    /// session 2 unfinished.
+    fn recorded() -> Store {
+        let score = r#"{"rubrics": {"tone": {"applicable": true, "score": 40.0}, "escalation": {"applicable": false, "score": 0}},
+            "missed_labels": ["致歉<u>"], "red_lines": ["不归我管"], "capped": "红线：封顶 40",
+            "conduct": [{"label": "讽刺客户", "quote": "呵呵<b>", "fails_call": true}],
+            "evidence": [{"kind": "asked_again", "detail": "又问了一次单号"}, {"kind": "hit", "detail": "不该出现"}]}"#;
+        let card =
+            r#"{"overall": 40.0, "pass_mark": 70.0, "passed": false, "summary": ["总分 40", "触犯红线「不归我管」"]}"#;
+        let mut store = Store::in_memory().unwrap();
+        let ops = vec![
+            start("a", "小张", 1_735_660_800_000),
+            turn("a", 0, "answer", 1, "<b>我的钱呢</b>", "我&你<script>alert(1)</script>", Some(score)),
+            turn("a", 1, "rewind", 1, "", "", None),
+            turn("a", 2, "answer", 1, "<b>我的钱呢</b>", "非常抱歉，我马上查", Some("{}")),
+            turn("a", 3, "transfer", 2, "找你们领导", "转给主管：客户要退款", None),
+            Op::Finish(Finish {
+                uuid: "a".into(),
+                ended_ms: 1_735_660_900_000,
+                outcome: "transferred".into(),
+                overall: 40.0,
+                passed: false,
+                rubrics: RubricColumns::default(),
+                escalation_timing: "on_time".into(),
+                scorecard: card.into(),
+                transcript: "[]".into(),
+            }),
+            start("b", "小张", 1_735_700_000_000),
+            turn("b", 0, "answer", 1, "喂？", "您好", Some("{}")),
+        ];
+        store.apply_all(&ops).unwrap();
+        store
+    }
+
+    #[test]
+    fn the_trainee_page_has_each_session_turn_by_turn_escaped_with_the_embedded_font() {
+        let store = recorded();
+        let report = trainee_report(&store, "小张", &[]).unwrap();
+        let sessions = recent_sessions(&store, Some("小张"), SESSIONS_IN_FULL).unwrap();
+        let (first, second) = (sessions[1].id, sessions[0].id);
+        let plain = trainee_page(&report, 70.0, &sessions);
+        let (page, sub) = embed_font(&plain, &bundled_font()).unwrap();
+
+        // Anchors: each session, each turn once (the rewound answer sits beside the new one).
+        for anchor in [session_anchor(first), session_turn_anchor(first, 1), session_turn_anchor(first, 2)] {
+            assert_eq!(page.matches(&format!("id=\"{anchor}\"")).count(), 1, "{anchor}");
+        }
+        assert!(page.contains(&format!("id=\"{}\"", session_turn_anchor(second, 1))));
+        assert!(
+            page.contains(&format!("href=\"#session-{first}\""))
+                && page.contains(&format!("href=\"#session-{second}\""))
+        );
+        assert!(!page.contains(&format!("session-{first}-turn-3")));
+        // The newest first; times in Beijing time.
+        assert!(page.find(&format!("#{second} ·")) < page.find(&format!("#{first} ·")));
+        assert!(page.contains("2025-01-01 00:00"));
+
+        // The transcript, escaped: customer line, answers, score, missed concepts, red lines, conduct.
+        for text in [
+            "&lt;b&gt;我的钱呢&lt;/b&gt;",
+            "我&amp;你&lt;script&gt;alert(1)&lt;/script&gt;",
+            "（已回退重答）",
+            "非常抱歉，我马上查",
+            "转给主管：客户要退款",
+            "本回合 40.0 分 · 语气态度 40",
+            "遗漏要点：致歉&lt;u&gt;",
+            "触犯红线：「不归我管」",
+            "不当言行：讽刺客户「呵呵&lt;b&gt;」（本次练习不通过）",
+            "封顶：红线：封顶 40",
+            "其他问题：又问了一次单号",
+            "总分 40.0",
+            "触犯红线「不归我管」",
+            "退款&lt;i&gt;场景&lt;/i&gt;",
+            "（练习未完成：上面是已记录的回合）",
+        ] {
+            assert!(page.contains(text), "the page lacks {text}");
+        }
+        assert!(!page.contains("不该出现"), "only problems are listed");
+        assert!(!page.contains("总分 40</li>"), "the scorecard's first summary line repeats the total");
+        for raw in ["<script", "<b>我", "<u>", "<i>场景"] {
+            assert!(!page.contains(raw), "raw {raw}");
+        }
+
+        // The font: embedded once, the subset holds every character the page shows.
+        assert_eq!(page.matches("@font-face").count(), 1);
+        assert!(page.contains(&format!("src: url(data:font/otf;base64,{}) format(\"opentype\")", base64(&sub.bytes))));
+        assert!(page.contains(&format!("font-family: \"{FAMILY}\"")), "the style asks for the embedded family");
+        assert!(sub.missing.is_empty(), "{:?}", sub.missing);
+        let face = ttf_parser::Face::parse(&sub.bytes, 0).unwrap();
+        let shown = shown_chars(&page);
+        assert_eq!(shown, shown_chars(&plain), "embedding adds no shown text");
+        for c in &shown {
+            assert!(face.glyph_index(*c).is_some_and(|g| g.0 != 0), "{c:?} is shown but not in the subset");
+        }
+        assert!(shown.contains(&'你') && shown.contains(&'领') && shown.contains(&'趋'), "transcript and chart text");
+        // Deterministic.
+        assert_eq!(embed_font(&plain, &bundled_font()).unwrap().0, page);
+    }
+
+    #[test]
+    fn the_session_list_says_when_it_shows_only_the_latest() {
+        let store = recorded();
+        let sessions = recent_sessions(&store, Some("小张"), 1).unwrap();
+        let section = sessions_section(&sessions, 2);
+        assert!(section.contains("共 2 次练习，这里是最近 1 次"), "{section}");
+        assert_eq!(section.matches("<details").count(), 1);
+        assert!(sessions_section(&[], 0).contains("还没有练习记录"));
+    }
+
+    #[test]
+    fn team_rows_link_to_each_trainees_summary() {
+        let mut store = recorded();
+        store.apply_all(&[start("c", "O'Neil <x>", 5)]).unwrap();
+        let report = crate::records::coaching::team_report(&store, None).unwrap();
+        let recent: Vec<Vec<SessionRow>> =
+            report.rows.iter().map(|r| session_rows(&store, &r.name, 5).unwrap()).collect();
+        let page = team_page(&report, &recent);
+        let names: Vec<&str> = report.rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["O'Neil <x>", "小张"]);
+        for i in 0..2 {
+            assert!(
+                page.contains(&format!("<a href=\"#trainee-{i}\">")) && page.contains(&format!("id=\"trainee-{i}\""))
+            );
+        }
+        assert!(page.contains("<code>peilian report --trainee 小张 --html 报告.html</code>"));
+        assert!(page.contains("--trainee &#39;O&#39;\\&#39;&#39;Neil &lt;x&gt;&#39;"), "shell-quoted and escaped");
+        assert!(page.contains("退款&lt;i&gt;场景&lt;/i&gt;") && page.contains("× 未通过") && page.contains("已转接"));
+        // Without summaries the names are plain text.
+        let bare = team_page(&report, &[]);
+        assert!(!bare.contains("href=\"#trainee-") && !bare.contains("id=\"trainees\""));
+        let one = team_page(&report, &recent[..1]);
+        assert!(one.contains("本页只列出前 1 位学员（共 2 位）") && !one.contains("href=\"#trainee-1\""));
+    }
 
     #[test]
     fn names_cannot_add_markup_or_control_characters() {
