@@ -50,7 +50,7 @@ details.session > summary { cursor: pointer; font-size: 14px; }
 .turn .old { color: #7b8794; text-decoration: line-through; }
 .turn .meta { font-size: 13px; color: #52606d; }
 h3 { font-size: 15px; margin: 14px 0 6px 0; }
-code { background: #f0f4f8; padding: 1px 4px; border-radius: 4px; }
+code { font-family: monospace, "PeilianSansSC", sans-serif; background: #f0f4f8; padding: 1px 4px; border-radius: 4px; }
 "#;
 
 /// Escapes text for HTML (text and quoted attribute values): markup characters become
