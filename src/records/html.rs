@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use crate::records::coaching::{RecordedSession, RecordedTurn, TeamReport, TraineeReport};
 use crate::records::drilldown::{SessionRow, beijing_time, outcome_label};
-use crate::records::font_subset::{FAMILY, FontSubset, FontSubsetError, base64, subset};
+use crate::records::font_subset::{FAMILY, FontSubset, FontSubsetError, base64, subset, woff};
 use crate::scoring::rubric_label;
 use crate::text::safe::terminal_safe;
 
@@ -221,14 +221,14 @@ fn add_text(out: &mut BTreeSet<char>, text: &str) {
     out.extend(rest.chars().filter(|c| !c.is_control()));
 }
 
-/// The page with the subset of `font` its own text needs embedded as `@font-face` (family
+/// The page with the subset of `font` its own text needs embedded (as WOFF) in `@font-face` (family
 /// `PeilianSansSC`, which the page's style asks for first), and the subset (its `missing`
 /// characters fall back to system fonts).
 pub fn embed_font(page: &str, font: &[u8]) -> Result<(String, FontSubset), FontSubsetError> {
     let sub = subset(font, shown_chars(page))?;
     let face = format!(
-        "<style>@font-face {{ font-family: \"{FAMILY}\"; src: url(data:font/otf;base64,{}) format(\"opentype\"); }}</style>",
-        base64(&sub.bytes)
+        "<style>@font-face {{ font-family: \"{FAMILY}\"; src: url(data:font/woff;base64,{}) format(\"woff\"); }}</style>",
+        base64(&woff(&sub.bytes)?)
     );
     let at = page.find("</head>").unwrap_or(0);
     let mut out = String::with_capacity(page.len() + face.len());
@@ -999,7 +999,10 @@ mod tests {
 
         // The font: embedded once, the subset holds every character the page shows.
         assert_eq!(page.matches("@font-face").count(), 1);
-        assert!(page.contains(&format!("src: url(data:font/otf;base64,{}) format(\"opentype\")", base64(&sub.bytes))));
+        assert!(page.contains(&format!(
+            "src: url(data:font/woff;base64,{}) format(\"woff\")",
+            base64(&woff(&sub.bytes).unwrap())
+        )));
         assert!(page.contains(&format!("font-family: \"{FAMILY}\"")), "the style asks for the embedded family");
         assert!(sub.missing.is_empty(), "{:?}", sub.missing);
         let face = ttf_parser::Face::parse(&sub.bytes, 0).unwrap();

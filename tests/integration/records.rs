@@ -561,7 +561,7 @@ fn html_reports_embed_the_font_and_drill_down_or_warn_once_without_the_font() {
         (std::fs::read_to_string(&out).unwrap(), String::from_utf8_lossy(&o.stderr).into_owned())
     };
     let (page, err) = html(&["report", "--trainee", "小孙"], None);
-    assert!(page.contains("@font-face") && page.contains("data:font/otf;base64,"), "the font is embedded");
+    assert!(page.contains("@font-face") && page.contains("data:font/woff;base64,"), "the font is embedded");
     assert!(err.contains("内嵌字体子集") && !err.contains("警告"), "{err}");
     assert!(
         page.contains("id=\"session-1\"")
