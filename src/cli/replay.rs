@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use peilian::records::coaching::{RecordedSession, recent_sessions, recorded_session};
+use peilian::records::drilldown::outcome_label;
 use peilian::scoring::scorecard::Scorecard;
 use peilian::session::Session;
 
@@ -118,17 +119,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         print_side_by_side(&recorded, card, *skipped);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn outcome_label(outcome: &str) -> &'static str {
-    match outcome {
-        "resolved" => "问题解决",
-        "unresolved" => "未解决",
-        "customer_hung_up" => "客户挂断",
-        "transferred" => "已转接",
-        "agent_hung_up" => "坐席挂断",
-        _ => "未完成",
-    }
 }
 
 fn print_session(r: &RecordedSession) {

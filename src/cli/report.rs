@@ -1,11 +1,15 @@
 //! `peilian report`: coaching tables in the terminal, or JSON, CSV, or one self-contained HTML
 //! page with charts.
 
-use peilian::diagnostic::display_path;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use peilian::records::coaching::{ScenarioMeta, TeamReport, TraineeReport, team_report, trainee_report};
+use peilian::diagnostic::display_path;
+use peilian::records::coaching::{
+    ScenarioMeta, TeamReport, TraineeReport, recent_sessions, team_report, trainee_report,
+};
+use peilian::records::drilldown::session_rows;
+use peilian::records::font_subset::load_bundled_font;
 use peilian::records::html;
 use peilian::records::store::StoreError;
 use peilian::scenario::library::{default_scenarios_dir, ron_files};
@@ -77,18 +81,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 None => eprintln!("“{}”只有真实通话质检、没有练习记录；CSV 只含练习，请用 --json", t(name)),
             }
         } else if let Some(path) = &args.html {
-            let mut page = report.as_ref().map_or_else(
-                || {
-                    "<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"></head><body></body></html>"
-                        .to_string()
-                },
-                |r| html::trainee_page(r, 70.0),
-            );
+            let sessions = recent_sessions(&store, Some(name), html::SESSIONS_IN_FULL)?;
+            let mut page = match &report {
+                Some(r) => html::trainee_page(r, 70.0, &sessions),
+                None => html::page(&format!("{name} · 真实通话"), "只有真实通话质检，没有练习记录", ""),
+            };
             if let (Some(real), Some(at)) = (&real, page.rfind("</body>")) {
                 page.insert_str(at, &peilian::records::qa::html_section(real));
             }
-            std::fs::write(path, page)?;
-            eprintln!("已写入 {}", display_path(path));
+            write_html(path, &page)?;
         } else {
             if let Some(r) = &report {
                 print_trainee(r);
@@ -111,13 +112,55 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } else if args.csv {
             team_csv(&report)?;
         } else if let Some(path) = &args.html {
-            std::fs::write(path, html::team_page(&report))?;
-            eprintln!("已写入 {}", display_path(&path));
+            let recent = report
+                .rows
+                .iter()
+                .take(html::TEAM_SUMMARIES)
+                .map(|row| session_rows(&store, &row.name, html::TEAM_SUMMARY_SESSIONS))
+                .collect::<Result<Vec<_>, _>>()?;
+            write_html(path, &html::team_page(&report, &recent))?;
         } else {
             print_team(&report);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a page with the subset of the bundled font its text needs. Without the font (or
+/// when it cannot be subset) the page falls back to system fonts, and one warning says so.
+fn write_html(path: &Path, page: &str) -> anyhow::Result<()> {
+    const FALLBACK: &str = "页面改用系统字体，没有中文字体的电脑上中文可能显示为方框";
+    let (page, embedded) = match load_bundled_font() {
+        Ok((font_path, font)) => match html::embed_font(page, &font) {
+            Ok((page, sub)) => {
+                if !sub.missing.is_empty() {
+                    let shown: String = sub.missing.iter().take(20).collect();
+                    eprintln!(
+                        "警告：内置字体没有这 {} 个字符，页面上它们改用系统字体显示：{}{}",
+                        sub.missing.len(),
+                        t(&shown),
+                        if sub.missing.len() > 20 { "…" } else { "" }
+                    );
+                }
+                (page, Some(sub.chars))
+            }
+            Err(e) => {
+                eprintln!("警告：字体 {}：{}；{FALLBACK}", t(&display_path(&font_path)), t(&e.to_string()));
+                (page.to_string(), None)
+            }
+        },
+        Err(e) => {
+            eprintln!("警告：{}；{FALLBACK}", t(&e.to_string()));
+            (page.to_string(), None)
+        }
+    };
+    std::fs::write(path, &page)?;
+    let kb = page.len().div_ceil(1024);
+    match embedded {
+        Some(chars) => eprintln!("已写入 {}（{kb} KB，内嵌字体子集 {chars} 个字符）", t(&display_path(path))),
+        None => eprintln!("已写入 {}（{kb} KB）", t(&display_path(path))),
+    }
+    Ok(())
 }
 
 fn opt(v: Option<f32>) -> String {

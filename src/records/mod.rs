@@ -2,6 +2,8 @@
 //! user's remembered preferences.
 
 pub mod coaching;
+pub mod drilldown;
+pub mod font_subset;
 pub mod html;
 pub mod ops;
 pub mod prefs;

@@ -537,6 +537,59 @@ fn report_command_formats() {
     assert_eq!(missing.status.code(), Some(2));
 }
 
+#[test]
+fn html_reports_embed_the_font_and_drill_down_or_warn_once_without_the_font() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let mut child = practice_cmd(&db, dir.path(), "小孙").stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("李总您好，非常抱歉，我马上帮您核实。\n/transfer 订单 DD20261118 重复扣款\n".as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let html = |args: &[&str], font: Option<&Path>| {
+        let out = dir.path().join("page.html");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_peilian"));
+        cmd.current_dir(root()).env("PEILIAN_HOME", dir.path()).env_remove("PEILIAN_FONT");
+        if let Some(font) = font {
+            cmd.env("PEILIAN_FONT", font);
+        }
+        let o = cmd.args(args).args(["--db", db.to_str().unwrap(), "--html", out.to_str().unwrap()]).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (std::fs::read_to_string(&out).unwrap(), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (page, err) = html(&["report", "--trainee", "小孙"], None);
+    assert!(page.contains("@font-face") && page.contains("data:font/woff;base64,"), "the font is embedded");
+    assert!(err.contains("内嵌字体子集") && !err.contains("警告"), "{err}");
+    assert!(
+        page.contains("id=\"session-1\"")
+            && page.contains("id=\"session-1-turn-1\"")
+            && page.contains("href=\"#session-1\"")
+    );
+    assert!(page.contains("李总您好，非常抱歉，我马上帮您核实。") && page.contains("订单 DD20261118 重复扣款"));
+    let (team, _) = html(&["report", "--team", "一组"], None);
+    assert!(
+        team.contains("<a href=\"#trainee-0\">小孙</a>")
+            && team.contains("id=\"trainee-0\"")
+            && team.contains("@font-face")
+    );
+
+    // No font: the page still works with system fonts, and one warning says so.
+    let (bare, err) = html(&["report", "--trainee", "小孙"], Some(&dir.path().join("nowhere.otf")));
+    assert!(!bare.contains("@font-face") && bare.contains("id=\"session-1-turn-1\""));
+    assert_eq!(err.matches("警告").count(), 1, "{err}");
+    assert!(err.contains("nowhere.otf") && err.contains("PEILIAN_FONT") && err.contains("系统字体"), "{err}");
+    // A file that is not a font: named, the same fallback.
+    let junk = dir.path().join("junk.otf");
+    std::fs::write(&junk, b"not a font").unwrap();
+    let (bare, err) = html(&["report", "--trainee", "小孙"], Some(&junk));
+    assert!(!bare.contains("@font-face"));
+    assert_eq!(err.matches("警告").count(), 1, "{err}");
+    assert!(err.contains("junk.otf") && err.contains("OpenType"), "{err}");
+}
+
 /// Clears the immutable attribute again when dropped (also when the test fails).
 struct Immutable<'a>(&'a Path);
 
