@@ -373,7 +373,7 @@ pub const PROMISE_MARKERS: &str = "承诺标记";
 pub struct CompiledActs {
     rules: Vec<CompiledRule>,
     /// Fillers, normalised, as jieba tokens to leave out.
-    pub(crate) fillers: Vec<String>,
+    pub(crate) fillers: rustc_hash::FxHashSet<String>,
     pub(crate) folds: Vec<(char, String)>,
     question: Option<Pattern>,
     hedge: Option<Pattern>,
@@ -582,7 +582,7 @@ impl CompiledActs {
         let deadline =
             rules.deadlines.iter().map(|p| compile(p).map_err(|e| file_error(p, e))).collect::<Result<_, _>>()?;
         Ok(CompiledActs {
-            fillers: classes.get(FILLERS).cloned().unwrap_or_default(),
+            fillers: classes.get(FILLERS).into_iter().flatten().cloned().collect(),
             folds: rules
                 .folds
                 .iter()

@@ -428,7 +428,7 @@ impl Analyzer {
         let mut map = Vec::with_capacity(norm.len());
         for (n, t) in tokens.iter().enumerate() {
             let word = &norm[t.span.clone()];
-            if self.acts.fillers.iter().any(|f| f == word) {
+            if self.acts.fillers.contains(word) {
                 continue;
             }
             // Spaces an input method puts around numbers and Latin words ("48 小时", "WiFi 通话")

@@ -112,7 +112,11 @@ impl Pattern {
 
     /// True when the pattern matches anywhere in `text`, word boundaries not checked.
     pub fn is_in(&self, text: &str) -> bool {
-        self.find_at(text, 0).is_some()
+        // Whether, not where: no search back for the start of the match.
+        match &self.matcher {
+            Matcher::Plain(re) => re.is_match(text),
+            Matcher::Fancy(re) => re.is_match(text).unwrap_or(false),
+        }
     }
 
     fn find_at(&self, text: &str, from: usize) -> Option<Range<usize>> {
