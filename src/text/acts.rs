@@ -429,7 +429,11 @@ impl LiteralIndex {
         let automaton = (!literals.is_empty()).then(|| {
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                // A contiguous NFA: the literals are many (thousands), and as a DFA they would
+                // take 26 MB and 80 ms to build; the NFA takes under 1 MB and 12 ms, and is
+                // no slower here. No prefilter: the literals' first bytes are those of most
+                // Chinese characters.
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .prefilter(false)
                 .build(&literals)
                 .expect("literal automaton within size limits")
