@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostic::{Diagnostic, Pos, SourceText, display_path};
 use crate::ron_file;
 use crate::scoring::conduct::{self, ConductPolicy};
-use crate::text::acts::{self, Act, ActRules};
+use crate::text::acts::{self, Act, ActRules, CompiledActs};
 
 /// One lexicon file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,6 +99,9 @@ pub struct LexiconSet {
     pub acts: ActRules,
     /// What conduct costs (`conduct.ron`, a `ConductPolicy` file).
     pub conduct: ConductPolicy,
+    /// The act rules as compiled when they were checked on loading, with the rules they were
+    /// compiled from (the analyzer uses them only while `acts` is still those rules).
+    checked_acts: Option<Box<(ActRules, CompiledActs)>>,
 }
 
 /// What kind of file of a lexicon directory a text is, by its first word.
@@ -125,6 +128,13 @@ impl LexiconFile {
 }
 
 impl LexiconSet {
+    /// The act rules compiled when they were checked on loading, if `acts` is still what was
+    /// compiled (taken: the analyzer keeps them).
+    pub(crate) fn take_checked_acts(&mut self) -> Option<CompiledActs> {
+        let (rules, compiled) = *self.checked_acts.take()?;
+        (rules == self.acts).then_some(compiled)
+    }
+
     /// The lexicons compiled into the binary.
     pub fn embedded() -> Self {
         let mut set = LexiconSet {
@@ -132,6 +142,7 @@ impl LexiconSet {
             sources: Vec::new(),
             acts: ActRules::embedded(),
             conduct: ConductPolicy::embedded(),
+            checked_acts: None,
         };
         for (name, text) in EMBEDDED {
             let path = Path::new("scenarios/lexicons").join(name);
@@ -167,6 +178,7 @@ impl LexiconSet {
             sources: Vec::new(),
             acts: ActRules::embedded(),
             conduct: ConductPolicy::embedded(),
+            checked_acts: None,
         };
         let mut problems = Vec::new();
         // Each lexicon's kind, file and where the kind is written; whether any file failed.
@@ -188,7 +200,9 @@ impl LexiconSet {
                     }
                     LexiconFile::ActRules => {
                         let rules: ActRules = ron_file::parse(&src).map_err(|d| vec![d])?;
-                        errors_or(acts::check(&rules, &src))?;
+                        let (diagnostics, compiled) = acts::check_and_compile(&rules, &src);
+                        errors_or(diagnostics)?;
+                        set.checked_acts = compiled.map(|c| Box::new((rules.clone(), c)));
                         set.acts = rules;
                         Ok(())
                     }

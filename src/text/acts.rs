@@ -847,9 +847,16 @@ fn keep_strongest(hits: &mut Vec<ActHit>) {
 /// Checks a rules file: every pattern compiles, weights are in range, the engine's classes
 /// are there. Problems point at the pattern's line.
 pub fn check(rules: &ActRules, src: &SourceText) -> Vec<Diagnostic> {
+    check_and_compile(rules, src).0
+}
+
+/// As `check`, also giving the rules compiled (when they compile), so that loading them does
+/// not compile them a second time.
+pub fn check_and_compile(rules: &ActRules, src: &SourceText) -> (Vec<Diagnostic>, Option<CompiledActs>) {
     let mut out = Vec::new();
     let path = src.path.as_path();
-    if let Err(e) = CompiledActs::compile(rules) {
+    let compiled = CompiledActs::compile(rules);
+    if let Err(e) = &compiled {
         out.push(Diagnostic::error(
             path,
             src.locate_text(&e.pattern),
@@ -902,7 +909,7 @@ pub fn check(rules: &ActRules, src: &SourceText) -> Vec<Diagnostic> {
         }
     }
     out.extend(crate::text::glyphs::check(src));
-    out
+    (out, compiled.ok())
 }
 
 /// The byte ranges of `norm` inside quotation marks (“…”, 「…」, 『…』, "…"), marks included.
