@@ -494,6 +494,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn act_rules_checked_on_loading_are_compiled_once_and_only_while_unchanged() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lexicons");
+        let mut set = LexiconSet::load_dir(&dir).unwrap();
+        let mut changed = set.clone();
+        assert!(set.take_checked_acts().is_some(), "the shipped rules were compiled by their check");
+        assert!(set.take_checked_acts().is_none(), "taken once");
+        changed.acts.rules.pop();
+        assert!(changed.take_checked_acts().is_none(), "rules changed after loading are compiled anew");
+        assert!(LexiconSet::embedded().take_checked_acts().is_none());
+        // Either way the analyzer finds the same acts.
+        let text = "非常抱歉让您久等了，麻烦您提供一下订单号，我明天下午三点前给您回电。";
+        let loaded = crate::text::Analyzer::new(LexiconSet::load_dir(&dir).unwrap());
+        let fresh = crate::text::Analyzer::new(LexiconSet::embedded());
+        let acts = |an: &crate::text::Analyzer| an.acts_of(&an.analyze(text));
+        assert_eq!(acts(&loaded), acts(&fresh));
+        assert!(acts(&loaded).has(Act::Apologize) && acts(&loaded).has(Act::Commit));
+    }
+
+    #[test]
     fn shipped_lexicons_parse_and_cover_every_tone_kind() {
         let set = LexiconSet::embedded();
         for kind in MARKER_KINDS {
