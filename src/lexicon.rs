@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostic::{Diagnostic, Pos, SourceText, display_path};
 use crate::ron_file;
 use crate::scoring::conduct::{self, ConductPolicy};
-use crate::text::acts::{self, Act, ActRules};
+use crate::text::acts::{self, Act, ActRules, CompiledActs};
 
 /// One lexicon file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,6 +99,9 @@ pub struct LexiconSet {
     pub acts: ActRules,
     /// What conduct costs (`conduct.ron`, a `ConductPolicy` file).
     pub conduct: ConductPolicy,
+    /// The act rules as compiled when they were checked on loading, with the rules they were
+    /// compiled from (the analyzer uses them only while `acts` is still those rules).
+    checked_acts: Option<Box<(ActRules, CompiledActs)>>,
 }
 
 /// What kind of file of a lexicon directory a text is, by its first word.
@@ -125,6 +128,13 @@ impl LexiconFile {
 }
 
 impl LexiconSet {
+    /// The act rules compiled when they were checked on loading, if `acts` is still what was
+    /// compiled (taken: the analyzer keeps them).
+    pub(crate) fn take_checked_acts(&mut self) -> Option<CompiledActs> {
+        let (rules, compiled) = *self.checked_acts.take()?;
+        (rules == self.acts).then_some(compiled)
+    }
+
     /// The lexicons compiled into the binary.
     pub fn embedded() -> Self {
         let mut set = LexiconSet {
@@ -132,6 +142,7 @@ impl LexiconSet {
             sources: Vec::new(),
             acts: ActRules::embedded(),
             conduct: ConductPolicy::embedded(),
+            checked_acts: None,
         };
         for (name, text) in EMBEDDED {
             let path = Path::new("scenarios/lexicons").join(name);
@@ -167,6 +178,7 @@ impl LexiconSet {
             sources: Vec::new(),
             acts: ActRules::embedded(),
             conduct: ConductPolicy::embedded(),
+            checked_acts: None,
         };
         let mut problems = Vec::new();
         // Each lexicon's kind, file and where the kind is written; whether any file failed.
@@ -188,7 +200,9 @@ impl LexiconSet {
                     }
                     LexiconFile::ActRules => {
                         let rules: ActRules = ron_file::parse(&src).map_err(|d| vec![d])?;
-                        errors_or(acts::check(&rules, &src))?;
+                        let (diagnostics, compiled) = acts::check_and_compile(&rules, &src);
+                        errors_or(diagnostics)?;
+                        set.checked_acts = compiled.map(|c| Box::new((rules.clone(), c)));
                         set.acts = rules;
                         Ok(())
                     }
@@ -478,6 +492,25 @@ pub fn check(lexicon: &Lexicon, src: &SourceText) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn act_rules_checked_on_loading_are_compiled_once_and_only_while_unchanged() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lexicons");
+        let mut set = LexiconSet::load_dir(&dir).unwrap();
+        let mut changed = set.clone();
+        assert!(set.take_checked_acts().is_some(), "the shipped rules were compiled by their check");
+        assert!(set.take_checked_acts().is_none(), "taken once");
+        changed.acts.rules.pop();
+        assert!(changed.take_checked_acts().is_none(), "rules changed after loading are compiled anew");
+        assert!(LexiconSet::embedded().take_checked_acts().is_none());
+        // Either way the analyzer finds the same acts.
+        let text = "非常抱歉让您久等了，麻烦您提供一下订单号，我明天下午三点前给您回电。";
+        let loaded = crate::text::Analyzer::new(LexiconSet::load_dir(&dir).unwrap());
+        let fresh = crate::text::Analyzer::new(LexiconSet::embedded());
+        let acts = |an: &crate::text::Analyzer| an.acts_of(&an.analyze(text));
+        assert_eq!(acts(&loaded), acts(&fresh));
+        assert!(acts(&loaded).has(Act::Apologize) && acts(&loaded).has(Act::Commit));
+    }
 
     #[test]
     fn shipped_lexicons_parse_and_cover_every_tone_kind() {

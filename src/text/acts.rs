@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Pos, SourceText};
@@ -372,7 +373,7 @@ pub const PROMISE_MARKERS: &str = "承诺标记";
 pub struct CompiledActs {
     rules: Vec<CompiledRule>,
     /// Fillers, normalised, as jieba tokens to leave out.
-    pub(crate) fillers: Vec<String>,
+    pub(crate) fillers: rustc_hash::FxHashSet<String>,
     pub(crate) folds: Vec<(char, String)>,
     question: Option<Pattern>,
     hedge: Option<Pattern>,
@@ -386,54 +387,118 @@ pub struct CompiledActs {
     prefilter: Prefilter,
 }
 
-/// Which patterns can match a text at all, found in one pass over it: a set of all the
-/// patterns on the matching text and one of those on the normalised text (a pattern that needs
-/// the backtracking engine is in the set as a plain superset of itself, or else always tried). Only the patterns it names are run one by one.
-/// `find_unfiltered` is the reference it is tested against; the scoring benchmark shows the gain.
+/// Which patterns can match a text at all, found in one pass over each of its two texts. Each
+/// pattern (as the plain superset `Pattern::prefilter_source`) is reduced to literals such that
+/// every match begins with one of them (or every match ends with one of them); one Aho-Corasick
+/// automaton over the literals of the patterns on the matching text, and one over those on the
+/// normalised text, say which literals occur. A pattern without such literals is always tried.
+/// Only the patterns the prefilter names are run one by one. `find_unfiltered` is the reference
+/// it is tested against.
 #[derive(Debug, Clone)]
 struct Prefilter {
-    key: regex::RegexSet,
-    key_ids: Vec<(usize, usize)>,
-    norm: regex::RegexSet,
-    norm_ids: Vec<(usize, usize)>,
-    always: Vec<(usize, usize)>,
+    /// Every (rule, pattern) pair, in rule order.
+    ids: Vec<(usize, usize)>,
+    key: LiteralIndex,
+    norm: LiteralIndex,
+    /// Indexes in `ids` of the patterns always tried.
+    always: Vec<usize>,
+}
+
+/// Literals and, for each, the patterns (indexes in `Prefilter::ids`) one of whose matches
+/// holds it.
+#[derive(Debug, Clone, Default)]
+struct LiteralIndex {
+    automaton: Option<AhoCorasick>,
+    owners: Vec<Vec<usize>>,
+}
+
+impl LiteralIndex {
+    fn build(entries: Vec<(Vec<u8>, usize)>) -> LiteralIndex {
+        let mut ids: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
+        let (mut literals, mut owners): (Vec<Vec<u8>>, Vec<Vec<usize>>) = (Vec::new(), Vec::new());
+        for (literal, owner) in entries {
+            let id = *ids.entry(literal.clone()).or_insert_with(|| {
+                literals.push(literal);
+                owners.push(Vec::new());
+                owners.len() - 1
+            });
+            if !owners[id].contains(&owner) {
+                owners[id].push(owner);
+            }
+        }
+        let automaton = (!literals.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                // A contiguous NFA: the literals are many (thousands), and as a DFA they would
+                // take 26 MB and 80 ms to build; the NFA takes under 1 MB and 12 ms, and is
+                // no slower here. No prefilter: the literals' first bytes are those of most
+                // Chinese characters.
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .prefilter(false)
+                .build(&literals)
+                .expect("literal automaton within size limits")
+        });
+        LiteralIndex { automaton, owners }
+    }
+
+    /// Marks the patterns one of whose literals occurs in `text`.
+    fn mark(&self, text: &str, marks: &mut [bool]) {
+        let Some(automaton) = &self.automaton else { return };
+        for m in automaton.find_overlapping_iter(text) {
+            for &owner in &self.owners[m.pattern().as_usize()] {
+                marks[owner] = true;
+            }
+        }
+    }
+}
+
+/// Literals one of which every match of `regex` begins with, or one of which every match ends
+/// with (whichever set has the longer shortest literal); `None` when there is no such finite set
+/// of non-empty literals.
+fn required_literals(regex: &str) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::Parser::new().parse(regex).ok()?;
+    let set = |kind: ExtractKind| -> Option<Vec<Vec<u8>>> {
+        let seq = Extractor::new().kind(kind).extract(&hir);
+        let literals = seq.literals()?;
+        (!literals.is_empty() && literals.iter().all(|l| !l.as_bytes().is_empty()))
+            .then(|| literals.iter().map(|l| l.as_bytes().to_vec()).collect())
+    };
+    let shortest = |set: &Vec<Vec<u8>>| set.iter().map(Vec::len).min().unwrap_or(0);
+    match (set(ExtractKind::Prefix), set(ExtractKind::Suffix)) {
+        (Some(p), Some(s)) => Some(if shortest(&s) > shortest(&p) { s } else { p }),
+        (p, s) => p.or(s),
+    }
 }
 
 impl Prefilter {
     fn build(rules: &[CompiledRule]) -> Prefilter {
-        let (mut key, mut key_ids, mut norm, mut norm_ids, mut always) = (vec![], vec![], vec![], vec![], vec![]);
+        let (mut ids, mut key, mut norm, mut always) = (vec![], vec![], vec![], vec![]);
         for (r, rule) in rules.iter().enumerate() {
             for (p, pattern) in rule.patterns.iter().enumerate() {
-                match (pattern.prefilter_source(), rule.rule.exact) {
-                    (Some(re), false) => {
-                        key.push(re);
-                        key_ids.push((r, p));
+                let id = ids.len();
+                ids.push((r, p));
+                match pattern.prefilter_source().and_then(required_literals) {
+                    Some(literals) => {
+                        let index = if rule.rule.exact { &mut norm } else { &mut key };
+                        index.extend(literals.into_iter().map(|l| (l, id)));
                     }
-                    (Some(re), true) => {
-                        norm.push(re);
-                        norm_ids.push((r, p));
-                    }
-                    (None, _) => always.push((r, p)),
+                    None => always.push(id),
                 }
             }
         }
-        let set = |patterns: &[&str]| {
-            regex::RegexSetBuilder::new(patterns)
-                .size_limit(1 << 26)
-                .dfa_size_limit(1 << 26)
-                .build()
-                .expect("each pattern compiled alone")
-        };
-        Prefilter { key: set(&key), key_ids, norm: set(&norm), norm_ids, always }
+        Prefilter { ids, key: LiteralIndex::build(key), norm: LiteralIndex::build(norm), always }
     }
 
     /// The (rule, pattern) pairs that may match, in rule order.
     fn candidates(&self, a: &Analyzed) -> Vec<(usize, usize)> {
-        let mut out: Vec<(usize, usize)> = self.always.clone();
-        out.extend(self.key.matches(&a.key).iter().map(|i| self.key_ids[i]));
-        out.extend(self.norm.matches(&a.norm).iter().map(|i| self.norm_ids[i]));
-        out.sort_unstable();
-        out
+        let mut marks = vec![false; self.ids.len()];
+        for &i in &self.always {
+            marks[i] = true;
+        }
+        self.key.mark(&a.key, &mut marks);
+        self.norm.mark(&a.norm, &mut marks);
+        self.ids.iter().zip(marks).filter(|(_, m)| *m).map(|(id, _)| *id).collect()
     }
 }
 
@@ -521,7 +586,7 @@ impl CompiledActs {
         let deadline =
             rules.deadlines.iter().map(|p| compile(p).map_err(|e| file_error(p, e))).collect::<Result<_, _>>()?;
         Ok(CompiledActs {
-            fillers: classes.get(FILLERS).cloned().unwrap_or_default(),
+            fillers: classes.get(FILLERS).into_iter().flatten().cloned().collect(),
             folds: rules
                 .folds
                 .iter()
@@ -782,9 +847,16 @@ fn keep_strongest(hits: &mut Vec<ActHit>) {
 /// Checks a rules file: every pattern compiles, weights are in range, the engine's classes
 /// are there. Problems point at the pattern's line.
 pub fn check(rules: &ActRules, src: &SourceText) -> Vec<Diagnostic> {
+    check_and_compile(rules, src).0
+}
+
+/// As `check`, also giving the rules compiled (when they compile), so that loading them does
+/// not compile them a second time.
+pub fn check_and_compile(rules: &ActRules, src: &SourceText) -> (Vec<Diagnostic>, Option<CompiledActs>) {
     let mut out = Vec::new();
     let path = src.path.as_path();
-    if let Err(e) = CompiledActs::compile(rules) {
+    let compiled = CompiledActs::compile(rules);
+    if let Err(e) = &compiled {
         out.push(Diagnostic::error(
             path,
             src.locate_text(&e.pattern),
@@ -837,7 +909,7 @@ pub fn check(rules: &ActRules, src: &SourceText) -> Vec<Diagnostic> {
         }
     }
     out.extend(crate::text::glyphs::check(src));
-    out
+    (out, compiled.ok())
 }
 
 /// The byte ranges of `norm` inside quotation marks (“…”, 「…」, 『…』, "…"), marks included.

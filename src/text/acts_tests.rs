@@ -534,3 +534,45 @@ proptest! {
         prop_assert_eq!(prefilter_differs(&text), None);
     }
 }
+
+#[test]
+fn required_literals_are_held_by_every_match() {
+    use super::required_literals;
+    let lits = |re: &str| {
+        required_literals(re).map(|ls| ls.into_iter().map(|l| String::from_utf8(l).unwrap()).collect::<Vec<_>>())
+    };
+    assert_eq!(lits("(?:我|我们)会"), Some(vec!["我会".to_string(), "我们会".to_string()]));
+    // A leading gap has no prefix: the literals every match ends with are taken.
+    assert_eq!(lits("[^,.]*回电"), Some(vec!["回电".to_string()]));
+    // Neither end fixed, or a possibly empty match: always tried.
+    assert_eq!(lits("\\p{Han}+"), None);
+    assert_eq!(lits("(?:好)?"), None);
+    // Every match of each pattern holds one of its literals (on texts the rules find).
+    let an = analyzer();
+    let mut checked = 0;
+    for text in CASES.iter().map(|c| c.1).chain(scenario_answers().iter().map(String::as_str)) {
+        let a = an.analyze(text);
+        for rule in &an.act_rules().rules {
+            for p in &rule.patterns {
+                let Some(literals) = p.prefilter_source().and_then(required_literals) else { continue };
+                let on = if rule.rule.exact { &a.norm } else { &a.key };
+                for m in p.find_all(on, |_, _| true) {
+                    let found = &on[m];
+                    assert!(
+                        literals.iter().any(|l| found.as_bytes().windows(l.len()).any(|w| w == l.as_slice())),
+                        "{} matched 「{found}」 without any of its literals",
+                        p.source
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 200, "only {checked} matches checked");
+}
+
+#[test]
+fn few_patterns_escape_the_prefilter() {
+    let p = &analyzer().act_rules().prefilter;
+    assert!(p.always.len() * 10 < p.ids.len(), "{} of {} patterns always tried", p.always.len(), p.ids.len());
+}

@@ -253,7 +253,8 @@ impl Analyzer {
 
     /// As `new`, from a jieba with the default dictionary already loaded (a clone of one the
     /// caller also uses: loading the dictionary is the slow part).
-    pub fn with_jieba(lexicons: LexiconSet, jieba: Jieba) -> Self {
+    pub fn with_jieba(mut lexicons: LexiconSet, jieba: Jieba) -> Self {
+        let checked = lexicons.take_checked_acts();
         let negators: Negators = lexicons.markers(LexiconKind::Negation).map(|(p, _)| normalize(p)).collect();
         let longest_negator = negators.iter().map(String::len).max().unwrap_or(0);
         let mut tone_entries = Vec::new();
@@ -271,7 +272,10 @@ impl Analyzer {
             words.extend(phrases.iter().map(|p| normalize(p)));
         }
         words.extend(lexicons.acts.classes.values().flatten().map(|w| normalize(w)));
-        let acts = CompiledActs::compile(&lexicons.acts).expect("act rules are checked when the lexicons are loaded");
+        let acts = match checked {
+            Some(acts) => acts,
+            None => CompiledActs::compile(&lexicons.acts).expect("act rules are checked when the lexicons are loaded"),
+        };
         let tone_index = PhraseIndex::build(tone_entries);
         let transfer_index = PhraseIndex::build(
             lexicons.group(TRANSFER_ANNOUNCEMENT_GROUP).unwrap_or_default().iter().map(|p| (p.clone(), ())),
@@ -436,7 +440,7 @@ impl Analyzer {
         let mut map = Vec::with_capacity(norm.len());
         for (n, t) in tokens.iter().enumerate() {
             let word = &norm[t.span.clone()];
-            if self.acts.fillers.iter().any(|f| f == word) {
+            if self.acts.fillers.contains(word) {
                 continue;
             }
             // Spaces an input method puts around numbers and Latin words ("48 小时", "WiFi 通话")

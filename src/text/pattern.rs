@@ -71,7 +71,14 @@ impl Pattern {
         let regex = expand(&body, classes, Gaps::Bounded)?;
         let matcher = match regex::RegexBuilder::new(&regex).size_limit(1 << 22).dfa_size_limit(1 << 24).build() {
             Ok(re) => Matcher::Plain(re),
-            Err(plain) => match fancy_regex::RegexBuilder::new(&regex).delegate_size_limit(1 << 22).build() {
+            // The seek pre-filter skips to where the pattern's plain approximation matches
+            // before the backtracking VM runs (it never skips a match); always wanted here,
+            // whatever the characters of the pattern.
+            Err(plain) => match fancy_regex::RegexBuilder::new(&regex)
+                .delegate_size_limit(1 << 22)
+                .seek_filter(|_| true)
+                .build()
+            {
                 Ok(re) if needs_fancy(&regex) => Matcher::Fancy(Box::new(re)),
                 _ => return Err(PatternError::Syntax(first_line(&plain.to_string()))),
             },
@@ -105,7 +112,11 @@ impl Pattern {
 
     /// True when the pattern matches anywhere in `text`, word boundaries not checked.
     pub fn is_in(&self, text: &str) -> bool {
-        self.find_at(text, 0).is_some()
+        // Whether, not where: no search back for the start of the match.
+        match &self.matcher {
+            Matcher::Plain(re) => re.is_match(text),
+            Matcher::Fancy(re) => re.is_match(text).unwrap_or(false),
+        }
     }
 
     fn find_at(&self, text: &str, from: usize) -> Option<Range<usize>> {
@@ -366,6 +377,58 @@ mod tests {
                 assert!(p.find_all(text, |_, _| true).is_empty() || loose.is_match(text), "{} on {text}", p.source);
             }
         }
+    }
+
+    /// The seek pre-filter of the backtracking engine only skips to where a match may start:
+    /// every backtracking pattern of the shipped rules finds the same matches with and without it.
+    #[test]
+    fn the_seek_prefilter_changes_no_match() {
+        let rules = crate::text::acts::ActRules::embedded();
+        let classes: BTreeMap<String, Vec<String>> = rules
+            .classes
+            .iter()
+            .map(|(k, v)| (k.clone(), v.iter().map(|w| normalize(w.trim())).collect()))
+            .collect();
+        let texts = [
+            "您好好,您好!早上好",
+            "好的,好,行吧。可以啊?对",
+            "再见到您真好,再见",
+            "麻烦您报一下订单号,报警电话,请您留一下手机号,挽留一下",
+            "您先看一下首页,我帮您看一下",
+            "这个不能退款,能不能退款,我们没有办法给您退,没有办法",
+            "您想怎么样?您想怎样处理,吼什么,什么时候",
+            "爱等不等,要退就退,不退拉倒,爱咋咋地,随便您,随便您定",
+            "我们不怕您投诉,我们不怕麻烦",
+            "您可真行,您真行动快,连这个都不会,您想得多了,想多了解",
+            "快点吧,快点帮您处理,赶紧的",
+            "王先生,非常抱歉让您等了这么久,换作是我也会着急,麻烦您告诉我退货单号,我马上帮您查一下。",
+            "",
+        ];
+        let mut checked = 0;
+        for source in rules.rules.iter().flat_map(|r| r.patterns.iter().chain(&r.unless)) {
+            let body = source.trim().trim_start_matches('<').trim_end_matches('>');
+            let regex = expand(&normalize_pattern(body), &classes, Gaps::Bounded).unwrap();
+            if !needs_fancy(&regex) {
+                continue;
+            }
+            let build = |seek: bool| {
+                let mut b = fancy_regex::RegexBuilder::new(&regex);
+                b.delegate_size_limit(1 << 22);
+                if seek {
+                    b.seek_filter(|_| true);
+                }
+                b.build().unwrap()
+            };
+            let (plain, seeking) = (build(false), build(true));
+            for text in texts {
+                for (from, _) in text.char_indices().chain([(text.len(), ' ')]) {
+                    let find = |re: &fancy_regex::Regex| re.find_from_pos(text, from).unwrap().map(|m| m.range());
+                    assert_eq!(find(&plain), find(&seeking), "{source} on {text} from {from}");
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked >= 10, "only {checked} backtracking patterns");
     }
 
     #[test]
