@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use peilian::records::coaching::{ScenarioMeta, team_report, trainee_report};
+use peilian::records::coaching::{
+    Period, ScenarioMeta, scenario_report, team_report, team_report_in, trainee_report, trainee_report_in,
+};
 use peilian::records::ops::{Finish, Op, RubricColumns, SessionStart, TurnRecord};
 use peilian::records::store::Store;
 use rand::{RngExt, SeedableRng};
@@ -19,7 +21,21 @@ const TRAINEES: usize = 1_000;
 const SESSIONS_PER_TRAINEE: usize = 1_000;
 const SKILLS: [&str; 6] = ["empathy", "deescalation", "escalation", "policy", "productknowledge", "retention"];
 const CONCEPTS: [&str; 8] = ["致歉", "核实订单", "退款时效", "加急处理", "跟进回复", "冻结卡片", "尊称", "交接说明"];
-const TIMINGS: [&str; 6] = ["on_time", "early", "late", "missed", "premature", "not_needed"];
+/// Transfer timings with their share in percent: early, premature and missed ones are
+/// incidents (12 % of sessions).
+const TIMINGS: [(&str, u32); 6] =
+    [("on_time", 30), ("not_needed", 50), ("late", 8), ("early", 4), ("premature", 4), ("missed", 4)];
+
+fn timing(roll: u32) -> &'static str {
+    let mut left = roll % 100;
+    for (t, share) in TIMINGS {
+        if left < share {
+            return t;
+        }
+        left -= share;
+    }
+    "on_time"
+}
 
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
@@ -38,9 +54,11 @@ fn library() -> Vec<ScenarioMeta> {
         .collect()
 }
 
-/// Fills (once) a database with 1,000,000 finished sessions of two scored answers each.
+/// Fills (once) a database with 1,000,000 finished sessions of two scored answers each, with
+/// skill marks and figures, and incidents: conduct breaches and red lines in weak answers,
+/// mistimed transfers, 3 % hang-ups (about a fifth of the sessions have one).
 fn filled_db() -> PathBuf {
-    let path = target_dir().join("bench-records-1m.db");
+    let path = target_dir().join("bench-records-1m-v6.db");
     let marker = path.with_extension("done");
     if marker.exists() {
         return path;
@@ -76,6 +94,8 @@ fn filled_db() -> PathBuf {
                 started_ms: at,
             }));
             let mut total = 0.0;
+            let (s1, s2) = (&meta.skills[0], &meta.skills[1]);
+            let mut sums = [0.0f32; 2];
             for seq in 0..2u32 {
                 let overall: f32 = (rng.random_range(30.0..100.0f32) + skill_bias).clamp(0.0, 100.0);
                 total += overall;
@@ -85,6 +105,20 @@ fn filled_db() -> PathBuf {
                     vec![]
                 };
                 let red: Vec<String> = if overall < 35.0 { vec!["不归我管".to_string()] } else { vec![] };
+                let conduct = if overall < 32.0 {
+                    r#"[{"act":"ShiftBlame","label":"推卸责任","quote":"这不归我们管","cap":10.0,"fails_call":true}]"#
+                } else {
+                    "[]"
+                };
+                let evidence = if red.is_empty() { "[]" } else { r#"[{"kind":"red_line","matched":"不归我管"}]"# };
+                // Two skills of one scenario differ: the second scores 20 points lower.
+                let second = (overall - 20.0).max(0.0);
+                sums[0] += overall;
+                sums[1] += second;
+                let skills = format!(
+                    r#"[{{"skill":"{s1}","score":{overall},"why":"说到要点"}},{{"skill":"{s2}","score":{second},"why":"{}"}}]"#,
+                    if second == 0.0 { "缺少要点“退款时效”" } else { "说到要点" }
+                );
                 ops.push(Op::Turn(TurnRecord {
                     uuid: uuid.clone(),
                     seq,
@@ -95,19 +129,26 @@ fn filled_db() -> PathBuf {
                     text: "非常抱歉让您久等了，我马上帮您查一下。".into(),
                     latency_ms: 4000,
                     overall: Some(overall),
-                    score: Some(format!(r#"{{"overall":{overall},"missed_labels":{missed:?},"red_lines":{red:?}}}"#)),
+                    score: Some(format!(
+                        r#"{{"overall":{overall},"missed_labels":{missed:?},"red_lines":{red:?},"conduct":{conduct},"evidence":{evidence},"skills":{skills}}}"#
+                    )),
                     missed_labels: missed,
                     red_lines: red,
                     recorded_ms: at + 1000,
                 }));
             }
             let overall = total / 2.0;
+            let hung_up = rng.random_range(0..100u32) < 3;
+            let scorecard = format!(
+                r#"{{"escalation":{{"transfer_turn":2,"trigger_turn":1}},"skills":[{{"skill":"{s1}","turns":2,"score_sum":{}}},{{"skill":"{s2}","turns":2,"score_sum":{}}}]}}"#,
+                sums[0], sums[1]
+            );
             ops.push(Op::Finish(Finish {
                 uuid,
                 ended_ms: at + 60_000,
-                outcome: "resolved".into(),
+                outcome: if hung_up { "customer_hung_up" } else { "resolved" }.into(),
                 overall,
-                passed: overall >= 70.0,
+                passed: overall >= 70.0 && !hung_up,
                 rubrics: RubricColumns {
                     concepts: Some(overall),
                     tone: Some((overall + 5.0).min(100.0)),
@@ -115,8 +156,8 @@ fn filled_db() -> PathBuf {
                     no_repeat: None,
                     responsiveness: Some(100.0),
                 },
-                escalation_timing: TIMINGS[rng.random_range(0..TIMINGS.len())].into(),
-                scorecard: "{}".into(),
+                escalation_timing: timing(rng.random_range(0..100u32)).into(),
+                scorecard,
                 transcript: "[]".into(),
             }));
         }
@@ -134,7 +175,12 @@ fn filled_db() -> PathBuf {
         .execute_batch("PRAGMA synchronous = FULL; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")
         .expect("analyze");
     std::fs::write(&marker, "1").expect("marker");
-    eprintln!("filled {} sessions in {:.0} s", TRAINEES * SESSIONS_PER_TRAINEE, started.elapsed().as_secs_f64());
+    let incidents: i64 = store.conn().query_row("SELECT count(*) FROM incidents", [], |r| r.get(0)).expect("count");
+    eprintln!(
+        "filled {} sessions ({incidents} incidents) in {:.0} s",
+        TRAINEES * SESSIONS_PER_TRAINEE,
+        started.elapsed().as_secs_f64()
+    );
     path
 }
 
@@ -201,6 +247,20 @@ fn bench(c: &mut Criterion) {
     g.bench_function("team_table_1000_trainees", |b| b.iter(|| black_box(team_report(&store, None).expect("team"))));
     g.bench_function("team_table_one_team_of_50", |b| {
         b.iter(|| black_box(team_report(&store, Some("3组")).expect("team")))
+    });
+    // A period of 30 days (sessions are an hour apart from the epoch: days 10–39).
+    let month = Period { since_ms: Some(10 * 86_400_000), until_ms: Some(40 * 86_400_000), ..Period::all() };
+    g.bench_function("trainee_report_one_month", |b| {
+        b.iter(|| {
+            i = (i + 37) % TRAINEES;
+            black_box(trainee_report_in(&store, &format!("学员{i:04}"), &lib, &month).expect("report"))
+        })
+    });
+    g.bench_function("team_table_one_month", |b| {
+        b.iter(|| black_box(team_report_in(&store, None, &month).expect("team")))
+    });
+    g.bench_function("scenario_view_one_team", |b| {
+        b.iter(|| black_box(scenario_report(&store, "scenario-3", Some("3组"), &Period::all()).expect("scenario")))
     });
     g.finish();
 }

@@ -53,6 +53,7 @@ else report $A repro-bare-user-version ok ""; fi
 fresh repro-teamA-teamB
 mkdir -p "$D/x"
 practice "$D/x/teamA.db" 丙
+version="$(sqlite3 "$D/x/teamA.db" "pragma user_version")"
 sqlite3 "$D/x/teamA.db" "pragma user_version=99"
 practice "$D/x/teamA.db" 甲
 first_rc=$rc first="$out"
@@ -64,7 +65,7 @@ elif [ "$(waiting)" != 1 ]; then report $A repro-teamA-teamB lost "teamA's sessi
 else
     # teamA fixed (back to a version this program reads, as an upgrade would): its session
     # comes home, to teamA only.
-    sqlite3 "$D/x/teamA.db" "pragma user_version=4"
+    sqlite3 "$D/x/teamA.db" "pragma user_version=$version"
     practice "$D/x/teamA.db" 甲
     if [ "$(sessions "$D/x/teamA.db" 甲)" = 2 ] && [ "$(sessions "$D/x/teamB.db" 甲)" = 0 ]; then report $A repro-teamA-teamB ok ""
     else report $A repro-teamA-teamB lost "after the fix teamA has $(sessions "$D/x/teamA.db" 甲) sessions: $out"; fi

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use peilian::scenario::compiled::CompiledScenario;
+use peilian::scoring::incidents::{Incident, kind_label};
 use peilian::scoring::scorecard::Scorecard;
 use peilian::scoring::turn::TurnScore;
 use peilian::scoring::{RUBRICS, rubric_label};
@@ -120,6 +121,13 @@ pub fn turn_feedback(s: &TurnScore) -> String {
     out
 }
 
+/// One incident on one line: the turn, the kind, what happened and the trainee's words.
+pub fn incident_line(i: &Incident) -> String {
+    let at = if i.turn > 0 { format!("第{}回合", i.turn) } else { "整通电话".to_string() };
+    let quote = if i.quote.is_empty() { String::new() } else { format!("：「{}」", t(&i.quote)) };
+    format!("[{at}] {} · {}{quote}", kind_label(&i.kind), t(&i.label))
+}
+
 pub fn scorecard(card: &Scorecard) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\n══ 成绩单：{} ══", t(&card.scenario_title));
@@ -134,6 +142,13 @@ pub fn scorecard(card: &Scorecard) -> String {
     if let Some(c) = &card.capped {
         let _ = writeln!(out, "⚠ {}", t(c));
     }
+    if !card.incidents.is_empty() {
+        let also = if card.passed { "（虽然通过，仍需注意）" } else { "" };
+        let _ = writeln!(out, "‼ 事件 {} 个{also}：", card.incidents.len());
+        for i in &card.incidents {
+            let _ = writeln!(out, "  {}", incident_line(i));
+        }
+    }
     for name in RUBRICS {
         let Some(r) = card.rubrics.get(name) else {
             continue;
@@ -146,6 +161,11 @@ pub fn scorecard(card: &Scorecard) -> String {
         for reason in &r.reasons {
             let _ = writeln!(out, "         {}", t(reason));
         }
+    }
+    if !card.skills.is_empty() {
+        let v: Vec<String> =
+            card.skills.iter().map(|s| format!("{} {:.1}（{} 个回合）", t(&s.label), s.average, s.turns)).collect();
+        let _ = writeln!(out, "各技能（只计体现该技能的回合）：{}", v.join(" · "));
     }
     if !card.turns.is_empty() {
         let _ = writeln!(out, "\n逐回合：");

@@ -182,6 +182,12 @@ fn print_session(r: &RecordedSession) {
                 for line in card["summary"].as_array().into_iter().flatten().skip(1) {
                     println!("  {}", t(line.as_str().unwrap_or_default()));
                 }
+                if !r.incidents.is_empty() {
+                    println!("‼ 事件 {} 个：", r.incidents.len());
+                    for i in &r.incidents {
+                        println!("  {}", render::incident_line(i));
+                    }
+                }
             }
         }
         _ => println!("\n（练习未完成：上面是已记录的回合）"),

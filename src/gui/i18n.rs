@@ -145,6 +145,8 @@ strings! {
     Customer => "客户", "Customer";
     Missed => "遗漏", "Missed";
     RedLine => "红线", "Red line";
+    Incidents => "事件（不当言行、红线、转接失误、挂断）", "Incidents (conduct, red lines, transfers, hang-ups)";
+    NoIncidents => "没有事件", "No incidents";
     Sort => "点列名排序", "Click a column to sort";
     Anonymous => "练习者", "Trainee";
     Seed => "种子", "seed";

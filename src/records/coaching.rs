@@ -1,5 +1,6 @@
-//! Coaching from the records: one trainee's progress, weak skills with evidence and the next
-//! scenarios to practise; a team's table, leaderboard, most-missed concepts and red lines.
+//! Coaching from the records: one trainee's progress, weak skills with evidence, incidents and
+//! the next scenarios to practise; a team's table, leaderboard, most-missed concepts and
+//! incidents; one scenario across a team. Every report can be limited to a period of dates.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,7 @@ use serde::Serialize;
 
 use crate::records::store::{Store, StoreError};
 use crate::scenario::schema::Skill;
+use crate::scoring::incidents::kind_label;
 
 /// What coaching needs to know about a scenario of the library.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -36,6 +38,81 @@ impl ScenarioMeta {
 pub const TREND_WINDOW: usize = 5;
 /// How many sessions the timeline (trend chart) holds at most.
 pub const TIMELINE_LEN: usize = 60;
+/// How many incidents a report lists (newest first); the counts cover all of them.
+pub const INCIDENT_LIST: usize = 50;
+
+/// A range of days, in the machine's local time: sessions that started from `since` (00:00)
+/// up to the end of `until` (both optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Period {
+    /// YYYY-MM-DD, as given.
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// Start (inclusive) and end (exclusive) in ms since the epoch.
+    #[serde(skip)]
+    pub since_ms: Option<i64>,
+    #[serde(skip)]
+    pub until_ms: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum PeriodError {
+    #[error("日期“{0}”无效：请写成 年-月-日，例如 2026-11-01")]
+    BadDate(String),
+    #[error("起始日期 {since} 晚于结束日期 {until}：请交换两者")]
+    Reversed { since: String, until: String },
+}
+
+impl Period {
+    /// Everything.
+    pub fn all() -> Period {
+        Period::default()
+    }
+
+    pub fn is_all(&self) -> bool {
+        self.since_ms.is_none() && self.until_ms.is_none()
+    }
+
+    /// From dates `YYYY-MM-DD` in local time (`until` inclusive).
+    pub fn from_dates(since: Option<&str>, until: Option<&str>) -> Result<Period, PeriodError> {
+        // SQLite's date functions know the local time zone (the `TZ` environment variable).
+        let conn = rusqlite::Connection::open_in_memory().map_err(|_| PeriodError::BadDate(String::new()))?;
+        let to_ms = |day: &str, plus: &str| -> Result<i64, PeriodError> {
+            let bad = || PeriodError::BadDate(crate::text::safe::terminal_safe(day).into_owned());
+            let ok = day.len() == 10
+                && day.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+            if !ok {
+                return Err(bad());
+            }
+            conn.query_row(
+                "SELECT CASE WHEN date(?1) IS ?1 THEN CAST(strftime('%s', ?1, ?2, 'utc') AS INTEGER) * 1000 END",
+                params![day, plus],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .ok()
+            .flatten()
+            .ok_or_else(bad)
+        };
+        let since_ms = since.map(|d| to_ms(d, "+0 days")).transpose()?;
+        let until_ms = until.map(|d| to_ms(d, "+1 day")).transpose()?;
+        if let (Some(a), Some(b), Some(s), Some(u)) = (since_ms, until_ms, since, until)
+            && a >= b
+        {
+            return Err(PeriodError::Reversed { since: s.to_string(), until: u.to_string() });
+        }
+        Ok(Period { since: since.map(str::to_string), until: until.map(str::to_string), since_ms, until_ms })
+    }
+
+    /// "2026-11-01 至 2026-11-30", "2026-11-01 起", "全部".
+    pub fn label(&self) -> String {
+        match (&self.since, &self.until) {
+            (Some(a), Some(b)) => format!("{a} 至 {b}"),
+            (Some(a), None) => format!("{a} 起"),
+            (None, Some(b)) => format!("至 {b}"),
+            (None, None) => "全部日期".to_string(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Trend {
@@ -80,6 +157,7 @@ pub struct ScenarioProgress {
     pub attempts: u32,
     pub best: Option<f32>,
     pub latest: Option<f32>,
+    /// Passed at least once without an incident.
     pub passed: bool,
 }
 
@@ -87,10 +165,25 @@ pub struct ScenarioProgress {
 pub struct TimelinePoint {
     pub session_id: i64,
     pub ended_ms: i64,
+    /// The day it ended, YYYY-MM-DD in local time.
+    pub date: String,
+    /// Local Julian day of the end (the trend chart's axis).
+    #[serde(skip)]
+    pub day: f64,
     pub scenario_id: String,
     pub overall: f32,
+    /// The scorer's verdict.
     pub passed: bool,
+    /// Incidents in the session.
+    pub incidents: u32,
     pub rubrics: BTreeMap<String, f32>,
+}
+
+impl TimelinePoint {
+    /// Passed without an incident.
+    pub fn clean_pass(&self) -> bool {
+        self.passed && self.incidents == 0
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -132,7 +225,11 @@ impl TransferCounts {
 pub struct SkillStat {
     pub skill: String,
     pub label: String,
+    /// Sessions with at least one turn that exercised the skill.
     pub sessions: u32,
+    /// Turns that exercised it (a call's transfer counts as one).
+    pub turns: u32,
+    /// Mean of those turns' figures.
     pub average: f32,
 }
 
@@ -140,10 +237,13 @@ pub struct SkillStat {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WeakSkill {
     pub skill: SkillStat,
-    pub missed_concepts: Vec<Count>,
-    pub red_lines: Vec<Count>,
-    pub transfers: TransferCounts,
+    /// What scored 0 for the skill (a missed concept, a breach with its words …), most often
+    /// first, from the latest `EVIDENCE_SESSIONS` sessions.
+    pub misses: Vec<Count>,
 }
+
+/// How many of a trainee's latest sessions the weak skills' evidence is read from.
+pub const EVIDENCE_SESSIONS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recommendation {
@@ -153,15 +253,62 @@ pub struct Recommendation {
     pub reason: String,
 }
 
+/// One incident in a report, with where to find it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportIncident {
+    pub session_id: i64,
+    pub trainee: String,
+    pub scenario_id: String,
+    pub scenario_title: String,
+    /// When the session started, ms since the epoch, and its local date.
+    pub started_ms: i64,
+    pub date: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub label: String,
+    pub quote: String,
+    /// 1-based; 0 for a call without answers.
+    pub turn: u32,
+    /// The scorer's verdict on the session (None: not finished).
+    pub passed: Option<bool>,
+}
+
+impl ReportIncident {
+    /// The HTML anchor of the turn (or of the session, for turn 0).
+    pub fn anchor(&self) -> String {
+        if self.turn > 0 {
+            format!("session-{}-turn-{}", self.session_id, self.turn)
+        } else {
+            format!("session-{}", self.session_id)
+        }
+    }
+}
+
+/// Incidents of one kind and label.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentCount {
+    pub kind: String,
+    pub kind_label: String,
+    pub label: String,
+    pub count: u32,
+    pub trainees: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TraineeReport {
     pub trainee: String,
     pub team: String,
+    pub period: Period,
     pub sessions: u32,
     pub completed: u32,
     pub incomplete: u32,
+    /// Passed by the scorer.
     pub passed: u32,
-    /// Share of completed sessions passed, 0–1.
+    /// Passed by the scorer, but with an incident.
+    pub passed_with_incidents: u32,
+    /// Sessions with at least one incident.
+    pub sessions_with_incidents: u32,
+    /// Share of completed sessions passed without an incident, 0–1.
     pub pass_rate: Option<f32>,
     pub average: Option<f32>,
     pub best: Option<f32>,
@@ -177,6 +324,9 @@ pub struct TraineeReport {
     pub missed_concepts: Vec<Count>,
     pub red_lines: Vec<Count>,
     pub transfers: TransferCounts,
+    /// Newest first, at most `INCIDENT_LIST`.
+    pub incidents: Vec<ReportIncident>,
+    pub incident_counts: Vec<IncidentCount>,
     pub recommendations: Vec<Recommendation>,
 }
 
@@ -186,7 +336,12 @@ pub struct TraineeRow {
     pub team: String,
     pub sessions: u32,
     pub completed: u32,
+    /// Passed by the scorer.
     pub passed: u32,
+    /// Incidents in all, and the sessions they were in.
+    pub incidents: u32,
+    pub sessions_with_incidents: u32,
+    /// Share of completed sessions passed without an incident.
     pub pass_rate: Option<f32>,
     pub average: Option<f32>,
     pub best: Option<f32>,
@@ -206,16 +361,51 @@ pub struct RedLineCount {
 pub struct TeamReport {
     /// None: everyone.
     pub team: Option<String>,
+    pub period: Period,
     pub rows: Vec<TraineeRow>,
     /// Names by average (at least one completed session), best first.
     pub leaderboard: Vec<String>,
     pub missed_concepts: Vec<Count>,
     pub red_lines: Vec<RedLineCount>,
+    pub incident_counts: Vec<IncidentCount>,
+    /// Newest first, at most `INCIDENT_LIST`.
+    pub incidents: Vec<ReportIncident>,
+}
+
+/// One trainee's record in one scenario.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioRow {
+    pub name: String,
+    pub team: String,
+    pub attempts: u32,
+    pub completed: u32,
+    /// Passed without an incident at least once.
+    pub passed: bool,
+    pub best: Option<f32>,
+    pub latest: Option<f32>,
+    pub incidents: u32,
+}
+
+/// One scenario across a team (or everyone).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioReport {
+    pub scenario_id: String,
+    pub title: String,
+    pub team: Option<String>,
+    pub period: Period,
+    /// Trainees who attempted it, by name.
+    pub rows: Vec<ScenarioRow>,
+    pub attempted: u32,
+    /// Trainees who passed it without an incident.
+    pub passed: u32,
+    pub missed_concepts: Vec<Count>,
+    pub incident_counts: Vec<IncidentCount>,
+    pub incidents: Vec<ReportIncident>,
 }
 
 /// The Chinese label of a skill key.
 pub fn skill_label(key: &str) -> String {
-    Skill::BUILT_IN.iter().find(|s| s.key() == key).map_or_else(|| key.to_string(), |s| s.label().to_string())
+    Skill::label_of_key(key)
 }
 
 fn round1(x: f64) -> f32 {
@@ -241,6 +431,116 @@ fn trend_of(newest_first: &[f32]) -> Trend {
     Trend { recent, earlier, delta }
 }
 
+/// Which sessions a query covers: a trainee or a team (or everyone), a scenario, a period.
+/// Bound as `?1` trainee id, `?2` team, `?3` scenario, `?4` since, `?5` until (see `where_s`).
+struct Filter<'a> {
+    trainee: Option<i64>,
+    team: Option<&'a str>,
+    scenario: Option<&'a str>,
+    period: &'a Period,
+}
+
+impl Filter<'_> {
+    /// The condition on sessions `s` (joined with trainees `tr`): only the filters given are
+    /// conditions (an `?n IS NULL OR …` would keep SQLite from using the indexes); the others
+    /// are bound as NULL and tested as such.
+    fn where_s(&self) -> String {
+        let part = |given: bool, cond: &str, n: u8| if given { cond.to_string() } else { format!("?{n} IS NULL") };
+        [
+            part(self.trainee.is_some(), "s.trainee_id = ?1", 1),
+            part(self.team.is_some(), "tr.team = ?2", 2),
+            part(self.scenario.is_some(), "s.scenario_id = ?3", 3),
+            part(self.period.since_ms.is_some(), "s.started_ms >= ?4", 4),
+            part(self.period.until_ms.is_some(), "s.started_ms < ?5", 5),
+        ]
+        .join(" AND ")
+    }
+
+    fn params(&self) -> [rusqlite::types::Value; 5] {
+        use rusqlite::types::Value;
+        let opt_i = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
+        let opt_s = |v: Option<&str>| v.map_or(Value::Null, |s| Value::Text(s.to_string()));
+        [
+            opt_i(self.trainee),
+            opt_s(self.team),
+            opt_s(self.scenario),
+            opt_i(self.period.since_ms),
+            opt_i(self.period.until_ms),
+        ]
+    }
+}
+
+fn incident_counts(store: &Store, f: &Filter<'_>) -> Result<Vec<IncidentCount>, StoreError> {
+    let w = f.where_s();
+    let sql = format!(
+        "SELECT i.kind, i.label, count(*), count(DISTINCT i.trainee_id)
+         FROM incidents i JOIN sessions s ON s.id = i.session_id JOIN trainees tr ON tr.id = s.trainee_id
+         WHERE {w} GROUP BY i.kind, i.label"
+    );
+    let mut stmt = store.conn().prepare_cached(&sql)?;
+    let mut out: Vec<IncidentCount> = stmt
+        .query_map(rusqlite::params_from_iter(f.params()), |r| {
+            let kind: String = r.get(0)?;
+            Ok(IncidentCount {
+                kind_label: kind_label(&kind).to_string(),
+                kind,
+                label: r.get(1)?,
+                count: r.get(2)?,
+                trainees: r.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let rank = |k: &str| crate::scoring::incidents::KINDS.iter().position(|x| *x == k).unwrap_or(usize::MAX);
+    out.sort_by(|a, b| rank(&a.kind).cmp(&rank(&b.kind)).then(b.count.cmp(&a.count)).then(a.label.cmp(&b.label)));
+    Ok(out)
+}
+
+fn incident_list(store: &Store, f: &Filter<'_>) -> Result<Vec<ReportIncident>, StoreError> {
+    let w = f.where_s();
+    let sql = format!(
+        "SELECT i.session_id, tr.name, s.scenario_id, s.scenario_title, s.started_ms,
+                strftime('%Y-%m-%d', s.started_ms / 1000, 'unixepoch', 'localtime'), i.kind, i.label, i.quote, i.turn,
+                s.passed
+         FROM incidents i JOIN sessions s ON s.id = i.session_id JOIN trainees tr ON tr.id = s.trainee_id
+         WHERE {w} ORDER BY s.started_ms DESC, i.session_id DESC, i.seq, i.kind, i.n LIMIT {INCIDENT_LIST}"
+    );
+    let mut stmt = store.conn().prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(f.params()), |r| {
+        let kind: String = r.get(6)?;
+        Ok(ReportIncident {
+            session_id: r.get(0)?,
+            trainee: r.get(1)?,
+            scenario_id: r.get(2)?,
+            scenario_title: r.get(3)?,
+            started_ms: r.get(4)?,
+            date: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+            kind_label: kind_label(&kind).to_string(),
+            kind,
+            label: r.get(7)?,
+            quote: r.get(8)?,
+            turn: r.get(9)?,
+            passed: r.get(10)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Missed concepts of the covered sessions' answers (rewound attempts included), from the
+/// stored scores.
+fn missed_in(store: &Store, f: &Filter<'_>, limit: usize) -> Result<Vec<Count>, StoreError> {
+    let w = f.where_s();
+    let sql = format!(
+        "SELECT m.value, count(*) FROM sessions s JOIN trainees tr ON tr.id = s.trainee_id
+             JOIN turns t ON t.session_id = s.id, json_each(t.score, '$.missed_labels') m
+         WHERE {w} AND t.kind = 'answer' AND json_valid(t.score)
+         GROUP BY m.value ORDER BY 2 DESC, 1 LIMIT {limit}"
+    );
+    let mut stmt = store.conn().prepare_cached(&sql)?;
+    let rows =
+        stmt.query_map(rusqlite::params_from_iter(f.params()), |r| Ok(Count { label: r.get(0)?, count: r.get(1)? }))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 fn counts(store: &Store, trainee_id: i64, skill: &str, kind: &str, limit: usize) -> Result<Vec<Count>, StoreError> {
     let mut stmt = store.conn().prepare_cached(
         "SELECT label, count FROM miss_stats WHERE trainee_id = ?1 AND skill = ?2 AND kind = ?3
@@ -252,21 +552,17 @@ fn counts(store: &Store, trainee_id: i64, skill: &str, kind: &str, limit: usize)
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn transfers(store: &Store, trainee_id: i64, skill: Option<&str>) -> Result<TransferCounts, StoreError> {
+fn transfers(store: &Store, f: &Filter<'_>) -> Result<TransferCounts, StoreError> {
+    let w = f.where_s();
     let mut out = TransferCounts::default();
-    let sql = match skill {
-        None => {
-            "SELECT escalation_timing, count(*) FROM sessions WHERE trainee_id = ?1 AND ended_ms IS NOT NULL
-             AND ?2 IS NULL GROUP BY escalation_timing"
-        }
-        Some(_) => {
-            "SELECT s.escalation_timing, count(*) FROM sessions s JOIN session_skills k ON k.session_id = s.id
-             WHERE s.trainee_id = ?1 AND s.ended_ms IS NOT NULL AND k.skill = ?2 GROUP BY s.escalation_timing"
-        }
-    };
-    let mut stmt = store.conn().prepare_cached(sql)?;
-    let rows =
-        stmt.query_map(params![trainee_id, skill], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, u32>(1)?)))?;
+    let sql = format!(
+        "SELECT s.escalation_timing, count(*) FROM sessions s JOIN trainees tr ON tr.id = s.trainee_id
+         WHERE {w} AND s.ended_ms IS NOT NULL GROUP BY s.escalation_timing"
+    );
+    let mut stmt = store.conn().prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(f.params()), |r| {
+        Ok((r.get::<_, Option<String>>(0)?, r.get::<_, u32>(1)?))
+    })?;
     for row in rows {
         let (timing, n) = row?;
         out.add(timing.as_deref().unwrap_or(""), n);
@@ -274,40 +570,106 @@ fn transfers(store: &Store, trainee_id: i64, skill: Option<&str>) -> Result<Tran
     Ok(out)
 }
 
-fn skill_stats(store: &Store, trainee_id: i64) -> Result<Vec<SkillStat>, StoreError> {
-    let mut stmt = store.conn().prepare_cached(
-        "SELECT skill, sessions, score_sum / sessions FROM skill_stats WHERE trainee_id = ?1 AND sessions > 0
-         ORDER BY score_sum / sessions, skill",
-    )?;
-    let rows = stmt.query_map([trainee_id], |r| {
-        let skill: String = r.get(0)?;
-        Ok(SkillStat { label: skill_label(&skill), skill, sessions: r.get(1)?, average: round1(r.get::<_, f64>(2)?) })
-    })?;
+fn skill_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SkillStat> {
+    let skill: String = r.get(0)?;
+    Ok(SkillStat {
+        label: skill_label(&skill),
+        skill,
+        sessions: r.get(1)?,
+        turns: r.get(2)?,
+        average: round1(r.get::<_, f64>(3)?),
+    })
+}
+
+/// Skill figures, weakest first: the running totals for all dates, else the covered sessions'.
+fn skill_stats(store: &Store, trainee_id: i64, period: &Period) -> Result<Vec<SkillStat>, StoreError> {
+    if period.is_all() {
+        let mut stmt = store.conn().prepare_cached(
+            "SELECT skill, sessions, turns, score_sum / turns FROM skill_stats WHERE trainee_id = ?1 AND turns > 0
+             ORDER BY score_sum / turns, skill",
+        )?;
+        return Ok(stmt.query_map([trainee_id], skill_row)?.collect::<Result<_, _>>()?);
+    }
+    let f = Filter { trainee: Some(trainee_id), team: None, scenario: None, period };
+    let w = f.where_s();
+    let sql = format!(
+        "SELECT k.skill, count(*), sum(k.turns), sum(k.score_sum) / sum(k.turns)
+         FROM session_skill_scores k JOIN sessions s ON s.id = k.session_id JOIN trainees tr ON tr.id = s.trainee_id
+         WHERE {w} GROUP BY k.skill HAVING sum(k.turns) > 0 ORDER BY 4, 1"
+    );
+    let mut stmt = store.conn().prepare_cached(&sql)?;
+    Ok(stmt.query_map(rusqlite::params_from_iter(f.params()), skill_row)?.collect::<Result<_, _>>()?)
+}
+
+/// What scored 0 for a skill in the trainee's latest sessions of the period.
+fn skill_misses(store: &Store, f: &Filter<'_>, skill: &str) -> Result<Vec<Count>, StoreError> {
+    let w = f.where_s();
+    let sql = format!(
+        "WITH recent AS (SELECT s.id FROM sessions s JOIN trainees tr ON tr.id = s.trainee_id
+                         WHERE {w} AND s.ended_ms IS NOT NULL ORDER BY s.started_ms DESC LIMIT {EVIDENCE_SESSIONS})
+         SELECT k.value ->> 'why', count(*) FROM recent JOIN turns t ON t.session_id = recent.id,
+             json_each(t.score, '$.skills') k
+         WHERE t.kind = 'answer' AND t.superseded = 0 AND json_valid(t.score) AND k.value ->> 'skill' = ?6
+             AND k.value ->> 'score' = 0
+         GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5"
+    );
+    let mut stmt = store.conn().prepare_cached(&sql)?;
+    let mut p: Vec<rusqlite::types::Value> = f.params().into();
+    p.push(rusqlite::types::Value::Text(skill.to_string()));
+    let rows = stmt.query_map(rusqlite::params_from_iter(p), |r| Ok(Count { label: r.get(0)?, count: r.get(1)? }))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The report for one trainee. `library` gives the scenarios to recommend from.
+/// The report for one trainee over all dates. `library` gives the scenarios to recommend from.
 pub fn trainee_report(store: &Store, name: &str, library: &[ScenarioMeta]) -> Result<TraineeReport, StoreError> {
+    trainee_report_in(store, name, library, &Period::all())
+}
+
+/// The report for one trainee over a period.
+pub fn trainee_report_in(
+    store: &Store,
+    name: &str,
+    library: &[ScenarioMeta],
+    period: &Period,
+) -> Result<TraineeReport, StoreError> {
     let conn = store.conn();
     let (trainee_id, team): (i64, String) = conn
         .query_row("SELECT id, team FROM trainees WHERE name = ?1", [name], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("学员“{name}”")))?;
+    let f = Filter { trainee: Some(trainee_id), team: None, scenario: None, period };
+    let w = f.where_s();
+    let p = || rusqlite::params_from_iter(f.params());
 
     let (sessions, completed, passed, average, best): (u32, u32, u32, Option<f64>, Option<f64>) = conn.query_row(
-        "SELECT count(*), count(ended_ms), coalesce(sum(passed), 0), avg(overall), max(overall)
-         FROM sessions WHERE trainee_id = ?1",
-        [trainee_id],
+        &format!(
+            "SELECT count(*), count(s.ended_ms), coalesce(sum(s.passed), 0), avg(s.overall), max(s.overall)
+             FROM sessions s JOIN trainees tr ON tr.id = s.trainee_id WHERE {w}"
+        ),
+        p(),
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
+    let (sessions_with_incidents, passed_with_incidents): (u32, u32) = conn.query_row(
+        &format!(
+            "SELECT count(DISTINCT i.session_id), count(DISTINCT CASE WHEN s.passed = 1 THEN s.id END)
+             FROM incidents i JOIN sessions s ON s.id = i.session_id JOIN trainees tr ON tr.id = s.trainee_id
+             WHERE {w}"
+        ),
+        p(),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
 
     // Completed sessions, newest first: the timeline and the trend.
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, ended_ms, scenario_id, overall, passed, concepts, tone, escalation, no_repeat, responsiveness
-         FROM sessions WHERE trainee_id = ?1 AND ended_ms IS NOT NULL ORDER BY ended_ms DESC, id DESC LIMIT ?2",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT s.id, s.ended_ms, s.scenario_id, s.overall, s.passed, s.concepts, s.tone, s.escalation, s.no_repeat,
+                s.responsiveness, strftime('%Y-%m-%d', s.ended_ms / 1000, 'unixepoch', 'localtime'),
+                julianday(s.ended_ms / 1000.0, 'unixepoch', 'localtime'),
+                (SELECT count(*) FROM incidents i WHERE i.session_id = s.id)
+         FROM sessions s JOIN trainees tr ON tr.id = s.trainee_id
+         WHERE {w} AND s.ended_ms IS NOT NULL ORDER BY s.ended_ms DESC, s.id DESC LIMIT {TIMELINE_LEN}"
+    ))?;
     let mut timeline: Vec<TimelinePoint> = stmt
-        .query_map(params![trainee_id, TIMELINE_LEN as i64], |r| {
+        .query_map(p(), |r| {
             let mut rubrics = BTreeMap::new();
             for (i, name) in ["concepts", "tone", "escalation", "no_repeat", "responsiveness"].iter().enumerate() {
                 if let Some(v) = r.get::<_, Option<f64>>(5 + i)? {
@@ -321,6 +683,9 @@ pub fn trainee_report(store: &Store, name: &str, library: &[ScenarioMeta]) -> Re
                 overall: r.get::<_, Option<f64>>(3)?.unwrap_or(0.0) as f32,
                 passed: r.get::<_, Option<bool>>(4)?.unwrap_or(false),
                 rubrics,
+                date: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
+                day: r.get::<_, Option<f64>>(11)?.unwrap_or(0.0),
+                incidents: r.get(12)?,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -329,14 +694,17 @@ pub fn trainee_report(store: &Store, name: &str, library: &[ScenarioMeta]) -> Re
     let latest = timeline.first().map(|p| p.overall);
     timeline.reverse();
 
-    let mut stmt = conn.prepare_cached(
-        "SELECT scenario_id, max(scenario_title), count(*), max(overall), max(coalesce(passed, 0)),
-                (SELECT overall FROM sessions l WHERE l.trainee_id = ?1 AND l.scenario_id = s.scenario_id
-                   AND l.ended_ms IS NOT NULL ORDER BY l.ended_ms DESC LIMIT 1)
-         FROM sessions s WHERE trainee_id = ?1 GROUP BY scenario_id ORDER BY scenario_id",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT s.scenario_id, max(s.scenario_title), count(*), max(s.overall),
+                max(coalesce(s.passed, 0) AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.session_id = s.id)),
+                (SELECT l.overall FROM sessions l WHERE l.trainee_id = s.trainee_id AND l.scenario_id = s.scenario_id
+                   AND l.ended_ms IS NOT NULL AND (?4 IS NULL OR l.started_ms >= ?4) AND (?5 IS NULL OR l.started_ms < ?5)
+                 ORDER BY l.ended_ms DESC LIMIT 1)
+         FROM sessions s JOIN trainees tr ON tr.id = s.trainee_id WHERE {w}
+         GROUP BY s.scenario_id ORDER BY s.scenario_id"
+    ))?;
     let scenarios: Vec<ScenarioProgress> = stmt
-        .query_map([trainee_id], |r| {
+        .query_map(p(), |r| {
             Ok(ScenarioProgress {
                 scenario_id: r.get(0)?,
                 title: r.get(1)?,
@@ -349,9 +717,11 @@ pub fn trainee_report(store: &Store, name: &str, library: &[ScenarioMeta]) -> Re
         .collect::<Result<_, _>>()?;
 
     let rubric_averages: BTreeMap<String, f32> = conn.query_row(
-        "SELECT avg(concepts), avg(tone), avg(escalation), avg(no_repeat), avg(responsiveness)
-         FROM sessions WHERE trainee_id = ?1 AND ended_ms IS NOT NULL",
-        [trainee_id],
+        &format!(
+            "SELECT avg(s.concepts), avg(s.tone), avg(s.escalation), avg(s.no_repeat), avg(s.responsiveness)
+             FROM sessions s JOIN trainees tr ON tr.id = s.trainee_id WHERE {w} AND s.ended_ms IS NOT NULL"
+        ),
+        p(),
         |r| {
             let mut m = BTreeMap::new();
             for (i, name) in ["concepts", "tone", "escalation", "no_repeat", "responsiveness"].iter().enumerate() {
@@ -363,25 +733,42 @@ pub fn trainee_report(store: &Store, name: &str, library: &[ScenarioMeta]) -> Re
         },
     )?;
 
-    let skills = skill_stats(store, trainee_id)?;
+    let skills = skill_stats(store, trainee_id, period)?;
+    let incident_counts = incident_counts(store, &f)?;
+    let escalation = crate::scoring::skills::SkillMap::shipped().escalation.key();
     let mut weakest = Vec::new();
-    for s in skills.iter().take(2) {
-        weakest.push(WeakSkill {
-            missed_concepts: counts(store, trainee_id, &s.skill, "concept", 5)?,
-            red_lines: counts(store, trainee_id, &s.skill, "red_line", 5)?,
-            transfers: transfers(store, trainee_id, Some(&s.skill))?,
-            skill: s.clone(),
-        });
+    for s in skills.iter().filter(|s| s.average < 100.0).take(2) {
+        let mut misses = skill_misses(store, &f, &s.skill)?;
+        // Transfer timing is marked per call: its evidence is the transfer incidents.
+        if s.skill == escalation {
+            misses.extend(
+                incident_counts
+                    .iter()
+                    .filter(|c| c.kind.ends_with("_transfer"))
+                    .map(|c| Count { label: format!("{}：{}", c.kind_label, c.label), count: c.count }),
+            );
+        }
+        weakest.push(WeakSkill { misses, skill: s.clone() });
     }
     let recommendations = recommend(&skills, &scenarios, library);
+    let mut red_lines: Vec<Count> = incident_counts
+        .iter()
+        .filter(|c| c.kind == "red_line")
+        .map(|c| Count { label: c.label.clone(), count: c.count })
+        .collect();
+    red_lines.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+    let clean = passed - passed_with_incidents.min(passed);
     Ok(TraineeReport {
         trainee: name.to_string(),
         team,
+        period: period.clone(),
         sessions,
         completed,
         incomplete: sessions - completed,
         passed,
-        pass_rate: (completed > 0).then(|| passed as f32 / completed as f32),
+        passed_with_incidents,
+        sessions_with_incidents,
+        pass_rate: (completed > 0).then(|| clean as f32 / completed as f32),
         average: average.map(round1),
         best: best.map(round1),
         latest,
@@ -390,9 +777,15 @@ pub fn trainee_report(store: &Store, name: &str, library: &[ScenarioMeta]) -> Re
         rubric_averages,
         timeline,
         weakest,
-        missed_concepts: counts(store, trainee_id, "", "concept", 10)?,
-        red_lines: counts(store, trainee_id, "", "red_line", 10)?,
-        transfers: transfers(store, trainee_id, None)?,
+        missed_concepts: if period.is_all() {
+            counts(store, trainee_id, "", "concept", 10)?
+        } else {
+            missed_in(store, &f, 10)?
+        },
+        red_lines,
+        transfers: transfers(store, &f)?,
+        incidents: incident_list(store, &f)?,
+        incident_counts,
         skills,
         recommendations,
     })
@@ -434,19 +827,35 @@ pub fn recommend(skills: &[SkillStat], progress: &[ScenarioProgress], library: &
     out
 }
 
-/// The table of trainees (of one team, or everyone), with leaderboard and the team's most
-/// missed concepts and red lines.
+/// The table of trainees (of one team, or everyone) over all dates.
 pub fn team_report(store: &Store, team: Option<&str>) -> Result<TeamReport, StoreError> {
+    team_report_in(store, team, &Period::all())
+}
+
+/// The table of trainees (of one team, or everyone) over a period, with leaderboard, the most
+/// missed concepts and the incidents.
+pub fn team_report_in(store: &Store, team: Option<&str>, period: &Period) -> Result<TeamReport, StoreError> {
     let conn = store.conn();
-    let mut stmt = conn.prepare_cached(
+    let f = Filter { trainee: None, team, scenario: None, period };
+    let w = f.where_s();
+    let p = || rusqlite::params_from_iter(f.params());
+    // Trainees without sessions in the period are listed too (with empty figures).
+    // Without a period the sessions are read from the covering index by trainee and end.
+    let in_period = match (period.since_ms.is_some(), period.until_ms.is_some()) {
+        (false, false) => "AND ?4 IS NULL AND ?5 IS NULL",
+        (true, false) => "AND s.started_ms >= ?4 AND ?5 IS NULL",
+        (false, true) => "AND ?4 IS NULL AND s.started_ms < ?5",
+        (true, true) => "AND s.started_ms >= ?4 AND s.started_ms < ?5",
+    };
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT t.id, t.name, t.team, count(s.id), count(s.ended_ms), coalesce(sum(s.passed), 0), avg(s.overall),
                 max(s.overall), max(s.ended_ms)
-         FROM trainees t LEFT JOIN sessions s ON s.trainee_id = t.id
-         WHERE ?1 IS NULL OR t.team = ?1
-         GROUP BY t.id ORDER BY t.name",
-    )?;
-    let base: Vec<(i64, TraineeRow)> = stmt
-        .query_map([team], |r| {
+         FROM trainees t LEFT JOIN sessions s ON s.trainee_id = t.id {in_period}
+         WHERE (?2 IS NULL OR t.team = ?2) AND ?1 IS NULL AND ?3 IS NULL
+         GROUP BY t.id ORDER BY t.name"
+    ))?;
+    let base: Vec<(i64, TraineeRow, u32)> = stmt
+        .query_map(p(), |r| {
             let completed: u32 = r.get(4)?;
             let passed: u32 = r.get(5)?;
             Ok((
@@ -457,43 +866,64 @@ pub fn team_report(store: &Store, team: Option<&str>) -> Result<TeamReport, Stor
                     sessions: r.get(3)?,
                     completed,
                     passed,
-                    pass_rate: (completed > 0).then(|| passed as f32 / completed as f32),
+                    incidents: 0,
+                    sessions_with_incidents: 0,
+                    pass_rate: None,
                     average: r.get::<_, Option<f64>>(6)?.map(round1),
                     best: r.get::<_, Option<f64>>(7)?.map(round1),
                     trend: Trend::default(),
                     weakest_skill: None,
                     last_ms: r.get(8)?,
                 },
+                passed,
             ))
         })?
         .collect::<Result<_, _>>()?;
 
+    // Incidents per trainee: all, the sessions they are in, and those of them passed.
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT i.trainee_id, count(*), count(DISTINCT i.session_id), count(DISTINCT CASE WHEN s.passed = 1 THEN s.id END)
+         FROM incidents i JOIN sessions s ON s.id = i.session_id JOIN trainees tr ON tr.id = s.trainee_id
+         WHERE {w} GROUP BY i.trainee_id"
+    ))?;
+    let per: BTreeMap<i64, (u32, u32, u32)> =
+        stmt.query_map(p(), |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?.collect::<Result<_, _>>()?;
+
     let mut recent = conn.prepare_cached(
-        "SELECT overall FROM sessions WHERE trainee_id = ?1 AND ended_ms IS NOT NULL ORDER BY ended_ms DESC, id DESC LIMIT ?2",
+        "SELECT overall FROM sessions WHERE trainee_id = ?1 AND ended_ms IS NOT NULL
+             AND (?3 IS NULL OR started_ms >= ?3) AND (?4 IS NULL OR started_ms < ?4)
+         ORDER BY ended_ms DESC, id DESC LIMIT ?2",
     )?;
-    let mut weakest = conn.prepare_cached(
-        "SELECT skill, sessions, score_sum / sessions FROM skill_stats WHERE trainee_id = ?1 AND sessions > 0
-         ORDER BY score_sum / sessions, skill LIMIT 1",
+    let mut weakest_all = conn.prepare_cached(
+        "SELECT skill, sessions, turns, score_sum / turns FROM skill_stats
+         WHERE trainee_id = ?1 AND turns > 0 AND score_sum / turns < 99.95
+         ORDER BY score_sum / turns, skill LIMIT 1",
+    )?;
+    let mut weakest_in = conn.prepare_cached(
+        "SELECT k.skill, count(*), sum(k.turns), sum(k.score_sum) / sum(k.turns)
+         FROM session_skill_scores k JOIN sessions s ON s.id = k.session_id
+         WHERE s.trainee_id = ?1 AND (?2 IS NULL OR s.started_ms >= ?2) AND (?3 IS NULL OR s.started_ms < ?3)
+         GROUP BY k.skill HAVING sum(k.turns) > 0 AND sum(k.score_sum) / sum(k.turns) < 99.95 ORDER BY 4, 1 LIMIT 1",
     )?;
     let mut rows = Vec::with_capacity(base.len());
-    for (id, mut row) in base {
+    for (id, mut row, passed) in base {
         if row.completed >= 2 {
             let newest: Vec<f32> = recent
-                .query_map(params![id, (2 * TREND_WINDOW) as i64], |r| r.get::<_, f64>(0).map(|v| v as f32))?
+                .query_map(params![id, (2 * TREND_WINDOW) as i64, period.since_ms, period.until_ms], |r| {
+                    r.get::<_, f64>(0).map(|v| v as f32)
+                })?
                 .collect::<Result<_, _>>()?;
             row.trend = trend_of(&newest);
         }
-        row.weakest_skill = weakest
-            .query_row([id], |r| {
-                let skill: String = r.get(0)?;
-                Ok(SkillStat {
-                    label: skill_label(&skill),
-                    skill,
-                    sessions: r.get(1)?,
-                    average: round1(r.get::<_, f64>(2)?),
-                })
-            })
-            .optional()?;
+        let (incidents, with, passed_with) = per.get(&id).copied().unwrap_or_default();
+        row.incidents = incidents;
+        row.sessions_with_incidents = with;
+        row.pass_rate = (row.completed > 0).then(|| (passed - passed_with.min(passed)) as f32 / row.completed as f32);
+        row.weakest_skill = if period.is_all() {
+            weakest_all.query_row([id], skill_row).optional()?
+        } else {
+            weakest_in.query_row(params![id, period.since_ms, period.until_ms], skill_row).optional()?
+        };
         rows.push(row);
     }
 
@@ -503,22 +933,99 @@ pub fn team_report(store: &Store, team: Option<&str>) -> Result<TeamReport, Stor
     });
     let leaderboard = board.into_iter().map(|r| r.name.clone()).collect();
 
-    let mut stmt = conn.prepare_cached(
-        "SELECT m.label, sum(m.count) FROM miss_stats m JOIN trainees t ON t.id = m.trainee_id
-         WHERE m.skill = '' AND m.kind = 'concept' AND (?1 IS NULL OR t.team = ?1)
-         GROUP BY m.label ORDER BY 2 DESC, m.label LIMIT 10",
-    )?;
-    let missed_concepts =
-        stmt.query_map([team], |r| Ok(Count { label: r.get(0)?, count: r.get(1)? }))?.collect::<Result<_, _>>()?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT m.label, sum(m.count), count(DISTINCT m.trainee_id) FROM miss_stats m JOIN trainees t ON t.id = m.trainee_id
-         WHERE m.skill = '' AND m.kind = 'red_line' AND (?1 IS NULL OR t.team = ?1)
-         GROUP BY m.label ORDER BY 2 DESC, m.label LIMIT 10",
-    )?;
-    let red_lines = stmt
-        .query_map([team], |r| Ok(RedLineCount { phrase: r.get(0)?, count: r.get(1)?, trainees: r.get(2)? }))?
+    let missed_concepts = if period.is_all() {
+        let mut stmt = conn.prepare_cached(
+            "SELECT m.label, sum(m.count) FROM miss_stats m JOIN trainees t ON t.id = m.trainee_id
+             WHERE m.skill = '' AND m.kind = 'concept' AND (?1 IS NULL OR t.team = ?1)
+             GROUP BY m.label ORDER BY 2 DESC, m.label LIMIT 10",
+        )?;
+        stmt.query_map([team], |r| Ok(Count { label: r.get(0)?, count: r.get(1)? }))?.collect::<Result<_, _>>()?
+    } else {
+        missed_in(store, &f, 10)?
+    };
+    let incident_counts = incident_counts(store, &f)?;
+    let mut red_lines: Vec<RedLineCount> = incident_counts
+        .iter()
+        .filter(|c| c.kind == "red_line")
+        .map(|c| RedLineCount { phrase: c.label.clone(), count: c.count, trainees: c.trainees })
+        .collect();
+    red_lines.sort_by(|a, b| b.count.cmp(&a.count).then(a.phrase.cmp(&b.phrase)));
+    Ok(TeamReport {
+        team: team.map(str::to_string),
+        period: period.clone(),
+        rows,
+        leaderboard,
+        missed_concepts,
+        red_lines,
+        incidents: incident_list(store, &f)?,
+        incident_counts,
+    })
+}
+
+/// One scenario across a team (or everyone) over a period: who attempted and passed it, best
+/// and latest scores, the most missed concepts there and its incidents.
+pub fn scenario_report(
+    store: &Store,
+    scenario_id: &str,
+    team: Option<&str>,
+    period: &Period,
+) -> Result<ScenarioReport, StoreError> {
+    let conn = store.conn();
+    let f = Filter { trainee: None, team, scenario: Some(scenario_id), period };
+    let w = f.where_s();
+    let p = || rusqlite::params_from_iter(f.params());
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT tr.name, tr.team, count(*), count(s.ended_ms),
+                max(coalesce(s.passed, 0) AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.session_id = s.id)),
+                max(s.overall),
+                (SELECT l.overall FROM sessions l WHERE l.trainee_id = s.trainee_id AND l.scenario_id = s.scenario_id
+                   AND l.ended_ms IS NOT NULL AND (?4 IS NULL OR l.started_ms >= ?4) AND (?5 IS NULL OR l.started_ms < ?5)
+                 ORDER BY l.ended_ms DESC LIMIT 1),
+                (SELECT count(*) FROM incidents i JOIN sessions l ON l.id = i.session_id
+                 WHERE l.trainee_id = s.trainee_id AND l.scenario_id = s.scenario_id
+                   AND (?4 IS NULL OR l.started_ms >= ?4) AND (?5 IS NULL OR l.started_ms < ?5)),
+                max(s.scenario_title)
+         FROM sessions s JOIN trainees tr ON tr.id = s.trainee_id WHERE {w}
+         GROUP BY s.trainee_id ORDER BY tr.name"
+    ))?;
+    let mut title = String::new();
+    let rows: Vec<ScenarioRow> = stmt
+        .query_map(p(), |r| {
+            Ok((
+                ScenarioRow {
+                    name: r.get(0)?,
+                    team: r.get(1)?,
+                    attempts: r.get(2)?,
+                    completed: r.get(3)?,
+                    passed: r.get::<_, i64>(4)? == 1,
+                    best: r.get::<_, Option<f64>>(5)?.map(round1),
+                    latest: r.get::<_, Option<f64>>(6)?.map(round1),
+                    incidents: r.get(7)?,
+                },
+                r.get::<_, String>(8)?,
+            ))
+        })?
+        .map(|x| {
+            x.map(|(row, t)| {
+                if title.is_empty() {
+                    title = t;
+                }
+                row
+            })
+        })
         .collect::<Result<_, _>>()?;
-    Ok(TeamReport { team: team.map(str::to_string), rows, leaderboard, missed_concepts, red_lines })
+    Ok(ScenarioReport {
+        scenario_id: scenario_id.to_string(),
+        title,
+        team: team.map(str::to_string),
+        period: period.clone(),
+        attempted: rows.len() as u32,
+        passed: rows.iter().filter(|r| r.passed).count() as u32,
+        rows,
+        missed_concepts: missed_in(store, &f, 10)?,
+        incident_counts: incident_counts(store, &f)?,
+        incidents: incident_list(store, &f)?,
+    })
 }
 
 /// One recorded session with its turns, for replay.
@@ -543,6 +1050,9 @@ pub struct RecordedSession {
     pub turns: Vec<RecordedTurn>,
     /// The scorecard as JSON, once finished.
     pub scorecard: Option<String>,
+    /// The session's incidents, the answers' in order then the call's (none from a database
+    /// older than version 6 opened read-only).
+    pub incidents: Vec<crate::scoring::incidents::Incident>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -593,6 +1103,7 @@ pub fn recorded_session(store: &Store, key: &str) -> Result<RecordedSession, Sto
                 scorecard: r.get(14)?,
                 basis_hash: r.get(15)?,
                 turns: Vec::new(),
+                incidents: Vec::new(),
             })
         },
     )?;
@@ -616,6 +1127,25 @@ pub fn recorded_session(store: &Store, key: &str) -> Result<RecordedSession, Sto
             })
         })?
         .collect::<Result<_, _>>()?;
+    let has_incidents: bool =
+        conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'incidents'", [], |r| {
+            r.get::<_, i64>(0).map(|n| n > 0)
+        })?;
+    if has_incidents {
+        let mut stmt = conn.prepare_cached(
+            "SELECT kind, label, quote, turn FROM incidents WHERE session_id = ?1 ORDER BY seq < 0, seq, kind, n",
+        )?;
+        session.incidents = stmt
+            .query_map([id], |r| {
+                Ok(crate::scoring::incidents::Incident {
+                    kind: r.get(0)?,
+                    label: r.get(1)?,
+                    quote: r.get(2)?,
+                    turn: r.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+    }
     Ok(session)
 }
 

@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 
 use plotters::prelude::*;
 
-use crate::records::coaching::{RecordedSession, RecordedTurn, TeamReport, TraineeReport};
+use crate::records::coaching::{
+    IncidentCount, RecordedSession, RecordedTurn, ReportIncident, ScenarioReport, TeamReport, TraineeReport,
+};
 use crate::records::drilldown::{SessionRow, beijing_time, outcome_label};
 use crate::records::font_subset::{FAMILY, FontSubset, FontSubsetError, base64, subset, woff};
 use crate::scoring::rubric_label;
@@ -558,43 +560,121 @@ fn trend_cell(delta: Option<f32>, label: &str) -> String {
     }
 }
 
-/// A line chart of overall scores over sessions with the pass mark.
-pub fn trend_svg(points: &[f32], pass_mark: f32, width: u32, height: u32) -> String {
+/// The civil date (year, month, day) of a count of days since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    // Howard Hinnant's algorithm.
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// "11-05" for a Julian day.
+pub fn month_day(julian_day: f64) -> String {
+    let (_, m, d) = civil_from_days((julian_day + 0.5).floor() as i64 - 2_440_588);
+    format!("{m:02}-{d:02}")
+}
+
+/// A line chart of overall scores over dates (local Julian days) with the pass mark; sessions
+/// with an incident are drawn as red squares.
+pub fn trend_svg(points: &[(f64, f32, bool)], pass_mark: f32, width: u32, height: u32) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         let _ = root.fill(&WHITE);
-        let n = points.len().max(2) as f32;
+        let first = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let last = points.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
+        let (from, to) = if points.is_empty() {
+            (0.0, 1.0)
+        } else if last - first < 1.0 {
+            (first.floor() - 0.5, first.floor() + 1.5)
+        } else {
+            (first, last)
+        };
         let chart = ChartBuilder::on(&root)
-            .caption("总分趋势（每次练习）", ("sans-serif", 18))
+            .caption("总分趋势（按日期；红色方块为有事件的练习）", ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(28)
             .y_label_area_size(36)
-            .build_cartesian_2d(1f32..n, 0f32..100f32);
+            .build_cartesian_2d(from..to, 0f32..100f32);
         if let Ok(mut chart) = chart {
             let _ = chart
                 .configure_mesh()
-                .x_desc("第几次")
+                .x_desc("日期")
                 .y_desc("分")
-                .x_labels(points.len().clamp(2, 10))
-                .x_label_formatter(&|x| format!("{x:.0}"))
+                .x_labels(((to - from).ceil() as usize + 1).clamp(2, 8))
+                .x_label_formatter(&|x| month_day(*x))
                 .y_labels(6)
                 .y_label_formatter(&|y| format!("{y:.0}"))
                 .draw();
             let _ =
-                chart.draw_series(LineSeries::new([(1.0, pass_mark), (n, pass_mark)], RED.mix(0.6).stroke_width(1)));
+                chart.draw_series(LineSeries::new([(from, pass_mark), (to, pass_mark)], RED.mix(0.6).stroke_width(1)));
             let line = RGBColor(31, 78, 121);
-            let _ = chart.draw_series(LineSeries::new(
-                points.iter().enumerate().map(|(i, &y)| (i as f32 + 1.0, y)),
-                line.stroke_width(2),
-            ));
+            let _ = chart.draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), line.stroke_width(2)));
+            let _ =
+                chart.draw_series(points.iter().filter(|p| !p.2).map(|p| Circle::new((p.0, p.1), 3, line.filled())));
             let _ = chart.draw_series(
-                points.iter().enumerate().map(|(i, &y)| Circle::new((i as f32 + 1.0, y), 3, line.filled())),
+                points
+                    .iter()
+                    .filter(|p| p.2)
+                    .map(|p| EmptyElement::at((p.0, p.1)) + Rectangle::new([(-4, -4), (4, 4)], RED.filled())),
             );
         }
         let _ = root.present();
     }
     svg
+}
+
+/// The incidents as a table, each linking to its turn (`#session-{id}-turn-{n}`) or session.
+pub fn incidents_section(title: &str, counts: &[IncidentCount], list: &[ReportIncident], with_trainee: bool) -> String {
+    let mut b = format!("<section id=\"incidents\"><h2>{}</h2>", esc(title));
+    if counts.is_empty() {
+        b.push_str("<p class=\"pass\">没有事件记录（没有不当言行、红线、转接失误或挂断）。</p></section>");
+        return b;
+    }
+    let total: u32 = counts.iter().map(|c| c.count).sum();
+    let summary: Vec<String> = counts
+        .iter()
+        .map(|c| format!("{} · {} ×{}（{} 人）", esc(&c.kind_label), esc(&c.label), c.count, c.trainees))
+        .collect();
+    let _ = write!(b, "<p class=\"fail\">共 {total} 个事件：</p><ul><li>{}</li></ul>", summary.join("</li><li>"));
+    let _ = write!(
+        b,
+        "<table><tr><th>日期</th>{}<th>场景</th><th>回合</th><th>事件</th><th>学员的话</th><th>评分结果</th></tr>",
+        if with_trainee { "<th>学员</th>" } else { "" }
+    );
+    for i in list {
+        let verdict = match i.passed {
+            Some(true) => "<span class=\"fail\">通过（有事件）</span>",
+            Some(false) => "未通过",
+            None => "未完成",
+        };
+        let turn = if i.turn > 0 { format!("第 {} 回合", i.turn) } else { "整通".to_string() };
+        let _ = write!(
+            b,
+            "<tr><td class=\"tag\">{}</td>{}<td>{}</td><td class=\"tag\"><a href=\"#{}\">{}</a></td>\
+             <td class=\"fail\">{} · {}</td><td>「{}」</td><td class=\"tag\">{verdict}</td></tr>",
+            esc(&i.date),
+            if with_trainee { format!("<td>{}</td>", esc(&i.trainee)) } else { String::new() },
+            esc(&i.scenario_title),
+            esc(&i.anchor()),
+            turn,
+            esc(&i.kind_label),
+            esc(&i.label),
+            esc(&i.quote)
+        );
+    }
+    b.push_str("</table>");
+    if (list.len() as u32) < total {
+        let _ = write!(b, "<p class=\"note\">列出最近 {} 个。</p>", list.len());
+    }
+    b.push_str("</section>");
+    b
 }
 
 /// How bars are coloured and labelled.
@@ -665,23 +745,29 @@ pub fn trainee_page(r: &TraineeReport, pass_mark: f32, sessions: &[RecordedSessi
     let mut b = String::new();
     let _ = write!(
         b,
-        "<section><h2>概览</h2><div class=\"cards\">\
+        "<section><h2>概览（{}）</h2><div class=\"cards\">\
          <div class=\"card\"><b>{}</b><span>练习次数（未完成 {}）</span></div>\
-         <div class=\"card\"><b>{}</b><span>通过率</span></div>\
+         <div class=\"card\"><b>{}</b><span>通过率（通过且无事件）</span></div>\
+         <div class=\"card\"><b class=\"{}\">{}</b><span>有事件的练习（其中评分通过 {}）</span></div>\
          <div class=\"card\"><b>{}</b><span>平均分</span></div>\
          <div class=\"card\"><b>{}</b><span>最高分</span></div>\
          <div class=\"card\"><b>{}</b><span>最近一次</span></div>\
          <div class=\"card\"><b>{}</b><span>趋势（近{}次对比之前）</span></div></div></section>",
+        esc(&r.period.label()),
         r.sessions,
         r.incomplete,
         pct(r.pass_rate),
+        if r.sessions_with_incidents > 0 { "fail" } else { "pass" },
+        r.sessions_with_incidents,
+        r.passed_with_incidents,
         opt(r.average),
         opt(r.best),
         opt(r.latest),
         trend_cell(r.trend.delta, r.trend.label()),
         crate::records::coaching::TREND_WINDOW
     );
-    let points: Vec<f32> = r.timeline.iter().map(|p| p.overall).collect();
+    b.push_str(&incidents_section("事件（不当言行、红线、转接失误、挂断）", &r.incident_counts, &r.incidents, false));
+    let points: Vec<(f64, f32, bool)> = r.timeline.iter().map(|p| (p.day, p.overall, p.incidents > 0)).collect();
     let rubric_bars: Vec<(String, f32)> = ["concepts", "tone", "escalation", "no_repeat", "responsiveness"]
         .iter()
         .filter_map(|k| r.rubric_averages.get(*k).map(|v| (rubric_label(k).to_string(), *v)))
@@ -694,41 +780,44 @@ pub fn trainee_page(r: &TraineeReport, pass_mark: f32, sessions: &[RecordedSessi
         bars_svg("各评分项平均", &rubric_bars, 420)
     );
     if !skill_bars.is_empty() {
-        let _ = write!(b, "<div class=\"charts\">{}</div>", bars_svg("各技能平均（低者在前）", &skill_bars, 620));
+        let _ = write!(
+            b,
+            "<div class=\"charts\">{}</div>",
+            bars_svg("各技能（只计体现该技能的回合，低者在前）", &skill_bars, 620)
+        );
     }
     b.push_str("</section>");
 
     b.push_str("<section><h2>薄弱技能与依据</h2>");
     if r.weakest.is_empty() {
-        b.push_str("<p>还没有完成的练习。</p>");
+        b.push_str("<p>还没有体现薄弱技能的回合。</p>");
     }
     for w in &r.weakest {
         let _ = write!(
             b,
-            "<h3>{}（平均 {:.1} 分，{} 次）</h3><ul>",
+            "<h3>{}（平均 {:.1} 分，{} 个回合，{} 次练习）</h3><ul>",
             esc(&w.skill.label),
             w.skill.average,
+            w.skill.turns,
             w.skill.sessions
         );
-        if !w.missed_concepts.is_empty() {
-            let list: Vec<String> =
-                w.missed_concepts.iter().map(|c| format!("{}（{} 次）", esc(&c.label), c.count)).collect();
-            let _ = write!(b, "<li>最常遗漏的要点：{}</li>", list.join("、"));
-        }
-        if !w.red_lines.is_empty() {
-            let list: Vec<String> =
-                w.red_lines.iter().map(|c| format!("「{}」（{} 次）", esc(&c.label), c.count)).collect();
-            let _ = write!(b, "<li class=\"fail\">触犯红线：{}</li>", list.join("、"));
-        }
-        let t = &w.transfers;
-        if t.mistimed() > 0 {
-            let _ = write!(
-                b,
-                "<li>转接时机：过早 {}，不该转 {}，过晚 {}，该转未转 {}</li>",
-                t.early, t.premature, t.late, t.missed
-            );
+        for m in &w.misses {
+            let _ = write!(b, "<li>{}（{} 次）</li>", esc(&m.label), m.count);
         }
         b.push_str("</ul>");
+    }
+    if !r.missed_concepts.is_empty() {
+        let list: Vec<String> =
+            r.missed_concepts.iter().map(|c| format!("{}（{} 次）", esc(&c.label), c.count)).collect();
+        let _ = write!(b, "<p>最常遗漏的要点：{}</p>", list.join("、"));
+    }
+    let t = &r.transfers;
+    if t.mistimed() > 0 {
+        let _ = write!(
+            b,
+            "<p>转接时机：过早 {}，不该转 {}，过晚 {}，该转未转 {}</p>",
+            t.early, t.premature, t.late, t.missed
+        );
     }
     b.push_str("</section>");
 
@@ -762,7 +851,8 @@ pub fn trainee_page(r: &TraineeReport, pass_mark: f32, sessions: &[RecordedSessi
     }
     b.push_str("</table></section>");
     b.push_str(&sessions_section(sessions, r.sessions));
-    let subtitle = format!("学员报告 · 团队：{}", if r.team.is_empty() { "（未分组）" } else { &r.team });
+    let subtitle =
+        format!("学员报告 · 团队：{} · {}", if r.team.is_empty() { "（未分组）" } else { &r.team }, r.period.label());
     page(&format!("{} 的练习报告", r.trainee), &subtitle, &b)
 }
 
@@ -771,15 +861,21 @@ pub fn trainee_page(r: &TraineeReport, pass_mark: f32, sessions: &[RecordedSessi
 pub fn team_page(r: &TeamReport, recent: &[Vec<SessionRow>]) -> String {
     let mut b = String::new();
     let completed: u32 = r.rows.iter().map(|x| x.completed).sum();
-    let passed: u32 = r.rows.iter().map(|x| x.passed).sum();
+    let clean: f32 = r.rows.iter().filter_map(|x| x.pass_rate.map(|p| p * x.completed as f32)).sum();
+    let with: u32 = r.rows.iter().map(|x| x.sessions_with_incidents).sum();
     let _ = write!(
         b,
-        "<section><h2>概览</h2><div class=\"cards\"><div class=\"card\"><b>{}</b><span>学员</span></div>\
-         <div class=\"card\"><b>{}</b><span>完成的练习</span></div><div class=\"card\"><b>{}</b><span>通过率</span></div></div></section>",
+        "<section><h2>概览（{}）</h2><div class=\"cards\"><div class=\"card\"><b>{}</b><span>学员</span></div>\
+         <div class=\"card\"><b>{}</b><span>完成的练习</span></div><div class=\"card\"><b>{}</b><span>通过率（通过且无事件）</span></div>\
+         <div class=\"card\"><b class=\"{}\">{}</b><span>有事件的练习</span></div></div></section>",
+        esc(&r.period.label()),
         r.rows.len(),
         completed,
-        pct((completed > 0).then(|| passed as f32 / completed as f32))
+        pct((completed > 0).then(|| clean / completed as f32)),
+        if with > 0 { "fail" } else { "pass" },
+        with
     );
+    b.push_str(&incidents_section("事件（不当言行、红线、转接失误、挂断）", &r.incident_counts, &r.incidents, true));
     let top: Vec<(String, f32)> = r
         .leaderboard
         .iter()
@@ -793,7 +889,7 @@ pub fn team_page(r: &TeamReport, recent: &[Vec<SessionRow>]) -> String {
             bars_svg("平均分前 15 名", &top, 640)
         );
     }
-    b.push_str("<section><h2>学员一览</h2><table><tr><th>学员</th><th>团队</th><th class=\"num\">练习</th><th class=\"num\">平均</th><th class=\"num\">最高</th><th class=\"num\">通过率</th><th>趋势</th><th>最弱技能</th></tr>");
+    b.push_str("<section><h2>学员一览</h2><table><tr><th>学员</th><th>团队</th><th class=\"num\">练习</th><th class=\"num\">平均</th><th class=\"num\">最高</th><th class=\"num\">通过率</th><th class=\"num\">事件</th><th>趋势</th><th>最弱技能</th></tr>");
     for (i, x) in r.rows.iter().enumerate() {
         let name = if i < recent.len() {
             format!("<a href=\"#{}\">{}</a>", trainee_anchor(i), esc(&x.name))
@@ -806,13 +902,15 @@ pub fn team_page(r: &TeamReport, recent: &[Vec<SessionRow>]) -> String {
             .map_or_else(|| "—".to_string(), |w| format!("{}（{:.1}）", esc(&w.label), w.average));
         let _ = write!(
             b,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td>{}</td><td>{}</td></tr>",
             name,
             esc(&x.team),
             x.sessions,
             opt(x.average),
             opt(x.best),
             pct(x.pass_rate),
+            if x.incidents > 0 { " fail" } else { "" },
+            x.incidents,
             trend_cell(x.trend.delta, x.trend.label()),
             weak
         );
@@ -827,23 +925,6 @@ pub fn team_page(r: &TeamReport, recent: &[Vec<SessionRow>]) -> String {
             styled_bars_svg("遗漏次数", &bars, 640, BarStyle::Count { max, unit: "次", color: MISTAKE })
         );
     }
-    b.push_str("<section><h2>红线触犯</h2>");
-    if r.red_lines.is_empty() {
-        b.push_str("<p class=\"pass\">没有红线记录。</p>");
-    } else {
-        b.push_str("<table><tr><th>说法</th><th class=\"num\">次数</th><th class=\"num\">涉及学员</th></tr>");
-        for x in &r.red_lines {
-            let _ = write!(
-                b,
-                "<tr><td class=\"fail\">「{}」</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                esc(&x.phrase),
-                x.count,
-                x.trainees
-            );
-        }
-        b.push_str("</table>");
-    }
-    b.push_str("</section>");
     if !recent.is_empty() {
         b.push_str(&trainee_summaries_section(r, recent));
     }
@@ -851,7 +932,48 @@ pub fn team_page(r: &TeamReport, recent: &[Vec<SessionRow>]) -> String {
         Some(t) => format!("团队“{t}”练习报告"),
         None => "全体学员练习报告".to_string(),
     };
-    page(&title, "团队报告", &b)
+    page(&title, &format!("团队报告 · {}", r.period.label()), &b)
+}
+
+/// The page for one scenario across a team.
+pub fn scenario_page(r: &ScenarioReport) -> String {
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<section><h2>概览（{}）</h2><div class=\"cards\"><div class=\"card\"><b>{}</b><span>练过的学员</span></div>\
+         <div class=\"card\"><b>{}</b><span>通过且无事件的学员</span></div></div></section>",
+        esc(&r.period.label()),
+        r.attempted,
+        r.passed
+    );
+    b.push_str("<section><h2>学员</h2><table><tr><th>学员</th><th>团队</th><th class=\"num\">次数</th><th class=\"num\">最高</th><th class=\"num\">最近</th><th class=\"num\">事件</th><th>通过</th></tr>");
+    for x in &r.rows {
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td>{}</td></tr>",
+            esc(&x.name),
+            esc(&x.team),
+            x.attempts,
+            opt(x.best),
+            opt(x.latest),
+            if x.incidents > 0 { " fail" } else { "" },
+            x.incidents,
+            if x.passed {
+                "<span class=\"pass\">✓ 已通过</span>"
+            } else {
+                "<span class=\"fail\">未通过</span>"
+            }
+        );
+    }
+    b.push_str("</table></section>");
+    if !r.missed_concepts.is_empty() {
+        let list: Vec<String> =
+            r.missed_concepts.iter().map(|c| format!("{}（{} 次）", esc(&c.label), c.count)).collect();
+        let _ = write!(b, "<section><h2>最常遗漏的要点</h2><p>{}</p></section>", list.join("、"));
+    }
+    b.push_str(&incidents_section("本场景的事件", &r.incident_counts, &r.incidents, true));
+    let team = r.team.as_deref().map_or_else(|| "全体学员".to_string(), |t| format!("团队“{t}”"));
+    page(&format!("场景“{}”练习情况", r.title), &format!("{team} · {}", r.period.label()), &b)
 }
 
 #[cfg(test)]
@@ -1063,6 +1185,8 @@ mod tests {
             sessions: 1,
             completed: 1,
             passed: 1,
+            incidents: 0,
+            sessions_with_incidents: 0,
             pass_rate: Some(1.0),
             average: Some(80.0),
             best: Some(80.0),
@@ -1074,8 +1198,17 @@ mod tests {
             team: Some("<blink>队</blink>".into()),
             rows: vec![row],
             leaderboard: vec![hostile.into()],
+            period: crate::records::coaching::Period::all(),
             missed_concepts: Vec::new(),
             red_lines: vec![RedLineCount { phrase: "<img src=x>".into(), count: 1, trainees: 1 }],
+            incident_counts: vec![crate::records::coaching::IncidentCount {
+                kind: "conduct".into(),
+                kind_label: "不当言行".into(),
+                label: "<img src=x>".into(),
+                count: 1,
+                trainees: 1,
+            }],
+            incidents: Vec::new(),
         };
         let page = team_page(&report, &[]);
         for raw in ["<script", "<marquee", "<blink", "<img", "\u{1b}", "\u{7}", "\u{202e}"] {

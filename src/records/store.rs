@@ -12,7 +12,8 @@ use crate::diagnostic::display_path;
 use crate::records::ops::{Finish, Op, SessionStart, TurnRecord};
 
 /// Schema versions, oldest first; `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1, MIGRATE_V1_TO_V2, MIGRATE_V2_TO_V3, MIGRATE_V3_TO_V4, MIGRATE_V4_TO_V5];
+const MIGRATIONS: &[&str] =
+    &[SCHEMA_V1, MIGRATE_V1_TO_V2, MIGRATE_V2_TO_V3, MIGRATE_V3_TO_V4, MIGRATE_V4_TO_V5, MIGRATE_V5_TO_V6];
 
 /// The first schema (kept so that databases written by it are migrated, and tested).
 pub const SCHEMA_V1: &str = r#"
@@ -160,6 +161,107 @@ CREATE TABLE qa_findings (
     severity TEXT NOT NULL CHECK (severity IN ('breach', 'lapse', 'coaching')),
     PRIMARY KEY (call_id, seq)
 ) STRICT, WITHOUT ROWID;
+"#;
+
+/// Version 6: incidents and skills from turn-level evidence.
+///
+/// `incidents` lists what must not go unnoticed (conduct and security breaches, red lines,
+/// premature or missed transfers, hang-ups), each with the trainee's words, session and turn.
+/// The views `incident_turns` (from an answer's stored score) and `incident_calls` (from a
+/// finished session's scorecard and turns) are the one definition of them: recording inserts
+/// from the views for the turn or session just written, and this migration backfills from them.
+/// `session_skill_scores` holds a finished session's figures per skill (the scorecard's
+/// `skills`: turns that exercised the skill and the sum of their figures), and `skill_stats`
+/// becomes their running total per trainee. Sessions scored before version 6 carry no skill
+/// marks, so they count towards no skill.
+pub const MIGRATE_V5_TO_V6: &str = r#"
+CREATE TABLE incidents (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('security', 'conduct', 'red_line', 'premature_transfer',
+        'missed_transfer', 'hang_up')),
+    n INTEGER NOT NULL,
+    trainee_id INTEGER NOT NULL REFERENCES trainees(id),
+    turn INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    quote TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq, kind, n)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX incidents_by_trainee ON incidents(trainee_id, session_id);
+CREATE VIEW incident_turns AS
+    SELECT t.session_id, t.seq, CASE WHEN c.value ->> 'act' = 'SecurityBreach' THEN 'security' ELSE 'conduct' END
+               AS kind, c.key AS n, s.trainee_id, t.turn, coalesce(c.value ->> 'label', '') AS label,
+           coalesce(c.value ->> 'quote', '') AS quote
+    FROM turns t JOIN sessions s ON s.id = t.session_id, json_each(t.score, '$.conduct') c
+    WHERE t.kind = 'answer' AND t.superseded = 0 AND json_valid(t.score)
+    UNION ALL
+    SELECT t.session_id, t.seq, 'red_line', r.key, s.trainee_id, t.turn, r.value,
+           coalesce((SELECT e.value ->> 'matched' FROM json_each(t.score, '$.evidence') e
+                     WHERE e.value ->> 'kind' = 'red_line'
+                       AND (SELECT count(*) FROM json_each(t.score, '$.evidence') f
+                            WHERE f.value ->> 'kind' = 'red_line' AND f.key < e.key) = r.key), r.value)
+    FROM turns t JOIN sessions s ON s.id = t.session_id, json_each(t.score, '$.red_lines') r
+    WHERE t.kind = 'answer' AND t.superseded = 0 AND json_valid(t.score);
+CREATE VIEW incident_calls AS
+    WITH card AS (
+        SELECT s.id, s.trainee_id, s.escalation_timing AS timing, s.outcome,
+               CASE WHEN json_valid(s.scorecard) THEN s.scorecard END AS j
+        FROM sessions s WHERE s.ended_ms IS NOT NULL
+    )
+    SELECT id AS session_id, -1 AS seq, 'premature_transfer' AS kind, 0 AS n, trainee_id,
+           coalesce(j ->> '$.escalation.transfer_turn',
+                    (SELECT u.turn FROM turns u WHERE u.session_id = card.id AND u.kind = 'transfer' ORDER BY u.seq LIMIT 1),
+                    0) AS turn,
+           CASE timing WHEN 'premature' THEN '不该转接（应自行处理，或先完成必需步骤）' ELSE '早于应转接的回合' END AS label,
+           coalesce((SELECT u.text FROM turns u WHERE u.session_id = card.id AND u.kind = 'transfer'
+                     ORDER BY u.seq LIMIT 1), '') AS quote
+    FROM card WHERE timing IN ('premature', 'early')
+    UNION ALL
+    SELECT id, -1, 'missed_transfer', 0, trainee_id, coalesce(j ->> '$.escalation.trigger_turn', 0),
+           '出现转接条件后始终没有转接',
+           coalesce((SELECT u.text FROM turns u WHERE u.session_id = card.id AND u.kind = 'answer' AND u.superseded = 0
+                       AND u.turn = j ->> '$.escalation.trigger_turn' ORDER BY u.seq DESC LIMIT 1), '')
+    FROM card WHERE timing = 'missed'
+    UNION ALL
+    SELECT id, -1, 'missed_transfer', 1, trainee_id, j ->> '$.escalation.unkept_announcement[0]',
+           '告知客户转接，却没有转接', coalesce(j ->> '$.escalation.unkept_announcement[1]', '')
+    FROM card WHERE j ->> '$.escalation.unkept_announcement[0]' IS NOT NULL
+    UNION ALL
+    SELECT id, -1, 'hang_up', 0, trainee_id,
+           coalesce((SELECT u.turn FROM turns u WHERE u.session_id = card.id AND u.kind = 'answer' AND u.superseded = 0
+                     ORDER BY u.seq DESC LIMIT 1), 0),
+           CASE outcome WHEN 'customer_hung_up' THEN '客户愤而挂断' ELSE '坐席在问题解决前挂断' END,
+           coalesce((SELECT u.text FROM turns u WHERE u.session_id = card.id AND u.kind = 'answer' AND u.superseded = 0
+                     ORDER BY u.seq DESC LIMIT 1), '')
+    FROM card WHERE outcome IN ('customer_hung_up', 'agent_hung_up');
+INSERT OR IGNORE INTO incidents (session_id, seq, kind, n, trainee_id, turn, label, quote)
+    SELECT session_id, seq, kind, n, trainee_id, turn, label, quote FROM incident_turns;
+INSERT OR IGNORE INTO incidents (session_id, seq, kind, n, trainee_id, turn, label, quote)
+    SELECT session_id, seq, kind, n, trainee_id, turn, label, quote FROM incident_calls;
+CREATE TABLE session_skill_scores (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    skill TEXT NOT NULL,
+    turns INTEGER NOT NULL,
+    score_sum REAL NOT NULL,
+    PRIMARY KEY (session_id, skill)
+) STRICT, WITHOUT ROWID;
+INSERT OR IGNORE INTO session_skill_scores (session_id, skill, turns, score_sum)
+    SELECT s.id, k.value ->> 'skill', k.value ->> 'turns', k.value ->> 'score_sum'
+    FROM sessions s, json_each(s.scorecard, '$.skills') k
+    WHERE s.ended_ms IS NOT NULL AND json_valid(s.scorecard) AND k.value ->> 'turns' > 0;
+DROP TABLE skill_stats;
+CREATE TABLE skill_stats (
+    trainee_id INTEGER NOT NULL REFERENCES trainees(id),
+    skill TEXT NOT NULL,
+    sessions INTEGER NOT NULL,
+    turns INTEGER NOT NULL,
+    score_sum REAL NOT NULL,
+    PRIMARY KEY (trainee_id, skill)
+) STRICT, WITHOUT ROWID;
+INSERT INTO skill_stats (trainee_id, skill, sessions, turns, score_sum)
+    SELECT s.trainee_id, k.skill, count(*), sum(k.turns), sum(k.score_sum)
+    FROM session_skill_scores k JOIN sessions s ON s.id = k.session_id GROUP BY s.trainee_id, k.skill;
+CREATE INDEX sessions_by_scenario_id ON sessions(scenario_id, trainee_id, ended_ms);
 "#;
 
 /// `PRAGMA application_id` of every peilian database: "PEIL" in ASCII.
@@ -618,11 +720,24 @@ fn turn(tx: &Transaction<'_>, t: &TurnRecord) -> rusqlite::Result<()> {
         return Ok(());
     }
     if t.kind == "rewind" {
-        // Answers from the turn rewound to onwards are superseded (kept as attempts).
+        // Answers from the turn rewound to onwards are superseded (kept as attempts), and so are
+        // their incidents.
         tx.execute(
             "UPDATE turns SET superseded = 1 WHERE session_id = ?1 AND seq < ?2 AND turn >= ?3 AND kind <> 'rewind'",
             params![session, t.seq, t.turn],
         )?;
+        tx.execute(
+            "DELETE FROM incidents WHERE session_id = ?1 AND seq IN (SELECT seq FROM turns WHERE session_id = ?1 AND superseded = 1)",
+            [session],
+        )?;
+    }
+    if t.kind == "answer" {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO incidents (session_id, seq, kind, n, trainee_id, turn, label, quote)
+             SELECT session_id, seq, kind, n, trainee_id, turn, label, quote FROM incident_turns
+             WHERE session_id = ?1 AND seq = ?2",
+        )?
+        .execute(params![session, t.seq])?;
     }
     // Counted overall (skill '') and under each skill the scenario trains.
     let mut skills: Vec<String> = vec![String::new()];
@@ -671,11 +786,121 @@ fn finish(tx: &Transaction<'_>, f: &Finish) -> rusqlite::Result<()> {
     if updated == 0 {
         return Ok(());
     }
-    tx.execute(
-        "INSERT INTO skill_stats (trainee_id, skill, sessions, score_sum)
-             SELECT ?1, skill, 1, ?3 FROM session_skills WHERE session_id = ?2
-         ON CONFLICT(trainee_id, skill) DO UPDATE SET sessions = sessions + 1, score_sum = score_sum + excluded.score_sum",
-        params![trainee, session, f.overall],
-    )?;
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO incidents (session_id, seq, kind, n, trainee_id, turn, label, quote)
+         SELECT session_id, seq, kind, n, trainee_id, turn, label, quote FROM incident_calls WHERE session_id = ?1",
+    )?
+    .execute([session])?;
+    // The scorecard's figures per skill (none in scorecards from before version 6).
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO session_skill_scores (session_id, skill, turns, score_sum)
+         SELECT ?1, k.value ->> 'skill', k.value ->> 'turns', k.value ->> 'score_sum'
+         FROM json_each(CASE WHEN json_valid(?2) THEN ?2 ELSE '{}' END, '$.skills') k WHERE k.value ->> 'turns' > 0",
+    )?
+    .execute(params![session, f.scorecard])?;
+    tx.prepare_cached(
+        "INSERT INTO skill_stats (trainee_id, skill, sessions, turns, score_sum)
+             SELECT ?1, skill, 1, turns, score_sum FROM session_skill_scores WHERE session_id = ?2
+         ON CONFLICT(trainee_id, skill) DO UPDATE SET sessions = sessions + 1, turns = turns + excluded.turns,
+             score_sum = score_sum + excluded.score_sum",
+    )?
+    .execute(params![trainee, session])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start(uuid: &str) -> Op {
+        Op::Start(SessionStart {
+            uuid: uuid.into(),
+            trainee: "小测".into(),
+            team: None,
+            scenario_id: "a".into(),
+            scenario_version: 1,
+            scenario_title: "A".into(),
+            content_hash: "h".into(),
+            basis_hash: "b".into(),
+            skills: vec![],
+            app_version: "test".into(),
+            seed: 0,
+            mode: "practice".into(),
+            started_ms: 0,
+        })
+    }
+
+    fn answer(uuid: &str, seq: u32, turn: u32, quote: &str) -> Op {
+        let score = format!(
+            r#"{{"conduct":[{{"act":"Sarcasm","label":"讽刺客户","quote":"{quote}"}}],"red_lines":["不归我管"],
+                "evidence":[{{"kind":"hit","matched":"x"}},{{"kind":"red_line","matched":"不归我管"}}]}}"#
+        );
+        Op::Turn(TurnRecord {
+            uuid: uuid.into(),
+            seq,
+            kind: "answer".into(),
+            turn,
+            turn_id: "t".into(),
+            customer_line: String::new(),
+            text: quote.into(),
+            latency_ms: 0,
+            overall: Some(5.0),
+            score: Some(score),
+            missed_labels: vec![],
+            red_lines: vec!["不归我管".into()],
+            recorded_ms: 0,
+        })
+    }
+
+    fn incidents(store: &Store) -> Vec<(u32, String, String)> {
+        let mut stmt = store.conn().prepare("SELECT seq, kind, quote FROM incidents ORDER BY seq, kind").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn a_rewound_answer_loses_its_incidents_and_repeats_add_none() {
+        let mut store = Store::in_memory().unwrap();
+        let rewind = Op::Turn(TurnRecord {
+            kind: "rewind".into(),
+            seq: 1,
+            turn: 1,
+            score: None,
+            red_lines: vec![],
+            overall: None,
+            ..match answer("u", 0, 1, "") {
+                Op::Turn(t) => t,
+                _ => unreachable!(),
+            }
+        });
+        let ops = [start("u"), answer("u", 0, 1, "您可真行"), rewind, answer("u", 2, 1, "呵呵")];
+        store.apply_all(&ops[..2]).unwrap();
+        let before = incidents(&store);
+        assert_eq!(before, vec![(0, "conduct".into(), "您可真行".into()), (0, "red_line".into(), "不归我管".into())]);
+        store.apply_all(&ops).unwrap();
+        store.apply_all(&ops).unwrap();
+        // The rewound answer's incidents are gone; the new answer's are there, once.
+        assert_eq!(
+            incidents(&store),
+            vec![(2, "conduct".into(), "呵呵".into()), (2, "red_line".into(), "不归我管".into())]
+        );
+    }
+
+    #[test]
+    fn recording_reads_the_incident_views_by_index() {
+        let store = Store::in_memory().unwrap();
+        for sql in [
+            "SELECT * FROM incident_turns WHERE session_id = 1 AND seq = 2",
+            "SELECT * FROM incident_calls WHERE session_id = 1",
+        ] {
+            let mut stmt = store.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let plan: Vec<String> =
+                stmt.query_map([], |r| r.get::<_, String>(3)).unwrap().collect::<Result<_, _>>().unwrap();
+            // Scanning a row's JSON (a virtual table) or the view's own rows is fine; a table is not.
+            let scans: Vec<&String> = plan
+                .iter()
+                .filter(|p| p.starts_with("SCAN ") && !p.contains("VIRTUAL TABLE") && !p.starts_with("SCAN incident_"))
+                .collect();
+            assert!(scans.is_empty(), "{sql} scans a table: {plan:#?}");
+        }
+    }
 }

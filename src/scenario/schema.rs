@@ -120,6 +120,11 @@ impl Skill {
         }
     }
 
+    /// The Chinese label of a skill key (`key`); a centre's own skill is its own label.
+    pub fn label_of_key(key: &str) -> String {
+        Skill::BUILT_IN.iter().find(|s| s.key() == key).map_or_else(|| key.to_string(), |s| s.label().to_string())
+    }
+
     /// Stable key for records and reports.
     pub fn key(&self) -> String {
         match self {
@@ -295,6 +300,10 @@ pub struct Concept {
     /// Acts that count as the concept, whatever their words (`acts: [Apologize]`).
     #[serde(default)]
     pub acts: Vec<Act>,
+    /// The skill saying (or missing) the concept shows; when absent, the skill of its first
+    /// synonym group in `assets/skills.ron`, else that file's `concept_default`.
+    #[serde(default)]
+    pub skill: Option<Skill>,
 }
 
 /// A red line stated as an act: the answer must not do `act` (about a topic, when `about` or
@@ -391,7 +400,7 @@ pub struct Expect {
     pub model_answer: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ToneGoal {
     /// Soothe the customer's feelings before solving (先安抚情绪，再解决问题).
     SootheFirst,

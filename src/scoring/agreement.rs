@@ -649,6 +649,7 @@ mod tests {
                 acts: Default::default(),
             },
             features: Default::default(),
+            skills: vec![],
         };
         let e = explain(&score);
         assert_eq!(e.capped.as_deref(), Some("触犯红线「不归我管」，本回合最高 30 分"));

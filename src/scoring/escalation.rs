@@ -68,6 +68,8 @@ pub struct EscalationResult {
     /// The customer was told about a transfer at this turn (with these words) and never
     /// transferred.
     pub unkept_announcement: Option<(u32, String)>,
+    /// The handoff note of the transfer, if the call was transferred.
+    pub transfer_note: Option<String>,
     pub score: RubricScore,
     pub evidence: Vec<Evidence>,
 }
@@ -185,6 +187,7 @@ pub fn score(analyzer: &Analyzer, sc: &CompiledScenario, facts: &EscalationFacts
         facts_missing,
         missing_before_transfer,
         unkept_announcement: facts.unkept_announcement.clone(),
+        transfer_note: facts.transfer.as_ref().map(|t| t.1.clone()),
         score: RubricScore::new(round1(score), weight, reasons),
         evidence,
     }

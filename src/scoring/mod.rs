@@ -9,9 +9,11 @@ pub mod agreement;
 pub mod concept_report;
 pub mod conduct;
 pub mod escalation;
+pub mod incidents;
 pub mod rubric;
 pub mod samples;
 pub mod scorecard;
+pub mod skills;
 pub mod turn;
 
 use serde::Serialize;

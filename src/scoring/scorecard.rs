@@ -6,6 +6,8 @@ use serde::Serialize;
 
 use crate::scenario::schema::EscalationPolicy;
 use crate::scoring::escalation::{self, EscalationFacts, EscalationResult};
+use crate::scoring::incidents::{self, Incident};
+use crate::scoring::skills::{self, SkillFigure, SkillMap};
 use crate::scoring::turn::TurnScore;
 use crate::scoring::{RUBRICS, RubricScore, round1, rubric, weighted_overall};
 use crate::session::{Engine, Mode, Outcome};
@@ -40,6 +42,10 @@ pub struct Scorecard {
     pub rubrics: BTreeMap<&'static str, RubricScore>,
     pub turns: Vec<TurnResult>,
     pub escalation: EscalationResult,
+    /// What must not go unnoticed, whatever the score (`scoring::incidents`).
+    pub incidents: Vec<Incident>,
+    /// The call's figure per skill, from the turns that exercised each (`scoring::skills`).
+    pub skills: Vec<SkillFigure>,
     /// The main reasons, best first, for a quick read.
     pub summary: Vec<String>,
     pub coaching: Vec<String>,
@@ -168,6 +174,21 @@ pub(crate) fn build_scorecard(
         summary.push(format!("遗漏的要点：{}", uniq.join("、")));
     }
 
+    let turns: Vec<TurnResult> = scores.iter().map(|(t, s)| TurnResult { turn: *t, score: s.clone() }).collect();
+    let incidents = incidents::of_call(
+        &turns,
+        escalation.timing,
+        escalation.transfer_turn,
+        escalation.trigger_turn,
+        escalation.transfer_note.as_deref(),
+        escalation.unkept_announcement.as_ref(),
+        outcome,
+    );
+    if passed && !incidents.is_empty() {
+        summary.insert(1, format!("通过，但有 {} 个事件需要注意", incidents.len()));
+    }
+    let skills =
+        skills::call_figures(SkillMap::shipped(), turns.iter().map(|t| t.score.skills.as_slice()), &escalation);
     Scorecard {
         scenario_id: sc.id.clone(),
         scenario_version: sc.version,
@@ -182,8 +203,10 @@ pub(crate) fn build_scorecard(
         pass_mark: sc.rubric.pass_mark,
         capped,
         rubrics,
-        turns: scores.iter().map(|(t, s)| TurnResult { turn: *t, score: s.clone() }).collect(),
+        turns,
         escalation,
+        incidents,
+        skills,
         summary,
         coaching: sc.coaching.clone(),
     }

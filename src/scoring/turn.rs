@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::lexicon::LexiconKind;
 use crate::scenario::compiled::{CompiledForbiddenAct, CompiledScenario, RedLineScope};
 use crate::scenario::schema::{PersonaKind, ToneGoal};
+use crate::scoring::skills::{self, SkillMap, SkillMark};
 use crate::scoring::{Evidence, RubricScore, round1, rubric, weighted_overall};
 use crate::text::acts::{Act, ActReport, enclosing};
 use crate::text::analyzer::{Analyzed, Analyzer};
@@ -42,6 +43,8 @@ pub struct AnswerFeatures {
     pub empty: bool,
     /// Courteous, but nothing done for the customer.
     pub hollow: bool,
+    /// The turn's tone goals and whether each was met.
+    pub goals: Vec<(ToneGoal, bool)>,
 }
 
 /// A breach of the conduct policy in one answer.
@@ -82,6 +85,8 @@ pub struct TurnScore {
     pub model_answer: String,
     pub tone: ToneReport,
     pub features: AnswerFeatures,
+    /// What the answer showed of each skill (`scoring::skills`).
+    pub skills: Vec<SkillMark>,
 }
 
 impl TurnScore {
@@ -292,7 +297,7 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
         capped = Some(format!("{}，本回合最高 {limit} 分", why.join("；")));
         overall = overall.min(limit);
     }
-    TurnScore {
+    let mut score = TurnScore {
         turn_id: turn.id.clone(),
         answer: text.to_string(),
         overall: round1(overall),
@@ -307,7 +312,10 @@ pub fn score_answer(analyzer: &Analyzer, sc: &CompiledScenario, text: &str, ctx:
         model_answer: turn.expect.model_answer.clone(),
         tone,
         features,
-    }
+        skills: Vec::new(),
+    };
+    score.skills = skills::turn_marks(SkillMap::shipped(), sc, ctx.turn, &score);
+    score
 }
 
 /// A concept found in an answer.
@@ -484,6 +492,7 @@ fn score_tone(
                 match (first_soothing, first_solution) {
                     (None, _) => {
                         features.soothe_first_missed = true;
+                        features.goals.push((ToneGoal::SootheFirst, false));
                         score -= rubric::SOOTHE_FIRST_MISSING;
                         reasons.push(format!("× 先安抚再解决：没有安抚情绪 −{}", rubric::SOOTHE_FIRST_MISSING));
                         evidence.push(Evidence::new(
@@ -495,6 +504,7 @@ fn score_tone(
                     }
                     (Some(e), Some(s)) if e > s => {
                         score -= rubric::SOOTHE_FIRST_LATE;
+                        features.goals.push((ToneGoal::SootheFirst, false));
                         reasons.push(format!("× 先安抚再解决：先谈方案后安抚 −{}", rubric::SOOTHE_FIRST_LATE));
                         evidence.push(Evidence::new(
                             "tone",
@@ -505,6 +515,7 @@ fn score_tone(
                     }
                     _ => {
                         reasons.push("✓ 先安抚再解决".to_string());
+                        features.goals.push((ToneGoal::SootheFirst, true));
                         evidence.push(Evidence::new("tone", "goal_met", "先安抚再解决", "先安抚了情绪"));
                     }
                 }
@@ -538,9 +549,11 @@ fn score_tone(
                 }
                 if ok {
                     reasons.push(format!("✓ 以“您”和“{}”称呼客户", scenario.persona.title));
+                    features.goals.push((ToneGoal::VipAddress, true));
                     evidence.push(Evidence::new("tone", "goal_met", scenario.persona.title.clone(), "尊称到位"));
                 } else {
                     features.vip_address_missed = true;
+                    features.goals.push((ToneGoal::VipAddress, false));
                     evidence.push(Evidence::new(
                         "tone",
                         "goal_missed",
@@ -553,14 +566,17 @@ fn score_tone(
                 if tone.empathy < 0.3 {
                     score -= rubric::EMPATHIZE_MISSING;
                     reasons.push(format!("× 缺少共情表达 −{}", rubric::EMPATHIZE_MISSING));
+                    features.goals.push((ToneGoal::Empathize, false));
                     evidence.push(Evidence::new("tone", "goal_missed", "共情", "没有表达对客户处境的理解"));
                 } else {
                     reasons.push("✓ 表达了共情".to_string());
+                    features.goals.push((ToneGoal::Empathize, true));
                 }
             }
             ToneGoal::Reassure => {
                 if promised_forbidden {
                     score -= rubric::REASSURE_MISSING;
+                    features.goals.push((ToneGoal::Reassure, false));
                     reasons.push(format!("× 用不能兑现的承诺来安抚不算安心承诺 −{}", rubric::REASSURE_MISSING));
                     evidence.push(Evidence::new(
                         "tone",
@@ -570,10 +586,12 @@ fn score_tone(
                     ));
                 } else if tone.reassurance < 0.3 {
                     score -= rubric::REASSURE_MISSING;
+                    features.goals.push((ToneGoal::Reassure, false));
                     reasons.push(format!("× 缺少安心承诺（如“请放心”“会跟进”）−{}", rubric::REASSURE_MISSING));
                     evidence.push(Evidence::new("tone", "goal_missed", "安心承诺", "没有给客户吃定心丸"));
                 } else {
                     reasons.push("✓ 给出了安心承诺".to_string());
+                    features.goals.push((ToneGoal::Reassure, true));
                 }
             }
         }

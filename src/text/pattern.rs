@@ -74,14 +74,13 @@ impl Pattern {
             // The seek pre-filter skips to where the pattern's plain approximation matches
             // before the backtracking VM runs (it never skips a match); always wanted here,
             // whatever the characters of the pattern.
-            Err(plain) => match fancy_regex::RegexBuilder::new(&regex)
-                .delegate_size_limit(1 << 22)
-                .seek_filter(|_| true)
-                .build()
-            {
-                Ok(re) if needs_fancy(&regex) => Matcher::Fancy(Box::new(re)),
-                _ => return Err(PatternError::Syntax(first_line(&plain.to_string()))),
-            },
+            Err(plain) => {
+                match fancy_regex::RegexBuilder::new(&regex).delegate_size_limit(1 << 22).seek_filter(|_| true).build()
+                {
+                    Ok(re) if needs_fancy(&regex) => Matcher::Fancy(Box::new(re)),
+                    _ => return Err(PatternError::Syntax(first_line(&plain.to_string()))),
+                }
+            }
         };
         // The prefilter's version: gaps without their bounds, look-arounds dropped, back-references
         // as any text — a superset of the pattern whose automaton stays small.
@@ -384,11 +383,8 @@ mod tests {
     #[test]
     fn the_seek_prefilter_changes_no_match() {
         let rules = crate::text::acts::ActRules::embedded();
-        let classes: BTreeMap<String, Vec<String>> = rules
-            .classes
-            .iter()
-            .map(|(k, v)| (k.clone(), v.iter().map(|w| normalize(w.trim())).collect()))
-            .collect();
+        let classes: BTreeMap<String, Vec<String>> =
+            rules.classes.iter().map(|(k, v)| (k.clone(), v.iter().map(|w| normalize(w.trim())).collect())).collect();
         let texts = [
             "您好好,您好!早上好",
             "好的,好,行吧。可以啊?对",

@@ -2,6 +2,7 @@
 
 mod agreement;
 mod cli;
+mod coaching;
 mod concepts;
 mod engine;
 mod font;

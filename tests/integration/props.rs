@@ -120,7 +120,9 @@ proptest! {
             input.extend_from_slice(l);
             input.push(b'\n');
         }
-        let out = run_on(&db, &["practice", "tests/fixtures/valid/vip-window.ron", "--seed", "3", "--trainee", &name], &input);
+        // `--trainee=NAME`: a name may start with `-`, which clap would read as an option.
+        let trainee_arg = format!("--trainee={name}");
+        let out = run_on(&db, &["practice", "tests/fixtures/valid/vip-window.ron", "--seed", "3", &trainee_arg], &input);
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         prop_assert!(!err.contains("panicked"), "{err}");
         prop_assert!(moves_a_terminal(&out.stdout).is_none() && moves_a_terminal(&out.stderr).is_none(),
@@ -143,6 +145,7 @@ proptest! {
             (_, code) => prop_assert!(false, "exit {code:?} for name {name:?}: {err}"),
         }
         let name = valid.unwrap();
+        let trainee_arg = format!("--trainee={name}");
         prop_assert_eq!(sessions(&db), 1);
         let conn = rusqlite::Connection::open(&db).unwrap();
         let stored: String = conn.query_row("SELECT name FROM trainees", [], |r| r.get(0)).unwrap();
@@ -153,14 +156,14 @@ proptest! {
         prop_assert_eq!(bad_latency, 0);
         drop(conn);
 
-        for args in [vec!["replay"], vec!["replay", "1"], vec!["report"], vec!["report", "--trainee", &name]] {
+        for args in [vec!["replay"], vec!["replay", "1"], vec!["report"], vec!["report", &trainee_arg]] {
             let out = run_on(&db, &args, b"");
             let err = String::from_utf8_lossy(&out.stderr).into_owned();
             prop_assert_eq!(out.status.code(), Some(0), "{:?}: {}", args, err);
             prop_assert!(!err.contains("panicked"));
             prop_assert!(moves_a_terminal(&out.stdout).is_none(), "{:?} printed {:?}", args, moves_a_terminal(&out.stdout));
         }
-        let json = run_on(&db, &["report", "--trainee", &name, "--json"], b"");
+        let json = run_on(&db, &["report", &trainee_arg, "--json"], b"");
         let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
         prop_assert_eq!(doc["trainee"].as_str(), Some(name.as_str()));
         prop_assert!(moves_a_terminal(&json.stdout).is_none());

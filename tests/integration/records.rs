@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use peilian::records::coaching::{ScenarioMeta, recorded_session, team_report, trainee_report};
+use peilian::records::coaching::{Count, ScenarioMeta, recorded_session, team_report, trainee_report};
 use peilian::records::ops::{Finish, Op, RubricColumns, SessionStart, TurnRecord};
 use peilian::records::recorder::{Recorder, Saved, SessionRecording};
 use peilian::records::store::{SCHEMA_V1, Store, StoreError};
@@ -170,6 +170,11 @@ fn start_op(uuid: &str, trainee: &str, team: &str, scenario: &str, skills: &[&st
 }
 
 fn turn_op(uuid: &str, seq: u32, missed: &[&str], red: &[&str]) -> Op {
+    turn_op_with(uuid, seq, missed, red, "[]")
+}
+
+/// A turn whose stored score carries skill marks (`skills`, JSON).
+fn turn_op_with(uuid: &str, seq: u32, missed: &[&str], red: &[&str], skills: &str) -> Op {
     Op::Turn(TurnRecord {
         uuid: uuid.into(),
         seq,
@@ -180,7 +185,7 @@ fn turn_op(uuid: &str, seq: u32, missed: &[&str], red: &[&str]) -> Op {
         text: "回答".into(),
         latency_ms: 1000,
         overall: Some(50.0),
-        score: Some(format!("{{\"missed_labels\": {:?}, \"red_lines\": {:?}}}", missed, red)),
+        score: Some(format!("{{\"missed_labels\": {missed:?}, \"red_lines\": {red:?}, \"skills\": {skills}}}")),
         missed_labels: missed.iter().map(|s| s.to_string()).collect(),
         red_lines: red.iter().map(|s| s.to_string()).collect(),
         recorded_ms: 0,
@@ -188,6 +193,11 @@ fn turn_op(uuid: &str, seq: u32, missed: &[&str], red: &[&str]) -> Op {
 }
 
 fn finish_op(uuid: &str, overall: f32, passed: bool, timing: &str, at: i64) -> Op {
+    finish_op_with(uuid, overall, passed, timing, at, "{}")
+}
+
+/// A finish with a scorecard (JSON) of its own.
+fn finish_op_with(uuid: &str, overall: f32, passed: bool, timing: &str, at: i64, scorecard: &str) -> Op {
     Op::Finish(Finish {
         uuid: uuid.into(),
         ended_ms: at,
@@ -202,7 +212,7 @@ fn finish_op(uuid: &str, overall: f32, passed: bool, timing: &str, at: i64) -> O
             responsiveness: Some(100.0),
         },
         escalation_timing: timing.into(),
-        scorecard: "{}".into(),
+        scorecard: scorecard.into(),
         transcript: "[]".into(),
     })
 }
@@ -218,8 +228,23 @@ fn reports_match_hand_computed_figures() {
         let scenario = if i % 2 == 0 { "a" } else { "b" };
         let skills: &[&str] = if i % 2 == 0 { &["empathy"] } else { &["escalation", "policy"] };
         ops.push(start_op(&uuid, "小张", "一组", scenario, skills, 1000 * i as i64));
-        ops.push(turn_op(&uuid, 0, &["致歉"], if i == 0 { &["不归我管"] } else { &[] }));
-        ops.push(finish_op(&uuid, *s, *s >= 70.0, if i == 1 { "late" } else { "on_time" }, 1000 * i as i64 + 500));
+        // Scenario "a" shows empathy (the session's figure: its overall); "b" shows escalation
+        // (its overall) and policy (100 − overall, with a 0 mark for a missed time limit).
+        let (marks, figures) = if i % 2 == 0 {
+            ("[]".to_string(), format!(r#"[{{"skill":"empathy","turns":1,"score_sum":{s}}}]"#))
+        } else {
+            (
+                r#"[{"skill":"policy","score":0,"why":"缺少要点“时效”"}]"#.to_string(),
+                format!(
+                    r#"[{{"skill":"escalation","turns":1,"score_sum":{s}}},{{"skill":"policy","turns":1,"score_sum":{}}}]"#,
+                    100.0 - s
+                ),
+            )
+        };
+        ops.push(turn_op_with(&uuid, 0, &["致歉"], if i == 0 { &["不归我管"] } else { &[] }, &marks));
+        let card = format!(r#"{{"skills":{figures}}}"#);
+        let timing = if i == 1 { "late" } else { "on_time" };
+        ops.push(finish_op_with(&uuid, *s, *s >= 70.0, timing, 1000 * i as i64 + 500, &card));
     }
     ops.push(start_op("z-open", "小张", "一组", "c", &["empathy"], 9000));
     // 小陈: one session, 85.
@@ -267,16 +292,20 @@ fn reports_match_hand_computed_figures() {
     assert_eq!(r.timeline.iter().map(|p| p.overall).collect::<Vec<_>>(), scores.to_vec());
     assert_eq!(r.rubric_averages["tone"], 55.0);
     assert!(!r.rubric_averages.contains_key("no_repeat"));
-    // Skills: empathy from sessions 40, 60, 80 → 60; escalation and policy from 50, 70, 90 → 70.
-    assert_eq!(r.skills[0].skill, "empathy");
-    assert_eq!(r.skills[0].average, 60.0);
-    assert_eq!(r.skills[1].average, 70.0);
-    let weakest = &r.weakest[0];
-    // "致歉" was missed in each of the 3 empathy sessions (and the red line once).
-    assert_eq!(weakest.missed_concepts[0].label, "致歉");
-    assert_eq!(weakest.missed_concepts[0].count, 3);
-    assert_eq!(weakest.red_lines[0].count, 1);
+    // Skills, from the scorecards' figures: policy from sessions 50, 70, 90 → (50+30+10)/3 = 30;
+    // empathy from 40, 60, 80 → 60; escalation from 50, 70, 90 → 70. Two skills of one
+    // scenario ("b") differ.
+    let skills: Vec<(&str, f32, u32)> = r.skills.iter().map(|s| (s.skill.as_str(), s.average, s.turns)).collect();
+    assert_eq!(skills, vec![("policy", 30.0, 3), ("empathy", 60.0, 3), ("escalation", 70.0, 3)]);
+    // The weakest skill's evidence: its 0 marks, one in each of the three "b" sessions.
+    assert_eq!(r.weakest[0].skill.skill, "policy");
+    assert_eq!(r.weakest[0].misses, vec![Count { label: "缺少要点“时效”".into(), count: 3 }]);
     assert_eq!(r.missed_concepts[0].count, 6);
+    // The red line is an incident of session z0 (failed, 40): the pass rate stays 3/6.
+    assert_eq!(r.red_lines, vec![Count { label: "不归我管".into(), count: 1 }]);
+    assert_eq!((r.sessions_with_incidents, r.passed_with_incidents), (1, 0));
+    assert_eq!(r.incidents.len(), 1);
+    assert_eq!((r.incidents[0].kind.as_str(), r.incidents[0].turn), ("red_line", 1));
     assert_eq!(r.transfers.late, 1);
     assert_eq!(r.transfers.on_time, 5);
     // Scenario "a" (sessions 40, 60, 80): best 80, latest 80, passed.

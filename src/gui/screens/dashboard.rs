@@ -247,7 +247,13 @@ fn trainee_detail(
                         flex_shrink: 0.0,
                         ..default()
                     },
-                    BackgroundColor(if point.passed { GOOD } else { score_color(point.overall) }),
+                    BackgroundColor(if point.incidents > 0 {
+                        BAD
+                    } else if point.passed {
+                        GOOD
+                    } else {
+                        score_color(point.overall)
+                    }),
                 ));
             }
         });
@@ -273,6 +279,28 @@ fn trainee_detail(
         }
     });
     col.spawn(widget::panel(FlexDirection::Column)).with_children(|p| {
+        p.spawn(widget::label(t(lang, T::Incidents), 15.0, HEADER));
+        if d.incidents.is_empty() {
+            p.spawn(widget::paragraph(t(lang, T::NoIncidents).to_string(), 14.0, GOOD));
+        }
+        for i in d.incidents.iter().take(10) {
+            let quote = if i.quote.is_empty() { String::new() } else { format!(" {}", i18n::quoted(lang, &i.quote)) };
+            p.spawn(widget::paragraph(
+                format!(
+                    "{} {} · {} {} · {} · {}{quote}",
+                    i.date,
+                    i.scenario_title,
+                    t(lang, T::Turn),
+                    i.turn,
+                    i.kind_label,
+                    i.label
+                ),
+                14.0,
+                BAD,
+            ));
+        }
+    });
+    col.spawn(widget::panel(FlexDirection::Column)).with_children(|p| {
         p.spawn(widget::label(t(lang, T::WeakSkills), 15.0, HEADER));
         for w in &d.weakest {
             p.spawn(widget::label(
@@ -280,31 +308,22 @@ fn trainee_detail(
                 16.0,
                 BAD,
             ));
-            if !w.missed_concepts.is_empty() {
-                let v: Vec<String> = w.missed_concepts.iter().map(|c| format!("{}×{}", c.label, c.count)).collect();
+            if !w.misses.is_empty() {
+                let v: Vec<String> = w.misses.iter().map(|c| format!("{}×{}", c.label, c.count)).collect();
                 p.spawn(widget::paragraph(
                     i18n::labelled(lang, t(lang, T::Missed), v.join(i18n::list_sep(lang))),
                     14.0,
                     TEXT,
                 ));
             }
-            if !w.red_lines.is_empty() {
-                let v: Vec<String> =
-                    w.red_lines.iter().map(|c| format!("{}×{}", i18n::quoted(lang, &c.label), c.count)).collect();
-                p.spawn(widget::paragraph(
-                    i18n::labelled(lang, t(lang, T::RedLine), v.join(i18n::list_sep(lang))),
-                    14.0,
-                    BAD,
-                ));
-            }
-            let tr = &w.transfers;
-            if tr.mistimed() > 0 {
-                p.spawn(widget::paragraph(
-                    i18n::transfer_counts(lang, tr.early, tr.premature, tr.late, tr.missed),
-                    14.0,
-                    TEXT,
-                ));
-            }
+        }
+        let tr = &d.transfers;
+        if tr.mistimed() > 0 {
+            p.spawn(widget::paragraph(
+                i18n::transfer_counts(lang, tr.early, tr.premature, tr.late, tr.missed),
+                14.0,
+                TEXT,
+            ));
         }
         p.spawn(widget::label(t(lang, T::Recommendations), 15.0, HEADER));
         for r in &d.recommendations {
