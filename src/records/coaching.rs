@@ -456,6 +456,22 @@ impl Filter<'_> {
         .join(" AND ")
     }
 
+    /// The same condition on incidents `i` (joined with trainees `tr` by the incident's
+    /// trainee), read from the incidents' own columns, and the join a scenario filter needs.
+    fn incident_where(&self) -> (&'static str, String) {
+        let part = |given: bool, cond: &str, n: u8| if given { cond.to_string() } else { format!("?{n} IS NULL") };
+        let join = if self.scenario.is_some() { "JOIN sessions s ON s.id = i.session_id" } else { "" };
+        let w = [
+            part(self.trainee.is_some(), "i.trainee_id = ?1", 1),
+            part(self.team.is_some(), "tr.team = ?2", 2),
+            part(self.scenario.is_some(), "s.scenario_id = ?3", 3),
+            part(self.period.since_ms.is_some(), "i.started_ms >= ?4", 4),
+            part(self.period.until_ms.is_some(), "i.started_ms < ?5", 5),
+        ]
+        .join(" AND ");
+        (join, w)
+    }
+
     fn params(&self) -> [rusqlite::types::Value; 5] {
         use rusqlite::types::Value;
         let opt_i = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
@@ -471,10 +487,10 @@ impl Filter<'_> {
 }
 
 fn incident_counts(store: &Store, f: &Filter<'_>) -> Result<Vec<IncidentCount>, StoreError> {
-    let w = f.where_s();
+    let (join, w) = f.incident_where();
     let sql = format!(
         "SELECT i.kind, i.label, count(*), count(DISTINCT i.trainee_id)
-         FROM incidents i JOIN sessions s ON s.id = i.session_id JOIN trainees tr ON tr.id = s.trainee_id
+         FROM incidents i JOIN trainees tr ON tr.id = i.trainee_id {join}
          WHERE {w} GROUP BY i.kind, i.label"
     );
     let mut stmt = store.conn().prepare_cached(&sql)?;
@@ -496,13 +512,13 @@ fn incident_counts(store: &Store, f: &Filter<'_>) -> Result<Vec<IncidentCount>, 
 }
 
 fn incident_list(store: &Store, f: &Filter<'_>) -> Result<Vec<ReportIncident>, StoreError> {
-    let w = f.where_s();
+    let (_, w) = f.incident_where();
     let sql = format!(
         "SELECT i.session_id, tr.name, s.scenario_id, s.scenario_title, s.started_ms,
                 strftime('%Y-%m-%d', s.started_ms / 1000, 'unixepoch', 'localtime'), i.kind, i.label, i.quote, i.turn,
                 s.passed
-         FROM incidents i JOIN sessions s ON s.id = i.session_id JOIN trainees tr ON tr.id = s.trainee_id
-         WHERE {w} ORDER BY s.started_ms DESC, i.session_id DESC, i.seq, i.kind, i.n LIMIT {INCIDENT_LIST}"
+         FROM incidents i JOIN sessions s ON s.id = i.session_id JOIN trainees tr ON tr.id = i.trainee_id
+         WHERE {w} ORDER BY i.started_ms DESC, i.session_id DESC, i.seq, i.kind, i.n LIMIT {INCIDENT_LIST}"
     );
     let mut stmt = store.conn().prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(f.params()), |r| {
@@ -641,30 +657,30 @@ pub fn trainee_report_in(
     let w = f.where_s();
     let p = || rusqlite::params_from_iter(f.params());
 
-    let (sessions, completed, passed, average, best): (u32, u32, u32, Option<f64>, Option<f64>) = conn.query_row(
+    #[allow(clippy::type_complexity)]
+    let (sessions, completed, passed, average, best, sessions_with_incidents, passed_with_incidents): (
+        u32,
+        u32,
+        u32,
+        Option<f64>,
+        Option<f64>,
+        u32,
+        u32,
+    ) = conn.query_row(
         &format!(
-            "SELECT count(*), count(s.ended_ms), coalesce(sum(s.passed), 0), avg(s.overall), max(s.overall)
+            "SELECT count(*), count(s.ended_ms), coalesce(sum(s.passed), 0), avg(s.overall), max(s.overall),
+                    count(CASE WHEN s.incidents > 0 THEN 1 END), count(CASE WHEN s.passed = 1 AND s.incidents > 0 THEN 1 END)
              FROM sessions s JOIN trainees tr ON tr.id = s.trainee_id WHERE {w}"
         ),
         p(),
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-    )?;
-    let (sessions_with_incidents, passed_with_incidents): (u32, u32) = conn.query_row(
-        &format!(
-            "SELECT count(DISTINCT i.session_id), count(DISTINCT CASE WHEN s.passed = 1 THEN s.id END)
-             FROM incidents i JOIN sessions s ON s.id = i.session_id JOIN trainees tr ON tr.id = s.trainee_id
-             WHERE {w}"
-        ),
-        p(),
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
     )?;
 
     // Completed sessions, newest first: the timeline and the trend.
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT s.id, s.ended_ms, s.scenario_id, s.overall, s.passed, s.concepts, s.tone, s.escalation, s.no_repeat,
                 s.responsiveness, strftime('%Y-%m-%d', s.ended_ms / 1000, 'unixepoch', 'localtime'),
-                julianday(s.ended_ms / 1000.0, 'unixepoch', 'localtime'),
-                (SELECT count(*) FROM incidents i WHERE i.session_id = s.id)
+                julianday(s.ended_ms / 1000.0, 'unixepoch', 'localtime'), s.incidents
          FROM sessions s JOIN trainees tr ON tr.id = s.trainee_id
          WHERE {w} AND s.ended_ms IS NOT NULL ORDER BY s.ended_ms DESC, s.id DESC LIMIT {TIMELINE_LEN}"
     ))?;
@@ -696,7 +712,7 @@ pub fn trainee_report_in(
 
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT s.scenario_id, max(s.scenario_title), count(*), max(s.overall),
-                max(coalesce(s.passed, 0) AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.session_id = s.id)),
+                max(coalesce(s.passed, 0) AND s.incidents = 0),
                 (SELECT l.overall FROM sessions l WHERE l.trainee_id = s.trainee_id AND l.scenario_id = s.scenario_id
                    AND l.ended_ms IS NOT NULL AND (?4 IS NULL OR l.started_ms >= ?4) AND (?5 IS NULL OR l.started_ms < ?5)
                  ORDER BY l.ended_ms DESC LIMIT 1)
@@ -837,7 +853,6 @@ pub fn team_report(store: &Store, team: Option<&str>) -> Result<TeamReport, Stor
 pub fn team_report_in(store: &Store, team: Option<&str>, period: &Period) -> Result<TeamReport, StoreError> {
     let conn = store.conn();
     let f = Filter { trainee: None, team, scenario: None, period };
-    let w = f.where_s();
     let p = || rusqlite::params_from_iter(f.params());
     // Trainees without sessions in the period are listed too (with empty figures).
     // Without a period the sessions are read from the covering index by trainee and end.
@@ -849,12 +864,13 @@ pub fn team_report_in(store: &Store, team: Option<&str>, period: &Period) -> Res
     };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT t.id, t.name, t.team, count(s.id), count(s.ended_ms), coalesce(sum(s.passed), 0), avg(s.overall),
-                max(s.overall), max(s.ended_ms)
+                max(s.overall), max(s.ended_ms), coalesce(sum(s.incidents), 0),
+                count(CASE WHEN s.incidents > 0 THEN 1 END), count(CASE WHEN s.passed = 1 AND s.incidents > 0 THEN 1 END)
          FROM trainees t LEFT JOIN sessions s ON s.trainee_id = t.id {in_period}
          WHERE (?2 IS NULL OR t.team = ?2) AND ?1 IS NULL AND ?3 IS NULL
          GROUP BY t.id ORDER BY t.name"
     ))?;
-    let base: Vec<(i64, TraineeRow, u32)> = stmt
+    let base: Vec<(i64, TraineeRow, u32, u32)> = stmt
         .query_map(p(), |r| {
             let completed: u32 = r.get(4)?;
             let passed: u32 = r.get(5)?;
@@ -866,8 +882,8 @@ pub fn team_report_in(store: &Store, team: Option<&str>, period: &Period) -> Res
                     sessions: r.get(3)?,
                     completed,
                     passed,
-                    incidents: 0,
-                    sessions_with_incidents: 0,
+                    incidents: r.get(9)?,
+                    sessions_with_incidents: r.get(10)?,
                     pass_rate: None,
                     average: r.get::<_, Option<f64>>(6)?.map(round1),
                     best: r.get::<_, Option<f64>>(7)?.map(round1),
@@ -876,18 +892,10 @@ pub fn team_report_in(store: &Store, team: Option<&str>, period: &Period) -> Res
                     last_ms: r.get(8)?,
                 },
                 passed,
+                r.get(11)?,
             ))
         })?
         .collect::<Result<_, _>>()?;
-
-    // Incidents per trainee: all, the sessions they are in, and those of them passed.
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT i.trainee_id, count(*), count(DISTINCT i.session_id), count(DISTINCT CASE WHEN s.passed = 1 THEN s.id END)
-         FROM incidents i JOIN sessions s ON s.id = i.session_id JOIN trainees tr ON tr.id = s.trainee_id
-         WHERE {w} GROUP BY i.trainee_id"
-    ))?;
-    let per: BTreeMap<i64, (u32, u32, u32)> =
-        stmt.query_map(p(), |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?.collect::<Result<_, _>>()?;
 
     let mut recent = conn.prepare_cached(
         "SELECT overall FROM sessions WHERE trainee_id = ?1 AND ended_ms IS NOT NULL
@@ -906,7 +914,7 @@ pub fn team_report_in(store: &Store, team: Option<&str>, period: &Period) -> Res
          GROUP BY k.skill HAVING sum(k.turns) > 0 AND sum(k.score_sum) / sum(k.turns) < 99.95 ORDER BY 4, 1 LIMIT 1",
     )?;
     let mut rows = Vec::with_capacity(base.len());
-    for (id, mut row, passed) in base {
+    for (id, mut row, passed, passed_with) in base {
         if row.completed >= 2 {
             let newest: Vec<f32> = recent
                 .query_map(params![id, (2 * TREND_WINDOW) as i64, period.since_ms, period.until_ms], |r| {
@@ -915,9 +923,6 @@ pub fn team_report_in(store: &Store, team: Option<&str>, period: &Period) -> Res
                 .collect::<Result<_, _>>()?;
             row.trend = trend_of(&newest);
         }
-        let (incidents, with, passed_with) = per.get(&id).copied().unwrap_or_default();
-        row.incidents = incidents;
-        row.sessions_with_incidents = with;
         row.pass_rate = (row.completed > 0).then(|| (passed - passed_with.min(passed)) as f32 / row.completed as f32);
         row.weakest_skill = if period.is_all() {
             weakest_all.query_row([id], skill_row).optional()?
@@ -976,14 +981,12 @@ pub fn scenario_report(
     let p = || rusqlite::params_from_iter(f.params());
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT tr.name, tr.team, count(*), count(s.ended_ms),
-                max(coalesce(s.passed, 0) AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.session_id = s.id)),
+                max(coalesce(s.passed, 0) AND s.incidents = 0),
                 max(s.overall),
                 (SELECT l.overall FROM sessions l WHERE l.trainee_id = s.trainee_id AND l.scenario_id = s.scenario_id
                    AND l.ended_ms IS NOT NULL AND (?4 IS NULL OR l.started_ms >= ?4) AND (?5 IS NULL OR l.started_ms < ?5)
                  ORDER BY l.ended_ms DESC LIMIT 1),
-                (SELECT count(*) FROM incidents i JOIN sessions l ON l.id = i.session_id
-                 WHERE l.trainee_id = s.trainee_id AND l.scenario_id = s.scenario_id
-                   AND (?4 IS NULL OR l.started_ms >= ?4) AND (?5 IS NULL OR l.started_ms < ?5)),
+                sum(s.incidents),
                 max(s.scenario_title)
          FROM sessions s JOIN trainees tr ON tr.id = s.trainee_id WHERE {w}
          GROUP BY s.trainee_id ORDER BY tr.name"

@@ -174,6 +174,11 @@ CREATE TABLE qa_findings (
 /// `skills`: turns that exercised the skill and the sum of their figures), and `skill_stats`
 /// becomes their running total per trainee. Sessions scored before version 6 carry no skill
 /// marks, so they count towards no skill.
+///
+/// So that team figures stay fast at a million sessions, each incident carries its session's
+/// start (`started_ms`, for periods and the newest-first list) and each session counts its
+/// incidents (`sessions.incidents`, kept by triggers and read from the covering index with the
+/// other per-trainee figures).
 pub const MIGRATE_V5_TO_V6: &str = r#"
 CREATE TABLE incidents (
     session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
@@ -185,13 +190,25 @@ CREATE TABLE incidents (
     turn INTEGER NOT NULL,
     label TEXT NOT NULL,
     quote TEXT NOT NULL,
+    started_ms INTEGER NOT NULL,
     PRIMARY KEY (session_id, seq, kind, n)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX incidents_by_trainee ON incidents(trainee_id, session_id);
+CREATE INDEX incidents_by_start ON incidents(started_ms, session_id);
+CREATE INDEX incidents_by_label ON incidents(kind, label, trainee_id);
+ALTER TABLE sessions ADD COLUMN incidents INTEGER NOT NULL DEFAULT 0;
+DROP INDEX sessions_by_trainee_end;
+CREATE INDEX sessions_by_trainee_end ON sessions(trainee_id, ended_ms, overall, passed, incidents);
+CREATE TRIGGER incidents_counted AFTER INSERT ON incidents BEGIN
+    UPDATE sessions SET incidents = incidents + 1 WHERE id = NEW.session_id;
+END;
+CREATE TRIGGER incidents_uncounted AFTER DELETE ON incidents BEGIN
+    UPDATE sessions SET incidents = incidents - 1 WHERE id = OLD.session_id;
+END;
 CREATE VIEW incident_turns AS
     SELECT t.session_id, t.seq, CASE WHEN c.value ->> 'act' = 'SecurityBreach' THEN 'security' ELSE 'conduct' END
                AS kind, c.key AS n, s.trainee_id, t.turn, coalesce(c.value ->> 'label', '') AS label,
-           coalesce(c.value ->> 'quote', '') AS quote
+           coalesce(c.value ->> 'quote', '') AS quote, s.started_ms
     FROM turns t JOIN sessions s ON s.id = t.session_id, json_each(t.score, '$.conduct') c
     WHERE t.kind = 'answer' AND t.superseded = 0 AND json_valid(t.score)
     UNION ALL
@@ -199,12 +216,13 @@ CREATE VIEW incident_turns AS
            coalesce((SELECT e.value ->> 'matched' FROM json_each(t.score, '$.evidence') e
                      WHERE e.value ->> 'kind' = 'red_line'
                        AND (SELECT count(*) FROM json_each(t.score, '$.evidence') f
-                            WHERE f.value ->> 'kind' = 'red_line' AND f.key < e.key) = r.key), r.value)
+                            WHERE f.value ->> 'kind' = 'red_line' AND f.key < e.key) = r.key), r.value),
+           s.started_ms
     FROM turns t JOIN sessions s ON s.id = t.session_id, json_each(t.score, '$.red_lines') r
     WHERE t.kind = 'answer' AND t.superseded = 0 AND json_valid(t.score);
 CREATE VIEW incident_calls AS
     WITH card AS (
-        SELECT s.id, s.trainee_id, s.escalation_timing AS timing, s.outcome,
+        SELECT s.id, s.trainee_id, s.started_ms, s.escalation_timing AS timing, s.outcome,
                CASE WHEN json_valid(s.scorecard) THEN s.scorecard END AS j
         FROM sessions s WHERE s.ended_ms IS NOT NULL
     )
@@ -214,17 +232,18 @@ CREATE VIEW incident_calls AS
                     0) AS turn,
            CASE timing WHEN 'premature' THEN '不该转接（应自行处理，或先完成必需步骤）' ELSE '早于应转接的回合' END AS label,
            coalesce((SELECT u.text FROM turns u WHERE u.session_id = card.id AND u.kind = 'transfer'
-                     ORDER BY u.seq LIMIT 1), '') AS quote
+                     ORDER BY u.seq LIMIT 1), '') AS quote, started_ms
     FROM card WHERE timing IN ('premature', 'early')
     UNION ALL
     SELECT id, -1, 'missed_transfer', 0, trainee_id, coalesce(j ->> '$.escalation.trigger_turn', 0),
            '出现转接条件后始终没有转接',
            coalesce((SELECT u.text FROM turns u WHERE u.session_id = card.id AND u.kind = 'answer' AND u.superseded = 0
-                       AND u.turn = j ->> '$.escalation.trigger_turn' ORDER BY u.seq DESC LIMIT 1), '')
+                       AND u.turn = j ->> '$.escalation.trigger_turn' ORDER BY u.seq DESC LIMIT 1), ''),
+           started_ms
     FROM card WHERE timing = 'missed'
     UNION ALL
     SELECT id, -1, 'missed_transfer', 1, trainee_id, j ->> '$.escalation.unkept_announcement[0]',
-           '告知客户转接，却没有转接', coalesce(j ->> '$.escalation.unkept_announcement[1]', '')
+           '告知客户转接，却没有转接', coalesce(j ->> '$.escalation.unkept_announcement[1]', ''), started_ms
     FROM card WHERE j ->> '$.escalation.unkept_announcement[0]' IS NOT NULL
     UNION ALL
     SELECT id, -1, 'hang_up', 0, trainee_id,
@@ -232,12 +251,12 @@ CREATE VIEW incident_calls AS
                      ORDER BY u.seq DESC LIMIT 1), 0),
            CASE outcome WHEN 'customer_hung_up' THEN '客户愤而挂断' ELSE '坐席在问题解决前挂断' END,
            coalesce((SELECT u.text FROM turns u WHERE u.session_id = card.id AND u.kind = 'answer' AND u.superseded = 0
-                     ORDER BY u.seq DESC LIMIT 1), '')
+                     ORDER BY u.seq DESC LIMIT 1), ''), started_ms
     FROM card WHERE outcome IN ('customer_hung_up', 'agent_hung_up');
-INSERT OR IGNORE INTO incidents (session_id, seq, kind, n, trainee_id, turn, label, quote)
-    SELECT session_id, seq, kind, n, trainee_id, turn, label, quote FROM incident_turns;
-INSERT OR IGNORE INTO incidents (session_id, seq, kind, n, trainee_id, turn, label, quote)
-    SELECT session_id, seq, kind, n, trainee_id, turn, label, quote FROM incident_calls;
+INSERT OR IGNORE INTO incidents (session_id, seq, kind, n, trainee_id, turn, label, quote, started_ms)
+    SELECT session_id, seq, kind, n, trainee_id, turn, label, quote, started_ms FROM incident_turns;
+INSERT OR IGNORE INTO incidents (session_id, seq, kind, n, trainee_id, turn, label, quote, started_ms)
+    SELECT session_id, seq, kind, n, trainee_id, turn, label, quote, started_ms FROM incident_calls;
 CREATE TABLE session_skill_scores (
     session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     skill TEXT NOT NULL,
@@ -733,8 +752,8 @@ fn turn(tx: &Transaction<'_>, t: &TurnRecord) -> rusqlite::Result<()> {
     }
     if t.kind == "answer" {
         tx.prepare_cached(
-            "INSERT OR IGNORE INTO incidents (session_id, seq, kind, n, trainee_id, turn, label, quote)
-             SELECT session_id, seq, kind, n, trainee_id, turn, label, quote FROM incident_turns
+            "INSERT OR IGNORE INTO incidents (session_id, seq, kind, n, trainee_id, turn, label, quote, started_ms)
+             SELECT session_id, seq, kind, n, trainee_id, turn, label, quote, started_ms FROM incident_turns
              WHERE session_id = ?1 AND seq = ?2",
         )?
         .execute(params![session, t.seq])?;
@@ -787,8 +806,8 @@ fn finish(tx: &Transaction<'_>, f: &Finish) -> rusqlite::Result<()> {
         return Ok(());
     }
     tx.prepare_cached(
-        "INSERT OR IGNORE INTO incidents (session_id, seq, kind, n, trainee_id, turn, label, quote)
-         SELECT session_id, seq, kind, n, trainee_id, turn, label, quote FROM incident_calls WHERE session_id = ?1",
+        "INSERT OR IGNORE INTO incidents (session_id, seq, kind, n, trainee_id, turn, label, quote, started_ms)
+         SELECT session_id, seq, kind, n, trainee_id, turn, label, quote, started_ms FROM incident_calls WHERE session_id = ?1",
     )?
     .execute([session])?;
     // The scorecard's figures per skill (none in scorecards from before version 6).
@@ -873,9 +892,15 @@ mod tests {
             }
         });
         let ops = [start("u"), answer("u", 0, 1, "您可真行"), rewind, answer("u", 2, 1, "呵呵")];
+        let counted = |store: &Store| -> i64 {
+            store.conn().query_row("SELECT incidents FROM sessions WHERE uuid = 'u'", [], |r| r.get(0)).unwrap()
+        };
         store.apply_all(&ops[..2]).unwrap();
         let before = incidents(&store);
         assert_eq!(before, vec![(0, "conduct".into(), "您可真行".into()), (0, "red_line".into(), "不归我管".into())]);
+        assert_eq!(counted(&store), 2);
+        store.apply_all(&ops[..3]).unwrap();
+        assert_eq!(counted(&store), 0, "the rewind took the session's incidents away");
         store.apply_all(&ops).unwrap();
         store.apply_all(&ops).unwrap();
         // The rewound answer's incidents are gone; the new answer's are there, once.
@@ -883,6 +908,7 @@ mod tests {
             incidents(&store),
             vec![(2, "conduct".into(), "呵呵".into()), (2, "red_line".into(), "不归我管".into())]
         );
+        assert_eq!(counted(&store), 2, "the session counts its incidents as they are");
     }
 
     #[test]

@@ -460,6 +460,8 @@ fn downgrade_to_v5(db: &Path) {
     conn.execute_batch(
         "DROP VIEW incident_turns; DROP VIEW incident_calls; DROP TABLE incidents; DROP TABLE session_skill_scores;
          DROP INDEX sessions_by_scenario_id; DROP TABLE skill_stats;
+         DROP INDEX sessions_by_trainee_end; ALTER TABLE sessions DROP COLUMN incidents;
+         CREATE INDEX sessions_by_trainee_end ON sessions(trainee_id, ended_ms, overall, passed);
          CREATE TABLE skill_stats (trainee_id INTEGER NOT NULL REFERENCES trainees(id), skill TEXT NOT NULL,
              sessions INTEGER NOT NULL, score_sum REAL NOT NULL, PRIMARY KEY (trainee_id, skill)) STRICT, WITHOUT ROWID;
          PRAGMA user_version = 5;",
@@ -480,14 +482,14 @@ fn dump(db: &Path, sql: &str) -> Vec<Vec<String>> {
 }
 
 #[test]
-fn migrating_version_4_backfills_what_recording_writes() {
+fn migrating_version_5_backfills_what_recording_writes() {
     let lab = Lab::new();
     lab.practice(REFUND, "庚", "一组", PROMISING_REFUND);
     lab.practice(REFUND, "庚", "一组", CURT_REFUND);
     lab.practice(REFUND, "辛", "一组", RUDE_REFUND);
     lab.practice(FRAUD, "辛", "一组", EARLY_TRANSFER);
     lab.practice(REFUND, "辛", "一组", GOOD_REFUND);
-    let copy = lab.home.join("v4.db");
+    let copy = lab.home.join("v5.db");
     Connection::open(&lab.db).unwrap().execute("VACUUM INTO ?1", [copy.to_str().unwrap()]).unwrap();
     downgrade_to_v5(&copy);
     let migrated = Store::open(&copy).unwrap();
@@ -495,6 +497,7 @@ fn migrating_version_4_backfills_what_recording_writes() {
     drop(migrated);
     for sql in [
         "SELECT * FROM incidents ORDER BY session_id, seq, kind, n",
+        "SELECT id, incidents FROM sessions ORDER BY id",
         "SELECT * FROM session_skill_scores ORDER BY session_id, skill",
         "SELECT * FROM skill_stats ORDER BY trainee_id, skill",
     ] {
