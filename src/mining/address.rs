@@ -18,6 +18,9 @@ pub(crate) const PLACE_HAN: &str = r"[\p{Han}--[的了是在我你他她它们�
 /// How the street-level components of an address end. An accepted address holds one of them
 /// (see `AddressRules::find`), so text holding none of these words is not tried.
 pub(crate) const ROAD_ENDS: &str = "大街|大道|路|街|巷|胡同|弄";
+/// A road named with 道 (高新南一道): accepted only with its house number, as 道 ends many
+/// ordinary words (知道, 频道).
+pub(crate) const AVENUE_END: &str = "道";
 pub(crate) const ESTATE_ENDS: &str = "小区|花园|家园|公寓|大厦|新村|社区|广场|苑|园|村|城|府|庭|湾";
 pub(crate) const BUILDING_ENDS: &str = "号楼|栋|幢|座";
 pub(crate) const ROOM_ENDS: &str = "室|房";
@@ -54,7 +57,7 @@ fn templates() -> Templates {
         ("city", format!(r"{h}{{1,7}}(?:市|自治州|地区|盟)")),
         ("dist", format!(r"{h}{{1,7}}(?:区|县|旗)")),
         ("town", format!(r"{h}{{1,7}}(?:镇|乡|街道)")),
-        ("road", format!(r"(?:{h}|[0-9]){{1,10}}?(?:{ROAD_ENDS})")),
+        ("road", format!(r"(?:{h}|[0-9]){{1,10}}?(?:{ROAD_ENDS}|{AVENUE_END})")),
         ("num", format!(r"(?:[0-9一二三四五六七八九十百零\-]+(?:号院|号|{hao}|弄))+")),
         ("estate", format!(r"(?:{h}|[0-9A-Za-z]){{1,12}}?(?:{ESTATE_ENDS})")),
         ("bldg", format!(r"[0-9一二三四五六七八九十A-Za-z]+(?:{BUILDING_ENDS})")),
@@ -214,6 +217,9 @@ impl AddressRules {
         let mut addresses = Vec::new();
         for m in self.address_nonempty.find_iter(&coded.codes) {
             let Some(c) = self.address.captures(m.as_bytes()) else { continue };
+            // A road ending in 道 needs a house number and a coarser part, or three characters.
+            let avenue_numbered = c.name("num").is_some()
+                && (c.name("prov").is_some() || c.name("city").is_some() || c.name("dist").is_some() || c.name("road").is_some_and(|r| r.len() >= 3));
             // "小区", "地区" are not districts; "线路", "网路" are not roads.
             let has = |g: &str| {
                 c.name(g).is_some_and(|part| {
@@ -221,7 +227,10 @@ impl AddressRules {
                     let text = &window[coded.bytes(at..at + part.len())];
                     match g {
                         "dist" => !is_common_word(text, "小社园校专地景城市郊山片街辖营"),
-                        "road" => !is_common_word(text, "线电网道公马思套出一铁走带进销来去后前"),
+                        "road" => {
+                            !is_common_word(text, "线电网道公马思套出一铁走带进销来去后前")
+                                && (!text.ends_with(AVENUE_END) || text.ends_with("大道") || avenue_numbered)
+                        }
                         _ => true,
                     }
                 })

@@ -14,6 +14,7 @@ pub mod draft;
 pub mod family;
 pub mod input;
 pub(crate) mod literals;
+pub(crate) mod pii_forms;
 pub mod redact;
 pub mod report;
 pub mod spill;

@@ -15,8 +15,10 @@ use std::sync::Arc;
 use jieba_rs::Jieba;
 use regex::Regex;
 
-use crate::mining::address::{AddressRules, BUILDING_ENDS, ESTATE_ENDS, ESTATE_NAMES, ROAD_ENDS, ROOM_ENDS};
+use crate::mining::address::{AVENUE_END, AddressRules, BUILDING_ENDS, ESTATE_ENDS, ESTATE_NAMES, ROAD_ENDS, ROOM_ENDS};
+use crate::mining::input::Role;
 use crate::mining::literals::LiteralSets;
+use crate::mining::pii_forms::{self, FormRules};
 use serde::Serialize;
 
 /// The kinds of personal data, in the order their rules run.
@@ -25,6 +27,7 @@ use serde::Serialize;
 pub enum PiiKind {
     Url,
     Email,
+    Ip,
     IdCard,
     Tracking,
     Order,
@@ -32,6 +35,7 @@ pub enum PiiKind {
     Mobile,
     Landline,
     Account,
+    Plate,
     Handle,
     Address,
     Name,
@@ -40,9 +44,10 @@ pub enum PiiKind {
 }
 
 impl PiiKind {
-    pub const ALL: [PiiKind; 13] = [
+    pub const ALL: [PiiKind; 15] = [
         PiiKind::Url,
         PiiKind::Email,
+        PiiKind::Ip,
         PiiKind::IdCard,
         PiiKind::Tracking,
         PiiKind::Order,
@@ -50,6 +55,7 @@ impl PiiKind {
         PiiKind::Mobile,
         PiiKind::Landline,
         PiiKind::Account,
+        PiiKind::Plate,
         PiiKind::Handle,
         PiiKind::Address,
         PiiKind::Name,
@@ -61,6 +67,7 @@ impl PiiKind {
         match self {
             PiiKind::Url => "[网址]",
             PiiKind::Email => "[邮箱]",
+            PiiKind::Ip => "[IP地址]",
             PiiKind::IdCard => "[身份证号]",
             PiiKind::Tracking => "[快递单号]",
             PiiKind::Order => "[订单号]",
@@ -68,6 +75,7 @@ impl PiiKind {
             PiiKind::Mobile => "[手机号]",
             PiiKind::Landline => "[电话]",
             PiiKind::Account => "[账号]",
+            PiiKind::Plate => "[车牌号]",
             PiiKind::Handle => "[@用户]",
             PiiKind::Address => "[地址]",
             PiiKind::Name => "[姓名]",
@@ -80,6 +88,7 @@ impl PiiKind {
         match self {
             PiiKind::Url => "url",
             PiiKind::Email => "email",
+            PiiKind::Ip => "ip",
             PiiKind::IdCard => "id_card",
             PiiKind::Tracking => "tracking",
             PiiKind::Order => "order",
@@ -87,6 +96,7 @@ impl PiiKind {
             PiiKind::Mobile => "mobile",
             PiiKind::Landline => "landline",
             PiiKind::Account => "account",
+            PiiKind::Plate => "plate",
             PiiKind::Handle => "handle",
             PiiKind::Address => "address",
             PiiKind::Name => "name",
@@ -99,6 +109,7 @@ impl PiiKind {
         match self {
             PiiKind::Url => "网址",
             PiiKind::Email => "邮箱",
+            PiiKind::Ip => "IP 地址",
             PiiKind::IdCard => "身份证号",
             PiiKind::Tracking => "快递单号",
             PiiKind::Order => "订单号",
@@ -106,6 +117,7 @@ impl PiiKind {
             PiiKind::Mobile => "手机号",
             PiiKind::Landline => "固定电话",
             PiiKind::Account => "QQ/微信等账号",
+            PiiKind::Plate => "车牌号",
             PiiKind::Handle => "@用户名",
             PiiKind::Address => "地址",
             PiiKind::Name => "姓名",
@@ -159,6 +171,16 @@ const STREET_ENDING: u64 = 1;
 const ADDRESS_ANCHOR: u64 = 2;
 const NAME_LABEL: u64 = 4;
 const TITLE: u64 = 8;
+const INTRO: u64 = 16;
+
+/// The words that introduce oneself by name (see `Redactor::self_intro`).
+const INTRO_WORDS: [&str; 4] = ["我是", "本人", "叫我", "姓"];
+
+/// Characters that may follow a name said in an introduction (叫我李四就行, 我是张伟啊).
+const AFTER_NAME: &str = "就吧啊呀哈呢哦嘛的，。,.!！?？ 叫";
+
+/// Characters that do not occur in given names introduced after 我是 (我是常客, 我是老客户).
+const NOT_INTRODUCED: &str = "客户员工主家属人";
 
 /// The redactor: compiled rules, shared by all workers (it is `Send + Sync`).
 #[derive(Clone)]
@@ -185,6 +207,12 @@ pub struct Redactor {
     name_intro: Regex,
     title: Regex,
     long_number: Regex,
+    /// Self-introductions: 我是张伟, 本人刘德华, 叫我李四就行, 我姓孙叫孙悟空.
+    self_intro: Regex,
+    /// A surname said alone: 我姓孙, 免贵姓王, 姓李.
+    surname_said: Regex,
+    /// Spelled e-mails, plates, English names (see `pii_forms`).
+    forms: FormRules,
     /// Used only to find where a place name starts (its part-of-speech tags).
     jieba: Arc<Jieba>,
 }
@@ -249,11 +277,18 @@ impl Redactor {
                     .map(|w| (w.to_string(), STREET_ENDING))
                     .chain(ADDRESS_ANCHORS.chars().map(|c| (c.to_string(), ADDRESS_ANCHOR)))
                     .chain(NAME_LABELS.split('|').map(|w| (w.to_string(), NAME_LABEL)))
-                    .chain(TITLES.split('|').map(|w| (w.to_string(), TITLE))),
+                    .chain(TITLES.split('|').map(|w| (w.to_string(), TITLE)))
+                    .chain(INTRO_WORDS.iter().map(|w| (w.to_string(), INTRO))),
             ),
             name_intro: re(&format!(r"({NAME_LABELS})[\s:：是为]*((?:{})[\p{{Han}}]{{1,2}})", surname_alternation())),
             title: re(TITLES),
             long_number: re(r"[0-9]{9,}"),
+            self_intro: re(&format!(
+                r"(我是|我就是|本人是|本人|叫我|我姓(?:{s})[，, ]?叫|姓(?:{s})[，, ]?名?叫)[\s:：]*((?:{s})[\p{{Han}}]{{1,2}})",
+                s = surname_alternation()
+            )),
+            surname_said: re(&format!(r"姓((?:{}))", surname_alternation())),
+            forms: FormRules::new(),
             jieba,
         }
     }
@@ -282,8 +317,21 @@ impl Redactor {
                 spans.add(m.start(), end, PiiKind::Url);
             }
         }
+        if shape.longest_id_run >= 2 {
+            for (s, e, kind) in self.forms.spelled_emails(folded) {
+                spans.add(s, e, kind);
+            }
+        }
+        for (s, e, kind) in pii_forms::spelled_numbers(folded) {
+            spans.add(s, e, kind);
+        }
         if shape.digits > 0 {
             self.digits(folded, &shape, &mut spans);
+        }
+        if shape.digits >= 2 {
+            for (s, e, kind) in self.forms.plates(folded) {
+                spans.add(s, e, kind);
+            }
         }
         if shape.longest_id_run >= 5 {
             self.accounts(folded, &mut spans);
@@ -294,15 +342,25 @@ impl Redactor {
             }
         }
         let triggers = self.triggers.find(folded);
-        if triggers & STREET_ENDING != 0 && triggers & ADDRESS_ANCHOR != 0 {
+        if (triggers & STREET_ENDING != 0 || has_numbered_avenue(folded)) && triggers & ADDRESS_ANCHOR != 0 {
             self.addresses(folded, &mut spans);
         }
         self.names(folded, triggers, &mut spans);
+        if shape.longest_id_run >= 4 {
+            for (s, e, kind) in self.forms.english_names(folded) {
+                spans.add(s, e, kind);
+            }
+        }
         if shape.longest_run >= 9 {
             for m in self.long_number.find_iter(folded) {
                 if digit_bounded(folded, m.start(), m.end()) {
                     spans.add(m.start(), m.end(), PiiKind::Number);
                 }
+            }
+        }
+        if shape.longest_run >= 7 {
+            for (s, e, kind) in pii_forms::bare_numbers(folded) {
+                spans.add(s, e, kind);
             }
         }
         spans.render(folded)
@@ -409,7 +467,7 @@ impl Redactor {
 
     fn addresses_in(&self, text: &str, ws: usize, we: usize, spans: &mut Spans) {
         let window = &text[ws..we];
-        if self.triggers.find(window) & STREET_ENDING == 0 {
+        if self.triggers.find(window) & STREET_ENDING == 0 && !has_numbered_avenue(window) {
             return; // nothing here could be accepted (see `ROAD_ENDS`)
         }
         let (addresses, estates) = self.address.find(window);
@@ -452,6 +510,21 @@ impl Redactor {
                 }
             }
         }
+        for c in (triggers & INTRO != 0).then(|| self.self_intro.captures_iter(text)).into_iter().flatten() {
+            if let (Some(label), Some(v)) = (c.get(1), c.get(2))
+                && let Some(end) = self.introduced_name(text, label.as_str(), v.start(), v.end())
+            {
+                spans.add(v.start(), end, PiiKind::Name);
+            }
+        }
+        for c in (triggers & INTRO != 0).then(|| self.surname_said.captures_iter(text)).into_iter().flatten() {
+            let (Some(all), Some(v)) = (c.get(0), c.get(1)) else { continue };
+            let before_ok = prev_char(text, all.start()).is_none_or(|p| !is_han(p) || "我他她贵您就是人".contains(p));
+            let after_ok = next_char(text, v.end()).is_none_or(|n| !is_han(n) || "叫名的啊吧呀哈，".contains(n));
+            if before_ok && after_ok {
+                spans.add(v.start(), v.end(), PiiKind::Name);
+            }
+        }
         for m in (triggers & TITLE != 0).then(|| self.title.find_iter(text)).into_iter().flatten() {
             if m.as_str() == "总" {
                 // 总 is a title only when it ends the phrase: 李总, 李总您好 — not 提高总额.
@@ -465,6 +538,134 @@ impl Redactor {
             }
         }
     }
+}
+
+impl Redactor {
+    /// Where the name said after an introduction (`label`) and starting at `start` ends, if it
+    /// is one: a surname and one or two given-name characters, then the end of the phrase or
+    /// a particle (叫我李四就行). After 我是 or 本人 jieba must not read it as another word
+    /// (我是高兴, 我是江苏人).
+    fn introduced_name(&self, text: &str, label: &str, start: usize, end: usize) -> Option<usize> {
+        let candidate = &text[start..end];
+        let surname_len =
+            COMPOUND_SURNAMES.iter().find(|c| candidate.starts_with(*c)).map_or_else(|| candidate.chars().next().map_or(0, char::len_utf8), |c| c.len());
+        let given: Vec<(usize, char)> = candidate[surname_len..].char_indices().collect();
+        let weak = matches!(label, "我是" | "我就是" | "本人" | "本人是");
+        for n in (1..=given.len().min(2)).rev() {
+            let name_end = start + surname_len + given[..n].iter().map(|(_, c)| c.len_utf8()).sum::<usize>();
+            let given_ok = given[..n].iter().all(|&(_, c)| is_han(c) && !NOT_NAME.contains(c) && !NOT_INTRODUCED.contains(c));
+            let ends = next_char(text, name_end).is_none_or(|c| !is_han(c) || AFTER_NAME.contains(c));
+            if !(given_ok && ends) {
+                continue;
+            }
+            if weak {
+                let window_end = text[name_end..].char_indices().nth(4).map_or(text.len(), |(b, _)| name_end + b);
+                let window = &text[start..window_end];
+                let name_len = name_end - start;
+                let read_as_other = self.jieba.tag(window, true).iter().any(|t| {
+                    (t.byte_start == 0 && t.byte_end > name_len)
+                        || (t.byte_start == 0 && t.byte_end == name_len && !t.tag.starts_with("nr"))
+                });
+                if read_as_other {
+                    continue;
+                }
+            }
+            return Some(name_end);
+        }
+        None
+    }
+
+    /// Redacts a customer's reply to an agent who asked for `asked` (an order number, a phone
+    /// number …): besides every other rule, a code or number sent alone (TH8823, 20261109) is
+    /// what was asked for.
+    pub fn redact_reply(&self, text: &str, asked: Option<PiiKind>) -> (String, RedactionCounts) {
+        let (out, mut counts) = self.redact(text);
+        let Some(kind) = asked else { return (out, counts) };
+        let bytes = out.as_bytes();
+        let is_id = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        let mut spans = Spans::default();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !is_id(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && is_id(bytes[i]) {
+                i += 1;
+            }
+            let token = &bytes[start..i];
+            let digits = token.iter().filter(|b| b.is_ascii_digit()).count();
+            let amount = prev_char(&out, start).is_some_and(|c| matches!(c, '¥' | '￥' | '$'))
+                || next_char(&out, i).is_some_and(|c| "元块万%".contains(c));
+            if token.len() >= 5 && digits >= 4 && !amount {
+                spans.add(start, i, kind);
+            }
+        }
+        let (out, more) = spans.render(&out);
+        counts.merge(&more);
+        (out, counts)
+    }
+
+    /// Redaction that follows a dialogue turn by turn (see `DialogueRedaction`).
+    pub fn dialogue(&self) -> DialogueRedaction<'_> {
+        DialogueRedaction { redactor: self, asked: None }
+    }
+}
+
+/// Redacts the turns of one dialogue in order, remembering what the agent last asked for, so
+/// that a reply holding only the order number the agent asked for is redacted too.
+pub struct DialogueRedaction<'r> {
+    redactor: &'r Redactor,
+    asked: Option<PiiKind>,
+}
+
+impl DialogueRedaction<'_> {
+    pub fn turn(&mut self, role: Role, text: &str) -> (String, RedactionCounts) {
+        match role {
+            Role::Agent => {
+                self.asked = asked_identifier(text);
+                self.redactor.redact(text)
+            }
+            Role::Customer => {
+                let asked = self.asked.take();
+                self.redactor.redact_reply(text, asked)
+            }
+        }
+    }
+}
+
+/// The identifier an agent's turn asks for, if it asks for one (请提供一下订单号, 手机号多少？).
+pub fn asked_identifier(text: &str) -> Option<PiiKind> {
+    const ASKING: [&str; 16] = [
+        "请", "麻烦", "提供", "告诉", "报一下", "报下", "发一下", "发下", "发我", "输入", "多少", "是什么", "？", "?", "给我", "说一下",
+    ];
+    const WANTED: [(&str, PiiKind); 20] = [
+        ("快递单号", PiiKind::Tracking),
+        ("运单号", PiiKind::Tracking),
+        ("物流单号", PiiKind::Tracking),
+        ("订单号", PiiKind::Order),
+        ("订单编号", PiiKind::Order),
+        ("单号", PiiKind::Order),
+        ("手机号", PiiKind::Mobile),
+        ("电话号码", PiiKind::Mobile),
+        ("联系电话", PiiKind::Mobile),
+        ("联系方式", PiiKind::Mobile),
+        ("身份证", PiiKind::IdCard),
+        ("证件号", PiiKind::IdCard),
+        ("卡号", PiiKind::BankCard),
+        ("银行卡", PiiKind::BankCard),
+        ("账号", PiiKind::Account),
+        ("会员号", PiiKind::Account),
+        ("QQ", PiiKind::Account),
+        ("微信号", PiiKind::Account),
+        ("编号", PiiKind::Order),
+        ("号码", PiiKind::Number),
+    ];
+    if !ASKING.iter().any(|a| text.contains(a)) {
+        return None;
+    }
+    WANTED.iter().find(|(w, _)| text.contains(w)).map(|&(_, k)| k)
 }
 
 /// `TextShape::of` under way: the shape so far and the current runs.
@@ -591,6 +792,16 @@ fn name_before(text: &str, title_at: usize) -> Option<(usize, usize)> {
             return Some((i2, title_at));
         }
     }
+    // A compound surname and a given name of one or two characters: 司马懿先生, 欧阳娜娜女士.
+    for given in [1usize, 2] {
+        if let (Some(&(is, c_a)), Some(&(_, c_b))) = (before.get(given + 1), before.get(given)) {
+            let pair: String = [c_a, c_b].iter().collect();
+            let given_ok = before[..given].iter().all(|&(_, c)| is_han(c) && !NOT_NAME.contains(c));
+            if COMPOUND_SURNAMES.contains(&pair.as_str()) && given_ok {
+                return Some((is, title_at));
+            }
+        }
+    }
     // "谢谢先生", "感谢老师" are thanks, not Mr Xie.
     if c1 == '谢' && before.get(1).is_some_and(|&(_, p)| "谢感多道致答".contains(p)) {
         return None;
@@ -651,6 +862,14 @@ fn anchor_windows(text: &str) -> Vec<(usize, usize)> {
         }
     }
     out
+}
+
+/// A road named with 道 and its number (高新南一道9号): 道 alone ends too many words to be a
+/// trigger (知道, 频道).
+fn has_numbered_avenue(text: &str) -> bool {
+    text.match_indices(AVENUE_END).any(|(at, w)| {
+        next_char(text, at + w.len()).is_some_and(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c))
+    })
 }
 
 /// Characters that end an address component of any level (an anchor, or 市, 省, 道 …).
@@ -1003,6 +1222,7 @@ mod tests {
         // "订单号" and "手机号" hold anchors but nothing street-level: no address is tried.
         assert_eq!(red("订单号是多少？手机号呢？"), "订单号是多少？手机号呢？");
         assert_eq!(red("寄到济南市历下区泉城路188号"), "寄到[地址]");
+        assert!(!has_numbered_avenue("我知道了，频道") && has_numbered_avenue("高新南一道9号"));
     }
 
     #[test]
@@ -1020,6 +1240,17 @@ mod tests {
         assert_eq!(red("北京市西城区牛街西里二区12号楼地下室二层,信号"), "[地址],信号");
         assert_eq!(red("湖南省长沙市雨花区黎郡新宇康景园8栋1单元9楼"), "[地址]");
         assert_eq!(red("户名王洋,断线"), "户名[姓名],断线");
+        assert_eq!(red("广东省深圳市南山区科技园南区高新南一道9号"), "[地址]");
+        assert_eq!(red("寄到深圳市南山区高新南一道9号"), "寄到[地址]");
+        assert_eq!(red("司马懿先生您好"), "[姓名]先生您好");
+        assert_eq!(red("欧阳娜娜女士"), "[姓名]女士");
+        assert_eq!(red("我是张伟"), "我是[姓名]");
+        assert_eq!(red("本人刘德华，要投诉"), "本人[姓名]，要投诉");
+        assert_eq!(red("我姓孙叫孙悟空"), "我姓[姓名]叫[姓名]");
+        assert_eq!(red("叫我李四就行"), "叫我[姓名]就行");
+        assert_eq!(red("28823141 姓李"), "[号码] 姓[姓名]");
+        assert_eq!(red("免贵姓欧阳"), "免贵姓[姓名]");
+        assert_eq!(red("Mr. Zhang Wei called"), "Mr. [姓名] called");
         for s in [
             "提供您的姓名和联系方式",
             "小区线路问题",
@@ -1029,6 +1260,16 @@ mod tests {
             "后来给安装的师傅打电话",
             "贵司师傅",
             "我司老师",
+            "我是常客",
+            "我是高兴",
+            "我是江苏人",
+            "我是机主本人",
+            "我是本人",
+            "我是说",
+            "老百姓了",
+            "我知道1号会到",
+            "频道3号台",
+            "请提供姓名",
         ] {
             assert_eq!(red(s), s);
         }
