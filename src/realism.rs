@@ -406,8 +406,9 @@ impl<'a> Measurer<'a> {
     pub fn read(&self, d: &Dialogue) -> Vec<ExchangeReading> {
         let mut out: Vec<ExchangeReading> = Vec::with_capacity(d.exchanges.len());
         let mut previous_customer: Option<Vec<(char, char)>> = None;
+        let mut redaction = self.redactor.dialogue();
         for (i, x) in d.exchanges.iter().enumerate() {
-            let (redacted, counts) = self.redactor.redact(&x.text);
+            let (redacted, counts) = redaction.turn(x.role, &x.text);
             let identifier = IDENTIFIER_KINDS.iter().any(|k| counts.get(*k) > 0);
             let a = self.analyzer.analyze_owned(redacted);
             let tone = self.analyzer.tone_of(&a);

@@ -434,11 +434,12 @@ pub fn analyze(
     let (mut customer_words, mut agent_words): (Vec<std::ops::Range<u32>>, Vec<std::ops::Range<u32>>) =
         (Vec::with_capacity(customer_bytes / 8), Vec::with_capacity(agent_bytes / 8));
     let (mut vip_word, mut elderly, mut anxious) = (None, false, false);
+    let mut redaction = ctx.redactor.dialogue();
     for t in raw.turns {
         // Cut far beyond the limit before redacting (bounded work for a 10 MB turn), redact,
         // then cut to the limit: an item crossing the first cut is still redacted.
         let (head, long) = cut_chars(&t.text, MAX_TURN_CHARS + 256);
-        let (redacted, counts) = ctx.redactor.redact(head);
+        let (redacted, counts) = redaction.turn(t.role, head);
         redactions.merge(&counts);
         let (kept, cut) = kept_part(&redacted);
         // Usually the whole redacted text is kept: then it is not copied.

@@ -554,7 +554,7 @@ struct JsonLabels {
 /// Parses one JSON line into a dialogue, or says what is wrong with it.
 pub fn parse_json_line(text: &str) -> Result<RawDialogue<'_>, (String, String)> {
     let d: JsonDialogue = serde_json::from_str(text).map_err(|e| {
-        let what = e.to_string();
+        let what = without_quoted_input(&e.to_string());
         let reason = if what.contains("missing field") {
             format!("缺少必需字段：{what}")
         } else {
@@ -574,7 +574,7 @@ pub fn parse_json_line(text: &str) -> Result<RawDialogue<'_>, (String, String)> 
     for (i, t) in d.turns.into_iter().enumerate() {
         let Some(role) = Role::parse(&t.role) else {
             return Err((
-                format!("第 {} 个 turn 的 role“{}”无法识别", i + 1, t.role),
+                format!("第 {} 个 turn 的 role{}无法识别", i + 1, shown(&t.role)),
                 "role 应为 customer（客户）或 agent（客服）".into(),
             ));
         };
@@ -590,6 +590,42 @@ pub fn parse_json_line(text: &str) -> Result<RawDialogue<'_>, (String, String)> 
         })
         .unwrap_or_default();
     Ok(RawDialogue { id, turns, labels })
+}
+
+/// A value from the input as a message may quote it: in quotes when it is short and cannot be
+/// personal data (a role such as "bot", a column name), otherwise only its length. Messages
+/// go to the terminal and into reports, which must not hold what redaction removes from texts.
+pub fn shown(value: &str) -> String {
+    let chars = value.chars().count();
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    let han = value.chars().filter(|c| !c.is_ascii()).count();
+    // Chinese role and column words hold one of these; a name or an address does not need to.
+    let word_like = value.chars().any(|c| "客户服务员坐席人工机器系统商家买卖顾用角色内容文本消息时间轮次序号对话会话编号标注度性".contains(c));
+    let safe = chars <= 16 && digits <= 3 && (han == 0 || word_like) && !value.contains(['@', '/', '\\']);
+    if safe { format!("“{value}”") } else { format!("（{chars} 个字符，内容不显示）") }
+}
+
+/// A JSON parser's message without the input it quotes: `invalid type: string "客户王建国 …"`
+/// becomes `invalid type: string “…”`; the line and column stay.
+fn without_quoted_input(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest[open..].chars().next().expect("found");
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(quote) else {
+            out.push_str("“…”");
+            return out;
+        };
+        let inner = &after[..close];
+        // Field names of the schema (`missing field `turns``) are no one's data.
+        let schema_word = quote == '`' && inner.len() <= 24 && inner.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        if schema_word { out.push_str(&rest[open..open + 2 + close]) } else { out.push_str("“…”") }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// What reading one file produced besides the records.
@@ -1157,7 +1193,7 @@ fn read_csv(
                         // Without the agent column no row can be attributed: the file is one
                         // bad line (the header's), not thousands.
                         stats.bad_lines += 1;
-                        let have: Vec<String> = fields.iter().map(|f| format!("“{}”", f.trim())).collect();
+                        let have: Vec<String> = fields.iter().map(|f| shown(f.trim())).collect();
                         let reason = if header.is_some() {
                             format!("表头里没有坐席列“{name}”（有：{}），整个文件已跳过", have.join("、"))
                         } else {
@@ -1190,7 +1226,7 @@ fn read_csv(
         }
         let Some(role) = Role::parse(&fields[cols.role]) else {
             stats.bad_lines += 1;
-            emit(bad(format!("角色“{}”无法识别", fields[cols.role].trim()), "角色应为 customer/客户 或 agent/客服"));
+            emit(bad(format!("角色{}无法识别", shown(fields[cols.role].trim())), "角色应为 customer/客户 或 agent/客服"));
             continue;
         };
         let turn_no = match cols.turn.map(|i| fields[i].trim()) {
@@ -1199,7 +1235,7 @@ fn read_csv(
                 Ok(v) if v.is_finite() => Some(v),
                 _ => {
                     stats.bad_lines += 1;
-                    emit(bad(format!("轮次“{t}”不是数字"), "轮次列写 1、2、3 …"));
+                    emit(bad(format!("轮次{}不是数字", shown(t)), "轮次列写 1、2、3 …"));
                     continue;
                 }
             },
@@ -1214,7 +1250,7 @@ fn read_csv(
             if finished.contains(&hash_id(&id)) {
                 stats.bad_lines += 1;
                 emit(bad(
-                    format!("对话“{id}”的行不连续：这段对话在前面已经结束过"),
+                    format!("对话{}的行不连续：这段对话在前面已经结束过", shown(&id)),
                     "按对话 id 排序后重新导出（同一段对话的行要挨在一起）",
                 ));
                 continue;
@@ -1476,6 +1512,22 @@ mod tests {
         // A role with an escape is read all the same.
         let d = parse_json_line(r#"{"id": 1, "turns": [{"role": "cust\u006fmer", "text": "x"}]}"#).unwrap();
         assert_eq!(d.turns[0].role, Role::Customer);
+    }
+
+    #[test]
+    fn messages_do_not_quote_personal_data() {
+        let e = parse_json_line(r#"{"id": 1, "turns": "客户王建国 手机13812345678 身份证370102"}"#).unwrap_err();
+        assert!(e.0.contains("不是有效的 JSON") && e.0.contains("“…”"), "{e:?}");
+        assert!(!e.0.contains("王建国") && !e.0.contains("1381234"), "{e:?}");
+        let e = parse_json_line(r#"{"id": 1, "turns": [{"role": "张三 13812345678 济南市", "text": "x"}]}"#).unwrap_err();
+        assert!(!e.0.contains("张三") && !e.0.contains("1381234") && e.0.contains("18 个字符"), "{e:?}");
+        assert!(parse_json_line(r#"{"id": "1"}"#).unwrap_err().0.contains("`turns`"));
+        assert_eq!(shown("bot"), "“bot”");
+        assert_eq!(shown("客服人员"), "“客服人员”");
+        assert_eq!(shown("张三"), "（2 个字符，内容不显示）");
+        assert_eq!(shown("13812345678"), "（11 个字符，内容不显示）");
+        assert_eq!(without_quoted_input("unknown variant `张三`, expected `customer`"), "unknown variant “…”, expected `customer`");
+        assert_eq!(without_quoted_input("string \"abc"), "string “…”");
     }
 
     #[test]

@@ -457,7 +457,7 @@ pub fn mine(opts: &MineOptions, progress: &dyn Progress) -> Result<MineOutcome, 
                     Processed::Bad(b) => {
                         bad_count += 1;
                         if bad_lines.len() < KEEP_BAD_LINES {
-                            bad_lines.push((infos[b.input].path.clone(), b));
+                            bad_lines.push((infos[b.input].path.clone(), ctx.redactor.redact_bad_line(b)));
                         }
                     }
                 }

@@ -16,7 +16,7 @@ use jieba_rs::Jieba;
 use regex::Regex;
 
 use crate::mining::address::{AVENUE_END, AddressRules, BUILDING_ENDS, ESTATE_ENDS, ESTATE_NAMES, ROAD_ENDS, ROOM_ENDS};
-use crate::mining::input::Role;
+use crate::mining::input::{BadLine, Role};
 use crate::mining::literals::LiteralSets;
 use crate::mining::pii_forms::{self, FormRules};
 use serde::Serialize;
@@ -605,6 +605,12 @@ impl Redactor {
         let (out, more) = spans.render(&out);
         counts.merge(&more);
         (out, counts)
+    }
+
+    /// A bad line's message as it may be shown and kept: the messages quote no input (see
+    /// `input::shown`), and are redacted all the same.
+    pub fn redact_bad_line(&self, bad: BadLine) -> BadLine {
+        BadLine { reason: self.redact(&bad.reason).0, hint: self.redact(&bad.hint).0, ..bad }
     }
 
     /// Redaction that follows a dialogue turn by turn (see `DialogueRedaction`).
@@ -1273,6 +1279,24 @@ mod tests {
         ] {
             assert_eq!(red(s), s);
         }
+    }
+
+    #[test]
+    fn a_reply_holding_only_what_the_agent_asked_for_is_redacted() {
+        let mut d = r().dialogue();
+        assert_eq!(d.turn(Role::Customer, "我的快递还没到").0, "我的快递还没到");
+        assert_eq!(d.turn(Role::Agent, "麻烦您提供一下订单号").0, "麻烦您提供一下订单号");
+        let (out, counts) = d.turn(Role::Customer, "TH8823");
+        assert_eq!((out.as_str(), counts.get(PiiKind::Order)), ("[订单号]", 1));
+        // Only the reply right after the question: later a bare code is left as it is.
+        assert_eq!(d.turn(Role::Customer, "TH8823").0, "TH8823");
+        d.turn(Role::Agent, "您的手机号是多少？");
+        assert_eq!(d.turn(Role::Customer, "就这个 2026 1109 哦，还有 A77881").0, "就这个 2026 1109 哦，还有 [手机号]");
+        // Amounts and short numbers in the reply stay.
+        d.turn(Role::Agent, "请告诉我订单号");
+        assert_eq!(d.turn(Role::Customer, "付了12345元，单子找不到了").0, "付了12345元，单子找不到了");
+        assert_eq!(asked_identifier("我帮您查一下物流"), None);
+        assert_eq!(asked_identifier("请报一下快递单号"), Some(PiiKind::Tracking));
     }
 
     /// `TextShape::of` without the eight-byte steps: every byte through `ShapeScan::byte`.

@@ -236,10 +236,11 @@ pub fn score_dialogue(ctx: &QaContext, raw: RawDialogue<'_>, agent_of: &[Option<
     let mut since = Since::default();
     let mut last_anger = 0.0f32;
     let mut customer_turns = 0;
+    let mut redaction = ctx.redactor.dialogue();
     for (i, t) in raw.turns.iter().enumerate() {
         let turn_no = (i + 1).min(u32::MAX as usize) as u32;
         // Cut far beyond the limit before redacting, redact, then cut to the limit (as mining).
-        let (redacted, counts) = ctx.redactor.redact(cut_chars(&t.text, MAX_TURN_CHARS + 256));
+        let (redacted, counts) = redaction.turn(t.role, cut_chars(&t.text, MAX_TURN_CHARS + 256));
         redactions.merge(&counts);
         let text = strip_emoticons(cut_chars(redacted.trim(), MAX_TURN_CHARS)).trim().to_string();
         if t.role == Role::Customer {

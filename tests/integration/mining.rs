@@ -218,9 +218,13 @@ fn pick<'a>(rng: &mut ChaCha8Rng, items: &[&'a str]) -> &'a str {
     items[rng.random_range(0..items.len())]
 }
 
+fn pick_pair<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
+    &items[rng.random_range(0..items.len())]
+}
+
 fn pii_cases(n_per_kind: usize) -> Vec<Case> {
     let mut rng = ChaCha8Rng::seed_from_u64(5);
-    let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "欧阳"];
+    let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "欧阳", "司马"];
     let given = ["伟", "芳", "建国", "秀英", "磊", "静", "强", "敏", "海燕", "军"];
     let cities = ["济南市", "北京市", "上海市", "广州市", "深圳市", "杭州市", "成都市", "武汉市"];
     let districts = ["历下区", "朝阳区", "浦东新区", "天河区", "南山区", "西湖区", "锦江区", "江汉区"];
@@ -255,6 +259,9 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
         PiiKind::Tracking,
         PiiKind::Address,
         PiiKind::Name,
+        PiiKind::Ip,
+        PiiKind::Plate,
+        PiiKind::Number,
     ];
     let mut cases = Vec::new();
     for kind in kinds {
@@ -262,14 +269,18 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
             let (value, template): (String, String) = match kind {
                 PiiKind::Mobile => {
                     let raw = format!("1{}{}", rng.random_range(3..10u8), digits(&mut rng, 9));
-                    let v = match i % 6 {
+                    let v = match i % 9 {
                         0 => raw.clone(),
                         1 => format!("{}-{}-{}", &raw[..3], &raw[3..7], &raw[7..]),
                         2 => format!("{} {} {}", &raw[..3], &raw[3..7], &raw[7..]),
                         3 => format!("+86 {raw}"),
                         // Full-width digits, as some input methods type them.
                         4 => raw.chars().map(|c| char::from_u32(c as u32 - 0x30 + 0xFF10).unwrap()).collect(),
-                        _ => format!("{}****{}", &raw[..3], &raw[7..]),
+                        5 => format!("{}****{}", &raw[..3], &raw[7..]),
+                        6 => format!("{}.{}.{}", &raw[..3], &raw[3..7], &raw[7..]),
+                        // Read out in Chinese numerals, or digit by digit with spaces.
+                        7 => raw.chars().map(|c| "零一二三四五六七八九".chars().nth(c as usize - 0x30).unwrap()).collect(),
+                        _ => raw.chars().map(String::from).collect::<Vec<_>>().join(" "),
                     };
                     (
                         v,
@@ -301,6 +312,8 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                         digits(&mut rng, 3),
                         if i % 3 == 0 { "X".to_string() } else { digits(&mut rng, 1) }
                     );
+                    // Some write it in groups: region, birth date, the rest.
+                    let v = if i % 4 == 2 { format!("{} {} {}", &v[..6], &v[6..14], &v[14..]) } else { v };
                     (v, pick(&mut rng, &["身份证号{}", "我的身份证是{}，帮我查一下", "证件号码：{}"]).to_string())
                 }
                 PiiKind::BankCard => {
@@ -330,8 +343,13 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                 PiiKind::Email => {
                     let user =
                         format!("{}{}", pick(&mut rng, &["zhang", "li.na", "wang_2026", "kefu"]), digits(&mut rng, 3));
-                    let v =
-                        format!("{user}@{}", pick(&mut rng, &["qq.com", "163.com", "example.cn", "mail.example.com"]));
+                    let v = if i % 3 == 2 {
+                        // Written out against harvesters.
+                        let (at, dot) = *pick_pair(&mut rng, &[(" at ", " dot "), ("(at)", "(dot)"), ("艾特", "点"), ("#", ".")]);
+                        format!("{user}{at}{}{dot}com", pick(&mut rng, &["qq", "163", "example"]))
+                    } else {
+                        format!("{user}@{}", pick(&mut rng, &["qq.com", "163.com", "example.cn", "mail.example.com"]))
+                    };
                     (v, pick(&mut rng, &["发到我邮箱{}", "邮箱：{}", "请回复到{}谢谢"]).to_string())
                 }
                 PiiKind::Url => {
@@ -361,7 +379,10 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                 }
                 PiiKind::Address => {
                     let k = rng.random_range(0..cities.len());
-                    let v = if i % 2 == 0 {
+                    let v = if i % 5 == 4 {
+                        // A road named with 道 and its number.
+                        format!("{}{}{}道{}号", cities[k], districts[k], pick(&mut rng, &["高新南一", "滨海", "深南", "科苑北二"]), rng.random_range(1..999u32))
+                    } else if i % 2 == 0 {
                         format!(
                             "{}{}{}{}号",
                             cities[k],
@@ -380,6 +401,47 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                     };
                     (v, pick(&mut rng, &["我家在{}，宽带断了", "请寄到{}", "地址：{}，尽快上门"]).to_string())
                 }
+                PiiKind::Name if i % 3 == 1 => {
+                    // Introducing oneself, in Chinese or in English.
+                    let name = format!("{}{}", pick(&mut rng, &surnames), pick(&mut rng, &given));
+                    match rng.random_range(0..5u8) {
+                        0 => (name, "我是{}".to_string()),
+                        1 => (name, "本人{}，要投诉".to_string()),
+                        2 => (name, "叫我{}就行".to_string()),
+                        3 => (name, "我姓什么不重要，我叫{}".to_string()),
+                        _ => {
+                            let en = pick(&mut rng, &["Zhang Wei", "Li Na", "Wang Fang", "Chen Jie"]);
+                            (en.to_string(), format!("{}. {{}} called", pick(&mut rng, &["Mr", "Ms", "Mrs"])))
+                        }
+                    }
+                }
+                PiiKind::Ip => {
+                    let v = format!(
+                        "{}.{}.{}.{}",
+                        pick(&mut rng, &["192", "10", "172", "61"]),
+                        rng.random_range(0..256u32),
+                        rng.random_range(0..256u32),
+                        rng.random_range(1..255u32)
+                    );
+                    (v, pick(&mut rng, &["我家路由器 {} 连不上", "IP 是{}", "登录地址{}打不开"]).to_string())
+                }
+                PiiKind::Plate => {
+                    let letters = "ABCDEFGHJKLMNPQRSTUVWXYZ";
+                    let letter = |rng: &mut ChaCha8Rng| letters.chars().nth(rng.random_range(0..letters.len())).unwrap();
+                    let v = format!(
+                        "{}{}{}{}",
+                        pick(&mut rng, &["鲁", "京", "粤", "沪", "川", "苏"]),
+                        letter(&mut rng),
+                        if i % 2 == 0 { String::new() } else { letter(&mut rng).to_string() },
+                        digits(&mut rng, 5 - i % 2)
+                    );
+                    (v, pick(&mut rng, &["车牌{}，停车费扣了两次", "我的车是{}", "{}被拖走了"]).to_string())
+                }
+                PiiKind::Number => {
+                    // A local number sent bare, without a label.
+                    let v = format!("{}{}", rng.random_range(2..10u8), digits(&mut rng, 6 + i % 2));
+                    (v, pick(&mut rng, &["{} 找一下", "有事打 {}", "回拨{}，谢谢"]).to_string())
+                }
                 PiiKind::Name => {
                     let name = format!(
                         "{}{}",
@@ -391,6 +453,7 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                     let template = match rng.random_range(0..3u8) {
                         0 => format!("您好{{}}{title}，请问有什么可以帮您"),
                         1 => format!("{{}}{title}说今天会回电"),
+                        _ if i % 3 == 2 => format!("您好，{{}}{title}"),
                         _ => format!("我是客户{{}}{title}，要投诉"),
                     };
                     (name, template)
@@ -421,6 +484,12 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                 "型号SM-G9550，{a}，{b}",
                 "提高总额度，{a}，{b}",
                 "第3次打10086了，{a}，{b}",
+                "我是江苏人，{a}，{b}",
+                "我知道了，{a}，{b}",
+                "套餐有 38 58 88 128 几档，{a}，{b}",
+                "2026.11.21 到的，{a}，{b}",
+                "版本 1.2.3 的问题，{a}，{b}",
+                "我是老用户了，{a}，{b}",
             ],
         );
         cases.push(Case { text: t.replace("{a}", &a).replace("{b}", &b), pii: None, keep: vec![a, b] });
@@ -478,6 +547,9 @@ fn redaction_recall_and_precision_on_a_generated_set() {
                     e.1 += 1;
                     tp += 1;
                     fp += placeholders.saturating_sub(1);
+                    if placeholders > 1 {
+                        misses.push(format!("extra: {} → {}", c.text, out));
+                    }
                     // Order and tracking numbers, and an 18-digit run, may be typed either way.
                     let ok_type = out.contains(kind.placeholder())
                         || matches!(kind, PiiKind::Order | PiiKind::Tracking | PiiKind::BankCard)
@@ -485,7 +557,12 @@ fn redaction_recall_and_precision_on_a_generated_set() {
                     typed += usize::from(ok_type);
                 }
             }
-            None => fp += placeholders,
+            None => {
+                fp += placeholders;
+                if placeholders > 0 {
+                    misses.push(format!("extra: {} → {}", c.text, out));
+                }
+            }
         }
         for k in &c.keep {
             keeps += 1;
@@ -508,7 +585,7 @@ fn redaction_recall_and_precision_on_a_generated_set() {
         type_rate,
         keep_rate
     );
-    assert!(recall >= 0.99, "recall {recall:.4}; misses:\n{}", misses.join("\n"));
+    assert!(recall >= 0.995, "recall {recall:.4}; misses:\n{}", misses.join("\n"));
     assert!(precision >= 0.97, "precision {precision:.4}; misses:\n{}", misses.join("\n"));
     assert!(keep_rate >= 0.99, "prices, dates, times and models must stay: {keep_rate:.4}\n{}", misses.join("\n"));
     assert!(type_rate >= 0.95, "placeholder type {type_rate:.4}");
