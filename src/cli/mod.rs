@@ -8,6 +8,7 @@ mod mine;
 mod practice;
 mod qa;
 mod realism;
+mod redact;
 mod render;
 mod replay;
 mod report;
@@ -52,6 +53,8 @@ enum Command {
     Report(report::Args),
     /// 从历史对话中挖掘场景草稿（先去除个人信息） (mine draft scenarios from transcripts)
     Mine(mine::Args),
+    /// 导出去除个人信息后按原格式写出，可安全地交给供应商或培训师 (redact an export, same format)
+    Redact(redact::Args),
     /// 真实通话质检：用同一套评分规则给每位坐席打分，推荐练习场景 (QA of real calls)
     Qa(qa::Args),
     /// 模拟客户与真实对话对比：追问、找领导、解决轮数、透露信息、情绪 (the simulator against real conversations)
@@ -77,6 +80,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Report(args)) => report::run(args),
         Some(Command::Mine(args)) => mine::run(args),
         Some(Command::Qa(args)) => qa::run(args),
+        Some(Command::Redact(args)) => redact::run(args),
         Some(Command::Realism(args)) => realism::run(args),
         Some(Command::Voice(args)) => voice::run(args),
         #[cfg(feature = "gui")]

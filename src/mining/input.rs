@@ -774,12 +774,12 @@ fn read_jsonl(
 
 /// The columns of a CSV export.
 #[derive(Debug, Clone, Copy)]
-struct Columns {
-    id: usize,
-    turn: Option<usize>,
-    role: usize,
-    text: usize,
-    timestamp: Option<usize>,
+pub(crate) struct Columns {
+    pub(crate) id: usize,
+    pub(crate) turn: Option<usize>,
+    pub(crate) role: usize,
+    pub(crate) text: usize,
+    pub(crate) timestamp: Option<usize>,
     nugget: Option<usize>,
     satisfaction: Option<usize>,
     accomplishment: Option<usize>,
@@ -789,7 +789,7 @@ struct Columns {
 }
 
 impl Columns {
-    const POSITIONAL: Columns = Columns {
+    pub(crate) const POSITIONAL: Columns = Columns {
         id: 0,
         turn: Some(1),
         role: 2,
@@ -803,7 +803,7 @@ impl Columns {
     };
 
     /// Reads a header row, if the row is one.
-    fn from_header(fields: &[String]) -> Option<Columns> {
+    pub(crate) fn from_header(fields: &[String]) -> Option<Columns> {
         let find = |names: &[&str]| {
             fields.iter().position(|f| {
                 let f = f.trim().trim_start_matches('\u{feff}').to_lowercase();
@@ -1287,7 +1287,7 @@ fn read_csv(
     Ok(())
 }
 
-fn hash_id(id: &str) -> u64 {
+pub(crate) fn hash_id(id: &str) -> u64 {
     // FNV-1a: stable across runs and platforms.
     id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }

@@ -16,6 +16,7 @@ pub mod input;
 pub(crate) mod literals;
 pub(crate) mod pii_forms;
 pub mod redact;
+pub mod redact_export;
 pub mod report;
 pub mod spill;
 pub mod vocab;

@@ -49,16 +49,19 @@ struct DigitRun {
     check_x: bool,
 }
 
-/// Every run of digits in `text` (ASCII and Chinese numerals; groups joined by one separator,
-/// or two spaces).
+/// Every run of digits in `text` (ASCII digits or Chinese numerals, one script a run: 张三
+/// 138… is a name and a number; groups joined by one separator, or two spaces).
 fn digit_runs(text: &str) -> Vec<DigitRun> {
     let mut runs = Vec::new();
     let mut cur: Option<DigitRun> = None;
-    // Separators seen since the last digit of `cur`.
+    // Separators seen since the last digit of `cur`, and the script of that digit.
     let mut pending: Vec<char> = Vec::new();
+    let mut last_ascii = true;
     for (at, c) in text.char_indices() {
         if let Some(d) = digit_value(c) {
-            match cur.as_mut() {
+            let same_script = c.is_ascii_digit() == last_ascii;
+            last_ascii = c.is_ascii_digit();
+            match cur.as_mut().filter(|_| same_script) {
                 Some(run) if pending.is_empty() => {
                     *run.groups.last_mut().expect("a run has a group") += 1;
                     run.digits.push(d);
@@ -337,6 +340,7 @@ mod tests {
             "型号SM-G 9550 123",
             "第一二三名",
             "999.99元",
+            "张三 13812345678",
         ] {
             assert_eq!(kinds(&spelled_numbers(text), text), vec![], "{text}");
         }

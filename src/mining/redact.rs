@@ -158,13 +158,13 @@ const COMPOUND_SURNAMES: [&str; 14] =
     ["欧阳", "司马", "诸葛", "上官", "东方", "慕容", "令狐", "皇甫", "尉迟", "公孙", "夏侯", "长孙", "宇文", "司徒"];
 
 /// Characters that do not occur in given names here: pronouns, particles, common verbs.
-const NOT_NAME: &str = "你我他她它们的了是在不也都就和与及请谢给跟对这那个有没很好吗呢吧啊来去说看要会能装修送排";
+const NOT_NAME: &str = "你我他她它们的了是在不也都就和与及请谢给跟对这那个有没很好吗呢吧啊来去说看要会能装修送排系";
 
 /// Titles after which a name is redacted (王先生 → [姓名]先生).
 const TITLES: &str = "先生|女士|小姐|老师|经理|师傅|主任|阿姨|叔叔|大爷|大妈|同学|总";
 
 /// The words after which a name is redacted (联系人：王建国 → 联系人：[姓名]).
-const NAME_LABELS: &str = "我叫|本人叫|姓名|名字叫|名字|联系人|收货人|收件人|寄件人|机主|户主|户名|持卡人";
+const NAME_LABELS: &str = "我叫|本人叫|姓名|名字叫|名字|联系人|收货人|收件人|寄件人|机主|户主|户名|持卡人|客户|用户|顾客";
 
 /// Bits of `Redactor::triggers`: what a text must hold for a rule to match at all.
 const STREET_ENDING: u64 = 1;
@@ -1251,6 +1251,8 @@ mod tests {
         assert_eq!(red("司马懿先生您好"), "[姓名]先生您好");
         assert_eq!(red("欧阳娜娜女士"), "[姓名]女士");
         assert_eq!(red("我是张伟"), "我是[姓名]");
+        assert_eq!(red("寄到广东省深圳市南山区科技园南区高新南一道9号，我是张伟"), "寄到[地址]，我是[姓名]");
+        assert_eq!(red("客户王建国 手机"), "客户[姓名] 手机");
         assert_eq!(red("本人刘德华，要投诉"), "本人[姓名]，要投诉");
         assert_eq!(red("我姓孙叫孙悟空"), "我姓[姓名]叫[姓名]");
         assert_eq!(red("叫我李四就行"), "叫我[姓名]就行");

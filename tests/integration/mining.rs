@@ -34,6 +34,28 @@ const PLANTED: [&str; 9] = [
     "@客服小助手",
 ];
 
+/// The personal data of `forms.jsonl`, in the forms people type or say it; none of it may reach
+/// any output either.
+const FORMS: [&str; 17] = [
+    "135.1234.5678",
+    "一三八一二三四五六七八",
+    "1 3 5 8 8 8 8 6 6 6 6",
+    "19900307",
+    "高新南一道9号",
+    "司马懿",
+    "我是张伟",
+    "刘德华",
+    "孙悟空",
+    "李四",
+    "Zhang Wei",
+    "鲁A12345",
+    "192.168.1.100",
+    "zhangsan",
+    "28823141",
+    "TH8823",
+    "张三",
+];
+
 fn mine_into(inputs: &[PathBuf], dir: &Path, min_family: u64) -> MineOutcome {
     let mut opts = MineOptions::new(inputs.to_vec(), dir.join("drafts"));
     opts.report = Some(dir.join("report.html"));
@@ -458,7 +480,6 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                     };
                     (name, template)
                 }
-                _ => unreachable!(),
             };
             let keep = pick(&mut rng, &keeps).to_string();
             let text = format!("{}，{keep}", template.replace("{}", &value));
@@ -594,14 +615,81 @@ fn redaction_recall_and_precision_on_a_generated_set() {
 #[test]
 fn no_planted_personal_data_reaches_any_output() {
     let dir = tempfile::tempdir().unwrap();
-    let out = mine_into(&all_fixtures(), dir.path(), 3);
-    assert!(out.report.redactions.iter().map(|c| c.count).sum::<u64>() >= 10);
-    for (name, bytes) in files(dir.path()) {
-        let text = String::from_utf8_lossy(&bytes);
-        for p in PLANTED {
+    let mut inputs = all_fixtures();
+    inputs.push(fx("forms.jsonl"));
+    let out = mine_into(&inputs, dir.path(), 3);
+    assert!(out.report.redactions.iter().map(|c| c.count).sum::<u64>() >= 25);
+    // The bad lines of forms.jsonl are reported, without what they quote.
+    let forms_bad: Vec<&input::BadLine> =
+        out.bad_lines.iter().filter(|(p, _)| p.ends_with("forms.jsonl")).map(|(_, b)| b).collect();
+    assert_eq!(forms_bad.len(), 2, "{forms_bad:?}");
+    let mut texts: Vec<(String, String)> = files(dir.path())
+        .into_iter()
+        .map(|(name, bytes)| (name, String::from_utf8_lossy(&bytes).into_owned()))
+        .collect();
+    texts.extend(forms_bad.iter().map(|b| ("bad line".to_string(), format!("{} {}", b.reason, b.hint))));
+    for (name, text) in &texts {
+        for p in PLANTED.iter().chain(&FORMS) {
             assert!(!text.contains(p), "{name} holds {p}");
         }
     }
+}
+
+/// `peilian redact` on every fixture: each written back under its own name, in its own format
+/// (the same lines, the CSV header kept), with no planted value left.
+#[test]
+fn redact_writes_exports_back_without_personal_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shared");
+    let mut inputs = all_fixtures();
+    inputs.push(fx("forms.jsonl"));
+    let o = bin().arg("redact").args(&inputs).arg("--out").arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("forms.jsonl") && stdout(&o).contains("去除个人信息"), "{}", stdout(&o));
+    for input in &inputs {
+        let name = input.file_name().unwrap().to_string_lossy().into_owned();
+        let bytes = std::fs::read(out.join(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let text = if name.ends_with(".gz") {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(&bytes[..]), &mut s).unwrap();
+            s
+        } else {
+            String::from_utf8(bytes).unwrap_or_else(|_| panic!("{name} is written as UTF-8"))
+        };
+        for p in PLANTED.iter().chain(&FORMS) {
+            assert!(!text.contains(p), "{name} holds {p}:\n{text}");
+        }
+        let original = std::fs::read(input).unwrap();
+        if name.ends_with(".jsonl") && !name.starts_with("gbk") {
+            let original = String::from_utf8_lossy(&original);
+            assert_eq!(text.lines().count(), original.lines().count(), "{name}: one line for each line");
+        }
+        if name.ends_with(".csv") {
+            let header = String::from_utf8_lossy(&original).lines().next().unwrap().to_string();
+            assert_eq!(text.lines().next(), Some(header.as_str()));
+        }
+    }
+    // The redacted copy mines as the original does: the same number of dialogues (mixed.jsonl
+    // has a line that is no encoding at all: it is written decoded with replacement
+    // characters, and then reads as a dialogue).
+    assert!(stderr(&o).contains("1 行无法按 UTF-8"), "{}", stderr(&o));
+    inputs.retain(|i| !i.ends_with("mixed.jsonl"));
+    let shared: Vec<PathBuf> = inputs.iter().map(|i| out.join(i.file_name().unwrap())).collect();
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (original, copy) = (mine_into(&inputs, a.path(), 3), mine_into(&shared, b.path(), 3));
+    assert_eq!(original.report.totals.dialogues, copy.report.totals.dialogues);
+    // An export is never written over.
+    let forms = dir.path().join("forms.jsonl");
+    std::fs::copy(fx("forms.jsonl"), &forms).unwrap();
+    let o = bin().arg("redact").arg(&forms).arg("--out").arg(&forms).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("既是输入又是输出"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&forms).unwrap(), std::fs::read(fx("forms.jsonl")).unwrap());
+    // A missing export is named, and the others are still written.
+    let o = bin().arg("redact").arg(dir.path().join("nope.jsonl")).arg(&forms).arg("--out").arg(dir.path().join("two")).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nope.jsonl"), "{}", stderr(&o));
+    assert!(dir.path().join("two/forms.jsonl").exists());
 }
 
 #[test]
