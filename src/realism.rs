@@ -21,7 +21,7 @@ use crate::mining::redact::{PiiKind, Redactor};
 use crate::session::{LineKind, Outcome, Speaker, TranscriptEntry};
 use crate::text::acts::Act;
 use crate::text::analyzer::{Analyzed, Analyzer};
-use crate::text::normalize::{is_clause_break, is_content_char, normalize};
+use crate::text::normalize::{is_content_char, normalize};
 use crate::text::tone::noisy_or;
 
 /// Two figures agree when they are within this relative difference.
@@ -65,12 +65,7 @@ pub const IDENTIFIER_KINDS: [PiiKind; 9] = [
 /// identifier: an agent's `Ask` for one of these asks for an identifier.
 pub const IDENTIFIER_INFORMATION: [&str; 6] = ["订单号", "手机号", "身份证号", "卡号后四位", "会员卡号", "完整卡号"];
 
-/// Words before a supervisor-lexicon marker (in its clause, at most `DEMAND_REACH` characters
-/// before it) that make the mention a demand: "我就要人工服务", "让你们负责人来".
-pub const DEMAND_VERBS: [&str; 8] = ["找", "叫", "要", "让", "换", "请", "转", "给我"];
-
-/// How many characters before a supervisor marker a demand verb may stand.
-pub const DEMAND_REACH: usize = 6;
+pub use crate::text::tone::{DEMAND_REACH, DEMAND_VERBS};
 
 /// Besides the act rules' identifier information, words that name an identifier an agent may
 /// ask for.
@@ -388,17 +383,7 @@ impl<'a> Measurer<'a> {
             else {
                 return false;
             };
-            if weight >= 1.0 {
-                return true;
-            }
-            let clause_start = a.norm[..h.span.start]
-                .rfind(is_clause_break)
-                .map_or(0, |i| i + a.norm[i..].chars().next().map_or(1, char::len_utf8));
-            let before: String = {
-                let chars: Vec<char> = a.norm[clause_start..h.span.start].chars().collect();
-                chars[chars.len().saturating_sub(DEMAND_REACH)..].iter().collect()
-            };
-            DEMAND_VERBS.iter().any(|v| before.contains(v))
+            weight >= 1.0 || crate::text::tone::demand_verb_before(&a.norm, h.span.start)
         })
     }
 

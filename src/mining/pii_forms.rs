@@ -107,6 +107,14 @@ fn digit_runs(text: &str) -> Vec<DigitRun> {
     runs
 }
 
+/// True when one of the words that come before an IP address stands in the eight characters
+/// before `at`.
+fn after_network_word(text: &str, at: usize) -> bool {
+    let from = text[..at].char_indices().rev().nth(7).map_or(0, |(b, _)| b);
+    let before = text[from..at].to_lowercase();
+    ["ip", "地址", "dns", "服务器", "网关", "主机", "路由"].iter().any(|w| before.contains(w))
+}
+
 /// True when `d[at..at + 8]` is a date YYYYMMDD between 1900 and 2099.
 fn is_date8(d: &[u8], at: usize) -> bool {
     let Some(x) = d.get(at..at + 8) else { return false };
@@ -138,8 +146,12 @@ pub(crate) fn spelled_numbers(text: &str) -> Vec<Found> {
         {
             continue;
         }
-        if let Some(kind) = classify(&run) {
-            found.push((run.start, run.end, kind));
+        match classify(&run) {
+            // A version number (1.4.8.5, 2.4.2.132) has the shape of an address whose first
+            // group is small; it is one only after words about networks.
+            Some(PiiKind::Ip) if run.groups[0] == 1 && !after_network_word(text, run.start) => {}
+            Some(kind) => found.push((run.start, run.end, kind)),
+            None => {}
         }
     }
     found
@@ -319,6 +331,7 @@ mod tests {
             ("卡号六二二二零二一二三四五六七八九零一二", "六二二二零二一二三四五六七八九零一二", PiiKind::BankCard),
             ("座机八八二三一四一", "八八二三一四一", PiiKind::Landline),
             ("服务器 192.168.1.100 连不上", "192.168.1.100", PiiKind::Ip),
+            ("DNS 换成 8.8.8.8 就好了", "8.8.8.8", PiiKind::Ip),
             ("幺三九 幺二三四 五六七八", "幺三九 幺二三四 五六七八", PiiKind::Mobile),
         ];
         for (text, value, kind) in cases {
@@ -341,6 +354,8 @@ mod tests {
             "第一二三名",
             "999.99元",
             "张三 13812345678",
+            "更新完1.4.8.5后",
+            "版本号:2.4.2.132",
         ] {
             assert_eq!(kinds(&spelled_numbers(text), text), vec![], "{text}");
         }

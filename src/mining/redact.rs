@@ -832,7 +832,8 @@ fn name_before(text: &str, title_at: usize) -> Option<(usize, usize)> {
             }
         }
     }
-    if is_surname(c1) {
+    // 和经理, 向老师: a conjunction or preposition before the title, not a surname.
+    if is_surname(c1) && !"和向".contains(c1) {
         return Some((i1, title_at));
     }
     None
@@ -1278,6 +1279,7 @@ mod tests {
             "我知道1号会到",
             "频道3号台",
             "请提供姓名",
+            "反复和经理确认",
         ] {
             assert_eq!(red(s), s);
         }

@@ -335,8 +335,13 @@ pub fn score_dialogue(ctx: &QaContext, raw: RawDialogue<'_>, agent_of: &[Option<
             }
         }
 
-        // A promise without a time: no commitment of the answer says by when.
-        let commits: Vec<_> = acts.performed().filter(|h| h.act == Act::Commit && !h.question).collect();
+        // A promise without a time: no commitment of the answer says by when. What the clause
+        // says is done already (已经帮您确认了, 已安排工作人员为您处理) is a report, not a promise.
+        let already = |h: &&crate::text::acts::ActHit| {
+            h.quote.find(h.matched.as_str()).is_some_and(|at| h.quote[..at].contains('已'))
+        };
+        let commits: Vec<_> =
+            acts.performed().filter(|h| h.act == Act::Commit && !h.question && (h.detail.is_some() || !already(h))).collect();
         let immediate = |quote: &str| ctx.rules.immediate_commitments.iter().any(|w| quote.contains(w.as_str()));
         if let Some(first) = commits.first()
             && commits.iter().all(|h| h.detail.is_none() && !immediate(&h.quote))
@@ -504,6 +509,32 @@ mod tests {
         // Done in the call itself: no time needed.
         let c = qa(&[(C, "我的快递到哪了？"), (A, "您好，我帮您查一下。")]);
         assert!(!kinds(&c).contains(&Kind::CommitNoTime), "{:?}", c.findings);
+        // A purpose, an invitation, boilerplate, the customer's part, a report of what is done:
+        // none of them promises anything.
+        for answer in [
+            "请私信提供订单号，以便我们为您反馈核实",
+            "如日后有任何疑问欢迎随时私信我们为您协调处理",
+            "小沃将竭诚为您服务",
+            "如方便请将您的联系方式私信给我们",
+            "已经帮您再次确认了检测结果",
+            "已经安排工作人员为您处理",
+        ] {
+            let c = qa(&[(C, "发票什么时候能开好？"), (A, answer)]);
+            assert!(!kinds(&c).contains(&Kind::CommitNoTime), "{answer}: {:?}", c.findings);
+        }
+    }
+
+    #[test]
+    fn words_inside_other_words_are_not_findings() {
+        // 客服了解 holds 服了; 上网卡号 is a data card's number, not a bank card's.
+        let c = qa(&[(C, "这个网站打不开"), (A, "您可咨询该网站的客服了解详情")]);
+        assert!(!kinds(&c).contains(&Kind::Sarcasm), "{:?}", c.findings);
+        let c = qa(&[(C, "上网卡没网了"), (A, "请您私信提供上网卡号")]);
+        assert!(!kinds(&c).contains(&Kind::SecurityBreach), "{:?}", c.findings);
+        let c = qa(&[(C, "卡被盗刷了"), (A, "请您提供一下完整的银行卡号")]);
+        assert!(kinds(&c).contains(&Kind::SecurityBreach), "{:?}", c.findings);
+        let c = qa(&[(C, "等了半天"), (A, "真服了您了，这都不会")]);
+        assert!(kinds(&c).contains(&Kind::Sarcasm), "{:?}", c.findings);
     }
 
     #[test]

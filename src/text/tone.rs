@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::lexicon::LexiconKind;
 use crate::text::acts::ActReport;
 use crate::text::analyzer::{Analyzed, Analyzer};
-use crate::text::normalize::is_content_char;
+use crate::text::normalize::{is_clause_break, is_content_char};
 use crate::text::phrases::drop_nested;
 
 /// Politeness and empathy of an answer that does nothing for the customer (no question, no
@@ -159,7 +159,9 @@ impl Analyzer {
             reassurance: round3(score("reassurance")),
             hostility: round3(score("hostility")),
             anger: round3(anger),
-            demands_supervisor: evidence.iter().any(|e| e.dimension == "supervisor_demand" && !e.negated),
+            demands_supervisor: hits.iter().any(|(span, dim, (_, weight, negated))| {
+                *dim == "supervisor_demand" && !*negated && (*weight >= 1.0 || demand_verb_before(&a.norm, span.start))
+            }),
             shouting,
             exclamations: marks.exclamations,
             content_chars: marks.content_chars,
@@ -273,6 +275,24 @@ impl Marks {
     }
 }
 
+/// Words before a supervisor-lexicon marker (in its clause, at most `DEMAND_REACH` characters
+/// before it) that make the mention a demand: "我就要人工服务", "让你们负责人来".
+pub const DEMAND_VERBS: [&str; 8] = ["找", "叫", "要", "让", "换", "请", "转", "给我"];
+
+/// How many characters before a supervisor marker a demand verb may stand.
+pub const DEMAND_REACH: usize = 6;
+
+/// True when one of [`DEMAND_VERBS`] stands in the `DEMAND_REACH` characters before byte `at`
+/// of `norm`, in the same clause. A supervisor marker that is no demand by itself (weight
+/// below 1: 人工服务, 负责人) is a demand only so: "我就要人工服务" is, "人工服务一直忙" is not.
+pub fn demand_verb_before(norm: &str, at: usize) -> bool {
+    let clause_start =
+        norm[..at].rfind(is_clause_break).map_or(0, |i| i + norm[i..].chars().next().map_or(1, char::len_utf8));
+    let chars: Vec<char> = norm[clause_start..at].chars().collect();
+    let before: String = chars[chars.len().saturating_sub(DEMAND_REACH)..].iter().collect();
+    DEMAND_VERBS.iter().any(|v| before.contains(v))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::text::analyzer::Analyzer;
@@ -306,6 +326,17 @@ mod tests {
         let t = analyzer().tone("这不是你的问题，我们来处理");
         assert_eq!(t.hostility, 0.0, "{t:?}");
         assert!(t.evidence.iter().any(|e| e.matched == "你的问题" && e.negated));
+    }
+
+    #[test]
+    fn a_human_agent_mentioned_is_no_demand_asked_for_is_one() {
+        let an = analyzer();
+        for text in ["打了人工客服也没用", "人工服务一直在忙，他们负责人也不接电话"] {
+            assert!(!an.tone(text).demands_supervisor, "{text}");
+        }
+        for text in ["我要人工客服", "给我转人工", "你们领导呢？", "让你们负责人来", "换个人跟我说"] {
+            assert!(an.tone(text).demands_supervisor, "{text}");
+        }
     }
 
     #[test]
