@@ -170,3 +170,24 @@ check csv-control-in-field-echo "a bad line's field was echoed with its control 
 { printf 'dialogue_id,turn,role,text\n'; for i in $(seq 1 50); do printf 'd%s,1,customer,"没闭合%s\n' "$i" "$i"; done; printf 'd99,1,customer,好\n'; } >"$m/many-stray.csv"
 mine "$m/many-stray.csv"
 check csv-many-stray-quotes "fifty stray quotes were not each reported, or the last row was lost" eval 'has "$out" "1 段对话，50 行有问题"'
+
+# ---- Redacted copies: never over the input, clear errors, nothing quoted raw.
+r="$work/redact"
+mkdir -p "$r"
+redact() { run_case 60 "$bin" redact "$@"; }
+cp tests/fixtures/mining/forms.jsonl "$r/forms.jsonl"
+sum_before=$(md5sum <"$r/forms.jsonl")
+redact "$r/forms.jsonl" --out "$r/forms.jsonl"
+check redact-over-input "redact wrote over its input, or did not say why" eval '[ "$rc" = 2 ] && has "$out" "既是输入又是输出" && [ "$(md5sum <"$r/forms.jsonl")" = "$sum_before" ]'
+redact "$r" --out "$r/copy.jsonl"
+check redact-directory-input "a directory as the export was not named" eval '[ "$rc" = 2 ] && has "$out" "是目录"'
+redact "$r/nope.jsonl" --out "$r/copy.jsonl"
+check redact-missing-input "a missing export was not named" eval '[ "$rc" = 2 ] && has "$out" "nope.jsonl" && has "$out" "不存在"'
+redact "$r/forms.jsonl" --out "$r/no/such/dir/copy.jsonl"
+check redact-unwritable-out "an output in a missing directory was not refused with its path" eval '[ "$rc" = 2 ] && has "$out" "copy.jsonl" && has "$out" "无法写入" && ! ls "$r"/no 2>/dev/null'
+redact "$m/big5.jsonl" --out "$r/big5-copy.jsonl"
+check redact-big5-to-utf8 "a Big5 export was not written back as UTF-8" eval '[ "$rc" = 0 ] && grep -q "訂單" "$r/big5-copy.jsonl" && has "$out" "输出为 UTF-8"'
+redact "$m/control-role.csv" --out "$r/control.csv"
+check redact-control-role "redact echoed a control character" eval '[ "$rc" = 0 ] && no_control "$out"'
+redact "$r/forms.jsonl" "$m/big5.jsonl" --out "$r/forms.jsonl"
+check redact-many-into-file "several exports into one file were not refused" eval '[ "$rc" = 2 ] && has "$out" "要给一个目录" && [ "$(md5sum <"$r/forms.jsonl")" = "$sum_before" ]'

@@ -165,7 +165,10 @@ fn print_summary(input: &Path, output: &Path, s: &ExportSummary) {
     if s.too_long > 0 {
         eprintln!("警告：{} 行超过 64 MiB，未写出（挖掘时同样会跳过）", s.too_long);
     }
+    if s.encoding.gb18030_lines + s.encoding.big5_lines > 0 {
+        println!("    读入编码：{}；输出为 UTF-8", s.encoding.describe());
+    }
     if let Some(note) = s.encoding.note() {
-        eprintln!("提示：{note}；输出为 UTF-8");
+        eprintln!("提示：{note}");
     }
 }
