@@ -418,8 +418,10 @@ pub fn analyze(
     line: u64,
     raw: RawDialogue<'_>,
 ) -> Result<(DialogueFacts, Terms), (String, String)> {
-    // Dialogue ids are the export's own record keys, kept as they are for provenance.
-    let id = raw.id;
+    // Dialogue ids are the export's own record keys, kept as they are for provenance, unless
+    // one holds personal data (a phone number as the key): then its hash, as `peilian redact`
+    // writes it, so a draft mined from the redacted copy names the same dialogues.
+    let id = ctx.redactor.safe_id(&raw.id).unwrap_or(raw.id);
     let mut redactions = RedactionCounts::default();
     let mut turns = Vec::with_capacity(raw.turns.len());
     let (mut truncated_turns, mut empty_turns) = (0u32, 0u32);

@@ -607,6 +607,13 @@ impl Redactor {
         (out, counts)
     }
 
+    /// A dialogue id as it may be written when it holds personal data (a phone number, a long
+    /// post number): `id-` and its FNV-1a hash, stable across runs and machines so that the
+    /// centre can match it to its own records; `None` when the id holds none.
+    pub fn safe_id(&self, id: &str) -> Option<String> {
+        (self.redact(id).1.total() > 0).then(|| format!("id-{:016x}", crate::mining::input::hash_id(id)))
+    }
+
     /// A bad line's message as it may be shown and kept: the messages quote no input (see
     /// `input::shown`), and are redacted all the same.
     pub fn redact_bad_line(&self, bad: BadLine) -> BadLine {
@@ -1300,6 +1307,11 @@ mod tests {
         d.turn(Role::Agent, "请告诉我订单号");
         assert_eq!(d.turn(Role::Customer, "付了12345元，单子找不到了").0, "付了12345元，单子找不到了");
         assert_eq!(asked_identifier("我帮您查一下物流"), None);
+        // Ids: kept unless they hold personal data, then hashed the same way every time.
+        assert_eq!(r().safe_id("BB001"), None);
+        let hashed = r().safe_id("13812345678").unwrap();
+        assert!(hashed.starts_with("id-") && hashed.len() == 19, "{hashed}");
+        assert_eq!(r().safe_id("13812345678"), Some(hashed));
         assert_eq!(asked_identifier("请报一下快递单号"), Some(PiiKind::Tracking));
     }
 

@@ -18,7 +18,7 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::mining::input::{
-    Columns, Decoder, EncodingSeen, Format, InputInfo, MAX_LINE_BYTES, Role, hash_id, open_stream,
+    Columns, Decoder, EncodingSeen, Format, InputInfo, MAX_LINE_BYTES, Role, open_stream,
 };
 use crate::mining::redact::{PiiKind, RedactionCounts, Redactor, asked_identifier};
 
@@ -85,11 +85,9 @@ pub fn redact_export(info: &InputInfo, redactor: &Redactor, out: &mut dyn Write)
 
 /// A dialogue id as it may be written: itself, or a stable hash when it holds personal data.
 fn safe_id(id: &str, redactor: &Redactor, summary: &mut ExportSummary) -> Option<String> {
-    if redactor.redact(id).1.total() == 0 {
-        return None;
-    }
+    let hashed = redactor.safe_id(id)?;
     summary.hashed_ids += 1;
-    Some(format!("id-{:016x}", hash_id(id)))
+    Some(hashed)
 }
 
 /// Reads one line (with its `\n`) into `buf`, at most `MAX_LINE_BYTES`; a longer line is read
