@@ -6,7 +6,7 @@
 
 use regex::Regex;
 
-use super::redact::PiiKind;
+use super::redact::{PiiKind, local_number_runs, next_char, prev_char};
 
 /// A piece of personal data: byte range and kind.
 pub(crate) type Found = (usize, usize, PiiKind);
@@ -123,14 +123,6 @@ fn is_date8(d: &[u8], at: usize) -> bool {
     (1900..=2099).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&day)
 }
 
-fn prev_char(text: &str, at: usize) -> Option<char> {
-    text[..at].chars().next_back()
-}
-
-fn next_char(text: &str, at: usize) -> Option<char> {
-    text[at..].chars().next()
-}
-
 /// Numbers written other than as one run of ASCII digits: in Chinese numerals, in groups with
 /// spaces, dots or dashes. Dates, decimals, prices and lists of small numbers stay.
 pub(crate) fn spelled_numbers(text: &str) -> Vec<Found> {
@@ -213,22 +205,9 @@ const UNITS: &str = "元块角毛分万千百亿个次年月日号天周时秒�
 /// identifier, unless it is a date (20261121), an amount (¥2500000, 2500000元) or part of a
 /// longer token (a time 10:30, a decimal, a model number).
 pub(crate) fn bare_numbers(text: &str) -> Vec<Found> {
-    let bytes = text.as_bytes();
     let mut found = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-        }
-        let run = &bytes[start..i];
-        if !(7..=8).contains(&run.len()) || run[0] < b'2' {
-            continue;
-        }
+    for (start, i) in local_number_runs(text) {
+        let run = &text.as_bytes()[start..i];
         let digits: Vec<u8> = run.iter().map(|b| b - b'0').collect();
         if run.len() == 8 && is_date8(&digits, 0) {
             continue;

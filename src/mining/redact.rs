@@ -946,11 +946,11 @@ fn trim_url_tail(s: &str) -> usize {
     s.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '[', '\'', '(']).len()
 }
 
-fn prev_char(text: &str, at: usize) -> Option<char> {
+pub(crate) fn prev_char(text: &str, at: usize) -> Option<char> {
     text[..at].chars().next_back()
 }
 
-fn next_char(text: &str, at: usize) -> Option<char> {
+pub(crate) fn next_char(text: &str, at: usize) -> Option<char> {
     text[at..].chars().next()
 }
 
@@ -969,21 +969,8 @@ const LOCAL_PHONE_LABELS: [&str; 7] = ["电话", "座机", "固话", "联系方�
 /// digit runs are rare. (`tests` checks this against the same rule as a regex.)
 fn local_phones(text: &str) -> Vec<(usize, usize)> {
     let is_separator = |c: char| c.is_whitespace() || c == ':' || c == '：';
-    let bytes = text.as_bytes();
     let mut found = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-        }
-        if !(7..=8).contains(&(i - start)) || bytes[start] < b'2' {
-            continue;
-        }
+    for (start, i) in local_number_runs(text) {
         // A label's last character is neither a separator nor 是, so the separators and 是
         // before the digits are taken greedily.
         let mut before = text[..start].trim_end_matches(is_separator);
@@ -995,6 +982,28 @@ fn local_phones(text: &str) -> Vec<(usize, usize)> {
         }
     }
     found
+}
+
+/// The runs of exactly 7 or 8 ASCII digits whose first digit is 2–9 (a local number's shape),
+/// as byte ranges.
+pub(crate) fn local_number_runs(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if (7..=8).contains(&(i - start)) && bytes[start] >= b'2' {
+            runs.push((start, i));
+        }
+    }
+    runs
 }
 
 /// No ASCII letter or digit right before or after.
