@@ -238,9 +238,8 @@ fn redact_node(key: &str, node: Node, redactor: &Redactor, summary: &mut ExportS
     }
     match node {
         Node::String(s) => Node::String(redact_field(key, &s, redactor, summary)),
-        Node::Number(n) if is_sensitive(key) => {
+        Node::Number(_) if is_sensitive(key) => {
             summary.sensitive_fields += 1;
-            let _ = n;
             Node::String(PiiKind::Number.placeholder().to_string())
         }
         Node::Array(items) => Node::Array(items.into_iter().map(|v| redact_node(key, v, redactor, summary)).collect()),
@@ -327,15 +326,10 @@ fn rewrite_csv(mut decoded: DecodedLines<'_>, redactor: &Redactor, out: &mut dyn
     let mut asked: Option<PiiKind> = None;
     let mut record = csv::StringRecord::new();
     loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                // A record the parser cannot read (e.g. invalid UTF-8 after decoding, which
-                // cannot happen, or an I/O error): stop with the error, nothing half-written
-                // is kept by the caller.
-                return Err(io::Error::other(e));
-            }
+        // The text is valid UTF-8 (decoded line by line) and records may have any length, so
+        // only reading can fail: the caller then keeps nothing half-written.
+        if !reader.read_record(&mut record).map_err(io::Error::other)? {
+            break;
         }
         summary.records += 1;
         let fields: Vec<String> = record.iter().map(str::to_string).collect();
