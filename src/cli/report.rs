@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::bail;
 use peilian::diagnostic::display_path;
 use peilian::records::coaching::{
-    IncidentCount, Period, ReportIncident, ScenarioMeta, ScenarioReport, TeamReport, TraineeReport, recent_sessions,
-    scenario_report, team_report_in, trainee_report_in,
+    IncidentCount, IncidentScope, Period, ReportIncident, ScenarioMeta, ScenarioReport, TeamReport, TraineeReport,
+    all_incidents, recent_sessions, scenario_report, team_report_in, trainee_report_in,
 };
 use peilian::records::drilldown::session_rows;
 use peilian::records::font_subset::load_bundled_font;
@@ -121,7 +121,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!("{}", json_safe(&serde_json::to_string_pretty(&value)?));
         } else if args.csv && args.incidents {
             match &report {
-                Some(r) => incidents_csv(&r.incidents)?,
+                Some(_) => incidents_csv(&all_incidents(&store, IncidentScope::Trainee(name), &period)?)?,
                 None => eprintln!("“{}”没有练习记录；真实通话的事件请用 --json", t(name)),
             }
         } else if args.csv {
@@ -161,7 +161,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if args.json {
             println!("{}", json_safe(&serde_json::to_string_pretty(&report)?));
         } else if args.csv && args.incidents {
-            incidents_csv(&report.incidents)?;
+            let scope = IncidentScope::Scenario { id, team: args.team.as_deref() };
+            incidents_csv(&all_incidents(&store, scope, &period)?)?;
         } else if args.csv {
             scenario_csv(&report)?;
         } else if let Some(path) = &args.html {
@@ -182,7 +183,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if args.json {
             println!("{}", json_safe(&serde_json::to_string_pretty(&report)?));
         } else if args.csv && args.incidents {
-            incidents_csv(&report.incidents)?;
+            incidents_csv(&all_incidents(&store, IncidentScope::Team(args.team.as_deref()), &period)?)?;
         } else if args.csv {
             team_csv(&report)?;
         } else if let Some(path) = &args.html {

@@ -511,14 +511,48 @@ fn incident_counts(store: &Store, f: &Filter<'_>) -> Result<Vec<IncidentCount>, 
     Ok(out)
 }
 
+/// Whose incidents [`all_incidents`] lists.
+#[derive(Debug, Clone, Copy)]
+pub enum IncidentScope<'a> {
+    Trainee(&'a str),
+    /// One team, or everyone.
+    Team(Option<&'a str>),
+    Scenario { id: &'a str, team: Option<&'a str> },
+}
+
+/// Every incident of the scope in the period, newest first, with its quote and turn: what
+/// `peilian report --csv --incidents` writes (the reports list only the newest `INCIDENT_LIST`).
+pub fn all_incidents(store: &Store, scope: IncidentScope<'_>, period: &Period) -> Result<Vec<ReportIncident>, StoreError> {
+    let f = match scope {
+        IncidentScope::Trainee(name) => {
+            let trainee_id: i64 = store
+                .conn()
+                .query_row("SELECT id FROM trainees WHERE name = ?1", [name], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("学员“{name}”")))?;
+            Filter { trainee: Some(trainee_id), team: None, scenario: None, period }
+        }
+        IncidentScope::Team(team) => Filter { trainee: None, team, scenario: None, period },
+        IncidentScope::Scenario { id, team } => Filter { trainee: None, team, scenario: Some(id), period },
+    };
+    incidents_of(store, &f, None)
+}
+
 fn incident_list(store: &Store, f: &Filter<'_>) -> Result<Vec<ReportIncident>, StoreError> {
+    incidents_of(store, f, Some(INCIDENT_LIST))
+}
+
+/// The incidents `f` selects, newest first, at most `limit`.
+fn incidents_of(store: &Store, f: &Filter<'_>, limit: Option<usize>) -> Result<Vec<ReportIncident>, StoreError> {
     let (_, w) = f.incident_where();
+    // SQLite reads a negative limit as none.
+    let limit = limit.map_or(-1, |n| n as i64);
     let sql = format!(
         "SELECT i.session_id, tr.name, s.scenario_id, s.scenario_title, s.started_ms,
                 strftime('%Y-%m-%d', s.started_ms / 1000, 'unixepoch', 'localtime'), i.kind, i.label, i.quote, i.turn,
                 s.passed
          FROM incidents i JOIN sessions s ON s.id = i.session_id JOIN trainees tr ON tr.id = i.trainee_id
-         WHERE {w} ORDER BY i.started_ms DESC, i.session_id DESC, i.seq, i.kind, i.n LIMIT {INCIDENT_LIST}"
+         WHERE {w} ORDER BY i.started_ms DESC, i.session_id DESC, i.seq, i.kind, i.n LIMIT {limit}"
     );
     let mut stmt = store.conn().prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(f.params()), |r| {

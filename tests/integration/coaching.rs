@@ -523,3 +523,39 @@ fn an_older_database_is_upgraded_by_the_report_and_keeps_its_records() {
     // Skill figures come back from the stored scorecard.
     assert!(doc["skills"].as_array().is_some_and(|s| !s.is_empty()), "{doc}");
 }
+
+/// Reports list the newest incidents; the incident CSV lists every one of them.
+#[test]
+fn the_incident_csv_lists_every_incident_not_only_the_newest() {
+    let lab = Lab::new();
+    {
+        let mut store = Store::open(&lab.db).unwrap();
+        let mut ops = Vec::new();
+        for i in 0..60 {
+            let uuid = format!("inc{i}");
+            let at = nov(1) + i * 3_600_000;
+            ops.push(start(&uuid, "丁", "三组", "a", at));
+            ops.push(answer(&uuid, 0, &[], Some(("指责客户", &format!("第{i}次怪客户")))));
+            ops.push(finish(&uuid, 40.0, at));
+        }
+        store.apply_all(&ops).unwrap();
+    }
+    let store = lab.store();
+    let team = team_report(&store, Some("三组")).unwrap();
+    assert_eq!(team.incidents.len(), peilian::records::coaching::INCIDENT_LIST);
+    assert_eq!(team.incident_counts.iter().map(|c| c.count).sum::<u32>(), 60);
+    for args in [
+        vec!["report", "--team", "三组", "--csv", "--incidents"],
+        vec!["report", "--trainee", "丁", "--csv", "--incidents"],
+        vec!["report", "--scenario", "a", "--csv", "--incidents"],
+    ] {
+        let out = lab.run(&args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let csv = stdout(&out);
+        let rows: Vec<csv::StringRecord> =
+            csv::Reader::from_reader(csv.as_bytes()).records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 60, "{args:?}");
+        // Newest first: the last session's words lead, the first session's close the list.
+        assert_eq!((&rows[0][7], &rows[59][7]), ("第59次怪客户", "第0次怪客户"), "{args:?}");
+    }
+}
