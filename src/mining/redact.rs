@@ -581,6 +581,15 @@ impl Redactor {
     pub fn redact_reply(&self, text: &str, asked: Option<PiiKind>) -> (String, RedactionCounts) {
         let (out, mut counts) = self.redact(text);
         let Some(kind) = asked else { return (out, counts) };
+        if kind == PiiKind::Name {
+            return match name_said_alone(&out) {
+                Some((s, e)) => {
+                    counts.add(PiiKind::Name, 1);
+                    (format!("{}{}{}", &out[..s], PiiKind::Name.placeholder(), &out[e..]), counts)
+                }
+                None => (out, counts),
+            };
+        }
         let bytes = out.as_bytes();
         let is_id = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
         let mut spans = Spans::default();
@@ -648,12 +657,28 @@ impl DialogueRedaction<'_> {
     }
 }
 
+/// A reply that is only a name (李四, 王建国。, 欧阳娜娜吧): a surname and one or two given-name
+/// characters, with nothing but punctuation and a particle around; its byte range.
+fn name_said_alone(reply: &str) -> Option<(usize, usize)> {
+    let start = reply.len() - reply.trim_start().len();
+    let body = reply.trim_end_matches(|c: char| c.is_whitespace() || "，。,.!！~～吧啊呀哈的".contains(c));
+    let name = &body[start..];
+    let surname = COMPOUND_SURNAMES
+        .iter()
+        .find(|c| name.starts_with(*c))
+        .map(|c| c.len())
+        .or_else(|| name.chars().next().filter(|&c| is_surname(c)).map(char::len_utf8))?;
+    let given: Vec<char> = name[surname..].chars().collect();
+    let ok = (1..=2).contains(&given.len()) && given.iter().all(|&c| is_han(c) && !NOT_NAME.contains(c));
+    ok.then_some((start, body.len()))
+}
+
 /// The identifier an agent's turn asks for, if it asks for one (请提供一下订单号, 手机号多少？).
 pub fn asked_identifier(text: &str) -> Option<PiiKind> {
     const ASKING: [&str; 16] = [
         "请", "麻烦", "提供", "告诉", "报一下", "报下", "发一下", "发下", "发我", "输入", "多少", "是什么", "？", "?", "给我", "说一下",
     ];
-    const WANTED: [(&str, PiiKind); 20] = [
+    const WANTED: [(&str, PiiKind); 24] = [
         ("快递单号", PiiKind::Tracking),
         ("运单号", PiiKind::Tracking),
         ("物流单号", PiiKind::Tracking),
@@ -674,6 +699,10 @@ pub fn asked_identifier(text: &str) -> Option<PiiKind> {
         ("微信号", PiiKind::Account),
         ("编号", PiiKind::Order),
         ("号码", PiiKind::Number),
+        ("贵姓", PiiKind::Name),
+        ("称呼", PiiKind::Name),
+        ("姓名", PiiKind::Name),
+        ("名字", PiiKind::Name),
     ];
     if !ASKING.iter().any(|a| text.contains(a)) {
         return None;
@@ -1316,6 +1345,13 @@ mod tests {
         d.turn(Role::Agent, "请告诉我订单号");
         assert_eq!(d.turn(Role::Customer, "付了12345元，单子找不到了").0, "付了12345元，单子找不到了");
         assert_eq!(asked_identifier("我帮您查一下物流"), None);
+        // A name sent alone after the agent asked how to address the customer.
+        d.turn(Role::Agent, "请问您怎么称呼？");
+        assert_eq!(d.turn(Role::Customer, "李建国。").0, "[姓名]。");
+        d.turn(Role::Agent, "请问您贵姓？");
+        assert_eq!(d.turn(Role::Customer, "好的，我不想说").0, "好的，我不想说");
+        d.turn(Role::Agent, "请问您贵姓？");
+        assert_eq!(d.turn(Role::Customer, "欧阳娜娜吧").0, "[姓名]吧");
         // Ids: kept unless they hold personal data, then hashed the same way every time.
         assert_eq!(r().safe_id("BB001"), None);
         let hashed = r().safe_id("13812345678").unwrap();
