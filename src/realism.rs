@@ -65,8 +65,6 @@ pub const IDENTIFIER_KINDS: [PiiKind; 9] = [
 /// identifier: an agent's `Ask` for one of these asks for an identifier.
 pub const IDENTIFIER_INFORMATION: [&str; 6] = ["订单号", "手机号", "身份证号", "卡号后四位", "会员卡号", "完整卡号"];
 
-pub use crate::text::tone::{DEMAND_REACH, DEMAND_VERBS};
-
 /// Besides the act rules' identifier information, words that name an identifier an agent may
 /// ask for.
 pub const IDENTIFIER_WORDS: [&str; 6] = ["邮箱", "邮件地址", "账号", "帐号", "用户名", "编号"];
@@ -369,24 +367,6 @@ impl<'a> Measurer<'a> {
         })
     }
 
-    /// True when the customer's text demands a supervisor or a human: a marker of the supervisor
-    /// lexicon, not negated, that is a demand by itself (weight 1: "找你们领导", "转人工") or has
-    /// one of [`DEMAND_VERBS`] shortly before it in its clause ("我就要人工服务"); a mere mention
-    /// ("人工服务一直忙", "他们负责人说") is none.
-    fn demands_supervisor(&self, a: &Analyzed) -> bool {
-        let negators = self.analyzer.negators();
-        self.analyzer.tone_index().find(a, negators).into_iter().any(|h| {
-            if h.negated {
-                return false;
-            }
-            let Some(weight) = h.payloads.iter().find(|m| m.kind == LexiconKind::SupervisorDemand).map(|m| m.weight)
-            else {
-                return false;
-            };
-            weight >= 1.0 || crate::text::tone::demand_verb_before(&a.norm, h.span.start)
-        })
-    }
-
     /// Reads every exchange of a dialogue. Each text is redacted before it is analysed.
     pub fn read(&self, d: &Dialogue) -> Vec<ExchangeReading> {
         let mut out: Vec<ExchangeReading> = Vec::with_capacity(d.exchanges.len());
@@ -421,7 +401,8 @@ impl<'a> Measurer<'a> {
                     }) || self.sentence_asks_identifier(&a);
                 }
                 Role::Customer => {
-                    r.demand = self.demands_supervisor(&a);
+                    // A weight-1 marker or one after a demand verb (`tone::demand_verb_before`).
+                    r.demand = tone.demands_supervisor;
                     r.identifier = identifier;
                     let pairs = char_pairs(&a);
                     let replies = i > 0 && d.exchanges[i - 1].role == Role::Agent;

@@ -80,7 +80,10 @@ fn targets(inputs: &[PathBuf], out: &Path) -> Result<Vec<(PathBuf, PathBuf)>, St
             };
             let target = out.join(name);
             if pairs.iter().any(|(_, o): &(PathBuf, PathBuf)| *o == target) {
-                return Err(format!("两个导出同名（{}），写到同一个目录会互相覆盖；分两次运行", display_path(Path::new(name))));
+                return Err(format!(
+                    "两个导出同名（{}），写到同一个目录会互相覆盖；分两次运行",
+                    display_path(Path::new(name))
+                ));
             }
             pairs.push((input.clone(), target));
         }
@@ -124,9 +127,8 @@ fn write_one(
         } else {
             Box::new(BufWriter::new(file))
         };
-        let summary = redact_export(info, redactor, &mut sink).map_err(|e| {
-            format!("{}：读取或写入中断：{}（输出未保留）", display_path(&info.path), io_reason(&e))
-        })?;
+        let summary = redact_export(info, redactor, &mut sink)
+            .map_err(|e| format!("{}：读取或写入中断：{}（输出未保留）", display_path(&info.path), io_reason(&e)))?;
         sink.flush().map_err(write_error)?;
         drop(sink);
         std::fs::rename(&partial, output).map_err(write_error)?;
@@ -154,13 +156,19 @@ fn print_summary(input: &Path, output: &Path, s: &ExportSummary) {
         if kinds.is_empty() { "无".to_string() } else { kinds.join("、") }
     );
     if s.sensitive_fields > 0 || s.hashed_ids > 0 {
-        println!("    整栏替换 {} 处（姓名、电话、地址等字段），含个人信息的对话 id {} 个改为其哈希", s.sensitive_fields, s.hashed_ids);
+        println!(
+            "    整栏替换 {} 处（姓名、电话、地址等字段），含个人信息的对话 id {} 个改为其哈希",
+            s.sensitive_fields, s.hashed_ids
+        );
     }
     if s.unparsed > 0 {
         eprintln!("提示：{} 行不是有效的对话 JSON，已按纯文本去除个人信息后写出", s.unparsed);
     }
     if s.undecodable > 0 {
-        eprintln!("提示：{} 行无法按 UTF-8、GB18030 或 Big5 解码，已用替换字符读入后写出；可用 --encoding 指定编码", s.undecodable);
+        eprintln!(
+            "提示：{} 行无法按 UTF-8、GB18030 或 Big5 解码，已用替换字符读入后写出；可用 --encoding 指定编码",
+            s.undecodable
+        );
     }
     if s.too_long > 0 {
         eprintln!("警告：{} 行超过 64 MiB，未写出（挖掘时同样会跳过）", s.too_long);

@@ -219,7 +219,10 @@ impl AddressRules {
             let Some(c) = self.address.captures(m.as_bytes()) else { continue };
             // A road ending in 道 needs a house number and a coarser part, or three characters.
             let avenue_numbered = c.name("num").is_some()
-                && (c.name("prov").is_some() || c.name("city").is_some() || c.name("dist").is_some() || c.name("road").is_some_and(|r| r.len() >= 3));
+                && (c.name("prov").is_some()
+                    || c.name("city").is_some()
+                    || c.name("dist").is_some()
+                    || c.name("road").is_some_and(|r| r.len() >= 3));
             // "小区", "地区" are not districts; "线路", "网路" are not roads.
             let has = |g: &str| {
                 c.name(g).is_some_and(|part| {

@@ -600,7 +600,9 @@ pub fn shown(value: &str) -> String {
     let digits = value.chars().filter(char::is_ascii_digit).count();
     let han = value.chars().filter(|c| !c.is_ascii()).count();
     // Chinese role and column words hold one of these; a name or an address does not need to.
-    let word_like = value.chars().any(|c| "客户服务员坐席人工机器系统商家买卖顾用角色内容文本消息时间轮次序号对话会话编号标注度性".contains(c));
+    let word_like = value
+        .chars()
+        .any(|c| "客户服务员坐席人工机器系统商家买卖顾用角色内容文本消息时间轮次序号对话会话编号标注度性".contains(c));
     let safe = chars <= 16 && digits <= 3 && (han == 0 || word_like) && !value.contains(['@', '/', '\\']);
     if safe { format!("“{value}”") } else { format!("（{chars} 个字符，内容不显示）") }
 }
@@ -620,8 +622,13 @@ fn without_quoted_input(message: &str) -> String {
         };
         let inner = &after[..close];
         // Field names of the schema (`missing field `turns``) are no one's data.
-        let schema_word = quote == '`' && inner.len() <= 24 && inner.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-        if schema_word { out.push_str(&rest[open..open + 2 + close]) } else { out.push_str("“…”") }
+        let schema_word =
+            quote == '`' && inner.len() <= 24 && inner.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        if schema_word {
+            out.push_str(&rest[open..open + 2 + close])
+        } else {
+            out.push_str("“…”")
+        }
         rest = &after[close + 1..];
     }
     out.push_str(rest);
@@ -1226,7 +1233,10 @@ fn read_csv(
         }
         let Some(role) = Role::parse(&fields[cols.role]) else {
             stats.bad_lines += 1;
-            emit(bad(format!("角色{}无法识别", shown(fields[cols.role].trim())), "角色应为 customer/客户 或 agent/客服"));
+            emit(bad(
+                format!("角色{}无法识别", shown(fields[cols.role].trim())),
+                "角色应为 customer/客户 或 agent/客服",
+            ));
             continue;
         };
         let turn_no = match cols.turn.map(|i| fields[i].trim()) {
@@ -1519,14 +1529,18 @@ mod tests {
         let e = parse_json_line(r#"{"id": 1, "turns": "客户王建国 手机13812345678 身份证370102"}"#).unwrap_err();
         assert!(e.0.contains("不是有效的 JSON") && e.0.contains("“…”"), "{e:?}");
         assert!(!e.0.contains("王建国") && !e.0.contains("1381234"), "{e:?}");
-        let e = parse_json_line(r#"{"id": 1, "turns": [{"role": "张三 13812345678 济南市", "text": "x"}]}"#).unwrap_err();
+        let e =
+            parse_json_line(r#"{"id": 1, "turns": [{"role": "张三 13812345678 济南市", "text": "x"}]}"#).unwrap_err();
         assert!(!e.0.contains("张三") && !e.0.contains("1381234") && e.0.contains("18 个字符"), "{e:?}");
         assert!(parse_json_line(r#"{"id": "1"}"#).unwrap_err().0.contains("`turns`"));
         assert_eq!(shown("bot"), "“bot”");
         assert_eq!(shown("客服人员"), "“客服人员”");
         assert_eq!(shown("张三"), "（2 个字符，内容不显示）");
         assert_eq!(shown("13812345678"), "（11 个字符，内容不显示）");
-        assert_eq!(without_quoted_input("unknown variant `张三`, expected `customer`"), "unknown variant “…”, expected `customer`");
+        assert_eq!(
+            without_quoted_input("unknown variant `张三`, expected `customer`"),
+            "unknown variant “…”, expected `customer`"
+        );
         assert_eq!(without_quoted_input("string \"abc"), "string “…”");
     }
 

@@ -191,11 +191,7 @@ fn classify(run: &DigitRun) -> Option<PiiKind> {
     if !read_out {
         return None; // a list of numbers: 38 58 88 128
     }
-    if (7..=8).contains(&n) && d[0] >= 2 {
-        Some(PiiKind::Landline)
-    } else {
-        Some(PiiKind::Number)
-    }
+    if (7..=8).contains(&n) && d[0] >= 2 { Some(PiiKind::Landline) } else { Some(PiiKind::Number) }
 }
 
 /// Characters after a number that make it an amount or a count, not a phone number.
@@ -215,7 +211,9 @@ pub(crate) fn bare_numbers(text: &str) -> Vec<Found> {
         let before = prev_char(text, start);
         let after = next_char(text, i);
         let glued = |c: Option<char>| {
-            c.is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '.' | ':' | '：' | '/' | '-' | '_' | ',' | '*' | '+'))
+            c.is_some_and(|c| {
+                c.is_ascii_alphabetic() || matches!(c, '.' | ':' | '：' | '/' | '-' | '_' | ',' | '*' | '+')
+            })
         };
         if glued(before) || glued(after) {
             continue;
@@ -344,7 +342,9 @@ mod tests {
     fn bare_local_numbers_but_not_dates_or_amounts() {
         let t = "28823141 姓李";
         assert_eq!(kinds(&bare_numbers(t), t), vec![("28823141".to_string(), PiiKind::Number)]);
-        for text in ["20261121下的单", "¥2500000", "退了2500000元", "10:30:00", "共3000000人", "3.1415926", "SN12345678"] {
+        for text in
+            ["20261121下的单", "¥2500000", "退了2500000元", "10:30:00", "共3000000人", "3.1415926", "SN12345678"]
+        {
             assert_eq!(kinds(&bare_numbers(text), text), vec![], "{text}");
         }
     }

@@ -15,7 +15,9 @@ use std::sync::Arc;
 use jieba_rs::Jieba;
 use regex::Regex;
 
-use crate::mining::address::{AVENUE_END, AddressRules, BUILDING_ENDS, ESTATE_ENDS, ESTATE_NAMES, ROAD_ENDS, ROOM_ENDS};
+use crate::mining::address::{
+    AVENUE_END, AddressRules, BUILDING_ENDS, ESTATE_ENDS, ESTATE_NAMES, ROAD_ENDS, ROOM_ENDS,
+};
 use crate::mining::input::{BadLine, Role};
 use crate::mining::literals::LiteralSets;
 use crate::mining::pii_forms::{self, FormRules};
@@ -164,7 +166,8 @@ const NOT_NAME: &str = "你我他她它们的了是在不也都就和与及请�
 const TITLES: &str = "先生|女士|小姐|老师|经理|师傅|主任|阿姨|叔叔|大爷|大妈|同学|总";
 
 /// The words after which a name is redacted (联系人：王建国 → 联系人：[姓名]).
-const NAME_LABELS: &str = "我叫|本人叫|姓名|名字叫|名字|联系人|收货人|收件人|寄件人|机主|户主|户名|持卡人|客户|用户|顾客";
+const NAME_LABELS: &str =
+    "我叫|本人叫|姓名|名字叫|名字|联系人|收货人|收件人|寄件人|机主|户主|户名|持卡人|客户|用户|顾客";
 
 /// Bits of `Redactor::triggers`: what a text must hold for a rule to match at all.
 const STREET_ENDING: u64 = 1;
@@ -547,13 +550,14 @@ impl Redactor {
     /// (我是高兴, 我是江苏人).
     fn introduced_name(&self, text: &str, label: &str, start: usize, end: usize) -> Option<usize> {
         let candidate = &text[start..end];
-        let surname_len =
-            COMPOUND_SURNAMES.iter().find(|c| candidate.starts_with(*c)).map_or_else(|| candidate.chars().next().map_or(0, char::len_utf8), |c| c.len());
+        // The rule's match starts with a surname.
+        let surname_len = surname_at_start(candidate)?;
         let given: Vec<(usize, char)> = candidate[surname_len..].char_indices().collect();
         let weak = matches!(label, "我是" | "我就是" | "本人" | "本人是");
         for n in (1..=given.len().min(2)).rev() {
             let name_end = start + surname_len + given[..n].iter().map(|(_, c)| c.len_utf8()).sum::<usize>();
-            let given_ok = given[..n].iter().all(|&(_, c)| is_han(c) && !NOT_NAME.contains(c) && !NOT_INTRODUCED.contains(c));
+            let given_ok =
+                given[..n].iter().all(|&(_, c)| is_han(c) && !NOT_NAME.contains(c) && !NOT_INTRODUCED.contains(c));
             let ends = next_char(text, name_end).is_none_or(|c| !is_han(c) || AFTER_NAME.contains(c));
             if !(given_ok && ends) {
                 continue;
@@ -661,22 +665,41 @@ impl DialogueRedaction<'_> {
 /// characters, with nothing but punctuation and a particle around; its byte range.
 fn name_said_alone(reply: &str) -> Option<(usize, usize)> {
     let start = reply.len() - reply.trim_start().len();
-    let body = reply.trim_end_matches(|c: char| c.is_whitespace() || "，。,.!！~～吧啊呀哈的".contains(c));
-    let name = &body[start..];
-    let surname = COMPOUND_SURNAMES
+    let name = reply[start..].trim_end_matches(|c: char| c.is_whitespace() || "，。,.!！~～吧啊呀哈的".contains(c));
+    let surname = surname_at_start(name)?;
+    let given: Vec<char> = name[surname..].chars().collect();
+    let ok = (1..=2).contains(&given.len()) && given.iter().all(|&c| is_han(c) && !NOT_NAME.contains(c));
+    ok.then_some((start, start + name.len()))
+}
+
+/// The byte length of the surname `name` starts with (a compound one first: 欧阳娜娜), if any.
+fn surname_at_start(name: &str) -> Option<usize> {
+    COMPOUND_SURNAMES
         .iter()
         .find(|c| name.starts_with(*c))
         .map(|c| c.len())
-        .or_else(|| name.chars().next().filter(|&c| is_surname(c)).map(char::len_utf8))?;
-    let given: Vec<char> = name[surname..].chars().collect();
-    let ok = (1..=2).contains(&given.len()) && given.iter().all(|&c| is_han(c) && !NOT_NAME.contains(c));
-    ok.then_some((start, body.len()))
+        .or_else(|| name.chars().next().filter(|&c| is_surname(c)).map(char::len_utf8))
 }
 
 /// The identifier an agent's turn asks for, if it asks for one (请提供一下订单号, 手机号多少？).
 pub fn asked_identifier(text: &str) -> Option<PiiKind> {
     const ASKING: [&str; 16] = [
-        "请", "麻烦", "提供", "告诉", "报一下", "报下", "发一下", "发下", "发我", "输入", "多少", "是什么", "？", "?", "给我", "说一下",
+        "请",
+        "麻烦",
+        "提供",
+        "告诉",
+        "报一下",
+        "报下",
+        "发一下",
+        "发下",
+        "发我",
+        "输入",
+        "多少",
+        "是什么",
+        "？",
+        "?",
+        "给我",
+        "说一下",
     ];
     const WANTED: [(&str, PiiKind); 24] = [
         ("快递单号", PiiKind::Tracking),
@@ -1352,6 +1375,8 @@ mod tests {
         assert_eq!(d.turn(Role::Customer, "好的，我不想说").0, "好的，我不想说");
         d.turn(Role::Agent, "请问您贵姓？");
         assert_eq!(d.turn(Role::Customer, "欧阳娜娜吧").0, "[姓名]吧");
+        d.turn(Role::Agent, "请问您贵姓？");
+        assert_eq!(d.turn(Role::Customer, "   ").0, "   ");
         // Ids: kept unless they hold personal data, then hashed the same way every time.
         assert_eq!(r().safe_id("BB001"), None);
         let hashed = r().safe_id("13812345678").unwrap();

@@ -17,10 +17,8 @@ use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::mining::input::{
-    Columns, Decoder, EncodingSeen, Format, InputInfo, MAX_LINE_BYTES, Role, open_stream,
-};
-use crate::mining::redact::{PiiKind, RedactionCounts, Redactor, asked_identifier};
+use crate::mining::input::{Columns, Decoder, EncodingSeen, Format, InputInfo, MAX_LINE_BYTES, Role, open_stream};
+use crate::mining::redact::{PiiKind, RedactionCounts, Redactor};
 
 /// What rewriting one export did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -45,15 +43,52 @@ pub struct ExportSummary {
 /// Field names whose values are a person's data whatever they look like (lower case; a name
 /// matches when it contains one of them).
 const SENSITIVE_FIELDS: [&str; 22] = [
-    "name", "姓名", "名字", "phone", "mobile", "tel", "电话", "手机", "address", "地址", "住址", "email", "mail",
-    "邮箱", "id_card", "idcard", "身份证", "证件", "card_no", "卡号", "plate", "车牌",
+    "name",
+    "姓名",
+    "名字",
+    "phone",
+    "mobile",
+    "tel",
+    "电话",
+    "手机",
+    "address",
+    "地址",
+    "住址",
+    "email",
+    "mail",
+    "邮箱",
+    "id_card",
+    "idcard",
+    "身份证",
+    "证件",
+    "card_no",
+    "卡号",
+    "plate",
+    "车牌",
 ];
 
 /// Field names kept as they are: structure, times, labels and the agent's id (an agent's
 /// employee id is how `peilian qa` attributes turns).
 const KEPT_FIELDS: [&str; 19] = [
-    "role", "speaker", "turn", "turn_no", "seq", "index", "timestamp", "time", "datetime", "nugget", "labels",
-    "satisfaction", "accomplishment", "effectiveness", "agent_id", "工号", "坐席工号", "轮次", "时间",
+    "role",
+    "speaker",
+    "turn",
+    "turn_no",
+    "seq",
+    "index",
+    "timestamp",
+    "time",
+    "datetime",
+    "nugget",
+    "labels",
+    "satisfaction",
+    "accomplishment",
+    "effectiveness",
+    "agent_id",
+    "工号",
+    "坐席工号",
+    "轮次",
+    "时间",
 ];
 
 fn is_sensitive(field: &str) -> bool {
@@ -75,9 +110,15 @@ pub fn redact_export(info: &InputInfo, redactor: &Redactor, out: &mut dyn Write)
     match info.format {
         Format::Jsonl => rewrite_jsonl(stream, &mut decoder, redactor, out, &mut summary)?,
         Format::Csv => {
-            let decoded =
-                DecodedLines { inner: stream, decoder, summary: &mut summary, pending: Vec::new(), at: 0, started: false };
-            rewrite_csv(decoded, redactor, out)?;
+            let decoded = DecodedLines {
+                inner: stream,
+                decoder,
+                reading: ExportSummary::default(),
+                pending: Vec::new(),
+                at: 0,
+                started: false,
+            };
+            rewrite_csv(decoded, redactor, out, &mut summary)?;
         }
     }
     Ok(summary)
@@ -281,27 +322,28 @@ fn redact_field(key: &str, value: &str, redactor: &Redactor, summary: &mut Expor
 
 /// The lines of a stream decoded to UTF-8 one at a time, as a reader for the CSV parser
 /// (quoted fields may span lines; each line is decoded on its own, as mining reads them).
-struct DecodedLines<'s> {
+struct DecodedLines {
     inner: Box<dyn BufRead + Send>,
     decoder: Decoder,
-    summary: &'s mut ExportSummary,
+    /// What reading met: the encodings, undecodable and too long lines.
+    reading: ExportSummary,
     pending: Vec<u8>,
     at: usize,
     /// A line was read (a byte-order mark is taken off the first one only).
     started: bool,
 }
 
-impl Read for DecodedLines<'_> {
+impl Read for DecodedLines {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.at >= self.pending.len() {
             let mut raw = Vec::new();
             match next_line(&mut *self.inner, &mut raw)? {
                 None => return Ok(0),
-                Some(true) => self.summary.too_long += 1,
+                Some(true) => self.reading.too_long += 1,
                 Some(false) => {
                     let first = !std::mem::replace(&mut self.started, true);
                     let bytes: &[u8] = if first { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&raw) } else { &raw };
-                    self.pending = decode_line(bytes, &mut self.decoder, self.summary).into_bytes();
+                    self.pending = decode_line(bytes, &mut self.decoder, &mut self.reading).into_bytes();
                     self.at = 0;
                 }
             }
@@ -313,7 +355,12 @@ impl Read for DecodedLines<'_> {
     }
 }
 
-fn rewrite_csv(mut decoded: DecodedLines<'_>, redactor: &Redactor, out: &mut dyn Write) -> io::Result<()> {
+fn rewrite_csv(
+    mut decoded: DecodedLines,
+    redactor: &Redactor,
+    out: &mut dyn Write,
+    summary: &mut ExportSummary,
+) -> io::Result<()> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&mut decoded);
     let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(out);
     let mut columns: Option<Columns> = None;
@@ -321,9 +368,7 @@ fn rewrite_csv(mut decoded: DecodedLines<'_>, redactor: &Redactor, out: &mut dyn
     let mut first = true;
     // The dialogue being written and its redaction state.
     let mut current: Option<String> = None;
-    let mut summary = ExportSummary::default();
-    // What the agent last asked for in the current dialogue.
-    let mut asked: Option<PiiKind> = None;
+    let mut dialogue = redactor.dialogue();
     let mut record = csv::StringRecord::new();
     loop {
         // The text is valid UTF-8 (decoded line by line) and records may have any length, so
@@ -347,52 +392,41 @@ fn rewrite_csv(mut decoded: DecodedLines<'_>, redactor: &Redactor, out: &mut dyn
         if current.as_deref() != Some(id.as_str()) {
             summary.dialogues += 1;
             current = Some(id.clone());
-            asked = None;
+            dialogue = redactor.dialogue();
         }
         let role = fields.get(cols.role).and_then(|r| Role::parse(r));
         let mut written = Vec::with_capacity(fields.len());
         for (i, value) in fields.iter().enumerate() {
             let name = names.get(i).map(String::as_str).unwrap_or("");
             let v = if i == cols.id {
-                safe_id(value.trim(), redactor, &mut summary).unwrap_or_else(|| value.clone())
+                safe_id(value.trim(), redactor, summary).unwrap_or_else(|| value.clone())
             } else if i == cols.text {
                 match role {
                     Some(role) => {
-                        // As `DialogueRedaction::turn`, with the state kept across rows.
-                        let (text, counts) = match role {
-                            Role::Agent => {
-                                asked = asked_identifier(value);
-                                redactor.redact(value)
-                            }
-                            Role::Customer => redactor.redact_reply(value, asked.take()),
-                        };
+                        let (text, counts) = dialogue.turn(role, value);
                         summary.redactions.merge(&counts);
                         text
                     }
-                    None => redact_field(name, value, redactor, &mut summary),
+                    None => redact_field(name, value, redactor, summary),
                 }
             } else if i == cols.role {
-                if role.is_some() { value.clone() } else { unknown_role(value, redactor, &mut summary) }
+                if role.is_some() { value.clone() } else { unknown_role(value, redactor, summary) }
             } else if Some(i) == cols.turn || Some(i) == cols.timestamp {
                 value.clone()
             } else if is_kept(name) {
                 value.clone()
             } else {
-                redact_field(name, value, redactor, &mut summary)
+                redact_field(name, value, redactor, summary)
             };
             written.push(v);
         }
         writer.write_record(&written).map_err(io::Error::other)?;
     }
     writer.flush()?;
-    drop(writer);
     drop(reader);
-    let outer = &mut *decoded.summary;
-    outer.records += summary.records;
-    outer.dialogues += summary.dialogues;
-    outer.sensitive_fields += summary.sensitive_fields;
-    outer.hashed_ids += summary.hashed_ids;
-    outer.redactions.merge(&summary.redactions);
+    summary.encoding = decoded.reading.encoding;
+    summary.undecodable += decoded.reading.undecodable;
+    summary.too_long += decoded.reading.too_long;
     Ok(())
 }
 
@@ -551,7 +585,9 @@ mod tests {
 
     #[test]
     fn field_names() {
-        assert!(is_sensitive("customer_name") && is_sensitive("姓名") && is_sensitive("Phone") && is_sensitive("收货地址"));
+        assert!(
+            is_sensitive("customer_name") && is_sensitive("姓名") && is_sensitive("Phone") && is_sensitive("收货地址")
+        );
         assert!(!is_sensitive("username") && !is_sensitive("channel") && !is_sensitive("text"));
         assert!(is_kept("timestamp") && is_kept("agent_id") && !is_kept("text"));
     }

@@ -340,8 +340,10 @@ pub fn score_dialogue(ctx: &QaContext, raw: RawDialogue<'_>, agent_of: &[Option<
         let already = |h: &&crate::text::acts::ActHit| {
             h.quote.find(h.matched.as_str()).is_some_and(|at| h.quote[..at].contains('已'))
         };
-        let commits: Vec<_> =
-            acts.performed().filter(|h| h.act == Act::Commit && !h.question && (h.detail.is_some() || !already(h))).collect();
+        let commits: Vec<_> = acts
+            .performed()
+            .filter(|h| h.act == Act::Commit && !h.question && (h.detail.is_some() || !already(h)))
+            .collect();
         let immediate = |quote: &str| ctx.rules.immediate_commitments.iter().any(|w| quote.contains(w.as_str()));
         if let Some(first) = commits.first()
             && commits.iter().all(|h| h.detail.is_none() && !immediate(&h.quote))

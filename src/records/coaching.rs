@@ -517,12 +517,19 @@ pub enum IncidentScope<'a> {
     Trainee(&'a str),
     /// One team, or everyone.
     Team(Option<&'a str>),
-    Scenario { id: &'a str, team: Option<&'a str> },
+    Scenario {
+        id: &'a str,
+        team: Option<&'a str>,
+    },
 }
 
 /// Every incident of the scope in the period, newest first, with its quote and turn: what
 /// `peilian report --csv --incidents` writes (the reports list only the newest `INCIDENT_LIST`).
-pub fn all_incidents(store: &Store, scope: IncidentScope<'_>, period: &Period) -> Result<Vec<ReportIncident>, StoreError> {
+pub fn all_incidents(
+    store: &Store,
+    scope: IncidentScope<'_>,
+    period: &Period,
+) -> Result<Vec<ReportIncident>, StoreError> {
     let f = match scope {
         IncidentScope::Trainee(name) => {
             let trainee_id: i64 = store

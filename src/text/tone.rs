@@ -334,7 +334,8 @@ mod tests {
         for text in ["打了人工客服也没用", "人工服务一直在忙，他们负责人也不接电话"] {
             assert!(!an.tone(text).demands_supervisor, "{text}");
         }
-        for text in ["我要人工客服", "给我转人工", "你们领导呢？", "让你们负责人来", "换个人跟我说"] {
+        for text in ["我要人工客服", "给我转人工", "你们领导呢？", "让你们负责人来", "换个人跟我说"]
+        {
             assert!(an.tone(text).demands_supervisor, "{text}");
         }
     }

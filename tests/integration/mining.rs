@@ -301,7 +301,10 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                         5 => format!("{}****{}", &raw[..3], &raw[7..]),
                         6 => format!("{}.{}.{}", &raw[..3], &raw[3..7], &raw[7..]),
                         // Read out in Chinese numerals, or digit by digit with spaces.
-                        7 => raw.chars().map(|c| "零一二三四五六七八九".chars().nth(c as usize - 0x30).unwrap()).collect(),
+                        7 => raw
+                            .chars()
+                            .map(|c| "零一二三四五六七八九".chars().nth(c as usize - 0x30).unwrap())
+                            .collect(),
                         _ => raw.chars().map(String::from).collect::<Vec<_>>().join(" "),
                     };
                     (
@@ -367,7 +370,8 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                         format!("{}{}", pick(&mut rng, &["zhang", "li.na", "wang_2026", "kefu"]), digits(&mut rng, 3));
                     let v = if i % 3 == 2 {
                         // Written out against harvesters.
-                        let (at, dot) = *pick_pair(&mut rng, &[(" at ", " dot "), ("(at)", "(dot)"), ("艾特", "点"), ("#", ".")]);
+                        let (at, dot) =
+                            *pick_pair(&mut rng, &[(" at ", " dot "), ("(at)", "(dot)"), ("艾特", "点"), ("#", ".")]);
                         format!("{user}{at}{}{dot}com", pick(&mut rng, &["qq", "163", "example"]))
                     } else {
                         format!("{user}@{}", pick(&mut rng, &["qq.com", "163.com", "example.cn", "mail.example.com"]))
@@ -403,7 +407,13 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                     let k = rng.random_range(0..cities.len());
                     let v = if i % 5 == 4 {
                         // A road named with 道 and its number.
-                        format!("{}{}{}道{}号", cities[k], districts[k], pick(&mut rng, &["高新南一", "滨海", "深南", "科苑北二"]), rng.random_range(1..999u32))
+                        format!(
+                            "{}{}{}道{}号",
+                            cities[k],
+                            districts[k],
+                            pick(&mut rng, &["高新南一", "滨海", "深南", "科苑北二"]),
+                            rng.random_range(1..999u32)
+                        )
                     } else if i % 2 == 0 {
                         format!(
                             "{}{}{}{}号",
@@ -449,7 +459,8 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                 }
                 PiiKind::Plate => {
                     let letters = "ABCDEFGHJKLMNPQRSTUVWXYZ";
-                    let letter = |rng: &mut ChaCha8Rng| letters.chars().nth(rng.random_range(0..letters.len())).unwrap();
+                    let letter =
+                        |rng: &mut ChaCha8Rng| letters.chars().nth(rng.random_range(0..letters.len())).unwrap();
                     let v = format!(
                         "{}{}{}{}",
                         pick(&mut rng, &["鲁", "京", "粤", "沪", "川", "苏"]),
@@ -686,7 +697,14 @@ fn redact_writes_exports_back_without_personal_data() {
     assert!(stderr(&o).contains("既是输入又是输出"), "{}", stderr(&o));
     assert_eq!(std::fs::read(&forms).unwrap(), std::fs::read(fx("forms.jsonl")).unwrap());
     // A missing export is named, and the others are still written.
-    let o = bin().arg("redact").arg(dir.path().join("nope.jsonl")).arg(&forms).arg("--out").arg(dir.path().join("two")).output().unwrap();
+    let o = bin()
+        .arg("redact")
+        .arg(dir.path().join("nope.jsonl"))
+        .arg(&forms)
+        .arg("--out")
+        .arg(dir.path().join("two"))
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nope.jsonl"), "{}", stderr(&o));
     assert!(dir.path().join("two/forms.jsonl").exists());
