@@ -58,7 +58,7 @@ fn library() -> Vec<ScenarioMeta> {
 /// skill marks and figures, and incidents: conduct breaches and red lines in weak answers,
 /// mistimed transfers, 3 % hang-ups (about a fifth of the sessions have one).
 fn filled_db() -> PathBuf {
-    let path = target_dir().join("bench-records-1m-v6.db");
+    let path = target_dir().join("bench-records-1m-v7.db");
     let marker = path.with_extension("done");
     if marker.exists() {
         return path;
@@ -245,6 +245,12 @@ fn bench(c: &mut Criterion) {
     });
     g.sample_size(10);
     g.bench_function("team_table_1000_trainees", |b| b.iter(|| black_box(team_report(&store, None).expect("team"))));
+    // The same table aggregated from every session (a period that holds them all), as over a
+    // period, instead of read from the per-trainee running totals.
+    let everything = Period { since_ms: Some(0), until_ms: Some(i64::MAX / 2), ..Period::all() };
+    g.bench_function("team_table_1000_trainees_aggregated", |b| {
+        b.iter(|| black_box(team_report_in(&store, None, &everything).expect("team")))
+    });
     g.bench_function("team_table_one_team_of_50", |b| {
         b.iter(|| black_box(team_report(&store, Some("3组")).expect("team")))
     });

@@ -13,6 +13,10 @@ use peilian::scoring::turn::{AnswerContext, score_answer};
 use peilian::session::Engine;
 use peilian::text::Analyzer;
 
+// The allocator the `peilian` binary runs with (src/allocator.rs), so the figures are the app's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SCENARIO: &str = "scenarios/angry-late-delivery-refund.ron";
 
 fn answers() -> Vec<String> {

@@ -183,6 +183,9 @@ strings! {
     Rewound => "已回退重答", "rewound and answered again";
     FilesWithErrors => "个文件有错误", "files with errors";
     TransferMistimed => "转接：过早 {} · 不该转 {} · 过晚 {} · 该转未转 {}", "Transfers: early {} · not needed {} · late {} · missed {}";
+    RealCalls => "真实通话质检", "Real-call QA";
+    RealCallsSummary => "通话 {} 通 · 回合 {} · 态度 {} · 每百回合事件 {} · 严重违规 {}", "Calls {} · turns {} · manner {} · incidents per 100 turns {} · breaches {}";
+    RealCallsWeek => "{} 起一周：练习 {} 次，均分 {} · 真实通话 {} 通，态度 {}", "Week of {}: practice {} sessions, average {} · real calls {}, manner {}";
 }
 
 /// A rubric's name.
@@ -305,11 +308,16 @@ pub fn list_sep(lang: &Lang) -> &'static str {
 
 /// The transfer-timing line of a weak skill: early, not needed, late, missed.
 pub fn transfer_counts(lang: &Lang, early: u32, premature: u32, late: u32, missed: u32) -> String {
+    fill(lang, T::TransferMistimed, &[early, premature, late, missed].map(|n| n.to_string()))
+}
+
+/// A string with `{}` places filled with `values` in order (an empty place when they run out).
+pub fn fill(lang: &Lang, key: T, values: &[String]) -> String {
     let mut out = String::new();
-    let mut counts = [early, premature, late, missed].into_iter();
-    for (i, part) in T::TransferMistimed.get(*lang).split("{}").enumerate() {
+    let mut values = values.iter();
+    for (i, part) in key.get(*lang).split("{}").enumerate() {
         if i > 0 {
-            out.push_str(&counts.next().unwrap_or(0).to_string());
+            out.push_str(values.next().map_or("", String::as_str));
         }
         out.push_str(part);
     }

@@ -552,13 +552,17 @@ fn incident_list(store: &Store, f: &Filter<'_>) -> Result<Vec<ReportIncident>, S
 /// The incidents `f` selects, newest first, at most `limit`.
 fn incidents_of(store: &Store, f: &Filter<'_>, limit: Option<usize>) -> Result<Vec<ReportIncident>, StoreError> {
     let (_, w) = f.incident_where();
-    // SQLite reads a negative limit as none.
+    // SQLite reads a negative limit as none. Without a trainee the incidents are read newest
+    // first from their index by start, so the limit stops the read; left to itself the planner
+    // may read them by trainee and sort every one (4 s for a team at 1M sessions). CROSS JOIN
+    // keeps the incidents the outer loop.
     let limit = limit.map_or(-1, |n| n as i64);
+    let incidents = if f.trainee.is_some() { "incidents i" } else { "incidents i INDEXED BY incidents_by_start" };
     let sql = format!(
         "SELECT i.session_id, tr.name, s.scenario_id, s.scenario_title, s.started_ms,
                 strftime('%Y-%m-%d', s.started_ms / 1000, 'unixepoch', 'localtime'), i.kind, i.label, i.quote, i.turn,
                 s.passed
-         FROM incidents i JOIN sessions s ON s.id = i.session_id JOIN trainees tr ON tr.id = i.trainee_id
+         FROM {incidents} CROSS JOIN sessions s ON s.id = i.session_id CROSS JOIN trainees tr ON tr.id = i.trainee_id
          WHERE {w} ORDER BY i.started_ms DESC, i.session_id DESC, i.seq, i.kind, i.n LIMIT {limit}"
     );
     let mut stmt = store.conn().prepare_cached(&sql)?;
@@ -895,22 +899,33 @@ pub fn team_report_in(store: &Store, team: Option<&str>, period: &Period) -> Res
     let conn = store.conn();
     let f = Filter { trainee: None, team, scenario: None, period };
     let p = || rusqlite::params_from_iter(f.params());
-    // Trainees without sessions in the period are listed too (with empty figures).
-    // Without a period the sessions are read from the covering index by trainee and end.
-    let in_period = match (period.since_ms.is_some(), period.until_ms.is_some()) {
-        (false, false) => "AND ?4 IS NULL AND ?5 IS NULL",
-        (true, false) => "AND s.started_ms >= ?4 AND ?5 IS NULL",
-        (false, true) => "AND ?4 IS NULL AND s.started_ms < ?5",
-        (true, true) => "AND s.started_ms >= ?4 AND s.started_ms < ?5",
+    // Trainees without sessions in the period are listed too (with empty figures). Over all
+    // dates the figures are the running totals the database keeps per trainee; over a period
+    // they are aggregated from the period's sessions.
+    let sql = if period.is_all() {
+        "SELECT t.id, t.name, t.team, coalesce(k.sessions, 0), coalesce(k.completed, 0), coalesce(k.passed, 0),
+                k.overall_sum / nullif(k.overall_n, 0), k.best, k.last_ended_ms, coalesce(k.incidents, 0),
+                coalesce(k.with_incidents, 0), coalesce(k.passed_with_incidents, 0)
+         FROM trainees t LEFT JOIN trainee_totals k ON k.trainee_id = t.id
+         WHERE (?2 IS NULL OR t.team = ?2) AND ?1 IS NULL AND ?3 IS NULL AND ?4 IS NULL AND ?5 IS NULL
+         ORDER BY t.name"
+            .to_string()
+    } else {
+        let in_period = match (period.since_ms.is_some(), period.until_ms.is_some()) {
+            (true, false) => "AND s.started_ms >= ?4 AND ?5 IS NULL",
+            (false, true) => "AND ?4 IS NULL AND s.started_ms < ?5",
+            _ => "AND s.started_ms >= ?4 AND s.started_ms < ?5",
+        };
+        format!(
+            "SELECT t.id, t.name, t.team, count(s.id), count(s.ended_ms), coalesce(sum(s.passed), 0), avg(s.overall),
+                    max(s.overall), max(s.ended_ms), coalesce(sum(s.incidents), 0),
+                    count(CASE WHEN s.incidents > 0 THEN 1 END), count(CASE WHEN s.passed = 1 AND s.incidents > 0 THEN 1 END)
+             FROM trainees t LEFT JOIN sessions s ON s.trainee_id = t.id {in_period}
+             WHERE (?2 IS NULL OR t.team = ?2) AND ?1 IS NULL AND ?3 IS NULL
+             GROUP BY t.id ORDER BY t.name"
+        )
     };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT t.id, t.name, t.team, count(s.id), count(s.ended_ms), coalesce(sum(s.passed), 0), avg(s.overall),
-                max(s.overall), max(s.ended_ms), coalesce(sum(s.incidents), 0),
-                count(CASE WHEN s.incidents > 0 THEN 1 END), count(CASE WHEN s.passed = 1 AND s.incidents > 0 THEN 1 END)
-         FROM trainees t LEFT JOIN sessions s ON s.trainee_id = t.id {in_period}
-         WHERE (?2 IS NULL OR t.team = ?2) AND ?1 IS NULL AND ?3 IS NULL
-         GROUP BY t.id ORDER BY t.name"
-    ))?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let base: Vec<(i64, TraineeRow, u32, u32)> = stmt
         .query_map(p(), |r| {
             let completed: u32 = r.get(4)?;

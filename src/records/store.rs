@@ -12,8 +12,15 @@ use crate::diagnostic::display_path;
 use crate::records::ops::{Finish, Op, SessionStart, TurnRecord};
 
 /// Schema versions, oldest first; `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] =
-    &[SCHEMA_V1, MIGRATE_V1_TO_V2, MIGRATE_V2_TO_V3, MIGRATE_V3_TO_V4, MIGRATE_V4_TO_V5, MIGRATE_V5_TO_V6];
+const MIGRATIONS: &[&str] = &[
+    SCHEMA_V1,
+    MIGRATE_V1_TO_V2,
+    MIGRATE_V2_TO_V3,
+    MIGRATE_V3_TO_V4,
+    MIGRATE_V4_TO_V5,
+    MIGRATE_V5_TO_V6,
+    MIGRATE_V6_TO_V7,
+];
 
 /// The first schema (kept so that databases written by it are migrated, and tested).
 pub const SCHEMA_V1: &str = r#"
@@ -281,6 +288,83 @@ INSERT INTO skill_stats (trainee_id, skill, sessions, turns, score_sum)
     SELECT s.trainee_id, k.skill, count(*), sum(k.turns), sum(k.score_sum)
     FROM session_skill_scores k JOIN sessions s ON s.id = k.session_id GROUP BY s.trainee_id, k.skill;
 CREATE INDEX sessions_by_scenario_id ON sessions(scenario_id, trainee_id, ended_ms);
+"#;
+
+/// Version 7: running totals of each trainee's sessions (`trainee_totals`), kept by triggers on
+/// `sessions` whatever writes it, so the team table reads one row per trainee instead of
+/// aggregating every session. A total that cannot be taken back by subtraction (the best
+/// figure, the last end) is read again from the trainee's sessions when the session that held it
+/// changes.
+pub const MIGRATE_V6_TO_V7: &str = r#"
+CREATE TABLE trainee_totals (
+    trainee_id INTEGER PRIMARY KEY REFERENCES trainees(id),
+    sessions INTEGER NOT NULL,
+    completed INTEGER NOT NULL,
+    passed INTEGER NOT NULL,
+    overall_sum REAL NOT NULL,
+    overall_n INTEGER NOT NULL,
+    best REAL,
+    last_ended_ms INTEGER,
+    incidents INTEGER NOT NULL,
+    with_incidents INTEGER NOT NULL,
+    passed_with_incidents INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+INSERT INTO trainee_totals
+    SELECT trainee_id, count(*), count(ended_ms), coalesce(sum(passed), 0), coalesce(sum(overall), 0), count(overall),
+           max(overall), max(ended_ms), sum(incidents), count(CASE WHEN incidents > 0 THEN 1 END),
+           count(CASE WHEN passed = 1 AND incidents > 0 THEN 1 END)
+    FROM sessions GROUP BY trainee_id;
+CREATE TRIGGER sessions_totalled AFTER INSERT ON sessions BEGIN
+    INSERT INTO trainee_totals VALUES (NEW.trainee_id, 1, NEW.ended_ms IS NOT NULL, coalesce(NEW.passed, 0),
+        coalesce(NEW.overall, 0), NEW.overall IS NOT NULL, NEW.overall, NEW.ended_ms, NEW.incidents,
+        NEW.incidents > 0, coalesce(NEW.passed = 1 AND NEW.incidents > 0, 0))
+    ON CONFLICT (trainee_id) DO UPDATE SET sessions = sessions + 1, completed = completed + excluded.completed,
+        passed = passed + excluded.passed, overall_sum = overall_sum + excluded.overall_sum,
+        overall_n = overall_n + excluded.overall_n,
+        best = CASE WHEN best IS NULL OR excluded.best > best THEN excluded.best ELSE best END,
+        last_ended_ms = CASE WHEN last_ended_ms IS NULL OR excluded.last_ended_ms > last_ended_ms
+                             THEN excluded.last_ended_ms ELSE last_ended_ms END,
+        incidents = incidents + excluded.incidents, with_incidents = with_incidents + excluded.with_incidents,
+        passed_with_incidents = passed_with_incidents + excluded.passed_with_incidents;
+END;
+CREATE TRIGGER sessions_untotalled AFTER DELETE ON sessions BEGIN
+    UPDATE trainee_totals SET sessions = sessions - 1, completed = completed - (OLD.ended_ms IS NOT NULL),
+        passed = passed - coalesce(OLD.passed, 0), overall_sum = overall_sum - coalesce(OLD.overall, 0),
+        overall_n = overall_n - (OLD.overall IS NOT NULL),
+        best = CASE WHEN OLD.overall >= best THEN (SELECT max(overall) FROM sessions WHERE trainee_id = OLD.trainee_id)
+                    ELSE best END,
+        last_ended_ms = CASE WHEN OLD.ended_ms >= last_ended_ms
+                             THEN (SELECT max(ended_ms) FROM sessions WHERE trainee_id = OLD.trainee_id)
+                             ELSE last_ended_ms END,
+        incidents = incidents - OLD.incidents, with_incidents = with_incidents - (OLD.incidents > 0),
+        passed_with_incidents = passed_with_incidents - coalesce(OLD.passed = 1 AND OLD.incidents > 0, 0)
+    WHERE trainee_id = OLD.trainee_id;
+END;
+CREATE TRIGGER sessions_retotalled AFTER UPDATE OF trainee_id, ended_ms, overall, passed, incidents ON sessions BEGIN
+    UPDATE trainee_totals SET sessions = sessions - 1, completed = completed - (OLD.ended_ms IS NOT NULL),
+        passed = passed - coalesce(OLD.passed, 0), overall_sum = overall_sum - coalesce(OLD.overall, 0),
+        overall_n = overall_n - (OLD.overall IS NOT NULL),
+        best = CASE WHEN OLD.overall >= best AND (OLD.overall IS NOT NEW.overall OR OLD.trainee_id IS NOT NEW.trainee_id)
+                    THEN (SELECT max(overall) FROM sessions WHERE trainee_id = OLD.trainee_id) ELSE best END,
+        last_ended_ms = CASE WHEN OLD.ended_ms >= last_ended_ms
+                                  AND (OLD.ended_ms IS NOT NEW.ended_ms OR OLD.trainee_id IS NOT NEW.trainee_id)
+                             THEN (SELECT max(ended_ms) FROM sessions WHERE trainee_id = OLD.trainee_id)
+                             ELSE last_ended_ms END,
+        incidents = incidents - OLD.incidents, with_incidents = with_incidents - (OLD.incidents > 0),
+        passed_with_incidents = passed_with_incidents - coalesce(OLD.passed = 1 AND OLD.incidents > 0, 0)
+    WHERE trainee_id = OLD.trainee_id;
+    INSERT INTO trainee_totals VALUES (NEW.trainee_id, 1, NEW.ended_ms IS NOT NULL, coalesce(NEW.passed, 0),
+        coalesce(NEW.overall, 0), NEW.overall IS NOT NULL, NEW.overall, NEW.ended_ms, NEW.incidents,
+        NEW.incidents > 0, coalesce(NEW.passed = 1 AND NEW.incidents > 0, 0))
+    ON CONFLICT (trainee_id) DO UPDATE SET sessions = sessions + 1, completed = completed + excluded.completed,
+        passed = passed + excluded.passed, overall_sum = overall_sum + excluded.overall_sum,
+        overall_n = overall_n + excluded.overall_n,
+        best = CASE WHEN best IS NULL OR excluded.best > best THEN excluded.best ELSE best END,
+        last_ended_ms = CASE WHEN last_ended_ms IS NULL OR excluded.last_ended_ms > last_ended_ms
+                             THEN excluded.last_ended_ms ELSE last_ended_ms END,
+        incidents = incidents + excluded.incidents, with_incidents = with_incidents + excluded.with_incidents,
+        passed_with_incidents = passed_with_incidents + excluded.passed_with_incidents;
+END;
 "#;
 
 /// `PRAGMA application_id` of every peilian database: "PEIL" in ASCII.
@@ -909,6 +993,84 @@ mod tests {
             vec![(2, "conduct".into(), "呵呵".into()), (2, "red_line".into(), "不归我管".into())]
         );
         assert_eq!(counted(&store), 2, "the session counts its incidents as they are");
+    }
+
+    /// The per-trainee running totals, and the same figures aggregated from the sessions.
+    fn totals_and_aggregate(store: &Store) -> (Vec<String>, Vec<String>) {
+        let rows = |sql: &str| -> Vec<String> {
+            let mut stmt = store.conn().prepare(sql).unwrap();
+            stmt.query_map([], |r| {
+                (0..11).map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}"))).collect()
+            })
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect::<Vec<Vec<String>>>()
+            .into_iter()
+            .map(|v| v.join(" "))
+            .collect()
+        };
+        (
+            rows("SELECT trainee_id, sessions, completed, passed, overall_sum, overall_n, best, last_ended_ms, incidents,
+                         with_incidents, passed_with_incidents FROM trainee_totals WHERE sessions > 0 ORDER BY 1"),
+            rows("SELECT trainee_id, count(*), count(ended_ms), coalesce(sum(passed), 0), coalesce(sum(overall), 0.0),
+                         count(overall), max(overall), max(ended_ms), sum(incidents),
+                         count(CASE WHEN incidents > 0 THEN 1 END),
+                         count(CASE WHEN passed = 1 AND incidents > 0 THEN 1 END)
+                  FROM sessions GROUP BY trainee_id ORDER BY 1"),
+        )
+    }
+
+    #[test]
+    fn trainee_totals_follow_every_change_to_the_sessions() {
+        let mut store = Store::in_memory().unwrap();
+        let finish = |uuid: &str, overall: f32, passed: bool, ended_ms: i64| {
+            Op::Finish(Finish {
+                uuid: uuid.into(),
+                ended_ms,
+                outcome: "resolved".into(),
+                overall,
+                passed,
+                rubrics: Default::default(),
+                escalation_timing: "not_needed".into(),
+                scorecard: "{}".into(),
+                transcript: "[]".into(),
+            })
+        };
+        let second_trainee = |uuid: &str| match start(uuid) {
+            Op::Start(s) => Op::Start(SessionStart { trainee: "小二".into(), ..s }),
+            _ => unreachable!(),
+        };
+        let ops = [
+            start("a"),
+            answer("a", 0, 1, "呵呵"),
+            finish("a", 40.0, true, 10),
+            start("b"),
+            finish("b", 90.0, true, 20),
+            start("c"),
+            second_trainee("d"),
+            finish("d", 70.0, false, 5),
+        ];
+        store.apply_all(&ops).unwrap();
+        let (totals, aggregate) = totals_and_aggregate(&store);
+        assert_eq!(totals.len(), 2, "{totals:?}");
+        assert_eq!(totals, aggregate);
+        // A finished session again is no change; changes made to the table by hand are followed,
+        // the best figure and the last end included when the session that held them goes.
+        store.apply_all(&ops).unwrap();
+        assert_eq!(totals_and_aggregate(&store).0, totals);
+        let conn = store.conn();
+        conn.execute_batch(
+            "UPDATE sessions SET overall = 10, ended_ms = 3 WHERE uuid = 'b';
+             UPDATE sessions SET trainee_id = (SELECT trainee_id FROM sessions WHERE uuid = 'd') WHERE uuid = 'c';",
+        )
+        .unwrap();
+        let (totals, aggregate) = totals_and_aggregate(&store);
+        assert_eq!(totals, aggregate);
+        assert!(totals[0].contains("Real(40.0) Integer(10)"), "{totals:?}");
+        conn.execute_batch("PRAGMA foreign_keys = OFF; DELETE FROM sessions WHERE uuid IN ('a', 'd');").unwrap();
+        let (totals, aggregate) = totals_and_aggregate(&store);
+        assert_eq!(totals, aggregate);
+        assert!(totals.iter().any(|t| t.ends_with("Null Null Integer(0) Integer(0) Integer(0)")), "{totals:?}");
     }
 
     #[test]

@@ -83,11 +83,8 @@ pub fn turn_marks(map: &SkillMap, sc: &CompiledScenario, turn: usize, score: &Tu
     let expect = &scenario.turns[turn].expect;
     let mut out = Vec::new();
     let quote_of = |label: &str| {
-        score
-            .evidence
-            .iter()
-            .find(|e| e.kind == "hit" && e.detail.starts_with(&format!("提到“{label}”")))
-            .map(|e| e.matched.clone())
+        let said = format!("提到“{label}”");
+        score.evidence.iter().find(|e| e.kind == "hit" && e.detail.starts_with(&said)).map(|e| e.matched.clone())
     };
     for (name, required) in expect.required.iter().map(|n| (n, true)).chain(expect.optional.iter().map(|n| (n, false)))
     {
@@ -130,7 +127,7 @@ pub fn turn_marks(map: &SkillMap, sc: &CompiledScenario, turn: usize, score: &Tu
         out.push(mark(&map.asked_again, 0.0, format!("重复询问了 {} 项客户已说过的信息", score.features.asked_again)));
     }
     for skill in &map.every_answer {
-        let key = skill.key();
+        let key = skill.key_str();
         if !out.iter().any(|m| m.skill == key && m.score == 0.0) {
             out.push(mark(skill, 100.0, "本回合没有违规".to_string()));
         }

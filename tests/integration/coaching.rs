@@ -150,6 +150,16 @@ fn a_conduct_breach_or_a_premature_transfer_is_never_a_clean_pass() {
         team.incident_counts.iter().map(|c| (c.kind.as_str(), c.label.as_str(), c.count, c.trainees)).collect();
     assert_eq!(counts, vec![("conduct", "不耐烦", 1, 1), ("premature_transfer", "早于应转接的回合", 1, 1)]);
     assert_eq!(team.incidents.len(), 2);
+    // Over all dates the table reads the running totals; over a period that holds every session
+    // it aggregates the sessions: the same rows.
+    let everything = Period { since_ms: Some(0), until_ms: Some(i64::MAX / 2), ..Period::all() };
+    let aggregated = peilian::records::coaching::team_report_in(&store, Some("一组"), &everything).unwrap();
+    assert_eq!(team.rows, aggregated.rows);
+    assert!(
+        team.rows.iter().all(|r| r.average.is_some() && r.best.is_some() && r.last_ms.is_some()),
+        "{:?}",
+        team.rows
+    );
 
     // Terminal, JSON, CSV and HTML all show them.
     let out = lab.run(&["report", "--trainee", "小早"]);
@@ -458,7 +468,9 @@ fn the_scenario_view_shows_who_passed_and_what_was_missed_there() {
 fn downgrade_to_v5(db: &Path) {
     let conn = Connection::open(db).unwrap();
     conn.execute_batch(
-        "DROP VIEW incident_turns; DROP VIEW incident_calls; DROP TABLE incidents; DROP TABLE session_skill_scores;
+        "DROP TRIGGER sessions_totalled; DROP TRIGGER sessions_untotalled; DROP TRIGGER sessions_retotalled;
+         DROP TABLE trainee_totals;
+         DROP VIEW incident_turns; DROP VIEW incident_calls; DROP TABLE incidents; DROP TABLE session_skill_scores;
          DROP INDEX sessions_by_scenario_id; DROP TABLE skill_stats;
          DROP INDEX sessions_by_trainee_end; ALTER TABLE sessions DROP COLUMN incidents;
          CREATE INDEX sessions_by_trainee_end ON sessions(trainee_id, ended_ms, overall, passed);
@@ -500,6 +512,7 @@ fn migrating_version_5_backfills_what_recording_writes() {
         "SELECT id, incidents FROM sessions ORDER BY id",
         "SELECT * FROM session_skill_scores ORDER BY session_id, skill",
         "SELECT * FROM skill_stats ORDER BY trainee_id, skill",
+        "SELECT * FROM trainee_totals ORDER BY trainee_id",
     ] {
         let recorded = dump(&lab.db, sql);
         assert!(!recorded.is_empty(), "{sql}");
@@ -517,7 +530,7 @@ fn an_older_database_is_upgraded_by_the_report_and_keeps_its_records() {
     downgrade_to_v5(&lab.db);
     let out = lab.run(&["report", "--trainee", "壬", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("从第 5 版升级到第 6 版"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("从第 5 版升级到第 7 版"), "{}", stderr(&out));
     let doc = json(&out);
     assert_eq!(doc["incidents"][0]["quote"], "说了多少遍了");
     // Skill figures come back from the stored scorecard.

@@ -18,7 +18,7 @@ use bevy::winit::WinitPlugin;
 use peilian::gui::audio::AudioOut;
 use peilian::gui::screens::Screen;
 use peilian::gui::screens::call::{AnswerInput, CallButton, NoteInput};
-use peilian::gui::screens::dashboard::TraineeRowButton;
+use peilian::gui::screens::dashboard::{RealCallsPanel, TraineeRowButton};
 use peilian::gui::screens::picker::ScenarioCard;
 use peilian::gui::screens::scorecard::ScorecardButton;
 use peilian::gui::screens::who::{NameInput, StartButton};
@@ -203,6 +203,34 @@ fn a_whole_call_through_the_app_scores_like_the_core() {
     updates(&mut app, 3);
     let rows = entities::<TraineeRowButton>(&mut app);
     assert!(rows.iter().any(|(_, r)| r.0 == "测试员"), "dashboard rows");
+    assert!(entities::<RealCallsPanel>(&mut app).is_empty(), "no real calls scored yet");
+
+    // Real calls of the same person, scored by `peilian qa`, appear beside the practice.
+    let conn = rusqlite::Connection::open(dir.path().join("gui.db")).unwrap();
+    conn.execute_batch(
+        "INSERT INTO qa_runs (started_ms, inputs, agents_from) VALUES (0, '[]', 'agent');
+         INSERT INTO qa_calls (agent, dialogue_id, run_id, call_ms, turns, manner_sum, incidents, breaches)
+             VALUES ('测试员', 'd1', 1, 0, 4, 200.0, 1, 1), ('测试员', 'd2', 1, 0, 2, 160.0, 0, 0),
+                    ('别人', 'd3', 1, 0, 3, 90.0, 0, 0);
+         INSERT INTO qa_findings (call_id, seq, turn, kind, skill, label, quote, severity)
+             VALUES (1, 0, 2, 'impatience', 'deescalation', '不耐烦', '说了多少遍了', 'breach');",
+    )
+    .unwrap();
+    app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Who);
+    updates(&mut app, 2);
+    app.world_mut().resource_mut::<peilian::gui::state::DashboardView>().selected = Some("测试员".into());
+    app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Dashboard);
+    updates(&mut app, 3);
+    let panels = entities::<RealCallsPanel>(&mut app);
+    assert_eq!(panels.len(), 1);
+    assert_eq!((panels[0].1.agent.as_str(), panels[0].1.calls), ("测试员", 2));
+    let texts: Vec<String> = app.world_mut().query::<&Text>().iter(app.world()).map(|t| t.0.clone()).collect();
+    assert!(
+        texts.iter().any(|t| t.contains("通话 2 通") && t.contains("态度 60.0") && t.contains("严重违规 1")),
+        "{texts:?}"
+    );
+    assert!(texts.iter().any(|t| t == "回合 2 · 不耐烦「说了多少遍了」"), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("不耐烦") && t.ends_with("×1")), "findings by kind: {texts:?}");
 }
 
 #[test]

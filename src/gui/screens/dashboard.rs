@@ -11,6 +11,7 @@ use crate::gui::state::{Core, DashboardView, Records, SortKey};
 use crate::gui::theme::palette::*;
 use crate::gui::theme::widget::{self, Style};
 use crate::records::coaching::{TraineeReport, TraineeRow, recent_sessions, team_report, trainee_report};
+use crate::records::qa::{RealCalls, real_calls};
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<DashboardView>();
@@ -23,6 +24,13 @@ struct DetailColumn;
 /// A trainee's row (tests press it).
 #[derive(Component, Debug, Clone)]
 pub struct TraineeRowButton(pub String);
+
+/// The panel of the selected trainee's real calls, as `peilian qa` scored them (tests find it).
+#[derive(Component, Debug, Clone)]
+pub struct RealCallsPanel {
+    pub agent: String,
+    pub calls: u32,
+}
 
 /// A recorded session's button (tests press it).
 #[derive(Component, Debug, Clone)]
@@ -70,6 +78,8 @@ fn spawn(
         .as_deref()
         .and_then(|name| records.read(|s| recent_sessions(s, Some(name), 12).ok()).flatten())
         .unwrap_or_default();
+    // The same person's real calls, when `peilian qa` has scored any under this name.
+    let real = view.selected.as_deref().and_then(|name| records.read(|s| real_calls(s, name).ok().flatten()).flatten());
 
     let root = commands.spawn((widget::screen_root("Dashboard"), DespawnOnExit(Screen::Dashboard))).id();
     commands.entity(root).with_children(|root| {
@@ -125,7 +135,7 @@ fn spawn(
             // The selected trainee.
             main.spawn(widget::scroll_column(DetailColumn)).with_children(|col| {
                 if let Some(d) = &detail {
-                    trainee_detail(col, &lang, d, &sessions);
+                    trainee_detail(col, &lang, d, &sessions, real.as_ref());
                 }
             });
         });
@@ -189,6 +199,7 @@ fn trainee_detail(
     lang: &Lang,
     d: &TraineeReport,
     sessions: &[crate::records::coaching::RecordedSession],
+    real: Option<&RealCalls>,
 ) {
     col.spawn(widget::panel(FlexDirection::Column)).with_children(|p| {
         p.spawn(widget::row(10.0)).with_children(|r| {
@@ -284,7 +295,7 @@ fn trainee_detail(
             p.spawn(widget::paragraph(t(lang, T::NoIncidents).to_string(), 14.0, GOOD));
         }
         for i in d.incidents.iter().take(10) {
-            let quote = if i.quote.is_empty() { String::new() } else { format!(" {}", i18n::quoted(lang, &i.quote)) };
+            let quote = quoted_or_empty(lang, &i.quote);
             p.spawn(widget::paragraph(
                 format!(
                     "{} {} · {} {} · {} · {}{quote}",
@@ -300,6 +311,9 @@ fn trainee_detail(
             ));
         }
     });
+    if let Some(real) = real {
+        real_calls_panel(col, lang, real);
+    }
     col.spawn(widget::panel(FlexDirection::Column)).with_children(|p| {
         p.spawn(widget::label(t(lang, T::WeakSkills), 15.0, HEADER));
         for w in &d.weakest {
@@ -352,6 +366,73 @@ fn trainee_detail(
             });
         }
     });
+}
+
+/// How many of the real calls' findings and weeks the panel shows.
+const REAL_FINDINGS: usize = 5;
+const REAL_WEEKS: usize = 4;
+
+/// Real-call QA beside practice: the calls' figures, the findings by kind, the most severe
+/// findings with their words, and the last weeks of practice and real calls side by side.
+fn real_calls_panel(col: &mut ChildSpawnerCommands<'_>, lang: &Lang, r: &RealCalls) {
+    let figure = |v: Option<f32>| v.map_or("—".to_string(), |v| format!("{v:.1}"));
+    col.spawn((RealCallsPanel { agent: r.agent.clone(), calls: r.calls }, widget::panel(FlexDirection::Column)))
+        .with_children(|p| {
+            p.spawn(widget::label(t(lang, T::RealCalls), 15.0, HEADER));
+            p.spawn(widget::paragraph(
+                i18n::fill(
+                    lang,
+                    T::RealCallsSummary,
+                    &[
+                        r.calls.to_string(),
+                        r.turns.to_string(),
+                        figure(r.manner),
+                        figure(r.incidents_per_100_turns),
+                        r.breaches.to_string(),
+                    ],
+                ),
+                14.0,
+                TEXT,
+            ));
+            if !r.by_kind.is_empty() {
+                let kinds: Vec<String> = r.by_kind.iter().map(|k| format!("{}×{}", k.label, k.count)).collect();
+                p.spawn(widget::paragraph(kinds.join(i18n::list_sep(lang)), 14.0, TEXT));
+            }
+            for f in r.findings.iter().take(REAL_FINDINGS) {
+                let colour = if f.severity == crate::qa::score::Severity::Breach { BAD } else { TEXT };
+                p.spawn(widget::paragraph(
+                    format!("{} {} · {}{}", t(lang, T::Turn), f.turn, f.label, quoted_or_empty(lang, &f.quote)),
+                    14.0,
+                    colour,
+                ));
+            }
+            for w in r.weeks.iter().rev().take(REAL_WEEKS).rev() {
+                p.spawn(widget::paragraph(
+                    i18n::fill(
+                        lang,
+                        T::RealCallsWeek,
+                        &[
+                            w.week.clone(),
+                            w.practice_sessions.to_string(),
+                            figure(w.practice_average),
+                            w.real_calls.to_string(),
+                            figure(w.real_manner),
+                        ],
+                    ),
+                    13.0,
+                    MUTED,
+                ));
+            }
+        });
+}
+
+/// A quote after a label: 「…」 straight after it in Chinese, “…” after a space in English.
+fn quoted_or_empty(lang: &Lang, quote: &str) -> String {
+    match (quote.is_empty(), lang) {
+        (true, _) => String::new(),
+        (false, Lang::Zh) => i18n::quoted(lang, quote),
+        (false, Lang::En) => format!(" {}", i18n::quoted(lang, quote)),
+    }
 }
 
 use bevy::ecs::spawn::SpawnIter;
