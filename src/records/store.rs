@@ -314,56 +314,47 @@ INSERT INTO trainee_totals
            max(overall), max(ended_ms), sum(incidents), count(CASE WHEN incidents > 0 THEN 1 END),
            count(CASE WHEN passed = 1 AND incidents > 0 THEN 1 END)
     FROM sessions GROUP BY trainee_id;
-CREATE TRIGGER sessions_totalled AFTER INSERT ON sessions BEGIN
-    INSERT INTO trainee_totals VALUES (NEW.trainee_id, 1, NEW.ended_ms IS NOT NULL, coalesce(NEW.passed, 0),
-        coalesce(NEW.overall, 0), NEW.overall IS NOT NULL, NEW.overall, NEW.ended_ms, NEW.incidents,
-        NEW.incidents > 0, coalesce(NEW.passed = 1 AND NEW.incidents > 0, 0))
-    ON CONFLICT (trainee_id) DO UPDATE SET sessions = sessions + 1, completed = completed + excluded.completed,
-        passed = passed + excluded.passed, overall_sum = overall_sum + excluded.overall_sum,
-        overall_n = overall_n + excluded.overall_n,
-        best = CASE WHEN best IS NULL OR excluded.best > best THEN excluded.best ELSE best END,
+-- One session counted into (sign 1) or out of (sign -1) its trainee's totals: the one place
+-- that says how a session counts. A best figure or last end counted out is read again from the
+-- trainee's sessions when `recheck_best` / `recheck_last` says it may have gone.
+CREATE VIEW trainee_totals_change (trainee_id, sign, ended_ms, passed, overall, incidents, recheck_best, recheck_last)
+    AS SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0;
+CREATE TRIGGER trainee_totals_changed INSTEAD OF INSERT ON trainee_totals_change BEGIN
+    INSERT INTO trainee_totals VALUES (NEW.trainee_id, NEW.sign, NEW.sign * (NEW.ended_ms IS NOT NULL),
+        NEW.sign * coalesce(NEW.passed, 0), NEW.sign * coalesce(NEW.overall, 0.0), NEW.sign * (NEW.overall IS NOT NULL),
+        CASE WHEN NEW.sign > 0 THEN NEW.overall END, CASE WHEN NEW.sign > 0 THEN NEW.ended_ms END,
+        NEW.sign * NEW.incidents, NEW.sign * (NEW.incidents > 0),
+        NEW.sign * coalesce(NEW.passed = 1 AND NEW.incidents > 0, 0))
+    ON CONFLICT (trainee_id) DO UPDATE SET sessions = sessions + excluded.sessions,
+        completed = completed + excluded.completed, passed = passed + excluded.passed,
+        overall_sum = overall_sum + excluded.overall_sum, overall_n = overall_n + excluded.overall_n,
+        best = CASE WHEN best IS NULL OR excluded.best > best THEN excluded.best
+                    WHEN NEW.recheck_best AND NEW.overall >= best
+                    THEN (SELECT max(overall) FROM sessions WHERE trainee_id = NEW.trainee_id)
+                    ELSE best END,
         last_ended_ms = CASE WHEN last_ended_ms IS NULL OR excluded.last_ended_ms > last_ended_ms
-                             THEN excluded.last_ended_ms ELSE last_ended_ms END,
+                             THEN excluded.last_ended_ms
+                             WHEN NEW.recheck_last AND NEW.ended_ms >= last_ended_ms
+                             THEN (SELECT max(ended_ms) FROM sessions WHERE trainee_id = NEW.trainee_id)
+                             ELSE last_ended_ms END,
         incidents = incidents + excluded.incidents, with_incidents = with_incidents + excluded.with_incidents,
         passed_with_incidents = passed_with_incidents + excluded.passed_with_incidents;
+END;
+CREATE TRIGGER sessions_totalled AFTER INSERT ON sessions BEGIN
+    INSERT INTO trainee_totals_change
+        VALUES (NEW.trainee_id, 1, NEW.ended_ms, NEW.passed, NEW.overall, NEW.incidents, 0, 0);
 END;
 CREATE TRIGGER sessions_untotalled AFTER DELETE ON sessions BEGIN
-    UPDATE trainee_totals SET sessions = sessions - 1, completed = completed - (OLD.ended_ms IS NOT NULL),
-        passed = passed - coalesce(OLD.passed, 0), overall_sum = overall_sum - coalesce(OLD.overall, 0),
-        overall_n = overall_n - (OLD.overall IS NOT NULL),
-        best = CASE WHEN OLD.overall >= best THEN (SELECT max(overall) FROM sessions WHERE trainee_id = OLD.trainee_id)
-                    ELSE best END,
-        last_ended_ms = CASE WHEN OLD.ended_ms >= last_ended_ms
-                             THEN (SELECT max(ended_ms) FROM sessions WHERE trainee_id = OLD.trainee_id)
-                             ELSE last_ended_ms END,
-        incidents = incidents - OLD.incidents, with_incidents = with_incidents - (OLD.incidents > 0),
-        passed_with_incidents = passed_with_incidents - coalesce(OLD.passed = 1 AND OLD.incidents > 0, 0)
-    WHERE trainee_id = OLD.trainee_id;
+    INSERT INTO trainee_totals_change
+        VALUES (OLD.trainee_id, -1, OLD.ended_ms, OLD.passed, OLD.overall, OLD.incidents, 1, 1);
 END;
 CREATE TRIGGER sessions_retotalled AFTER UPDATE OF trainee_id, ended_ms, overall, passed, incidents ON sessions BEGIN
-    UPDATE trainee_totals SET sessions = sessions - 1, completed = completed - (OLD.ended_ms IS NOT NULL),
-        passed = passed - coalesce(OLD.passed, 0), overall_sum = overall_sum - coalesce(OLD.overall, 0),
-        overall_n = overall_n - (OLD.overall IS NOT NULL),
-        best = CASE WHEN OLD.overall >= best AND (OLD.overall IS NOT NEW.overall OR OLD.trainee_id IS NOT NEW.trainee_id)
-                    THEN (SELECT max(overall) FROM sessions WHERE trainee_id = OLD.trainee_id) ELSE best END,
-        last_ended_ms = CASE WHEN OLD.ended_ms >= last_ended_ms
-                                  AND (OLD.ended_ms IS NOT NEW.ended_ms OR OLD.trainee_id IS NOT NEW.trainee_id)
-                             THEN (SELECT max(ended_ms) FROM sessions WHERE trainee_id = OLD.trainee_id)
-                             ELSE last_ended_ms END,
-        incidents = incidents - OLD.incidents, with_incidents = with_incidents - (OLD.incidents > 0),
-        passed_with_incidents = passed_with_incidents - coalesce(OLD.passed = 1 AND OLD.incidents > 0, 0)
-    WHERE trainee_id = OLD.trainee_id;
-    INSERT INTO trainee_totals VALUES (NEW.trainee_id, 1, NEW.ended_ms IS NOT NULL, coalesce(NEW.passed, 0),
-        coalesce(NEW.overall, 0), NEW.overall IS NOT NULL, NEW.overall, NEW.ended_ms, NEW.incidents,
-        NEW.incidents > 0, coalesce(NEW.passed = 1 AND NEW.incidents > 0, 0))
-    ON CONFLICT (trainee_id) DO UPDATE SET sessions = sessions + 1, completed = completed + excluded.completed,
-        passed = passed + excluded.passed, overall_sum = overall_sum + excluded.overall_sum,
-        overall_n = overall_n + excluded.overall_n,
-        best = CASE WHEN best IS NULL OR excluded.best > best THEN excluded.best ELSE best END,
-        last_ended_ms = CASE WHEN last_ended_ms IS NULL OR excluded.last_ended_ms > last_ended_ms
-                             THEN excluded.last_ended_ms ELSE last_ended_ms END,
-        incidents = incidents + excluded.incidents, with_incidents = with_incidents + excluded.with_incidents,
-        passed_with_incidents = passed_with_incidents + excluded.passed_with_incidents;
+    INSERT INTO trainee_totals_change
+        VALUES (OLD.trainee_id, -1, OLD.ended_ms, OLD.passed, OLD.overall, OLD.incidents,
+                OLD.overall IS NOT NEW.overall OR OLD.trainee_id IS NOT NEW.trainee_id,
+                OLD.ended_ms IS NOT NEW.ended_ms OR OLD.trainee_id IS NOT NEW.trainee_id);
+    INSERT INTO trainee_totals_change
+        VALUES (NEW.trainee_id, 1, NEW.ended_ms, NEW.passed, NEW.overall, NEW.incidents, 0, 0);
 END;
 "#;
 

@@ -469,7 +469,7 @@ fn downgrade_to_v5(db: &Path) {
     let conn = Connection::open(db).unwrap();
     conn.execute_batch(
         "DROP TRIGGER sessions_totalled; DROP TRIGGER sessions_untotalled; DROP TRIGGER sessions_retotalled;
-         DROP TABLE trainee_totals;
+         DROP VIEW trainee_totals_change; DROP TABLE trainee_totals;
          DROP VIEW incident_turns; DROP VIEW incident_calls; DROP TABLE incidents; DROP TABLE session_skill_scores;
          DROP INDEX sessions_by_scenario_id; DROP TABLE skill_stats;
          DROP INDEX sessions_by_trainee_end; ALTER TABLE sessions DROP COLUMN incidents;
