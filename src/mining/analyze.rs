@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::mining::input::{Labels, RawDialogue, Role};
 use crate::mining::literals::LiteralSets;
@@ -33,7 +33,7 @@ pub const GOOD_SATISFACTION: f32 = 0.3;
 pub const POOR_SATISFACTION: f32 = -0.5;
 
 /// The persona a dialogue's customer shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Persona {
     Normal,
@@ -106,12 +106,14 @@ pub enum Rating {
     Poor,
 }
 
-/// One turn after redaction and analysis.
-#[derive(Debug, Clone, PartialEq)]
+/// One turn after redaction and analysis. Serialised without its text (the spill keeps the
+/// texts apart).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TurnFacts {
     pub role: Role,
     /// The redacted text (cut to `MAX_TURN_CHARS`). Emptied once the facts are in the spill
     /// (`TurnFacts::drop_text`): the corpus counts need only `said`.
+    #[serde(skip)]
     pub text: String,
     /// The turn says something (its text is not blank).
     pub said: bool,
@@ -150,7 +152,7 @@ impl TurnFacts {
 }
 
 /// One dialogue after redaction and analysis: what the statistics, families and drafts need.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DialogueFacts {
     pub input: u32,
     pub line: u64,

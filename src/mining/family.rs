@@ -10,7 +10,10 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::mining::analyze::{DialogueFacts, Persona, Rating};
+use crate::mining::corpus::{Corpus, WordClasses};
 use crate::mining::input::Role;
+use crate::mining::pipeline;
+use crate::mining::spill::{RawRecord, Stored};
 use crate::mining::vocab::Vocab;
 
 /// Most customer turns an emotion curve follows.
@@ -266,10 +269,8 @@ impl Family {
     }
 
     /// Adds a dialogue. `agent_terms` / `customer_terms` are its word ids; only the words
-    /// `counted` names are counted (bounded memory). Facts not kept as a representative
-    /// go to `discard`, for the caller to free elsewhere (on a worker: many small frees on the
-    /// one thread that adds make it the bottleneck).
-    #[allow(clippy::too_many_arguments)] // one dialogue's parts, and what to do with them
+    /// `counted` names are counted (bounded memory). `add_texts` reads the turn texts of a
+    /// dialogue that is kept as a representative.
     pub fn add(
         &mut self,
         mut d: DialogueFacts,
@@ -278,7 +279,6 @@ impl Family {
         agent_terms: &[(u32, u32)],
         counted: &CountedWords,
         add_texts: &mut dyn FnMut(&mut DialogueFacts) -> std::io::Result<()>,
-        discard: &mut Vec<DialogueFacts>,
     ) -> std::io::Result<()> {
         self.dialogues += 1;
         let Assessed { rating, quality, usable } = *assessed;
@@ -361,10 +361,11 @@ impl Family {
             add_texts(&mut d)?;
         }
         if keep_demand {
-            discard.extend(self.demand_reps.offer(Rep { quality: q, facts: d.clone() }).map(|r| r.facts));
+            self.demand_reps.offer(Rep { quality: q, facts: d.clone() });
         }
-        let out = if keep_rep { reps.offer(Rep { quality: rep_quality, facts: d }).map(|r| r.facts) } else { Some(d) };
-        discard.extend(out);
+        if keep_rep {
+            reps.offer(Rep { quality: rep_quality, facts: d });
+        }
         Ok(())
     }
 
@@ -385,6 +386,81 @@ impl Family {
 
     pub fn rate(&self, k: u64) -> f32 {
         if self.dialogues == 0 { 0.0 } else { k as f32 / self.dialogues as f32 }
+    }
+}
+
+/// Every family, with the counts per topic of the dialogues they hold.
+pub(crate) struct FamilyTable {
+    pub families: BTreeMap<FamilyKey, Family>,
+    pub topic_dialogues: Vec<u64>,
+    /// Per topic, dialogues per persona (`Persona::as_u8`).
+    pub topic_personas: Vec<[u64; Persona::ALL.len()]>,
+    /// Per topic, dialogues per keyword.
+    pub topic_words: Vec<FxHashMap<u32, u32>>,
+}
+
+impl FamilyTable {
+    /// Reads the corpus's spill and puts every dialogue in its family (topic × persona), in
+    /// input order (a family's sums of real numbers depend on it). The texts are read only for
+    /// the dialogues kept as representatives.
+    pub(crate) fn group(corpus: &Corpus, topics: &Topics, words: &WordClasses) -> std::io::Result<FamilyTable> {
+        let (n, vocab) = (corpus.dialogues(), &corpus.vocab);
+        let counted = CountedWords { customer: &words.keyword, agent: &words.concept };
+        let mut table = FamilyTable {
+            families: BTreeMap::new(),
+            topic_dialogues: vec![0; topics.len()],
+            topic_personas: vec![[0; Persona::ALL.len()]; topics.len()],
+            topic_words: vec![FxHashMap::default(); topics.len()],
+        };
+        pipeline::over_spill(
+            &corpus.spill,
+            |raw: RawRecord| {
+                let stored = raw.decode_without_texts()?;
+                let assessed = Assessed::of(&stored.facts, stored.usable);
+                // The customer's words decide; when they hold no topic word, the agent's (agents
+                // often restate the problem: "关于您反映的宽带问题").
+                let topic = topics
+                    .topic_of(&stored.customer_terms, &vocab.df_customer, n)
+                    .or_else(|| topics.topic_of(&stored.agent_terms, &vocab.df_agent, n));
+                Ok((stored, raw, topic, assessed))
+            },
+            |batch: Vec<(Stored, RawRecord, Option<usize>, Assessed)>| {
+                for (stored, raw, topic, assessed) in batch {
+                    table.add(stored, &raw, topic, &assessed, &counted)?;
+                }
+                Ok(())
+            },
+        )?;
+        Ok(table)
+    }
+
+    fn add(
+        &mut self,
+        s: Stored,
+        raw: &RawRecord,
+        topic: Option<usize>,
+        assessed: &Assessed,
+        counted: &CountedWords,
+    ) -> std::io::Result<()> {
+        if let Some(t) = topic {
+            self.topic_dialogues[t] += 1;
+            self.topic_personas[t][usize::from(s.facts.persona.as_u8())] += 1;
+            let words = &mut self.topic_words[t];
+            for &(w, _) in &s.customer_terms {
+                if counted.customer[w as usize] {
+                    *words.entry(w).or_insert(0) += 1;
+                }
+            }
+        }
+        let key = (topic, s.facts.persona);
+        self.families.entry(key).or_insert_with(|| Family::new(key)).add(
+            s.facts,
+            assessed,
+            &s.customer_terms,
+            &s.agent_terms,
+            counted,
+            &mut |facts| raw.texts_into(facts),
+        )
     }
 }
 
@@ -469,7 +545,7 @@ mod tests {
     #[test]
     fn texts_are_read_back_for_the_kept_dialogues_only() {
         let mut family = Family::new((None, Persona::Normal));
-        let (mut discard, mut given) = (Vec::new(), Vec::new());
+        let mut given = Vec::new();
         // Rising quality: each well-rated dialogue is kept when it comes, and the first ones
         // are pushed out again; the poorly rated ones stay only while there is room.
         for i in 0..30 {
@@ -481,7 +557,7 @@ mod tests {
                 f.truncated_turns = 99; // stands for the texts
                 Ok(())
             };
-            family.add(d, &assessed, &[], &[], &CountedWords::NONE, &mut add_texts, &mut discard).unwrap();
+            family.add(d, &assessed, &[], &[], &CountedWords::NONE, &mut add_texts).unwrap();
         }
         let kept: Vec<&DialogueFacts> =
             family.good_reps.items.iter().chain(&family.poor_reps.items).map(|r| &r.facts).collect();
@@ -489,23 +565,14 @@ mod tests {
         assert!(kept.iter().all(|f| f.truncated_turns == 99), "every kept dialogue has its texts");
         // All 15 well-rated ones were kept when they came; of the poorly rated, the first six.
         assert_eq!(given.len(), 15 + POOR_REPS, "{given:?}");
-        assert_eq!(discard.len(), 30 - kept.len());
         // An unusable dialogue is never kept, so its texts are never read.
         let d = facts("e", 2.0);
         let assessed = Assessed::of(&d, false);
-        family.add(d, &assessed, &[], &[], &CountedWords::NONE, &mut |_| panic!("texts read"), &mut discard).unwrap();
+        family.add(d, &assessed, &[], &[], &CountedWords::NONE, &mut |_| panic!("texts read")).unwrap();
         // A damaged record is an error, not a dialogue kept without its texts.
         let d = facts("f", 2.0);
         let assessed = Assessed::of(&d, true);
-        let damaged = family.add(
-            d,
-            &assessed,
-            &[],
-            &[],
-            &CountedWords::NONE,
-            &mut |_| Err(std::io::Error::other("x")),
-            &mut discard,
-        );
+        let damaged = family.add(d, &assessed, &[], &[], &CountedWords::NONE, &mut |_| Err(std::io::Error::other("x")));
         assert!(damaged.is_err());
     }
 

@@ -21,10 +21,10 @@ use crate::mining::address::{
 use crate::mining::input::{BadLine, Role};
 use crate::mining::literals::LiteralSets;
 use crate::mining::pii_forms::{self, FormRules};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The kinds of personal data, in the order their rules run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PiiKind {
     Url,
@@ -134,7 +134,7 @@ impl PiiKind {
 }
 
 /// How many items of each kind were replaced.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RedactionCounts(pub BTreeMap<PiiKind, u64>);
 
 impl RedactionCounts {

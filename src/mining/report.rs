@@ -8,7 +8,18 @@ use std::fmt::Write as _;
 use plotters::prelude::*;
 use serde::Serialize;
 
+use std::path::PathBuf;
+
+use crate::diagnostic::display_path;
+use crate::mining::analyze::Persona;
 use crate::mining::calibrate::Calibration;
+use crate::mining::corpus::Corpus;
+use crate::mining::drafting::Drafted;
+use crate::mining::family::{CURVE_LEN, FamilyTable, Topics};
+use crate::mining::input::{self, InputInfo};
+use crate::mining::redact::PiiKind;
+use crate::mining::round3;
+use crate::mining::vocab::Vocab;
 use crate::records::html::{self, esc};
 
 /// One input file.
@@ -239,6 +250,160 @@ fn pct(x: f32) -> String {
 fn count_bars(title: &str, bars: &[(String, f32)], unit: &'static str, width: u32) -> String {
     let max = bars.iter().map(|b| b.1).fold(0.0f32, f32::max).max(1.0) as u32;
     html::styled_bars_svg(title, bars, width, html::BarStyle::Count { max, unit, color: html::NEUTRAL })
+}
+
+impl Report {
+    /// The report of a run from what its stages gathered.
+    pub(crate) fn assemble(
+        infos: &[InputInfo],
+        unreadable: &[(PathBuf, String)],
+        corpus: &Corpus,
+        topics: &Topics,
+        table: &FamilyTable,
+        drafted: Drafted,
+        calibration: Calibration,
+    ) -> Report {
+        let n = corpus.dialogues();
+        let inputs: Vec<InputReport> = infos
+            .iter()
+            .zip(&corpus.file_stats)
+            .zip(&corpus.dialogues_per_file)
+            .map(|((info, st), &d)| InputReport {
+                path: display_path(&info.path).to_string(),
+                format: match info.format {
+                    input::Format::Jsonl => "JSON Lines".into(),
+                    input::Format::Csv => "CSV".into(),
+                },
+                gzip: info.gzip,
+                bytes: info.bytes,
+                lines: st.lines,
+                dialogues: d,
+                bad_lines: st.bad_lines + (st.records - d.min(st.records)),
+                encoding: st.encoding.describe(),
+                encoding_note: st.encoding.note(),
+                error: st.error.clone(),
+            })
+            .chain(unreadable.iter().map(|(p, e)| InputReport {
+                path: display_path(p).to_string(),
+                format: "—".into(),
+                gzip: false,
+                bytes: 0,
+                lines: 0,
+                dialogues: 0,
+                bad_lines: 0,
+                encoding: "—".into(),
+                encoding_note: None,
+                error: Some(e.clone()),
+            }))
+            .collect();
+        let share = |k: u64| if n == 0 { 0.0 } else { k as f32 / n as f32 };
+        let personas = Persona::ALL
+            .iter()
+            .map(|p| {
+                let c = corpus.stats.personas.get(p).copied().unwrap_or(0);
+                Count { key: p.key().into(), label: p.label().into(), count: c, share: share(c) }
+            })
+            .collect();
+        let redactions = PiiKind::ALL
+            .iter()
+            .filter(|k| corpus.stats.redactions.get(**k) > 0)
+            .map(|k| {
+                let c = corpus.stats.redactions.get(*k);
+                Count { key: k.key().into(), label: k.label().into(), count: c, share: 0.0 }
+            })
+            .collect();
+        let mut emotion_curves: Vec<Curve> = Vec::new();
+        // Well and poorly rated first, then the personas in their fixed order.
+        for k in [5usize, 6, 1, 2, 3, 4, 0] {
+            let (sum, cnt) = &corpus.stats.curves[k];
+            let label = match k {
+                5 => "好评对话".to_string(),
+                6 => "差评对话".to_string(),
+                p => format!("{}客户", Persona::from_u8(p as u8).label()),
+            };
+            let points: Vec<CurvePoint> = (0..CURVE_LEN)
+                .filter(|&i| cnt[i] >= 5)
+                .map(|i| CurvePoint {
+                    turn: i + 1,
+                    mean_anger: round3((sum[i] / cnt[i] as f64) as f32),
+                    dialogues: cnt[i],
+                })
+                .collect();
+            if !points.is_empty() {
+                emotion_curves.push(Curve { name: label, points });
+            }
+        }
+        let satisfaction = (corpus.stats.totals.labelled > 0).then(|| Satisfaction {
+            mean: round3((corpus.stats.satisfaction_sum / corpus.stats.totals.labelled as f64) as f32),
+            histogram: (0..8)
+                .map(|i| Bin {
+                    from: -2.0 + 0.5 * i as f32,
+                    to: -1.5 + 0.5 * i as f32,
+                    count: corpus.stats.satisfaction_bins[i],
+                })
+                .collect(),
+        });
+        let topic_reports = (0..topics.len())
+            .map(|t| {
+                let mut words: Vec<(u32, u32)> = table.topic_words[t].iter().map(|(&w, &c)| (w, c)).collect();
+                let seed = topics.seeds[t];
+                let tn = table.topic_dialogues[t].max(1);
+                let score =
+                    |w: u32, c: u32| f64::from(c) / tn as f64 * Vocab::idf(corpus.vocab.df_customer[w as usize], n);
+                words.sort_by(|a, b| score(b.0, b.1).total_cmp(&score(a.0, a.1)).then(a.0.cmp(&b.0)));
+                TopicReport {
+                    word: corpus.vocab.word(seed).to_string(),
+                    dialogues: table.topic_dialogues[t],
+                    leads: topics.leads[t],
+                    personas: Persona::ALL
+                        .iter()
+                        .filter(|p| table.topic_personas[t][usize::from(p.as_u8())] > 0)
+                        .map(|p| (p.label().to_string(), table.topic_personas[t][usize::from(p.as_u8())]))
+                        .collect(),
+                    keywords: words
+                        .iter()
+                        .filter(|w| w.0 != seed && w.1 >= 2)
+                        .take(6)
+                        .map(|w| corpus.vocab.word(w.0).to_string())
+                        .collect(),
+                }
+            })
+            .collect::<Vec<_>>();
+        let mut topic_reports = topic_reports;
+        topic_reports.sort_by(|a, b| b.dialogues.cmp(&a.dialogues).then(a.word.cmp(&b.word)));
+        Report {
+            inputs,
+            totals: corpus.stats.totals.clone(),
+            bad_line_samples: corpus
+                .bad_lines
+                .iter()
+                .take(200)
+                .map(|(p, b)| BadLineReport {
+                    path: display_path(p).to_string(),
+                    line: b.line,
+                    reason: b.reason.clone(),
+                    hint: b.hint.clone(),
+                })
+                .collect(),
+            redactions,
+            personas,
+            rates: Rates {
+                complaint: round3(share(corpus.stats.complaints)),
+                supervisor_demand: round3(share(corpus.stats.demands)),
+                transfer: round3(share(corpus.stats.transfers)),
+                channel_move: round3(share(corpus.stats.channel_moves)),
+                vip_mention: round3(share(corpus.stats.vip)),
+            },
+            transfer_positions: corpus.stats.transfer_at.clone(),
+            demand_positions: corpus.stats.demand_at.clone(),
+            satisfaction,
+            emotion_curves,
+            topics: topic_reports,
+            families: drafted.families,
+            drafts: drafted.drafts,
+            calibration,
+        }
+    }
 }
 
 impl Report {
