@@ -6,14 +6,12 @@
 //! its own code, every other character 0, which no phrase holds (so a phrase can match only
 //! where it stands in the text). Over the phrases' characters (60 to 180 for the sets here)
 //! instead of UTF-8 bytes the automaton is small and takes one step per character; the text is
-//! coded as it is read, each code stepping the automaton at once.
+//! coded a character at a time as it is read, each code stepping the automaton at once.
 
 use std::collections::HashMap;
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::{AhoCorasick, Anchored, MatchKind, dfa::DFA};
-
-use crate::text::normalize::three_byte_char;
 
 #[derive(Clone)]
 pub(crate) struct LiteralSets {
@@ -59,37 +57,19 @@ impl Alphabet {
         Alphabet::Coded { bmp, beyond }
     }
 
-    /// Calls `each` with the code of every character of `text`, in order. The UTF-8 is decoded
-    /// here, a character of one to three bytes straight to its table index.
+    /// The code of `c`: its entry in the table, or in the list for characters beyond the
+    /// Basic Multilingual Plane; 0 for a character of no phrase.
     #[inline(always)]
-    fn each_code(bmp: &[u8; 0x1_0000], beyond: &[(char, u8)], text: &str, mut each: impl FnMut(u8)) {
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i] as usize;
-            // `text` is valid UTF-8: a lead byte is followed by all its continuation bytes.
-            let (code, width) = if b < 0x80 {
-                (bmp[b], 1)
-            } else if b < 0xE0 {
-                (bmp[((b & 0x1F) << 6) | (bytes[i + 1] as usize & 0x3F)], 2)
-            } else if b < 0xF0 {
-                (bmp[three_byte_char(bytes, i) as usize], 3)
-            } else {
-                let c = text[i..].chars().next().unwrap_or_default();
-                (beyond.iter().find(|(x, _)| *x == c).map_or(0, |&(_, code)| code), 4)
-            };
-            each(code);
-            i += width;
+    fn code(bmp: &[u8; 0x1_0000], beyond: &[(char, u8)], c: char) -> u8 {
+        match bmp.get(c as usize) {
+            Some(&code) => code,
+            None => beyond.iter().find(|(x, _)| *x == c).map_or(0, |&(_, code)| code),
         }
     }
 
     fn code_phrase(&self, phrase: &str) -> Vec<u8> {
         match self {
-            Alphabet::Coded { bmp, beyond } => {
-                let mut out = Vec::new();
-                Alphabet::each_code(bmp, beyond, phrase, |c| out.push(c));
-                out
-            }
+            Alphabet::Coded { bmp, beyond } => phrase.chars().map(|c| Alphabet::code(bmp, beyond, c)).collect(),
             Alphabet::Bytes => phrase.as_bytes().to_vec(),
         }
     }
@@ -144,11 +124,11 @@ impl LiteralSets {
             Matcher::Coded { bmp, beyond, dfa } => {
                 let start = dfa.start_state(Anchored::No).expect("an unanchored automaton");
                 let (mut sid, mut bits) = (start, 0);
-                Alphabet::each_code(bmp, beyond, text, |code| {
+                for code in text.chars().map(|c| Alphabet::code(bmp, beyond, c)) {
                     // No phrase holds code 0: it leads back to the start.
                     if code == 0 {
                         sid = start;
-                        return;
+                        continue;
                     }
                     sid = dfa.next_state(Anchored::No, sid, code);
                     if dfa.is_special(sid) && dfa.is_match(sid) {
@@ -156,7 +136,7 @@ impl LiteralSets {
                             bits |= self.bits[dfa.match_pattern(sid, i).as_usize()];
                         }
                     }
-                });
+                }
                 bits
             }
             Matcher::Bytes(automaton) => automaton
@@ -189,32 +169,25 @@ mod tests {
         assert_eq!(s.find("a\u{20001}b a\u{20000}"), 0);
     }
 
-    /// The UTF-8 decoding of `code` against the characters' own values, on texts of
-    /// characters of one to four bytes, coded and not.
+    /// Each character of the phrases has its own code, of one to four UTF-8 bytes alike;
+    /// every other character has 0.
     #[test]
-    fn coding_decodes_characters_of_every_width() {
+    fn the_phrases_characters_have_codes_of_their_own() {
         let s = sets(&[("aé中", 1), ("\u{20000}", 2), ("\u{FFFF}ß", 4)]);
         let Matcher::Coded { bmp, beyond, .. } = &s.matcher else { panic!("a coded alphabet") };
-        let oracle = |text: &str| -> Vec<u8> {
-            text.chars()
-                .map(|c| {
-                    if (c as u32) < 0x1_0000 {
-                        bmp[c as usize]
-                    } else {
-                        beyond.iter().find(|(b, _)| *b == c).map_or(0, |&(_, code)| code)
-                    }
-                })
-                .collect()
-        };
-        let pieces = ["a", "é", "中", "\u{20000}", "\u{20001}", "\u{FFFF}", "ß", "x", "，", "\u{7FF}", "\u{800}"];
-        for t in crate::text::texts_of_pieces(&pieces, 3) {
-            let mut coded = Vec::new();
-            Alphabet::each_code(bmp, beyond, &t, |c| coded.push(c));
-            assert_eq!(coded, oracle(&t), "{t}");
+        let code = |c| Alphabet::code(bmp, beyond, c);
+        let mut codes: Vec<u8> = "aé中\u{20000}\u{FFFF}ß".chars().map(code).collect();
+        assert!(codes.iter().all(|&c| c != 0), "{codes:?}");
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), 6);
+        for c in ['x', '，', '\u{7FF}', '\u{800}', '\u{20001}', '\u{10FFFF}'] {
+            assert_eq!(code(c), 0, "{c:?}");
         }
         assert_eq!(s.find("xaé中y"), 1);
         assert_eq!(s.find("\u{20001}\u{20000}"), 2);
         assert_eq!(s.find("\u{FFFF}ß"), 4);
+        assert_eq!(s.find("aé\u{20001}中 \u{FFFF}xß"), 0);
     }
 
     /// Every phrase set, coded or not, finds what a search for each phrase finds.

@@ -7,7 +7,7 @@ use jieba_rs::Jieba;
 
 use crate::lexicon::{LexiconKind, LexiconSet};
 use crate::text::acts::{ActReport, CompiledActs};
-use crate::text::normalize::{BmpCharSet, is_clause_break, normalize};
+use crate::text::normalize::{is_clause_break, normalize};
 use crate::text::phrases::PhraseIndex;
 
 /// The synonym group whose phrases announce a transfer to the customer ("我为您转接主管").
@@ -195,8 +195,6 @@ pub struct Analyzer {
     jieba: Jieba,
     lexicons: LexiconSet,
     negators: Negators,
-    /// Byte length of the longest negator (longer tokens are not looked up).
-    longest_negator: usize,
     tone_index: PhraseIndex<ToneMarker>,
     /// Phrases that tell the customer they are being transferred (the lexicon group
     /// `TRANSFER_ANNOUNCEMENT_GROUP`).
@@ -207,36 +205,6 @@ pub struct Analyzer {
     /// saw in it before it was added: an added phrase is kept whole, yet the words inside it
     /// ("您" in "我教您", "请" in "请放心") can still be matched.
     added: FxHashMap<String, Vec<usize>>,
-    /// The first characters of `added`'s and `negators`' words: most tokens start with none
-    /// of them and need no hash lookup.
-    added_first_chars: FirstChars,
-    negator_first_chars: FirstChars,
-}
-
-/// A set of first characters: a word starting beyond the Basic Multilingual Plane (which
-/// `BmpCharSet` does not hold) always "may" be in the set.
-#[derive(Clone)]
-struct FirstChars(BmpCharSet);
-
-impl FirstChars {
-    fn of<'a>(words: impl IntoIterator<Item = &'a str>) -> FirstChars {
-        let mut set = FirstChars(BmpCharSet::new());
-        for w in words {
-            set.insert(w);
-        }
-        set
-    }
-
-    fn insert(&mut self, word: &str) {
-        if let Some(c) = word.chars().next() {
-            self.0.insert(c);
-        }
-    }
-
-    /// False when no word of the set starts as `word` does.
-    fn may_start(&self, word: &str) -> bool {
-        word.chars().next().is_some_and(|c| (c as usize) >= 0x1_0000 || self.0.contains(c))
-    }
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -256,7 +224,6 @@ impl Analyzer {
     pub fn with_jieba(mut lexicons: LexiconSet, jieba: Jieba) -> Self {
         let checked = lexicons.take_checked_acts();
         let negators: Negators = lexicons.markers(LexiconKind::Negation).map(|(p, _)| normalize(p)).collect();
-        let longest_negator = negators.iter().map(String::len).max().unwrap_or(0);
         let mut tone_entries = Vec::new();
         for lexicon in &lexicons.lexicons {
             if lexicon.kind == LexiconKind::Negation || lexicon.kind == LexiconKind::Synonyms {
@@ -280,18 +247,8 @@ impl Analyzer {
         let transfer_index = PhraseIndex::build(
             lexicons.group(TRANSFER_ANNOUNCEMENT_GROUP).unwrap_or_default().iter().map(|p| (p.clone(), ())),
         );
-        let mut analyzer = Analyzer {
-            jieba,
-            lexicons,
-            longest_negator,
-            tone_index,
-            transfer_index,
-            acts,
-            added: FxHashMap::default(),
-            added_first_chars: FirstChars::of([]),
-            negator_first_chars: FirstChars::of(negators.iter().map(String::as_str)),
-            negators,
-        };
+        let mut analyzer =
+            Analyzer { jieba, lexicons, tone_index, transfer_index, acts, added: FxHashMap::default(), negators };
         analyzer.add_normalized(words);
         analyzer
     }
@@ -324,7 +281,6 @@ impl Analyzer {
             if !self.jieba.has_word(&word) {
                 self.jieba.add_word(&word, None, None);
             }
-            self.added_first_chars.insert(&word);
             self.added.insert(word, inner);
         }
     }
@@ -386,9 +342,7 @@ impl Analyzer {
             let chars = tok.end - tok.start;
             if chars >= 2 {
                 // Single characters are never added words, nor hold inner words.
-                if let Some(inner) =
-                    self.added_first_chars.may_start(tok.word).then(|| self.added.get(tok.word)).flatten()
-                {
+                if let Some(inner) = self.added.get(tok.word) {
                     for &b in inner {
                         boundaries[span.start + b] |= WORD_START | WORD_END;
                     }
@@ -400,18 +354,17 @@ impl Analyzer {
             // Punctuation ends a clause; a space alone does not ("不 退款" is still negated).
             let clause_break = tok.word.chars().all(|c| is_clause_break(c) || c.is_whitespace())
                 && tok.word.chars().any(is_clause_break);
-            let negator = tok.word.len() <= self.longest_negator
-                && self.negator_first_chars.may_start(tok.word)
-                && self.negators.contains(tok.word);
+            let negator = self.negators.contains(tok.word);
             tokens.push(Token { negator, clause_break, span });
         }
         // Inside a run of ASCII letters and digits no word starts or ends: jieba cuts "usb"
         // into "u" + "sb" when "sb" is in its dictionary, and "12315" holds "315".
-        let bytes = norm.as_bytes();
-        for i in 1..bytes.len() {
-            if bytes[i - 1].is_ascii_alphanumeric() && bytes[i].is_ascii_alphanumeric() {
+        let mut previous = None;
+        for (i, c) in norm.char_indices() {
+            if previous.is_some_and(|p: char| p.is_ascii_alphanumeric()) && c.is_ascii_alphanumeric() {
                 boundaries[i] = 0;
             }
+            previous = Some(c);
         }
         let (key, key_map) = self.matching_text(&norm, &tokens);
         let sentences = split_ranges(&norm, crate::text::normalize::is_sentence_break);
@@ -521,21 +474,25 @@ mod tests {
     }
 
     #[test]
-    fn first_characters_say_which_words_may_be_in_a_set() {
-        let set = FirstChars::of(["不能", "没有", "\u{20000}x"]);
-        assert!(set.may_start("不") && set.may_start("不要") && set.may_start("没"));
-        assert!(!set.may_start("退款") && !set.may_start("") && !set.may_start("a"));
-        assert!(set.may_start("\u{20001}"), "beyond the BMP every word may be in the set");
-        // Every added word and negator passes its own set.
-        let an = analyzer();
-        assert!(an.added.keys().all(|w| an.added_first_chars.may_start(w)));
-        assert!(an.negators.iter().all(|w| an.negator_first_chars.may_start(w)));
-        let mut more = an.clone();
+    fn added_words_and_negators_are_found_whole() {
+        let mut an = analyzer().clone();
         // A rare first character (U+4E8D), written as an escape: the app's font need not draw it.
-        more.add_phrases(["\u{4E8D}\u{4E8D}回首"]);
-        assert!(
-            more.added_first_chars.may_start("\u{4E8D}\u{4E8D}回首") && !an.added_first_chars.may_start("\u{4E8D}")
-        );
+        an.add_phrases(["\u{4E8D}\u{4E8D}回首", "\u{20000}办理"]);
+        for word in ["\u{4E8D}\u{4E8D}回首", "\u{20000}办理"] {
+            let a = an.analyze(&format!("好的{word}了"));
+            assert!(a.tokens.iter().any(|t| &a.norm[t.span.clone()] == word), "{word}: {:?}", a.tokens);
+        }
+        let a = an.analyze("这个不能退款");
+        assert!(a.tokens.iter().any(|t| t.negator && &a.norm[t.span.clone()] == "不能"), "{:?}", a.tokens);
+        assert!(a.tokens.iter().filter(|t| t.negator).count() == 1, "{:?}", a.tokens);
+    }
+
+    #[test]
+    fn no_word_starts_or_ends_inside_a_latin_run() {
+        let an = analyzer();
+        let a = an.analyze("usb坏了，打12315");
+        assert!(!a.on_word_boundaries(&find(&a, "sb")) && !a.on_word_boundaries(&find(&a, "315")));
+        assert!(a.on_word_boundaries(&find(&a, "usb")) && a.on_word_boundaries(&find(&a, "12315")));
     }
 
     #[test]

@@ -43,9 +43,8 @@ pub(crate) fn negation_is_rhetorical(norm: &str, span: &Range<usize>, phrase: &s
     if phrase.starts_with('[') {
         return true;
     }
-    let clause_start =
-        norm[..span.start].rfind(is_clause_break).map_or(0, |i| i + norm[i..].chars().next().map_or(1, char::len_utf8));
-    let before = &norm[clause_start..span.start];
+    // The clause up to the marker, and from the marker to the clause's end.
+    let before = norm[..span.start].rsplit(is_clause_break).next().unwrap_or_default();
     let (after, closing) = match norm[span.end..].find(is_clause_break) {
         Some(i) => (&norm[span.end..span.end + i], norm[span.end + i..].chars().next()),
         None => (&norm[span.end..], None),

@@ -159,8 +159,8 @@ pub fn scan_ron_strings(source: &str) -> Vec<MissingGlyphs> {
 
 /// The number of `#` of a raw string starting right after its `r` (`"…` → 0, `#"…` → 1).
 fn raw_string_hashes(after_r: &str) -> Option<usize> {
-    let hashes = after_r.bytes().take_while(|&b| b == b'#').count();
-    (after_r.as_bytes().get(hashes) == Some(&b'"')).then_some(hashes)
+    let rest = after_r.trim_start_matches('#');
+    rest.starts_with('"').then_some(after_r.len() - rest.len())
 }
 
 /// True when the character before byte `i` continues an identifier (so `r` is not a prefix).

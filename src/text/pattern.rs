@@ -181,8 +181,7 @@ fn relax(regex: &str) -> String {
 
 fn needs_fancy(regex: &str) -> bool {
     regex.contains("(?=") || regex.contains("(?!") || regex.contains("(?<=") || regex.contains("(?<!") || {
-        let b = regex.as_bytes();
-        b.windows(2).any(|w| w[0] == b'\\' && w[1].is_ascii_digit())
+        regex.chars().zip(regex.chars().skip(1)).any(|(a, b)| a == '\\' && b.is_ascii_digit())
     }
 }
 

@@ -123,8 +123,8 @@ impl Analyzer {
 
         let marks = Marks::of(&a.norm);
         let (longest_run, question_run) = (marks.longest_bang_run, marks.longest_question_run);
-        let latin_caps = a.original.bytes().any(|b| b.is_ascii_uppercase())
-            && a.original.split_whitespace().any(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_uppercase()));
+        let latin_caps =
+            a.original.split_whitespace().any(|w| w.chars().all(|c| c.is_ascii_uppercase()) && w.chars().count() >= 4);
         let shouting = longest_run >= 2 || latin_caps;
         if longest_run >= 2 || question_run >= 2 {
             let run = longest_run.max(question_run);
@@ -160,7 +160,9 @@ impl Analyzer {
             hostility: round3(score("hostility")),
             anger: round3(anger),
             demands_supervisor: hits.iter().any(|(span, dim, (_, weight, negated))| {
-                *dim == "supervisor_demand" && !*negated && (*weight >= 1.0 || demand_verb_before(&a.norm, span.start))
+                *dim == "supervisor_demand"
+                    && !*negated
+                    && (*weight >= 1.0 || demand_verb_before(&a.norm[..span.start]))
             }),
             shouting,
             exclamations: marks.exclamations,
@@ -226,41 +228,8 @@ struct Marks {
 }
 
 impl Marks {
-    /// One pass over the bytes: ASCII and the common CJK block (U+5000..U+9FFF, lead bytes
-    /// E5..E9) are classified from their first byte, other characters decoded.
+    /// The marks of a normalised text, counted a character at a time.
     fn of(norm: &str) -> Marks {
-        let bytes = norm.as_bytes();
-        let mut m = Marks::default();
-        let (mut bangs, mut questions) = (0, 0);
-        let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i];
-            if b < 0x80 {
-                bangs = if b == b'!' { bangs + 1 } else { 0 };
-                questions = if b == b'?' { questions + 1 } else { 0 };
-                m.exclamations += usize::from(b == b'!');
-                m.longest_bang_run = m.longest_bang_run.max(bangs);
-                m.longest_question_run = m.longest_question_run.max(questions);
-                m.content_chars += usize::from(b.is_ascii_alphanumeric());
-                i += 1;
-                continue;
-            }
-            (bangs, questions) = (0, 0);
-            if (0xE5..=0xE9).contains(&b) {
-                m.content_chars += 1;
-                i += 3;
-            } else {
-                let c = norm[i..].chars().next().unwrap_or_default();
-                m.content_chars += usize::from(is_content_char(c));
-                i += c.len_utf8();
-            }
-        }
-        m
-    }
-
-    /// `of`, a character at a time: what it is tested against.
-    #[cfg(test)]
-    fn of_by_chars(norm: &str) -> Marks {
         let mut m = Marks::default();
         let (mut bangs, mut questions) = (0, 0);
         for c in norm.chars() {
@@ -282,15 +251,15 @@ pub const DEMAND_VERBS: [&str; 8] = ["找", "叫", "要", "让", "换", "请", "
 /// How many characters before a supervisor marker a demand verb may stand.
 pub const DEMAND_REACH: usize = 6;
 
-/// True when one of [`DEMAND_VERBS`] stands in the `DEMAND_REACH` characters before byte `at`
-/// of `norm`, in the same clause. A supervisor marker that is no demand by itself (weight
-/// below 1: 人工服务, 负责人) is a demand only so: "我就要人工服务" is, "人工服务一直忙" is not.
-pub fn demand_verb_before(norm: &str, at: usize) -> bool {
-    let clause_start =
-        norm[..at].rfind(is_clause_break).map_or(0, |i| i + norm[i..].chars().next().map_or(1, char::len_utf8));
-    let chars: Vec<char> = norm[clause_start..at].chars().collect();
-    let before: String = chars[chars.len().saturating_sub(DEMAND_REACH)..].iter().collect();
-    DEMAND_VERBS.iter().any(|v| before.contains(v))
+/// True when one of [`DEMAND_VERBS`] stands in the last `DEMAND_REACH` characters of the
+/// clause that `before` (the text before a supervisor marker) ends with. A supervisor marker
+/// that is no demand by itself (weight below 1: 人工服务, 负责人) is a demand only so:
+/// "我就要人工服务" is, "人工服务一直忙" is not.
+pub fn demand_verb_before(before: &str) -> bool {
+    let mut reach: Vec<char> = before.chars().rev().take_while(|&c| !is_clause_break(c)).take(DEMAND_REACH).collect();
+    reach.reverse();
+    let reach: String = reach.into_iter().collect();
+    DEMAND_VERBS.iter().any(|v| reach.contains(v))
 }
 
 #[cfg(test)]
@@ -404,28 +373,31 @@ mod tests {
             Marks { exclamations: 5, longest_bang_run: 3, longest_question_run: 2, content_chars: 6 }
         );
         assert_eq!(Marks::of(""), Marks::default());
-        // Characters of every width and kind, against the character-by-character count.
-        let pieces = [
-            "!",
-            "?",
-            "a",
-            "7",
-            " ",
-            "好",
-            "\u{5000}",
-            "\u{9FFF}",
-            "\u{4DC0}",
-            "\u{3400}",
-            "。",
-            "é",
-            "\u{663}",
-            "\u{20000}",
-            "\u{1F600}",
-            "\u{FFFD}",
-        ];
-        for t in crate::text::texts_of_pieces(&pieces, 4) {
-            assert_eq!(Marks::of(&t), Marks::of_by_chars(&t), "{t}");
-        }
+        // `of` reads a normalised text, where full-width marks are already folded: left as
+        // they are, they are neither `!` nor `?`. Letters and digits of any script count as
+        // content; punctuation, symbols and emoji do not.
+        assert_eq!(
+            Marks::of("！！a!é\u{663}\u{20000}\u{1F60A}。 \u{3400}!!"),
+            Marks { exclamations: 3, longest_bang_run: 2, longest_question_run: 0, content_chars: 5 }
+        );
+        assert_eq!(
+            Marks::of("?!?!??x??"),
+            Marks { exclamations: 2, longest_bang_run: 1, longest_question_run: 2, content_chars: 1 }
+        );
+    }
+
+    #[test]
+    fn a_demand_verb_counts_in_the_marker_s_clause_within_reach() {
+        use super::demand_verb_before;
+        assert!(demand_verb_before("我就要"));
+        assert!(demand_verb_before("给我转"));
+        assert!(!demand_verb_before("人工服务一直忙"));
+        // Another clause, or more than `DEMAND_REACH` characters back, is out of reach.
+        assert!(!demand_verb_before("我要投诉，你们"));
+        assert!(demand_verb_before("我要投诉你们"));
+        assert!(!demand_verb_before("我要一二三四五六"));
+        assert!(demand_verb_before("我要一二三四五"));
+        assert!(!demand_verb_before(""));
     }
 
     #[test]
