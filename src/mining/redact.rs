@@ -202,7 +202,7 @@ pub struct Redactor {
     hotline: Regex,
     account: Regex,
     handle: Regex,
-    /// The street-address rules (on a coded copy of each window: see `address`).
+    /// The street-address rules (see `address`).
     address: AddressRules,
     /// One pass over a text says which of the rules written with words can match: street
     /// endings and address anchors, name labels, titles (`STREET_ENDING` …).
