@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 
 use crate::mining::analyze::{self, Context, DialogueFacts, Persona, Rating, Terms};
 use crate::mining::calibrate::CalibrationAcc;
-use crate::mining::family::{CURVE_LEN, HostileUse, Topics, top_words};
+use crate::mining::family::{CURVE_LEN, HostileUse, Topics, count_hostile, top_words};
 use crate::mining::input::{self, BadLine, FileStats, InputInfo, Record};
 use crate::mining::redact::RedactionCounts;
 use crate::mining::report::Totals;
@@ -211,19 +211,7 @@ impl CorpusStats {
         }
         self.redactions.merge(&d.redactions);
         if rating == Rating::Poor {
-            let q = d.quality();
-            for h in d.agent_turns().flat_map(|t| t.hostile.iter()) {
-                let e = self.hostile_poor.entry(h.clone()).or_insert_with(|| HostileUse {
-                    count: 0,
-                    example_id: d.id.clone(),
-                    example_quality: q,
-                });
-                e.count += 1;
-                if (q, &d.id) < (e.example_quality, &e.example_id) {
-                    e.example_id = d.id.clone();
-                    e.example_quality = q;
-                }
-            }
+            count_hostile(&mut self.hostile_poor, d, d.quality());
         }
     }
 }

@@ -201,6 +201,23 @@ pub struct HostileUse {
     pub example_quality: f32,
 }
 
+/// Counts the hostility markers a poorly rated dialogue's agents said, each with the
+/// lowest-rated dialogue that said it as the example (ties by id: order-independent).
+pub(crate) fn count_hostile(uses: &mut BTreeMap<String, HostileUse>, d: &DialogueFacts, quality: f32) {
+    for h in d.agent_turns().flat_map(|t| t.hostile.iter()) {
+        let e = uses.entry(h.clone()).or_insert_with(|| HostileUse {
+            count: 0,
+            example_id: d.id.clone(),
+            example_quality: quality,
+        });
+        e.count += 1;
+        if (quality, &d.id) < (e.example_quality, &e.example_id) {
+            e.example_id = d.id.clone();
+            e.example_quality = quality;
+        }
+    }
+}
+
 /// Everything kept about one family.
 #[derive(Debug, Clone)]
 pub struct Family {
@@ -329,19 +346,7 @@ impl Family {
             Rating::Poor => {
                 self.poor += 1;
                 self.groups_poor.add(&d);
-                for h in d.agent_turns().flat_map(|t| t.hostile.iter()) {
-                    let e = self.hostile_poor.entry(h.clone()).or_insert_with(|| HostileUse {
-                        count: 0,
-                        example_id: d.id.clone(),
-                        example_quality: quality,
-                    });
-                    e.count += 1;
-                    // The example is the lowest-rated dialogue (ties by id): order-independent.
-                    if (quality, &d.id) < (e.example_quality, &e.example_id) {
-                        e.example_id = d.id.clone();
-                        e.example_quality = quality;
-                    }
-                }
+                count_hostile(&mut self.hostile_poor, &d, quality);
             }
             Rating::Middle => {}
         }
