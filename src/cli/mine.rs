@@ -201,6 +201,15 @@ fn print_summary(o: &MineOutcome, opts: &MineOptions, elapsed: Duration) {
         }
     };
     println!("场景草稿 {} 份 → {}{lint}", o.drafts.len(), display_path(&opts.out));
+    if !r.drafts.is_empty() {
+        let tests: usize = r.drafts.iter().map(|d| d.tests).sum();
+        let failed: usize = r.drafts.iter().map(|d| d.failed_tests).sum();
+        let passing = r.drafts.iter().filter(|d| d.failed_tests == 0).count();
+        println!(
+            "草稿自测（peilian test：样例与示范回答）：{passing}/{} 份全部通过；共 {tests} 项，{failed} 项未过",
+            r.drafts.len()
+        );
+    }
     println!(
         "模拟客户校准 → {}（用 PEILIAN_MOOD_MODEL={} 加载）",
         display_path(&o.calibration),

@@ -275,7 +275,8 @@ fn alternatives(rule: &str) -> Vec<String> {
         .collect()
 }
 
-fn demand_phrases() -> Vec<String> {
+/// Every phrase that demands a supervisor or a person.
+pub(crate) fn demand_phrases() -> Vec<String> {
     let mut out = alternatives(DEMAND_PHRASES);
     for verb in DEMAND_VERBS {
         for whose in DEMAND_WHOSE {

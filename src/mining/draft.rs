@@ -6,19 +6,22 @@
 //! The RON is written by hand so that fields come in a fixed, readable order with comments
 //! that show the evidence (which dialogue, what satisfaction) next to each value.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use crate::mining::analyze::{Persona, TurnFacts};
 use crate::mining::calibrate::{mood_of, ron_float, ron_string};
-use crate::mining::family::{Family, HostileUse, Rep};
+use crate::mining::family::{Family, POSITIONS, Rep};
 use crate::mining::input::Role;
 use crate::mining::redact::PiiKind;
 use crate::mining::vocab::{is_term, is_topic_word};
 use crate::scenario::compiled::{CompiledScenario, content_hash};
 use crate::scenario::schema::{Channel, EscalationPolicy, Scenario, Skill, ToneGoal};
+use crate::scoring::samples::run_samples;
 use crate::scoring::turn::{AnswerContext, score_answer};
+use crate::session::Engine;
 use crate::text::Analyzer;
+use crate::text::acts::{Act, ActHit, ActReport};
 use crate::text::normalize::normalize;
 
 /// Longest customer line or model answer kept (characters).
@@ -27,20 +30,6 @@ pub const MAX_LINE_CHARS: usize = 120;
 pub const VARIANTS: usize = 3;
 /// Most scripted turns (before the supervisor turn).
 pub const MAX_TURNS: usize = 3;
-
-/// ASCII concept keys for the synonym groups a draft may use.
-const GROUP_KEYS: [(&str, &str, bool); 10] = [
-    ("道歉", "apology", true),
-    ("共情", "empathy", true),
-    ("安抚", "reassure", true),
-    ("核实", "verify", false),
-    ("跟进", "follow_up", false),
-    ("回电", "call_back", false),
-    ("退款", "refund", false),
-    ("补偿", "compensation", false),
-    ("权限说明", "authority", false),
-    ("时效", "timeline", false),
-];
 
 /// Invented names for the drafts' customers (the real ones are never kept).
 const NAMES: [(&str, &str, &str); 10] = [
@@ -72,8 +61,6 @@ pub struct DraftInput<'a> {
     pub agent_keywords: Vec<(String, f32, f32)>,
     /// Names of the synonym groups (bit order of `TurnFacts::groups`).
     pub group_names: &'a [String],
-    /// Hostile phrases of poorly rated agents across the corpus (fallback red lines).
-    pub corpus_hostile: &'a BTreeMap<String, HostileUse>,
     pub channel: Channel,
 }
 
@@ -86,6 +73,9 @@ pub struct Draft {
     pub scenario: Scenario,
     /// Sample scores at mining time: (turn, good or bad, score).
     pub sample_scores: Vec<(String, bool, f32)>,
+    /// The draft's own tests (`peilian test`: samples and model answers) and how many failed.
+    pub tests: usize,
+    pub failed_tests: usize,
 }
 
 struct Noted<T> {
@@ -97,7 +87,7 @@ struct ConceptPlan {
     key: String,
     label: String,
     groups: Vec<String>,
-    phrases: Vec<String>,
+    acts: Vec<Act>,
     soothes: bool,
     note: String,
 }
@@ -111,6 +101,8 @@ struct TurnPlan {
     model_answer: Noted<String>,
     next: Vec<(String, String)>,
     demands_supervisor: bool,
+    /// Poorly rated agents' real answers at this point, with where each is from.
+    bad_answers: Vec<(String, String)>,
 }
 
 struct SamplePlan {
@@ -140,7 +132,7 @@ struct Plan {
     sensitivity: f32,
     supervisor_lines: Vec<Noted<String>>,
     concepts: Vec<ConceptPlan>,
-    forbidden: Vec<Noted<String>>,
+    forbidden: Vec<Noted<Act>>,
     turns: Vec<TurnPlan>,
     endings: Vec<(String, &'static str, Vec<Noted<String>>)>,
     policy: EscalationPolicy,
@@ -187,7 +179,7 @@ fn exchange(r: &Rep, k: usize) -> Option<(&TurnFacts, Option<&TurnFacts>)> {
 fn usable_exchange(r: &Rep, k: usize) -> Option<(String, (&TurnFacts, String))> {
     let (c, a) = exchange(r, k)?;
     let a = a?;
-    let line = clean_line(&c.text)?;
+    let line = speech_line(&c.text, Speaker::Customer)?;
     if is_ack(&line) {
         return None;
     }
@@ -195,42 +187,295 @@ fn usable_exchange(r: &Rep, k: usize) -> Option<(String, (&TurnFacts, String))> 
     if k > 0 && usable_exchange(r, k - 1).is_none() {
         return None;
     }
-    Some((line, (a, clean_line(&a.text)?)))
+    Some((line, (a, speech_line(&a.text, Speaker::Agent)?)))
 }
 
-/// Builds the draft and its RON text. `analyzer` scores the samples (for the comments).
-pub fn build(input: &DraftInput, analyzer: &Analyzer) -> Draft {
-    let mut plan = plan(input, analyzer);
-    let ron = emit(&plan);
-    let scenario: Scenario = crate::ron_file::options().from_str(&ron).unwrap_or_else(|e| {
-        panic!("a mined draft must parse: {e}\n{ron}");
-    });
-    // Score the samples under the draft itself, for the trainer's information.
-    let mut sample_scores = Vec::new();
-    let mut a = analyzer.clone();
-    if let Ok(compiled) = CompiledScenario::compile(scenario.clone(), &mut a, None, content_hash(ron.as_bytes())) {
-        for s in &mut plan.samples {
-            if let Some(turn) = compiled.turn_index(&s.turn) {
-                let ctx = AnswerContext { turn, mood_before: f32::from(plan.mood.value), latency_secs: None };
-                let score = score_answer(&a, &compiled, &s.answer, &ctx).overall;
-                s.score = Some(score);
-                sample_scores.push((s.turn.clone(), s.good, score));
+/// What the family's representatives' agents did: the acts of each one's answers, by answer
+/// position (the first `POSITIONS` agent turns that say something).
+struct ActUse<'a> {
+    reps: Vec<(&'a Rep, Vec<ActReport>)>,
+}
+
+impl<'a> ActUse<'a> {
+    fn new(analyzer: &Analyzer, reps: &[&'a Rep]) -> Self {
+        let reps = reps
+            .iter()
+            .map(|r| {
+                let acts = r
+                    .facts
+                    .agent_turns()
+                    .filter(|t| !t.is_empty())
+                    .take(POSITIONS)
+                    .map(|t| analyzer.acts_of(&analyzer.analyze(&t.text)))
+                    .collect();
+                (*r, acts)
+            })
+            .collect();
+        ActUse { reps }
+    }
+
+    /// Representatives with an answer at `pos`.
+    fn answers(&self, pos: usize) -> usize {
+        self.reps.iter().filter(|(_, a)| a.len() > pos).count()
+    }
+
+    /// Of those, how many performed `act` there.
+    fn count(&self, pos: usize, act: Act) -> usize {
+        self.reps.iter().filter(|(_, a)| a.get(pos).is_some_and(|r| r.has(act))).count()
+    }
+
+    fn share(&self, pos: usize, act: Act) -> f32 {
+        let n = self.answers(pos);
+        if n == 0 { 0.0 } else { self.count(pos, act) as f32 / n as f32 }
+    }
+
+    /// Representatives that performed `act` in any answer, and the first such answer's hit.
+    fn anywhere(&self, act: Act) -> (usize, Option<(&'a Rep, ActHit)>) {
+        let mut n = 0;
+        let mut first = None;
+        for (r, answers) in &self.reps {
+            if let Some(hit) = answers.iter().find_map(|a| a.first(act)) {
+                n += 1;
+                if first.is_none() {
+                    first = Some((*r, hit.clone()));
+                }
             }
         }
+        (n, first)
     }
-    let ron = emit(&plan);
-    Draft { id: plan.id.clone(), title: plan.title.clone(), ron, scenario, sample_scores }
 }
 
-fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
+/// Acts a draft's turns may expect, as concepts: (act, key, label, synonym group).
+const ACT_CONCEPTS: [(Act, &str, &str, Option<&str>); 10] = [
+    (Act::Apologize, "apology", "致歉", Some("道歉")),
+    (Act::Empathize, "empathy", "体谅客户的感受", Some("共情")),
+    (Act::Reassure, "reassure", "安抚客户", Some("安抚")),
+    (Act::Ask, "ask_details", "询问所需信息", None),
+    (Act::Confirm, "confirm", "确认已知信息", None),
+    (Act::Explain, "explain", "解释原因或规定", None),
+    (Act::Guide, "guide", "指导客户操作", None),
+    (Act::Commit, "commit", "承诺跟进（做什么、何时）", None),
+    (Act::Done, "report_done", "告知已经办理", None),
+    (Act::Offer, "offer", "提供解决办法", None),
+];
+
+/// What an answer is about, as concepts from synonym groups: (group, key, label).
+const TOPIC_CONCEPTS: [(&str, &str, &str); 4] = [
+    ("退款", "refund", "说明退款"),
+    ("补偿", "compensation", "说明补偿"),
+    ("权限说明", "authority", "说明权限范围"),
+    ("时效", "timeline", "告知办理时限"),
+];
+
+/// Why a family gets no draft.
+pub type NoDraft = String;
+
+/// Builds the draft and its RON text: the script follows one well-rated dialogue (the anchor);
+/// every anchor is tried with its whole script and with each shorter one, and the draft kept
+/// is the first that passes its own tests (`peilian test`: the samples and the model answers),
+/// longer scripts first — else the one with the fewest failures.
+pub fn build(input: &DraftInput, analyzer: &Analyzer) -> Result<Draft, NoDraft> {
+    let f = input.family;
+    let good: Vec<&Rep> = f.good_reps.items.iter().collect();
+    let poor: Vec<&Rep> = f.poor_reps.items.iter().collect();
+    let anchors = anchor_order(input.family.key.1, &good);
+    if anchors.is_empty() {
+        return Err(match f.key.1 {
+            Persona::Angry => "代表对话的客户开场都不生气，不出“愤怒”草稿".into(),
+            _ => "代表对话里没有能照着演的客户原话和坐席回复".into(),
+        });
+    }
+    let good_acts = ActUse::new(analyzer, &good);
+    let poor_acts = ActUse::new(analyzer, &poor);
+    let mut analyzer = analyzer.clone();
+    // Every anchor, each with its whole script and with every shorter one (a later exchange
+    // whose real answer fails the draft is left out rather than taught).
+    let mut tried: Vec<(Plan, CompiledScenario)> = Vec::new();
+    for &anchor in &anchors {
+        for (len, supervisor) in (1..=script_len(good[anchor])).rev().flat_map(|n| [(n, true), (n, false)]) {
+            let plan = plan(input, &analyzer, anchor, len, supervisor, &good_acts, &poor_acts);
+            // Without a supervisor turn to leave out, the same plan as the one just made.
+            if !supervisor && tried.last().is_some_and(|(p, _)| !p.turns.iter().any(|t| t.demands_supervisor)) {
+                continue;
+            }
+            let ron = emit(&plan);
+            let scenario = parse_draft(&ron)?;
+            let compiled = CompiledScenario::compile(scenario, &mut analyzer, None, content_hash(ron.as_bytes()))
+                .map_err(|e| format!("草稿无法编译：{e}"))?;
+            tried.push((plan, compiled));
+        }
+    }
+    let analyzer = Arc::new(analyzer);
+    // The first that passes its own tests, longer scripts first; else the fewest failures.
+    let mut best: Option<((bool, usize), Draft)> = None;
+    for (mut plan, compiled) in tried {
+        add_bad_samples(&mut plan, &analyzer, &compiled);
+        let ron = emit(&plan);
+        let scenario = parse_draft(&ron)?;
+        let mut compiled = compiled;
+        compiled.scenario.samples = scenario.samples.clone();
+        let engine = Engine::new(analyzer.clone(), Arc::new(compiled));
+        let results = run_samples(&engine);
+        let failed = results.iter().filter(|r| !r.passed).count();
+        // Passing first; then the longer script, with the supervisor turn before without.
+        let with_supervisor = usize::from(plan.turns.iter().any(|t| t.demands_supervisor));
+        let scripted = 2 * (plan.turns.len() - with_supervisor) + with_supervisor;
+        let rank = if failed == 0 { (false, usize::MAX - scripted) } else { (true, failed) };
+        if best.as_ref().is_some_and(|(r, _)| *r <= rank) {
+            continue;
+        }
+        let sample_scores = plan.samples.iter().filter_map(|s| Some((s.turn.clone(), s.good, s.score?))).collect();
+        let draft = Draft {
+            id: plan.id.clone(),
+            title: plan.title.clone(),
+            ron,
+            scenario,
+            sample_scores,
+            tests: results.len(),
+            failed_tests: failed,
+        };
+        best = Some((rank, draft));
+    }
+    best.map(|(_, d)| d).ok_or_else(|| "代表对话里没有能照着演的客户原话和坐席回复".to_string())
+}
+
+/// A written draft read back (a draft that does not parse is a bug, reported for the family
+/// rather than panicking the whole run).
+fn parse_draft(ron: &str) -> Result<Scenario, NoDraft> {
+    crate::ron_file::options().from_str(ron).map_err(|e| format!("草稿无法解析（请报告此问题）：{e}"))
+}
+
+/// A poorly rated agent's real answer for each turn that the draft scores below the pass mark
+/// (the first such, in the order the family keeps them): what a weak answer looks like.
+fn add_bad_samples(plan: &mut Plan, analyzer: &Analyzer, compiled: &CompiledScenario) {
+    let mut added = Vec::new();
+    for (k, tp) in plan.turns.iter().enumerate() {
+        let Some(turn) = compiled.turn_index(&tp.id) else { continue };
+        let ctx = AnswerContext { turn, mood_before: f32::from(plan.mood.value), latency_secs: None };
+        if let Some(good) = plan.samples.iter_mut().find(|s| s.turn == tp.id && s.good) {
+            good.score = Some(score_answer(analyzer, compiled, &good.answer, &ctx).overall);
+        }
+        if tp.demands_supervisor {
+            continue;
+        }
+        let mut passed_over = 0;
+        for (text, note) in &tp.bad_answers {
+            let score = score_answer(analyzer, compiled, text, &ctx).overall;
+            if score < pass_mark() {
+                let told = if passed_over > 0 {
+                    format!("；此前 {passed_over} 条差评回复得分不低于 {:.0}，本草稿没能区分", pass_mark())
+                } else {
+                    String::new()
+                };
+                added.push((
+                    k,
+                    SamplePlan {
+                        turn: tp.id.clone(),
+                        answer: text.clone(),
+                        range: (0.0, pass_mark()),
+                        good: false,
+                        note: format!("差评原话：{note}{told}"),
+                        score: Some(score),
+                    },
+                ));
+                break;
+            }
+            passed_over += 1;
+        }
+    }
+    // Each bad sample right after its turn's good one.
+    for (k, s) in added.into_iter().rev() {
+        let id = &plan.turns[k].id;
+        let at = plan.samples.iter().rposition(|x| &x.turn == id).map_or(plan.samples.len(), |i| i + 1);
+        plan.samples.insert(at, s);
+    }
+}
+
+/// The pass mark a draft's model answers must reach and its weak samples stay under (the
+/// default rubric's, which drafts keep).
+fn pass_mark() -> f32 {
+    crate::scenario::schema::Rubric::default().pass_mark
+}
+
+/// A VIP's model answer addresses them by their title (the real name was redacted): "刘女士，您好…".
+fn with_title(answer: &str, title: &str) -> String {
+    if answer.contains(title) {
+        answer.to_string()
+    } else if let Some(rest) = answer.strip_prefix("您好") {
+        format!("{title}，您好{rest}")
+    } else {
+        format!("{title}，{answer}")
+    }
+}
+
+/// Whether a representative's opening fits the family's persona: an angry draft opens with an
+/// angry line (or a complaint), not with praise.
+fn fits(persona: Persona, r: &Rep) -> bool {
+    match persona {
+        Persona::Angry => r
+            .facts
+            .customer_turns()
+            .find(|t| !t.is_empty())
+            .is_some_and(|t| t.anger >= crate::mining::analyze::ANGRY_ANGER || t.complaint),
+        _ => true,
+    }
+}
+
+/// How many exchanges of a representative can be scripted (at most `MAX_TURNS`).
+fn script_len(r: &Rep) -> usize {
+    (0..MAX_TURNS).take_while(|&k| usable_exchange(r, k).is_some()).count()
+}
+
+/// The representatives a script may follow, best first: well-rated before the rest, two or
+/// more exchanges before one; only those whose opening fits the persona.
+fn anchor_order(persona: Persona, good: &[&Rep]) -> Vec<usize> {
+    let rated = |r: &Rep| r.facts.rating() == crate::mining::analyze::Rating::Good;
+    let mut order: Vec<(u8, usize)> = good
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| fits(persona, r))
+        .filter_map(|(i, r)| {
+            let n = script_len(r);
+            let rank = match (rated(r), n >= 2, n >= 1) {
+                (_, _, false) => return None,
+                (true, true, _) => 0,
+                (true, false, _) => 1,
+                (false, true, _) => 2,
+                (false, false, _) => 3,
+            };
+            Some((rank, i))
+        })
+        .collect();
+    order.sort();
+    order.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Whether an answer to a supervisor demand does something for the customer (soothes, hands
+/// on, explains …) with no conduct a draft would teach: not a bare "请您耐心等待".
+fn answers_a_demand(acts: &ActReport) -> bool {
+    let soothes = acts.performed().any(|h| matches!(h.act, Act::Apologize | Act::Empathize | Act::Reassure));
+    (acts.substantive() || soothes) && acts.conduct().next().is_none()
+}
+
+/// The plan of a draft whose script follows `good[anchor]` for `len` exchanges, with the
+/// family's supervisor turn when `supervisor` (and the family has one).
+fn plan(
+    input: &DraftInput,
+    analyzer: &Analyzer,
+    anchor: usize,
+    len: usize,
+    supervisor: bool,
+    good_acts: &ActUse,
+    poor_acts: &ActUse,
+) -> Plan {
     let f = input.family;
     let persona = f.key.1;
     let good: Vec<&Rep> = f.good_reps.items.iter().collect();
     let poor: Vec<&Rep> = f.poor_reps.items.iter().collect();
     let topic = input.topic.clone().unwrap_or_else(|| "其他".into());
 
-    // --- Turns: one anchor dialogue (the best-rated representative that fits the persona) gives
-    // the story; other well-rated dialogues add variants of the same line. ---
+    // --- Turns: the anchor dialogue gives the story; other well-rated dialogues add variants
+    // of the same line. ---
     let words = |text: &str| -> Vec<String> {
         let a = analyzer.analyze(text);
         let mut w: Vec<String> =
@@ -239,227 +484,208 @@ fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
         w.dedup();
         w
     };
-    let fits = |r: &Rep| match persona {
-        // An angry draft opens with an angry line.
-        Persona::Angry => {
-            r.facts.customer_turns().find(|t| !t.is_empty()).is_some_and(|t| t.anger >= 0.4 || t.complaint)
-        }
-        _ => true,
-    };
-    let script_len = |r: &Rep| (0..MAX_TURNS).take_while(|&k| usable_exchange(r, k).is_some()).count();
-    // A well-rated dialogue first (a longer script only among equals), then the others.
-    let rated = |r: &Rep| r.facts.rating() == crate::mining::analyze::Rating::Good;
-    let find = |pred: &dyn Fn(&Rep) -> bool| good.iter().position(|r| pred(r));
-    let anchor = find(&|r| rated(r) && fits(r) && script_len(r) >= 2)
-        .or_else(|| find(&|r| rated(r) && fits(r) && script_len(r) >= 1))
-        .or_else(|| find(&|r| fits(r) && script_len(r) >= 2))
-        .or_else(|| find(&|r| fits(r) && script_len(r) >= 1))
-        .or_else(|| find(&|r| script_len(r) >= 1));
+    let (name, address, _) = NAMES[input.ordinal % NAMES.len()];
     let mut used_ids: Vec<String> = Vec::new();
     let mut turn_plans: Vec<TurnPlan> = Vec::new();
-    // The anchor's real answers, for the concepts a model answer must carry.
-    let mut anchor_answers: Vec<(String, u32)> = Vec::new();
-    if let Some(ai) = anchor {
-        let a = good[ai];
-        for k in 0..script_len(a) {
-            let (line, answer) = usable_exchange(a, k).expect("counted above");
-            let mut variants =
-                vec![Noted { value: line.clone(), note: format!("对话 {}（{}）", a.facts.id, quality_text(a)) }];
-            push_unique(&mut used_ids, &a.facts.id);
-            // Variants: the same point in other well-rated dialogues, when it shares words with
-            // the anchor's line.
-            let anchor_words: Vec<String> = words(&line).into_iter().filter(|w| is_topic_word(w)).collect();
-            for (ri, r) in good.iter().enumerate() {
-                if ri == ai || variants.len() == VARIANTS || (k == 0 && !fits(r)) {
-                    continue;
-                }
-                let Some((text, _)) = usable_exchange(r, k) else { continue };
-                let theirs: Vec<String> = words(&text).into_iter().filter(|w| is_topic_word(w)).collect();
-                let shared = theirs.iter().filter(|w| anchor_words.contains(w)).count();
-                let union = anchor_words.len() + theirs.len() - shared;
-                let similar = shared >= 2 && shared as f32 >= 0.15 * union as f32;
-                if similar && text.chars().count() <= 100 && !variants.iter().any(|v| v.value == text) {
-                    variants
-                        .push(Noted { value: text, note: format!("对话 {}（{}）", r.facts.id, quality_text(r)) });
-                    push_unique(&mut used_ids, &r.facts.id);
-                }
+    // The anchor's real answers and their acts, for the concepts a model answer must carry.
+    let mut model_acts: Vec<ActReport> = Vec::new();
+    let a = good[anchor];
+    for k in 0..len.min(script_len(a)) {
+        let (line, answer) = usable_exchange(a, k).expect("counted above");
+        let mut variants =
+            vec![Noted { value: line.clone(), note: format!("对话 {}（{}）", a.facts.id, quality_text(a)) }];
+        push_unique(&mut used_ids, &a.facts.id);
+        // Variants: the same point in other well-rated dialogues, when it shares words with
+        // the anchor's line.
+        let anchor_words: Vec<String> = words(&line).into_iter().filter(|w| is_topic_word(w)).collect();
+        for (ri, r) in good.iter().enumerate() {
+            if ri == anchor || variants.len() == VARIANTS || (k == 0 && !fits(persona, r)) {
+                continue;
             }
-            anchor_answers.push((answer.1.clone(), answer.0.groups));
-            turn_plans.push(TurnPlan {
-                id: if k == 0 { "open".to_string() } else { format!("follow_{k}") },
-                customer: variants,
-                required: Vec::new(),
-                optional: Vec::new(),
-                tone: Vec::new(),
-                model_answer: Noted {
-                    value: answer.1,
-                    note: format!("对话 {} 的坐席回复（{}）", a.facts.id, quality_text(a)),
-                },
-                next: Vec::new(),
-                demands_supervisor: false,
-            });
+            let Some((text, _)) = usable_exchange(r, k) else { continue };
+            let theirs: Vec<String> = words(&text).into_iter().filter(|w| is_topic_word(w)).collect();
+            let shared = theirs.iter().filter(|w| anchor_words.contains(w)).count();
+            let union = anchor_words.len() + theirs.len() - shared;
+            let similar = shared >= 2 && shared as f32 >= 0.15 * union as f32;
+            if similar && text.chars().count() <= 100 && !variants.iter().any(|v| v.value == text) {
+                variants.push(Noted { value: text, note: format!("对话 {}（{}）", r.facts.id, quality_text(r)) });
+                push_unique(&mut used_ids, &r.facts.id);
+            }
         }
-    }
-    if turn_plans.is_empty() {
-        // Every family offered for drafting has a usable representative; keep the file valid.
+        let (model, titled) = match persona {
+            Persona::Vip if !answer.1.contains(address) => (with_title(&answer.1, address), "；称谓为草稿所加"),
+            _ => (answer.1.clone(), ""),
+        };
+        model_acts.push(analyzer.acts_of(&analyzer.analyze(&model)));
+        // Poorly rated agents' answers at the same point, for a bad sample.
+        let bad_answers = poor
+            .iter()
+            .filter_map(|r| {
+                let (_, a) = exchange(r, k)?;
+                let text = speech_line(&a?.text, Speaker::Agent)?;
+                (text != answer.1).then(|| (text, format!("对话 {} 的坐席回复（{}）", r.facts.id, quality_text(r))))
+            })
+            .collect();
         turn_plans.push(TurnPlan {
-            id: "open".into(),
-            customer: vec![Noted {
-                value: "（请培训师补充客户的第一句话）".into(), note: "没有可用的客户原话".into()
-            }],
+            id: if k == 0 { "open".to_string() } else { format!("follow_{k}") },
+            customer: variants,
             required: Vec::new(),
             optional: Vec::new(),
             tone: Vec::new(),
             model_answer: Noted {
-                value: "（请培训师补充示范回答）".into(), note: "没有可用的坐席回复".into()
+                value: model,
+                note: format!("对话 {} 的坐席回复（{}{titled}）", a.facts.id, quality_text(a)),
             },
             next: Vec::new(),
             demands_supervisor: false,
+            bad_answers,
         });
-        anchor_answers.push((String::new(), 0));
     }
 
-    // --- Concepts: synonym groups well-rated agents of the family used at that answer more
-    // than poorly rated ones. Required when the model answer (a real well-rated reply) carries
-    // it too; otherwise optional. ---
+    // --- Concepts: acts that well-rated agents of the family performed at that answer more
+    // often than poorly rated ones; required when the model answer (a real well-rated reply)
+    // performs it too, otherwise optional. Then the topic groups, from the whole family. ---
     let mut concepts: Vec<ConceptPlan> = Vec::new();
     let group_index = |name: &str| input.group_names.iter().position(|g| g == name);
+    let upset = matches!(persona, Persona::Angry) || mood_of(f.mean_first_anger()) >= 50.0;
     for (k, tp) in turn_plans.iter_mut().enumerate() {
-        let k_pos = k.min(crate::mining::family::POSITIONS - 1);
-        let mut scored: Vec<(f32, f32, usize)> = Vec::new();
-        for (gi, (group, _, _)) in GROUP_KEYS.iter().enumerate() {
-            let Some(bit) = group_index(group) else { continue };
-            let g = f.groups_good.share(k_pos, bit);
-            let p = if f.groups_poor.answers[k_pos] >= 3 { f.groups_poor.share(k_pos, bit) } else { 0.0 };
-            scored.push((g, p, gi));
-        }
+        let pos = k.min(POSITIONS - 1);
+        let poor_n = poor_acts.answers(pos);
+        let mut scored: Vec<(f32, f32, usize)> = ACT_CONCEPTS
+            .iter()
+            .enumerate()
+            .map(|(i, (act, ..))| {
+                let p = if poor_n >= 3 { poor_acts.share(pos, *act) } else { 0.0 };
+                (good_acts.share(pos, *act), p, i)
+            })
+            .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
-        let model_groups = anchor_answers[k].1;
-        for (g, p, gi) in scored {
-            let (group, key, soothes) = GROUP_KEYS[gi];
-            let in_model = group_index(group).is_some_and(|bit| model_groups & (1 << bit) != 0);
-            let evidence = g >= 0.25 && g >= p + 0.05;
-            let required = evidence && in_model && tp.required.len() < 2;
+        for (g, p, i) in scored {
+            let (act, key, label, group) = ACT_CONCEPTS[i];
+            let in_model = model_acts[k].has(act);
+            let evidence = good_acts.count(pos, act) >= 2 && g >= 0.25 && g >= p + 0.05;
+            // An upset customer's first answer soothes first when the real one did
+            // (先安抚情绪，再解决问题).
+            let soothing = upset
+                && k == 0
+                && in_model
+                && matches!(act, Act::Apologize | Act::Empathize | Act::Reassure)
+                && !tp.tone.contains(&ToneGoal::SootheFirst);
+            let required = in_model && (soothing || (evidence && tp.required.len() < 2));
             let optional = !required && evidence && tp.optional.len() < 2;
             if !(required || optional) {
                 continue;
             }
+            if soothing && !tp.tone.contains(&ToneGoal::SootheFirst) {
+                tp.tone.push(ToneGoal::SootheFirst);
+            }
+            let label = match (act, model_acts[k].first(Act::Ask).and_then(|h| h.detail.clone())) {
+                (Act::Ask, Some(what)) if required => format!("询问{what}"),
+                _ => label.to_string(),
+            };
             if !concepts.iter().any(|c| c.key == key) {
-                let poor_note =
-                    if f.groups_poor.answers[k_pos] >= 3 { format!("，差评 {}", pct(p)) } else { String::new() };
+                let poor_note = if poor_n >= 3 {
+                    format!("，差评代表 {poor_n} 段中 {} 段", poor_acts.count(pos, act))
+                } else {
+                    String::new()
+                };
                 concepts.push(ConceptPlan {
                     key: key.into(),
-                    label: group.into(),
-                    groups: vec![group.into()],
-                    phrases: Vec::new(),
-                    soothes,
-                    note: format!("好评坐席第 {} 次回复中 {} 用到“{group}”词组{poor_note}", k + 1, pct(g)),
+                    label,
+                    groups: group.map(|g| vec![g.to_string()]).unwrap_or_default(),
+                    acts: vec![act],
+                    soothes: matches!(act, Act::Apologize | Act::Empathize | Act::Reassure),
+                    note: format!(
+                        "好评代表对话第 {} 次回复 {} 段中 {} 段{}{poor_note}",
+                        k + 1,
+                        good_acts.answers(pos),
+                        good_acts.count(pos, act),
+                        act.label()
+                    ),
                 });
             }
             if required { tp.required.push(key.into()) } else { tp.optional.push(key.into()) }
         }
-    }
-    // Keywords of well-rated agents: required where the model answer says it, else optional.
-    for (n, (word, share, lift)) in input.agent_keywords.iter().take(2).enumerate() {
-        let key = format!("kw_{}", n + 1);
-        let said = anchor_answers.iter().position(|(a, _)| normalize(a).contains(word.as_str()));
-        let k = said.unwrap_or(0);
-        concepts.push(ConceptPlan {
-            key: key.clone(),
-            label: word.clone(),
-            groups: Vec::new(),
-            phrases: vec![word.clone()],
-            soothes: false,
-            note: format!("好评坐席常用词：本类好评对话中 {} 说到，是全库坐席的 {lift:.1} 倍", pct(*share)),
-        });
-        if said.is_some() && turn_plans[k].required.len() < 3 {
-            turn_plans[k].required.push(key);
-        } else {
-            turn_plans[k].optional.push(key);
+        for (group, key, label) in TOPIC_CONCEPTS {
+            let Some(bit) = group_index(group) else { continue };
+            let g = f.groups_good.share(pos, bit);
+            let p = if f.groups_poor.answers[pos] >= 3 { f.groups_poor.share(pos, bit) } else { 0.0 };
+            let in_model = crate::text::normalize::normalize(&tp.model_answer.value).len() > 0
+                && analyzer
+                    .lexicons()
+                    .group(group)
+                    .is_some_and(|ps| ps.iter().any(|w| normalize(&tp.model_answer.value).contains(&normalize(w))));
+            if !(in_model && g >= 0.25 && g >= p + 0.05) || tp.optional.len() >= 3 {
+                continue;
+            }
+            if !concepts.iter().any(|c| c.key == key) {
+                let poor_note =
+                    if f.groups_poor.answers[pos] >= 3 { format!("，差评 {}", pct(p)) } else { String::new() };
+                concepts.push(ConceptPlan {
+                    key: key.into(),
+                    label: label.into(),
+                    groups: vec![group.into()],
+                    acts: Vec::new(),
+                    soothes: false,
+                    note: format!("本类好评对话第 {} 次回复中 {} 说到“{group}”{poor_note}", k + 1, pct(g)),
+                });
+            }
+            tp.optional.push(key.into());
         }
     }
 
-    // Soothe first: for an upset customer whose real well-rated first answer soothed (an
-    // apology, empathy, reassurance), as the product teaches (先安抚情绪，再解决问题).
-    let upset = matches!(persona, Persona::Angry) || mood_of(f.mean_first_anger()) >= 50.0;
-    let soothing_groups: Vec<(&str, &str)> = vec![("道歉", "apology"), ("共情", "empathy"), ("安抚", "reassure")];
-    let first_groups = anchor_answers[0].1;
-    let soothed =
-        soothing_groups.iter().find(|(g, _)| group_index(g).is_some_and(|bit| first_groups & (1 << bit) != 0));
-    if let (true, Some((group, key))) = (upset, soothed) {
-        turn_plans[0].tone.push(ToneGoal::SootheFirst);
-        if !concepts.iter().any(|c| c.key == *key) {
-            let bit = group_index(group).unwrap_or(0);
-            concepts.push(ConceptPlan {
-                key: key.to_string(),
-                label: group.to_string(),
-                groups: vec![group.to_string()],
-                phrases: Vec::new(),
-                soothes: true,
+    // --- Red lines: conduct poorly rated agents of the family showed and well-rated ones did
+    // not (blame, brushing off, mockery …), as acts, with the words that showed it. ---
+    let mut forbidden: Vec<(usize, Noted<Act>)> = Vec::new();
+    for act in Act::ALL.into_iter().filter(|a| a.is_conduct()) {
+        let (n, example) = poor_acts.anywhere(act);
+        let (in_good, _) = good_acts.anywhere(act);
+        let in_model = model_acts.iter().any(|m| m.has(act));
+        let Some((r, hit)) = example.filter(|_| in_good == 0 && !in_model) else { continue };
+        push_unique(&mut used_ids, &r.facts.id);
+        forbidden.push((
+            n,
+            Noted {
+                value: act,
                 note: format!(
-                    "示范回答先用了“{group}”词组；本类好评坐席第 1 次回复中 {} 这样做（先安抚再解决）",
-                    pct(f.groups_good.share(0, bit))
+                    "差评代表对话 {} 段中 {n} 段的坐席{}，例如对话 {}（{}）：「{}」",
+                    poor_acts.reps.len(),
+                    act.label(),
+                    r.facts.id,
+                    quality_text(r),
+                    shorten(&hit.quote, 40)
                 ),
-            });
-        }
-        let t0 = &mut turn_plans[0];
-        t0.optional.retain(|k| k != key);
-        if !t0.required.iter().any(|k| k == key) {
-            t0.required.insert(0, key.to_string());
-        }
+            },
+        ));
     }
-
-    // --- Red lines: hostile phrases poorly rated agents said, never one a model answer holds. ---
-    let models_norm: Vec<String> = turn_plans.iter().map(|t| normalize(&t.model_answer.value)).collect();
-    let mut forbidden: Vec<Noted<String>> = Vec::new();
-    let mut hostile: Vec<(&String, &HostileUse, bool)> = f.hostile_poor.iter().map(|(p, h)| (p, h, true)).collect();
-    if hostile.is_empty() {
-        // Borrowed from the whole corpus only with some weight of evidence.
-        hostile = input.corpus_hostile.iter().filter(|(_, h)| h.count >= 2).map(|(p, h)| (p, h, false)).collect();
-    }
-    hostile.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
-    for (phrase, h, own) in hostile {
-        if forbidden.len() == 3 || phrase.chars().count() < 2 || models_norm.iter().any(|m| m.contains(phrase.as_str()))
-        {
-            continue;
-        }
-        let scope = if own { "本类" } else { "全库（本类没有）" };
-        forbidden.push(Noted {
-            value: phrase.clone(),
-            note: format!(
-                "{scope}差评对话中坐席说过 {} 次，例如对话 {}（满意度 {:+.2}）",
-                h.count, h.example_id, h.example_quality
-            ),
-        });
-    }
+    forbidden.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.value.cmp(&b.1.value)));
+    let forbidden: Vec<Noted<Act>> = forbidden.into_iter().take(3).map(|(_, n)| n).collect();
 
     // --- Supervisor demands and the escalation policy. ---
     let demand_rate = f.rate(f.demands);
     let mut supervisor_lines: Vec<Noted<String>> = Vec::new();
     let mut supervisor_answer: Option<Noted<String>> = None;
     for r in &f.demand_reps.items {
-        let Some(c) = r.facts.customer_turns().filter(|t| !t.is_empty()).find(|t| t.demand) else { continue };
-        if let Some(text) = clean_line(&c.text)
-            && !supervisor_lines.iter().any(|l| l.value == text)
-            && supervisor_lines.len() < 2
-        {
-            supervisor_lines
-                .push(Noted { value: text, note: format!("对话 {}（{}）", r.facts.id, quality_text(r)) });
-            push_unique(&mut used_ids, &r.facts.id);
+        let ts = turns(r);
+        let Some(i) = ts.iter().position(|t| t.role == Role::Customer && t.demand) else { continue };
+        let Some(text) = demand_sentence(&ts[i].text) else { continue };
+        if supervisor_lines.iter().any(|l| l.value == text) || supervisor_lines.len() == 2 {
+            continue;
         }
-        if supervisor_answer.is_none() {
-            let ts = turns(r);
-            if let Some(i) = ts.iter().position(|t| std::ptr::eq(*t, c))
-                && let Some(a) = ts.get(i + 1).filter(|a| a.role == Role::Agent)
-                && let Some(text) = clean_line(&a.text)
-            {
-                supervisor_answer = Some(Noted {
-                    value: text,
-                    note: format!("对话 {} 的坐席回复（{}）", r.facts.id, quality_text(r)),
-                });
-            }
+        supervisor_lines.push(Noted { value: text, note: format!("对话 {}（{}）", r.facts.id, quality_text(r)) });
+        push_unique(&mut used_ids, &r.facts.id);
+        if supervisor_answer.is_none()
+            && let Some(a) = ts.get(i + 1).filter(|a| a.role == Role::Agent)
+            && let Some(text) = speech_line(&a.text, Speaker::Agent)
+            && answers_a_demand(&analyzer.acts_of(&analyzer.analyze(&text)))
+        {
+            supervisor_answer = Some(Noted {
+                value: text,
+                note: format!("对话 {} 的坐席回复（{}）", r.facts.id, quality_text(r)),
+            });
         }
     }
+
     let n_turns = turn_plans.len() as u32;
     let good_n = f.good.max(1);
     let transfer_rate = if f.good >= 3 { f.good_transfers as f32 / good_n as f32 } else { f.rate(f.transfers) };
@@ -467,7 +693,7 @@ fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
         .max_by(|&a, &b| f.good_transfer_at[a].cmp(&f.good_transfer_at[b]).then(b.cmp(&a)))
         .filter(|&p| f.good_transfer_at[p] > 0)
         .unwrap_or(1) as u32;
-    let with_supervisor = !supervisor_lines.is_empty() && demand_rate >= 0.1;
+    let with_supervisor = supervisor && supervisor_answer.is_some() && demand_rate >= 0.1;
     let base = if f.good >= 3 { "好评对话" } else { "本类对话" };
     let (policy, rationale) = if with_supervisor {
         (
@@ -533,15 +759,14 @@ fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
             tp.next.push(("Always".into(), "resolved".into()));
         }
     }
-    if with_supervisor {
-        let model = supervisor_answer.unwrap_or(Noted {
-            value: "（请培训师补充：致歉并告知马上为客户转接主管）".into(),
-            note: "找领导的对话里没有可用的坐席回复".into(),
-        });
-        let mut required = Vec::new();
-        if concepts.iter().any(|c| c.key == "apology") {
-            required.push("apology".to_string());
-        }
+    if let Some(model) = supervisor_answer.filter(|_| with_supervisor) {
+        let acts = analyzer.acts_of(&analyzer.analyze(&model.value));
+        let required = concepts
+            .iter()
+            .filter(|c| c.soothes && c.acts.iter().any(|&a| acts.has(a)))
+            .map(|c| c.key.clone())
+            .take(1)
+            .collect();
         turn_plans.push(TurnPlan {
             id: "supervisor".into(),
             customer: supervisor_lines.iter().map(|l| Noted { value: l.value.clone(), note: l.note.clone() }).collect(),
@@ -551,6 +776,7 @@ fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
             model_answer: model,
             next: vec![("Always".into(), "unresolved".into())],
             demands_supervisor: true,
+            bad_answers: Vec::new(),
         });
     }
 
@@ -560,7 +786,7 @@ fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
     let mut resolved_lines: Vec<Noted<String>> = Vec::new();
     for r in &good {
         for c in r.facts.customer_turns().filter(|t| !t.is_empty()) {
-            let Some(text) = clean_line(&c.text) else { continue };
+            let Some(text) = speech_line(&c.text, Speaker::Customer) else { continue };
             if is_ack(&text)
                 && c.anger < 0.3
                 && !resolved_lines.iter().any(|o| o.value == text)
@@ -575,7 +801,7 @@ fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
     for r in &poor {
         let ts = turns(r);
         let Some(last) = ts.last().filter(|t| t.role == Role::Customer && ts.len() >= 3) else { continue };
-        let Some(text) = clean_line(&last.text) else { continue };
+        let Some(text) = speech_line(&last.text, Speaker::Customer) else { continue };
         if text.chars().count() <= 80
             && !is_ack(&text)
             && !profane(&text)
@@ -595,40 +821,19 @@ fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
         ("transferred".to_string(), "Transferred", Vec::new()),
     ];
 
-    // --- Samples: the model answers (good) and poorly rated agents' answers (bad). ---
-    let mut samples = Vec::new();
-    for (k, tp) in turn_plans.iter().enumerate() {
-        if tp.model_answer.value.starts_with('（') {
-            continue;
-        }
-        samples.push(SamplePlan {
+    // --- Samples: the model answers (good); poorly rated agents' answers (bad) are added
+    // once the draft can score them (`add_bad_samples`). ---
+    let samples = turn_plans
+        .iter()
+        .map(|tp| SamplePlan {
             turn: tp.id.clone(),
             answer: tp.model_answer.value.clone(),
-            range: (60.0, 100.0),
+            range: (pass_mark(), 100.0),
             good: true,
             note: format!("好评原话：{}", tp.model_answer.note),
             score: None,
-        });
-        if tp.demands_supervisor {
-            continue;
-        }
-        let bad = poor.iter().find_map(|r| {
-            let (_, a) = exchange(r, k)?;
-            let text = clean_line(&a?.text)?;
-            (text != tp.model_answer.value).then_some((text, r))
-        });
-        if let Some((text, r)) = bad {
-            push_unique(&mut used_ids, &r.facts.id);
-            samples.push(SamplePlan {
-                turn: tp.id.clone(),
-                answer: text,
-                range: (0.0, 60.0),
-                good: false,
-                note: format!("差评原话：对话 {} 的坐席回复（{}）", r.facts.id, quality_text(r)),
-                score: None,
-            });
-        }
-    }
+        })
+        .collect();
 
     // --- Persona. ---
     let first_anger = f.mean_first_anger();
@@ -639,7 +844,6 @@ fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
             "起始情绪：本类对话客户第一句的平均愤怒分 {first_anger:.2} → 20 + 70 × {first_anger:.2} ≈ {mood}（取整到 5）"
         ),
     };
-    let (name, address, _) = NAMES[input.ordinal % NAMES.len()];
     let vip_tier = if persona == Persona::Vip {
         f.vip_words.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(w, _)| w.clone())
     } else {
@@ -709,32 +913,37 @@ fn plan(input: &DraftInput, analyzer: &Analyzer) -> Plan {
         ),
         "个人信息已替换为 [手机号]、[地址] 等占位符；客户姓名为虚构。".to_string(),
     ];
-    let mut used_groups: Vec<String> = Vec::new();
+    let mut done: Vec<String> = Vec::new();
     for tp in &turn_plans {
-        for c in concepts.iter().filter(|c| !c.groups.is_empty()) {
-            if (tp.required.contains(&c.key) || tp.optional.contains(&c.key)) && !used_groups.contains(&c.label) {
-                used_groups.push(c.label.clone());
+        for c in concepts.iter() {
+            if (tp.required.contains(&c.key) || tp.optional.contains(&c.key)) && !done.contains(&c.label) {
+                done.push(c.label.clone());
             }
         }
     }
-    let mentioned: Vec<String> =
-        concepts.iter().filter(|c| c.groups.is_empty()).map(|c| format!("“{}”", c.label)).collect();
+    let said: Vec<String> = input.agent_keywords.iter().take(3).map(|(w, ..)| format!("“{w}”")).collect();
+    let must_not: Vec<&str> = forbidden.iter().map(|f| f.value.label()).collect();
     let briefing = format!(
-        "本草稿来自 {} 段真实历史对话（主题：{topic}；客户类型：{}）。{}客户的原话见各回合。好评坐席通常会：{}{}。请培训师补充：坐席可以做什么、不可以做什么。",
+        "本草稿来自 {} 段真实历史对话（主题：{topic}；客户类型：{}）。{}客户的原话见各回合。好评坐席通常会：{}{}。{}请培训师补充：坐席可以做什么、不可以做什么。",
         f.dialogues,
         persona.label(),
         sat.map_or_else(String::new, |s| format!("这类对话平均满意度 {s:+.2}（-2 至 2）。")),
-        if used_groups.is_empty() { "按示范回答处理".to_string() } else { used_groups.join("、") },
-        if mentioned.is_empty() { String::new() } else { format!("，并提到{}", mentioned.join("、")) }
+        if done.is_empty() { "按示范回答处理".to_string() } else { done.join("、") },
+        if said.is_empty() { String::new() } else { format!("，常说到{}", said.join("、")) },
+        if must_not.is_empty() {
+            String::new()
+        } else {
+            format!("差评坐席有过的做法，你不可以：{}。", must_not.join("、"))
+        }
     );
     let mut coaching = Vec::new();
-    for c in concepts.iter().filter(|c| !c.groups.is_empty()) {
+    for c in &concepts {
         if turn_plans.iter().any(|t| t.required.contains(&c.key)) {
             coaching.push(format!("{}。", c.note));
         }
     }
     if let Some(h) = forbidden.first() {
-        coaching.push(format!("差评坐席说过“{}”：这类推责、生硬的话会让客户更生气。", h.value));
+        coaching.push(format!("差评坐席{}，这会让客户更生气：{}。", h.value.label(), h.note));
     }
     coaching.push(format!("转接：{rationale}"));
     if persona == Persona::Vip {
@@ -797,6 +1006,91 @@ fn push_unique(v: &mut Vec<String>, id: &str) {
     if !v.iter().any(|x| x == id) {
         v.push(id.to_string());
     }
+}
+
+/// Who says a line: what a spoken line cannot hold differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speaker {
+    Customer,
+    Agent,
+}
+
+/// Written-platform wording a spoken line says plainly: a Weibo reply asks for a private
+/// message, on the phone the agent just asks; a brand's mascot name ("小[@用户]") is "we".
+const TO_SPEECH: [(&str, &str); 5] =
+    [("小[@用户]", "我们"), ("烦请告知", "麻烦您告诉我"), ("烦请", "麻烦您"), ("敬请", "请您"), ("恳请", "请您")];
+
+/// What no spoken line holds: hashtags, brackets of a post, links, reposts, private messages.
+const POST_MARKS: [&str; 11] = ["#", "【", "】", "http", "转发", "//", "[网址]", "私信", "私聊", "私我", "站内信"];
+
+/// What an agent does not say on a call: the platform's own channels and self-references.
+const AGENT_PLATFORM_WORDS: [&str; 9] = ["微博", "关注", "评论", "小编", "官微", "链接", "点击", "@", "超话"];
+
+/// A helpdesk's mascot name for itself (小沃, 小翼 …): written-platform style.
+fn mascot(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(2).any(|w| w[0] == '小' && "沃翼移编米蜜uU".contains(w[1]))
+}
+
+/// "请您私信提供号码" → "请您提供号码": the private message dropped before what is asked.
+fn drop_private_message(text: &str) -> String {
+    static PRIVATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new("(?:通过|以|用)?私信(?:的方式|的形式)?(?:给|向|与)?(?:我们|小编|我|客服)?[，, ]?(提供|告知|告诉|发送|发给|留下|说明)")
+            .expect("a valid pattern")
+    });
+    PRIVATE.replace_all(text, "$1").into_owned()
+}
+
+/// A redacted turn as a line a trainee hears (`clean_line`), with written-platform wording
+/// said plainly; `None` when it still reads as a post rather than speech (a hashtag, a link,
+/// an agent pointing to private messages or calling itself 小编).
+pub fn speech_line(text: &str, speaker: Speaker) -> Option<String> {
+    let mut s = text.to_string();
+    if speaker == Speaker::Agent {
+        for (from, to) in TO_SPEECH {
+            s = s.replace(from, to);
+        }
+        s = drop_private_message(&s);
+    }
+    if POST_MARKS.iter().any(|m| s.contains(m)) {
+        return None;
+    }
+    let line = clean_line(&s)?;
+    let agent_platform = speaker == Speaker::Agent
+        && (AGENT_PLATFORM_WORDS.iter().any(|w| line.to_lowercase().contains(w)) || mascot(&line));
+    (!agent_platform).then_some(line)
+}
+
+/// The sentence of a customer turn that demands a supervisor or a person ("叫你们领导来！"),
+/// with the one before it when it is short; `None` when the turn only mentions one
+/// ("人工服务都是坐席忙") or the sentence is a long post.
+fn demand_sentence(text: &str) -> Option<String> {
+    let line = speech_line(text, Speaker::Customer)?;
+    let demands = crate::mining::analyze::demand_phrases();
+    let asks = |s: &str| {
+        demands
+            .iter()
+            .filter(|d| d.chars().count() >= 3 && !d.starts_with("人工") && !d.starts_with("真人"))
+            .any(|d| s.contains(d.as_str()))
+            || ["转人工", "要人工", "找人工"].iter().any(|d| s.contains(d))
+    };
+    let mut sentences: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for c in line.chars() {
+        cur.push(c);
+        if "。！？!?".contains(c) {
+            sentences.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.trim().is_empty() {
+        sentences.push(cur);
+    }
+    let i = sentences.iter().position(|s| asks(s))?;
+    let mut out = sentences[i].trim().to_string();
+    if i > 0 && out.chars().count() < 8 && sentences[i - 1].chars().count() + out.chars().count() <= 50 {
+        out = format!("{}{out}", sentences[i - 1].trim());
+    }
+    (out.chars().count() <= 50 && crate::text::normalize::content_chars(&out) >= 4).then_some(out)
 }
 
 /// Makes a redacted turn fit to be read in a script: drops @-mentions, emoticon codes, link
@@ -1079,8 +1373,8 @@ fn emit(p: &Plan) -> String {
         if !c.groups.is_empty() {
             fields.push(format!("groups: {}", list(&c.groups)));
         }
-        if !c.phrases.is_empty() {
-            fields.push(format!("phrases: {}", list(&c.phrases)));
+        if !c.acts.is_empty() {
+            fields.push(format!("acts: [{}]", c.acts.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ")));
         }
         if c.soothes {
             fields.push("soothes: true".into());
@@ -1090,13 +1384,13 @@ fn emit(p: &Plan) -> String {
     o.close("},");
 
     if p.forbidden.is_empty() {
-        o.comment("差评对话里没有找到推责或敌意用语，红线留给培训师补充");
-        o.line("forbidden: [],");
+        o.comment("差评代表对话里没有找到推责、打发、讽刺等做法：红线留给培训师补充（通用行为规范照常适用）");
+        o.line("forbidden_acts: [],");
     } else {
-        o.open("forbidden: [");
+        o.open("forbidden_acts: [");
         for f in &p.forbidden {
             o.comment(&f.note);
-            o.line(&format!("{},", ron_string(&f.value)));
+            o.line(&format!("(act: {:?}, label: {}),", f.value, ron_string(f.value.label())));
         }
         o.close("],");
     }
@@ -1180,9 +1474,9 @@ fn emit(p: &Plan) -> String {
             let inside = score >= s.range.0 && score <= s.range.1;
             if !inside {
                 c.push_str(if s.good {
-                    "（低于 60：本草稿的要点或语气目标与这条好评回答不符，请调整）"
+                    "（低于及格线：本草稿的要点或语气目标与这条好评回答不符，请调整）"
                 } else {
-                    "（高于 60：本草稿没能区分这条差评回答，请补充要点或红线）"
+                    "（不低于及格线：本草稿没能区分这条差评回答，请补充要点或红线）"
                 });
             }
         }
@@ -1224,6 +1518,46 @@ mod tests {
         assert_eq!(clean_line("网速太慢了...怎么办? O网页链接 我在:[地址]").as_deref(), Some("网速太慢了……怎么办？"));
         assert_eq!(clean_line("价格是99.5元,时间19:30").as_deref(), Some("价格是99.5元，时间19:30"));
         assert!(clean_line(&"信号差。".repeat(100)).unwrap().chars().count() <= MAX_LINE_CHARS);
+    }
+
+    #[test]
+    fn agent_lines_are_said_as_speech() {
+        // A private message is dropped before what is asked; written formulas are said plainly.
+        assert_eq!(
+            speech_line("您好,请您私信提供一下手机号码,烦请告知,谢谢!", Speaker::Agent).as_deref(),
+            Some("您好，请您提供一下手机号码，麻烦您告诉我，谢谢！")
+        );
+        assert_eq!(
+            speech_line("小[@用户]已为您反馈,敬请留意短信", Speaker::Agent).as_deref(),
+            Some("我们已为您反馈，请您留意短信")
+        );
+        // Still a post: the platform, a mascot, a hashtag, a link.
+        assert_eq!(speech_line("欢迎私信小编,我们为您协调", Speaker::Agent), None);
+        assert_eq!(speech_line("您可以关注我们的微博获取最新消息", Speaker::Agent), None);
+        assert_eq!(speech_line("可随时联系小沃，谢谢！", Speaker::Agent), None);
+        assert_eq!(speech_line("#双十一# 活动详情请戳这里", Speaker::Agent), None);
+        assert_eq!(speech_line("详情请看 http://t.cn/abc", Speaker::Agent), None);
+        // The same words from a customer are speech: they may say where they complained.
+        assert_eq!(
+            speech_line("我在微博上都投诉三次了，还没人管", Speaker::Customer).as_deref(),
+            Some("我在微博上都投诉三次了，还没人管")
+        );
+        assert_eq!(speech_line("#360手机棒棒哒# 服务很贴心", Speaker::Customer), None);
+    }
+
+    #[test]
+    fn the_demand_is_cut_from_a_long_post() {
+        assert_eq!(
+            demand_sentence("宽带断了三天了，打了五次电话都说在处理。我要找你们领导！").as_deref(),
+            Some("我要找你们领导！")
+        );
+        // A short demand keeps the sentence before it.
+        assert_eq!(demand_sentence("说了多少遍了。转人工！").as_deref(), Some("说了多少遍了。转人工！"));
+        // Mentioning a person is no demand.
+        assert_eq!(demand_sentence("拨了三次热线，人工服务都是坐席忙，无法接通"), None);
+        // A demand inside a long sentence is a post, not a line.
+        let long = format!("{}我要找你们领导", "网速慢".repeat(20));
+        assert_eq!(demand_sentence(&long), None);
     }
 
     #[test]

@@ -31,7 +31,6 @@ pub(crate) fn write_drafts(
     let (vocab, n, analyzer) = (&corpus.vocab, corpus.dialogues(), &ctx.analyzer);
     let (keyword_ok, concept_ok) = (&words.keyword, &words.concept);
     let families = &table.families;
-    let stats = &corpus.stats;
     let group_phrases: Vec<String> = ctx
         .detectors
         .group_names
@@ -98,28 +97,34 @@ pub(crate) fn write_drafts(
                 customer_keywords,
                 agent_keywords,
                 group_names: &ctx.detectors.group_names,
-                corpus_hostile: &stats.hostile_poor,
                 channel: opts.channel,
             };
-            let d = draft::build(&input, analyzer);
-            let path = opts.out.join(format!("{id}.ron"));
-            std::fs::write(&path, &d.ron).map_err(|source| MineError::Output { path: path.clone(), source })?;
-            report.draft = Some(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-            draft_reports.push(DraftReport {
-                id: d.id.clone(),
-                file: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                title: d.title.clone(),
-                turns: d.scenario.turns.len(),
-                provenance: d.scenario.provenance.len(),
-                samples: d
-                    .sample_scores
-                    .iter()
-                    .map(|(t, good, s)| {
-                        (t.clone(), if *good { "good" } else { "bad" }.to_string(), (s * 10.0).round() / 10.0)
-                    })
-                    .collect(),
-            });
-            draft_files.push(path);
+            match draft::build(&input, analyzer) {
+                Ok(d) => {
+                    let path = opts.out.join(format!("{id}.ron"));
+                    std::fs::write(&path, &d.ron).map_err(|source| MineError::Output { path: path.clone(), source })?;
+                    let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    report.draft = Some(file.clone());
+                    draft_reports.push(DraftReport {
+                        id: d.id.clone(),
+                        file,
+                        title: d.title.clone(),
+                        turns: d.scenario.turns.len(),
+                        provenance: d.scenario.provenance.len(),
+                        samples: d
+                            .sample_scores
+                            .iter()
+                            .map(|(t, good, s)| {
+                                (t.clone(), if *good { "good" } else { "bad" }.to_string(), (s * 10.0).round() / 10.0)
+                            })
+                            .collect(),
+                        tests: d.tests,
+                        failed_tests: d.failed_tests,
+                    });
+                    draft_files.push(path);
+                }
+                Err(why) => report.note = Some(why),
+            }
         }
         family_reports.push(report);
     }

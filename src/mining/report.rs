@@ -149,6 +149,10 @@ pub struct DraftReport {
     pub provenance: usize,
     /// (turn, "good"/"bad", score at mining time)
     pub samples: Vec<(String, String, f32)>,
+    /// The draft's own tests (`peilian test`: its samples and model answers) and how many
+    /// failed.
+    pub tests: usize,
+    pub failed_tests: usize,
 }
 
 /// The whole report.
@@ -421,7 +425,7 @@ impl Report {
              <div class=\"card\"><b>{}</b><span>投诉率</span></div>\
              <div class=\"card\"><b>{}</b><span>要求找领导/转人工</span></div>\
              <div class=\"card\"><b>{}</b><span>坐席转交</span></div>\
-             <div class=\"card\"><b>{}</b><span>场景草稿</span></div></div>",
+             <div class=\"card\"><b>{}</b><span>场景草稿（{} 份通过自测）</span></div></div>",
             t.dialogues,
             t.turns,
             t.bad_lines,
@@ -429,7 +433,8 @@ impl Report {
             pct(self.rates.complaint),
             pct(self.rates.supervisor_demand),
             pct(self.rates.transfer),
-            self.drafts.len()
+            self.drafts.len(),
+            self.drafts.iter().filter(|d| d.failed_tests == 0).count()
         );
         let _ = write!(
             b,
@@ -516,7 +521,16 @@ impl Report {
         b.push_str("<section id=\"families\"><h2>案例家族与场景草稿</h2><table><tr><th>家族</th><th>主题</th><th>客户</th><th class=\"num\">对话</th><th class=\"num\">好评/差评</th><th class=\"num\">满意度</th><th class=\"num\">投诉</th><th class=\"num\">找领导</th><th class=\"num\">转交</th><th>草稿</th></tr>");
         for f in &self.families {
             let draft = match (&f.draft, &f.note) {
-                (Some(file), _) => format!("<span class=\"pass\">{}</span>", esc(file)),
+                (Some(file), _) => match self.drafts.iter().find(|d| &d.file == file) {
+                    Some(d) if d.failed_tests > 0 => format!(
+                        "<span class=\"fail\">{}（自测 {} 项中 {} 项未过）</span>",
+                        esc(file),
+                        d.tests,
+                        d.failed_tests
+                    ),
+                    Some(d) => format!("<span class=\"pass\">{}（自测 {} 项全过）</span>", esc(file), d.tests),
+                    None => format!("<span class=\"pass\">{}</span>", esc(file)),
+                },
                 (None, Some(n)) => format!("<span class=\"muted\">{}</span>", esc(n)),
                 (None, None) => String::new(),
             };

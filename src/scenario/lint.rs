@@ -183,12 +183,16 @@ impl Linter<'_> {
             if c.label.trim().is_empty() {
                 self.error(at, "empty", format!("概念“{name}”的 label 为空"), "label 是学员看到的名字，例如 \"道歉\"");
             }
-            if c.phrases.iter().all(|p| p.trim().is_empty()) && c.groups.is_empty() && c.patterns.is_empty() {
+            if c.phrases.iter().all(|p| p.trim().is_empty())
+                && c.groups.is_empty()
+                && c.patterns.is_empty()
+                && c.acts.is_empty()
+            {
                 self.error(
                     at,
                     "empty",
-                    format!("概念“{name}”没有任何短语、词组或正则"),
-                    "至少写一个 phrases，或引用 groups",
+                    format!("概念“{name}”没有任何短语、词组、正则或行为（acts）"),
+                    "至少写一个 phrases、引用 groups，或写 acts（如 acts: [Apologize]）",
                 );
             }
             if c.phrases.iter().any(|p| p.trim().is_empty()) {

@@ -743,10 +743,44 @@ fn drafts_lint_clean_and_carry_their_evidence() {
     let open = &bb.turns[0];
     assert!(open.customer.iter().any(|l| l.text.contains("宽带")), "{:?}", open.customer);
     assert!(open.expect.tone.contains(&peilian::scenario::schema::ToneGoal::SootheFirst));
-    // Red lines are hostile phrases poorly rated agents of the fixtures really said.
+    // Concepts are acts and synonym groups named for people, never bare keywords.
+    assert!(bb.concepts.keys().all(|k| !k.starts_with("kw_")), "{:?}", bb.concepts.keys());
+    assert!(bb.concepts.values().all(|c| !c.acts.is_empty() || !c.groups.is_empty()), "{:?}", bb.concepts);
+    // Red lines are conduct that poorly rated agents of the fixtures really showed, each
+    // quoted in its comment from what they said.
     let small = std::fs::read_to_string(fx("small.jsonl")).unwrap();
-    assert!(!bb.forbidden.is_empty());
-    assert!(bb.forbidden.iter().all(|f| small.contains(f.as_str())), "{:?}", bb.forbidden);
+    let mut red_lines = 0;
+    for path in &out.drafts {
+        let s = parse_file(path).unwrap().scenario;
+        assert!(s.forbidden_acts.iter().all(|f| f.act.is_conduct()), "{:?}", s.forbidden_acts);
+        let text = std::fs::read_to_string(path).unwrap();
+        let quotes: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("差评代表对话"))
+            .filter_map(|l| l.split('「').nth(1)?.split('」').next())
+            .collect();
+        assert_eq!(quotes.len(), s.forbidden_acts.len(), "{text}");
+        for q in quotes {
+            let head: String = q.trim_end_matches('…').chars().take(6).collect();
+            assert!(small.contains(&head), "{q} is not from the fixtures");
+        }
+        red_lines += s.forbidden_acts.len();
+    }
+    assert!(red_lines > 0, "some family's poorly rated agents blamed, brushed off or mocked");
+    // The drafts pass their own tests (samples and model answers) — the broadband one and
+    // most others — and the report counts exactly what `peilian test` finds.
+    let bb_report = out.report.drafts.iter().find(|d| d.id == bb.id).unwrap();
+    assert!(bb_report.tests >= 2 && bb_report.failed_tests == 0, "{bb_report:?}");
+    let passing = out.report.drafts.iter().filter(|d| d.failed_tests == 0).count();
+    assert!(passing * 4 >= out.report.drafts.len() * 3, "{:?}", out.report.drafts);
+    let tested = bin().arg("test").args(&out.drafts).output().unwrap();
+    let stdout = String::from_utf8_lossy(&tested.stdout);
+    let failed: usize = out.report.drafts.iter().map(|d| d.failed_tests).sum();
+    let tests: usize = out.report.drafts.iter().map(|d| d.tests).sum();
+    assert!(
+        stdout.contains(&format!("、{tests} 个样例")) && stdout.contains(&format!("：{failed} 个不在范围内")),
+        "{stdout}"
+    );
 }
 
 #[test]
