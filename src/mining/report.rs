@@ -11,6 +11,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 use crate::diagnostic::display_path;
+use crate::html::{esc, page};
 use crate::mining::analyze::Persona;
 use crate::mining::calibrate::Calibration;
 use crate::mining::corpus::Corpus;
@@ -20,7 +21,7 @@ use crate::mining::input::{self, InputInfo};
 use crate::mining::redact::PiiKind;
 use crate::mining::round3;
 use crate::mining::vocab::Vocab;
-use crate::records::html::{self, esc};
+use crate::records::html;
 
 /// One input file.
 #[derive(Debug, Clone, Serialize)]
@@ -606,10 +607,6 @@ impl Report {
         }
         b.push_str("</section>");
 
-        html::page(
-            "历史对话挖掘报告",
-            &format!("{} 个文件 · {} 段对话 · 个人信息已去除", self.inputs.len(), t.dialogues),
-            &b,
-        )
+        page("历史对话挖掘报告", &format!("{} 个文件 · {} 段对话 · 个人信息已去除", self.inputs.len(), t.dialogues), &b)
     }
 }

@@ -1,244 +1,18 @@
-//! Reports as one self-contained HTML page: inline CSS and SVG charts drawn with plotters, the
-//! subset of the bundled font its own text needs (`embed_font`), no scripts and nothing fetched,
-//! so the file can be mailed or opened offline and reads the same on any machine.
+//! The coaching reports' HTML pages: a trainee's page (figures, incidents, charts, each session
+//! turn by turn), a team's and a scenario's, in the shared shell of `crate::html`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use plotters::prelude::*;
 
+use crate::html::{esc, page};
 use crate::records::coaching::{
     IncidentCount, RecordedSession, RecordedTurn, ReportIncident, ScenarioReport, TeamReport, TraineeReport,
 };
 use crate::records::drilldown::{SessionRow, beijing_time, outcome_label};
-use crate::records::font_subset::{FAMILY, FontSubset, FontSubsetError, base64, subset, woff};
 use crate::scoring::rubric_label;
 use crate::text::safe::terminal_safe;
-
-const CSS: &str = r#"
-body, svg text { font-family: "PeilianSansSC", "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
-body { margin: 0; background: #f4f6f8; color: #1f2933; }
-header { background: #1f4e79; color: #fff; padding: 20px 32px; }
-header h1 { margin: 0 0 4px 0; font-size: 24px; }
-header p { margin: 0; opacity: .85; }
-main { padding: 24px 32px; max-width: 1100px; }
-section { background: #fff; border-radius: 10px; padding: 16px 20px; margin-bottom: 18px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
-h2 { font-size: 18px; margin: 0 0 12px 0; color: #1f4e79; }
-.cards { display: flex; gap: 12px; flex-wrap: wrap; }
-.card { flex: 1 1 140px; background: #f0f4f8; border-radius: 8px; padding: 10px 14px; }
-.card b { display: block; font-size: 24px; color: #1f4e79; }
-.card span { font-size: 13px; color: #52606d; }
-table { border-collapse: collapse; width: 100%; font-size: 14px; }
-th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
-th { background: #f0f4f8; color: #334e68; white-space: nowrap; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.tag { white-space: nowrap; }
-.muted { color: #7b8794; }
-p.note { font-size: 13px; color: #52606d; margin: 8px 0 0 0; }
-.pass { color: #2f855a; font-weight: 600; }
-.fail { color: #c53030; font-weight: 600; }
-.up { color: #2f855a; } .down { color: #c53030; }
-.charts { display: flex; gap: 16px; flex-wrap: wrap; }
-.charts svg { max-width: 100%; height: auto; }
-ul { margin: 4px 0 4px 20px; padding: 0; }
-footer { color: #7b8794; font-size: 12px; padding: 0 32px 24px; }
-a { color: #1f4e79; }
-details.session { border-top: 1px solid #e4e7eb; padding: 6px 0; }
-details.session > summary { cursor: pointer; font-size: 14px; }
-.turn { margin: 8px 0 8px 12px; padding: 6px 10px; border-left: 3px solid #d9e2ec; font-size: 14px; }
-.turn:target { border-left-color: #dd6b20; background: #fffaf0; }
-.turn p { margin: 2px 0; }
-.turn .who { color: #52606d; }
-.turn .old { color: #7b8794; text-decoration: line-through; }
-.turn .meta { font-size: 13px; color: #52606d; }
-h3 { font-size: 15px; margin: 14px 0 6px 0; }
-code { font-family: monospace, "PeilianSansSC", sans-serif; background: #f0f4f8; padding: 1px 4px; border-radius: 4px; }
-"#;
-
-/// Escapes text for HTML (text and quoted attribute values): markup characters become
-/// entities, and control characters, line breaks and bidirectional controls become visible
-/// escapes (`\u{1b}`, `\u{202e}` …) as in the terminal, so a name can neither add markup nor
-/// turn the rest of a table row around.
-pub fn esc(s: &str) -> String {
-    crate::text::safe::terminal_safe(s)
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-/// A whole self-contained page: the shared style, a header, the body.
-pub fn page(title: &str, subtitle: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t}</title><style>{CSS}</style></head><body><header><h1>{t}</h1><p>{s}</p></header><main>{body}</main>\
-         <footer>由 peilian 陪练 生成 · 离线页面，无外部资源</footer></body></html>\n",
-        t = esc(title),
-        s = esc(subtitle)
-    )
-}
-
-/// Attributes whose text a browser shows (tooltips, alternative text, labels).
-const SHOWN_ATTRIBUTES: [&str; 5] = ["title", "alt", "aria-label", "placeholder", "label"];
-/// Elements whose content is not drawn with the page's font.
-const UNSHOWN_ELEMENTS: [&str; 3] = ["style", "script", "title"];
-
-/// Every character a page draws with its own font: the text between tags (outside `<style>`,
-/// `<script>` and the window `<title>`), SVG text included, and the values of shown attributes
-/// (`title`, `alt` …), with character references decoded. Control characters are left out.
-pub fn shown_chars(page: &str) -> BTreeSet<char> {
-    let mut out = BTreeSet::new();
-    let mut rest = page;
-    let mut skipping: Option<String> = None;
-    while let Some(open) = rest.find('<') {
-        if skipping.is_none() {
-            add_text(&mut out, &rest[..open]);
-        }
-        rest = &rest[open..];
-        if let Some(comment) = rest.strip_prefix("<!--") {
-            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
-            continue;
-        }
-        let end = tag_end(rest);
-        let tag = &rest[1..end];
-        rest = rest.get(end + 1..).unwrap_or("");
-        if tag.starts_with(['!', '?']) {
-            continue;
-        }
-        let closing = tag.starts_with('/');
-        let body = tag.trim_start_matches('/');
-        let name_len = body.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == ':')).unwrap_or(body.len());
-        let name = body[..name_len].to_ascii_lowercase();
-        if let Some(element) = &skipping {
-            if closing && &name == element {
-                skipping = None;
-            }
-            continue;
-        }
-        if closing {
-            continue;
-        }
-        for (attribute, value) in attributes(&body[name_len..]) {
-            if SHOWN_ATTRIBUTES.contains(&attribute.to_ascii_lowercase().as_str()) {
-                add_text(&mut out, value);
-            }
-        }
-        if UNSHOWN_ELEMENTS.contains(&name.as_str()) && !body.ends_with('/') {
-            skipping = Some(name);
-        }
-    }
-    if skipping.is_none() {
-        add_text(&mut out, rest);
-    }
-    out
-}
-
-/// The index of the `>` closing the tag `s` starts with (quotes respected), or the end.
-fn tag_end(s: &str) -> usize {
-    let mut quote = None;
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (None, '"' | '\'') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, '>') => return i,
-            _ => {}
-        }
-    }
-    s.len()
-}
-
-/// `name="value"` pairs of a tag's attribute text (values unquoted, still escaped).
-fn attributes(mut s: &str) -> Vec<(&str, &str)> {
-    let mut out = Vec::new();
-    loop {
-        s = s.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
-        if s.is_empty() {
-            return out;
-        }
-        let name_end = s.find(|c: char| c.is_whitespace() || c == '=' || c == '/').unwrap_or(s.len());
-        let name = &s[..name_end];
-        s = s[name_end..].trim_start();
-        let Some(after) = s.strip_prefix('=') else {
-            if name.is_empty() {
-                return out;
-            }
-            continue;
-        };
-        let after = after.trim_start();
-        let (value, rest) = match after.chars().next() {
-            Some(q @ ('"' | '\'')) => {
-                let inner = &after[1..];
-                let close = inner.find(q).unwrap_or(inner.len());
-                (&inner[..close], inner.get(close + 1..).unwrap_or(""))
-            }
-            _ => {
-                let close = after.find(char::is_whitespace).unwrap_or(after.len());
-                (&after[..close], &after[close..])
-            }
-        };
-        out.push((name, value));
-        s = rest;
-    }
-}
-
-/// Adds the characters of escaped text, references decoded.
-fn add_text(out: &mut BTreeSet<char>, text: &str) {
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        out.extend(rest[..amp].chars().filter(|c| !c.is_control()));
-        rest = &rest[amp..];
-        let decoded = rest.find(';').filter(|&end| end <= 10).and_then(|end| {
-            let name = &rest[1..end];
-            let c = match name {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                "nbsp" => Some('\u{a0}'),
-                _ => match name.strip_prefix('#') {
-                    Some(hex) if hex.starts_with(['x', 'X']) => {
-                        u32::from_str_radix(&hex[1..], 16).ok().and_then(char::from_u32)
-                    }
-                    Some(dec) => dec.parse().ok().and_then(char::from_u32),
-                    None => None,
-                },
-            };
-            c.map(|c| (c, end))
-        });
-        match decoded {
-            Some((c, end)) => {
-                if !c.is_control() {
-                    out.insert(c);
-                }
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.insert('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.extend(rest.chars().filter(|c| !c.is_control()));
-}
-
-/// The page with the subset of `font` its own text needs embedded (as WOFF) in `@font-face` (family
-/// `PeilianSansSC`, which the page's style asks for first), and the subset (its `missing`
-/// characters fall back to system fonts).
-pub fn embed_font(page: &str, font: &[u8]) -> Result<(String, FontSubset), FontSubsetError> {
-    let sub = subset(font, shown_chars(page))?;
-    let face = format!(
-        "<style>@font-face {{ font-family: \"{FAMILY}\"; src: url(data:font/woff;base64,{}) format(\"woff\"); }}</style>",
-        base64(&woff(&sub.bytes)?)
-    );
-    let at = page.find("</head>").unwrap_or(0);
-    let mut out = String::with_capacity(page.len() + face.len());
-    out.push_str(&page[..at]);
-    out.push_str(&face);
-    out.push_str(&page[at..]);
-    Ok((out, sub))
-}
 
 /// How many of a trainee's latest sessions the trainee page shows turn by turn.
 pub const SESSIONS_IN_FULL: usize = 50;
@@ -979,25 +753,15 @@ pub fn scenario_page(r: &ScenarioReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::html::font::{embed_font, shown_chars};
+    use crate::html::font_subset::{FAMILY, FONT_FILE, base64, woff};
     use crate::records::coaching::{RedLineCount, TraineeRow, Trend, recent_sessions, trainee_report};
     use crate::records::drilldown::session_rows;
-    use crate::records::font_subset::FONT_FILE;
     use crate::records::ops::{Finish, Op, RubricColumns, SessionStart, TurnRecord};
     use crate::records::store::Store;
 
     fn bundled_font() -> Vec<u8> {
         std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FONT_FILE)).unwrap()
-    }
-
-    #[test]
-    fn shown_chars_are_text_and_shown_attributes_not_markup_style_or_scripts() {
-        let page = "<!DOCTYPE html><html lang=\"zh-CN\"><head><title>窗口</title><style>body{font-family:\"样式\"}</style></head>\
-                    <body class=\"类\"><p title=\"提示 &quot;引&quot;\">甲&amp;乙&#x4E19;&#19969;&lt;&bogus;\n\t</p><!-- 注释 -->\
-                    <svg><text x=\"1\" font-family=\"sans-serif\">图</text></svg><img alt='替代' src=x>\
-                    <script>var 脚 = \"本\";</script>尾</body></html>";
-        let got: String = shown_chars(page).into_iter().collect();
-        let want: std::collections::BTreeSet<char> = "提示 \"引甲&乙丙丁<bogus;图替代尾".chars().collect();
-        assert_eq!(got, want.into_iter().collect::<String>());
     }
 
     fn start(uuid: &str, trainee: &str, at: i64) -> Op {
@@ -1174,10 +938,7 @@ mod tests {
     }
 
     #[test]
-    fn names_cannot_add_markup_or_control_characters() {
-        assert_eq!(esc("<script>alert('x')</script>"), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
-        assert_eq!(esc("a\"b&c"), "a&quot;b&amp;c");
-        assert_eq!(esc("小王\n\u{1b}[2J\u{202e}"), "小王\\n\\u{1b}[2J\\u{202e}");
+    fn names_on_a_team_page_cannot_add_markup_or_control_characters() {
         let hostile = "<script>alert(1)</script>\u{1b}]0;x\u{7}\u{202e}";
         let row = TraineeRow {
             name: hostile.into(),
