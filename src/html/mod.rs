@@ -1,8 +1,9 @@
 //! The shared HTML shell of the reports (coaching pages, the mining report): one self-contained
-//! page with the inline stylesheet, text escaping and the subset of the bundled font its own text
-//! needs (`font`); no scripts and nothing fetched, so the file can be mailed or opened offline and
-//! reads the same on any machine.
+//! page with the inline stylesheet, text escaping, SVG charts (`charts`) and the subset of the
+//! bundled font its own text needs (`font`); no scripts and nothing fetched, so the file can be
+//! mailed or opened offline and reads the same on any machine.
 
+pub mod charts;
 pub mod font;
 pub mod font_subset;
 

@@ -4,15 +4,13 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use plotters::prelude::*;
-
+use crate::html::charts::{MISTAKE, count_bars_svg, score_bars_svg, trend_svg};
 use crate::html::{esc, page};
 use crate::records::coaching::{
     IncidentCount, RecordedSession, RecordedTurn, ReportIncident, ScenarioReport, TeamReport, TraineeReport,
 };
 use crate::records::drilldown::{SessionRow, beijing_time, outcome_label};
 use crate::scoring::rubric_label;
-use crate::text::safe::terminal_safe;
 
 /// How many of a trainee's latest sessions the trainee page shows turn by turn.
 pub const SESSIONS_IN_FULL: usize = 50;
@@ -334,76 +332,6 @@ fn trend_cell(delta: Option<f32>, label: &str) -> String {
     }
 }
 
-/// The civil date (year, month, day) of a count of days since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    // Howard Hinnant's algorithm.
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// "11-05" for a Julian day.
-pub fn month_day(julian_day: f64) -> String {
-    let (_, m, d) = civil_from_days((julian_day + 0.5).floor() as i64 - 2_440_588);
-    format!("{m:02}-{d:02}")
-}
-
-/// A line chart of overall scores over dates (local Julian days) with the pass mark; sessions
-/// with an incident are drawn as red squares.
-pub fn trend_svg(points: &[(f64, f32, bool)], pass_mark: f32, width: u32, height: u32) -> String {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        let first = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
-        let last = points.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
-        let (from, to) = if points.is_empty() {
-            (0.0, 1.0)
-        } else if last - first < 1.0 {
-            (first.floor() - 0.5, first.floor() + 1.5)
-        } else {
-            (first, last)
-        };
-        let chart = ChartBuilder::on(&root)
-            .caption("总分趋势（按日期；红色方块为有事件的练习）", ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(28)
-            .y_label_area_size(36)
-            .build_cartesian_2d(from..to, 0f32..100f32);
-        if let Ok(mut chart) = chart {
-            let _ = chart
-                .configure_mesh()
-                .x_desc("日期")
-                .y_desc("分")
-                .x_labels(((to - from).ceil() as usize + 1).clamp(2, 8))
-                .x_label_formatter(&|x| month_day(*x))
-                .y_labels(6)
-                .y_label_formatter(&|y| format!("{y:.0}"))
-                .draw();
-            let _ =
-                chart.draw_series(LineSeries::new([(from, pass_mark), (to, pass_mark)], RED.mix(0.6).stroke_width(1)));
-            let line = RGBColor(31, 78, 121);
-            let _ = chart.draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), line.stroke_width(2)));
-            let _ =
-                chart.draw_series(points.iter().filter(|p| !p.2).map(|p| Circle::new((p.0, p.1), 3, line.filled())));
-            let _ = chart.draw_series(
-                points
-                    .iter()
-                    .filter(|p| p.2)
-                    .map(|p| EmptyElement::at((p.0, p.1)) + Rectangle::new([(-4, -4), (4, 4)], RED.filled())),
-            );
-        }
-        let _ = root.present();
-    }
-    svg
-}
-
 /// The incidents as a table, each linking to its turn (`#session-{id}-turn-{n}`) or session.
 pub fn incidents_section(title: &str, counts: &[IncidentCount], list: &[ReportIncident], with_trainee: bool) -> String {
     let mut b = format!("<section id=\"incidents\"><h2>{}</h2>", esc(title));
@@ -451,68 +379,6 @@ pub fn incidents_section(title: &str, counts: &[IncidentCount], list: &[ReportIn
     b
 }
 
-/// How bars are coloured and labelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BarStyle {
-    /// Scores 0–100: green from 70, amber from 50, red below.
-    Score,
-    /// Counts: one colour, the count and its unit (次, 段 …) as label; `max` is the longest bar.
-    Count { max: u32, unit: &'static str, color: RGBColor },
-}
-
-/// The colour of counts of mistakes.
-pub const MISTAKE: RGBColor = RGBColor(221, 107, 32);
-/// The colour of plain counts.
-pub const NEUTRAL: RGBColor = RGBColor(31, 78, 121);
-
-/// Horizontal bars (label, value 0–100).
-pub fn bars_svg(title: &str, bars: &[(String, f32)], width: u32) -> String {
-    styled_bars_svg(title, bars, width, BarStyle::Score)
-}
-
-/// Horizontal bars with a style.
-pub fn styled_bars_svg(title: &str, bars: &[(String, f32)], width: u32, style: BarStyle) -> String {
-    let row = 26u32;
-    let height = 50 + row * bars.len().max(1) as u32;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        // plotters escapes markup in SVG text; control characters are escaped here.
-        let _ = root.draw(&Text::new(terminal_safe(title).into_owned(), (12, 8), ("sans-serif", 18).into_font()));
-        let label_w = 130i32;
-        let bar_w = width as i32 - label_w - 70;
-        for (i, (label, value)) in bars.iter().enumerate() {
-            let y = 40 + (i as i32) * row as i32;
-            let (fraction, color, text) = match style {
-                BarStyle::Score => {
-                    let v = value.clamp(0.0, 100.0);
-                    let color = if v >= 70.0 {
-                        RGBColor(47, 133, 90)
-                    } else if v >= 50.0 {
-                        RGBColor(214, 158, 46)
-                    } else {
-                        RGBColor(197, 48, 48)
-                    };
-                    (v / 100.0, color, format!("{v:.1}"))
-                }
-                BarStyle::Count { max, unit, color } => {
-                    (value / max.max(1) as f32, color, format!("{value:.0} {unit}"))
-                }
-            };
-            let w = (bar_w as f32 * fraction.clamp(0.0, 1.0)) as i32;
-            let _ =
-                root.draw(&Text::new(terminal_safe(label).into_owned(), (12, y + 4), ("sans-serif", 14).into_font()));
-            let _ =
-                root.draw(&Rectangle::new([(label_w, y), (label_w + bar_w, y + 18)], RGBColor(237, 242, 247).filled()));
-            let _ = root.draw(&Rectangle::new([(label_w, y), (label_w + w, y + 18)], color.filled()));
-            let _ = root.draw(&Text::new(text, (label_w + bar_w + 8, y + 3), ("sans-serif", 14).into_font()));
-        }
-        let _ = root.present();
-    }
-    svg
-}
-
 /// The page for one trainee.
 /// `sessions`: the latest ones in full (see `sessions_section`).
 pub fn trainee_page(r: &TraineeReport, pass_mark: f32, sessions: &[RecordedSession]) -> String {
@@ -551,13 +417,13 @@ pub fn trainee_page(r: &TraineeReport, pass_mark: f32, sessions: &[RecordedSessi
         b,
         "<section><h2>趋势与各项得分</h2><div class=\"charts\">{}{}</div>",
         trend_svg(&points, pass_mark, 620, 300),
-        bars_svg("各评分项平均", &rubric_bars, 420)
+        score_bars_svg("各评分项平均", &rubric_bars, 420)
     );
     if !skill_bars.is_empty() {
         let _ = write!(
             b,
             "<div class=\"charts\">{}</div>",
-            bars_svg("各技能（只计体现该技能的回合，低者在前）", &skill_bars, 620)
+            score_bars_svg("各技能（只计体现该技能的回合，低者在前）", &skill_bars, 620)
         );
     }
     b.push_str("</section>");
@@ -660,7 +526,7 @@ pub fn team_page(r: &TeamReport, recent: &[Vec<SessionRow>]) -> String {
         let _ = write!(
             b,
             "<section><h2>排行榜（平均分）</h2><div class=\"charts\">{}</div></section>",
-            bars_svg("平均分前 15 名", &top, 640)
+            score_bars_svg("平均分前 15 名", &top, 640)
         );
     }
     b.push_str("<section><h2>学员一览</h2><table><tr><th>学员</th><th>团队</th><th class=\"num\">练习</th><th class=\"num\">平均</th><th class=\"num\">最高</th><th class=\"num\">通过率</th><th class=\"num\">事件</th><th>趋势</th><th>最弱技能</th></tr>");
@@ -691,12 +557,11 @@ pub fn team_page(r: &TeamReport, recent: &[Vec<SessionRow>]) -> String {
     }
     b.push_str("</table></section>");
     if !r.missed_concepts.is_empty() {
-        let max = r.missed_concepts.iter().map(|c| c.count).max().unwrap_or(1);
         let bars: Vec<(String, f32)> = r.missed_concepts.iter().map(|c| (c.label.clone(), c.count as f32)).collect();
         let _ = write!(
             b,
             "<section><h2>最常遗漏的要点</h2><div class=\"charts\">{}</div></section>",
-            styled_bars_svg("遗漏次数", &bars, 640, BarStyle::Count { max, unit: "次", color: MISTAKE })
+            count_bars_svg("遗漏次数", &bars, "次", MISTAKE, 640)
         );
     }
     if !recent.is_empty() {
