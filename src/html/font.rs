@@ -165,6 +165,7 @@ pub fn embed_font(page: &str, font: &[u8]) -> Result<(String, FontSubset), FontS
     out.push_str(&page[at..]);
     Ok((out, sub))
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,6 +70,7 @@ pub fn page(title: &str, subtitle: &str, body: &str) -> String {
         s = esc(subtitle)
     )
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
