@@ -8,9 +8,10 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use peilian::html::font::{embed_font, shown_chars};
+use peilian::html::font_subset::FONT_FILE;
 use peilian::records::coaching::{recent_sessions, trainee_report};
-use peilian::records::font_subset::FONT_FILE;
-use peilian::records::html::{SESSIONS_IN_FULL, embed_font, shown_chars, trainee_page};
+use peilian::records::html::{SESSIONS_IN_FULL, trainee_page};
 use peilian::records::ops::{Finish, Op, RubricColumns, SessionStart, TurnRecord};
 use peilian::records::store::Store;
 use rand::{RngExt, SeedableRng};

@@ -7,6 +7,7 @@ pub mod customer;
 pub mod diagnostic;
 #[cfg(feature = "gui")]
 pub mod gui;
+pub mod html;
 pub mod lexicon;
 pub mod mining;
 pub mod qa;

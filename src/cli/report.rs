@@ -7,12 +7,13 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use peilian::diagnostic::display_path;
+use peilian::html::font::embed_font;
+use peilian::html::font_subset::load_bundled_font;
 use peilian::records::coaching::{
     IncidentCount, IncidentScope, Period, ReportIncident, ScenarioMeta, ScenarioReport, TeamReport, TraineeReport,
     all_incidents, recent_sessions, scenario_report, team_report_in, trainee_report_in,
 };
 use peilian::records::drilldown::session_rows;
-use peilian::records::font_subset::load_bundled_font;
 use peilian::records::html;
 use peilian::records::store::{SCHEMA_VERSION, Store, StoreError};
 use peilian::scenario::library::{default_scenarios_dir, ron_files};
@@ -133,7 +134,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let sessions = recent_sessions(&store, Some(name), html::SESSIONS_IN_FULL)?;
             let mut page = match &report {
                 Some(r) => html::trainee_page(r, 70.0, &sessions),
-                None => html::page(&format!("{name} · 真实通话"), "只有真实通话质检，没有练习记录", ""),
+                None => peilian::html::page(&format!("{name} · 真实通话"), "只有真实通话质检，没有练习记录", ""),
             };
             if let (Some(real), Some(at)) = (&real, page.rfind("</body>")) {
                 page.insert_str(at, &peilian::records::qa::html_section(real));
@@ -206,7 +207,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn write_html(path: &Path, page: &str) -> anyhow::Result<()> {
     const FALLBACK: &str = "页面改用系统字体，没有中文字体的电脑上中文可能显示为方框";
     let (page, embedded) = match load_bundled_font() {
-        Ok((font_path, font)) => match html::embed_font(page, &font) {
+        Ok((font_path, font)) => match embed_font(page, &font) {
             Ok((page, sub)) => {
                 if !sub.missing.is_empty() {
                     let shown: String = sub.missing.iter().take(20).collect();

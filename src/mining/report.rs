@@ -1,16 +1,18 @@
 //! The corpus report: counts, persona mix, complaint and escalation rates, top topics, emotion
 //! curves, families and drafts, calibration, redactions and bad lines; as JSON and as one
-//! self-contained HTML page with SVG charts (the same look as the coaching reports).
+//! self-contained HTML page with SVG charts, in the shell and charts of `crate::html` that the
+//! coaching reports use too.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use plotters::prelude::*;
 use serde::Serialize;
 
 use std::path::PathBuf;
 
 use crate::diagnostic::display_path;
+use crate::html::charts::{self, Axis, Line, LineChart, NEUTRAL, Point, RGBColor, count_bars_svg};
+use crate::html::{esc, page};
 use crate::mining::analyze::Persona;
 use crate::mining::calibrate::Calibration;
 use crate::mining::corpus::Corpus;
@@ -20,7 +22,6 @@ use crate::mining::input::{self, InputInfo};
 use crate::mining::redact::PiiKind;
 use crate::mining::round3;
 use crate::mining::vocab::Vocab;
-use crate::records::html::{self, esc};
 
 /// One input file.
 #[derive(Debug, Clone, Serialize)]
@@ -176,84 +177,50 @@ pub struct Report {
     pub calibration: Calibration,
 }
 
-const SERIES: [RGBColor; 8] = [
-    RGBColor(197, 48, 48),
-    RGBColor(31, 78, 121),
-    RGBColor(214, 158, 46),
-    RGBColor(47, 133, 90),
-    RGBColor(128, 90, 213),
-    RGBColor(82, 96, 109),
-    RGBColor(221, 107, 32),
-    RGBColor(49, 151, 149),
-];
-
 /// A fixed colour per known curve (well rated green, poorly rated and angry red), else by order.
 fn color_for(name: &str, i: usize) -> RGBColor {
     match name {
-        n if n.starts_with("好评") => RGBColor(47, 133, 90),
-        n if n.starts_with("差评") || n.starts_with("愤怒") => RGBColor(197, 48, 48),
-        n if n.starts_with("普通") => RGBColor(82, 96, 109),
-        n if n.starts_with("VIP") => RGBColor(128, 90, 213),
-        n if n.starts_with("焦虑") => RGBColor(214, 158, 46),
-        n if n.starts_with("老年") => RGBColor(49, 151, 149),
-        _ => SERIES[i % SERIES.len()],
+        n if n.starts_with("好评") => charts::GOOD,
+        n if n.starts_with("差评") || n.starts_with("愤怒") => charts::POOR,
+        n if n.starts_with("普通") => charts::SLATE,
+        n if n.starts_with("VIP") => charts::VIOLET,
+        n if n.starts_with("焦虑") => charts::FAIR,
+        n if n.starts_with("老年") => charts::TEAL,
+        _ => charts::SERIES[i % charts::SERIES.len()],
     }
 }
 
 /// Lines of mean anger per customer turn, one per curve, with a legend.
 pub fn curves_svg(title: &str, curves: &[Curve], width: u32, height: u32) -> String {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        let max_turn = curves.iter().flat_map(|c| c.points.iter().map(|p| p.turn)).max().unwrap_or(2).max(2);
-        let chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(30)
-            .y_label_area_size(40)
-            .build_cartesian_2d(1f32..max_turn as f32, 0f32..1f32);
-        if let Ok(mut chart) = chart {
-            let _ = chart
-                .configure_mesh()
-                .x_desc("客户第几句")
-                .y_desc("平均愤怒")
-                .x_labels(max_turn)
-                .x_label_formatter(&|x| format!("{x:.0}"))
-                .y_labels(6)
-                .y_label_formatter(&|y| format!("{y:.1}"))
-                .draw();
-            for (i, c) in curves.iter().enumerate() {
-                let color = color_for(&c.name, i);
-                let pts: Vec<(f32, f32)> = c.points.iter().map(|p| (p.turn as f32, p.mean_anger)).collect();
-                if let Ok(series) = chart.draw_series(LineSeries::new(pts.clone(), color.stroke_width(2))) {
-                    series
-                        .label(c.name.clone())
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
-                }
-                let _ = chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())));
-            }
-            let _ = chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(203, 210, 217))
-                .position(SeriesLabelPosition::UpperRight)
-                .label_font(("sans-serif", 13))
-                .draw();
-        }
-        let _ = root.present();
-    }
-    svg
+    let max_turn = curves.iter().flat_map(|c| c.points.iter().map(|p| p.turn)).max().unwrap_or(2).max(2);
+    charts::line_chart(&LineChart {
+        title,
+        width,
+        height,
+        x: Axis {
+            desc: "客户第几句",
+            range: 1.0..max_turn as f64,
+            labels: max_turn,
+            area: 30,
+            format: &|x| format!("{x:.0}"),
+        },
+        y: Axis { desc: "平均愤怒", range: 0.0..1.0, labels: 6, area: 40, format: &|y| format!("{y:.1}") },
+        guide: None,
+        lines: curves
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Line {
+                label: Some(&c.name),
+                color: color_for(&c.name, i),
+                points: c.points.iter().map(|p| Point { x: p.turn as f64, y: p.mean_anger, flagged: false }).collect(),
+            })
+            .collect(),
+        legend: true,
+    })
 }
 
 fn pct(x: f32) -> String {
     format!("{:.1}%", x * 100.0)
-}
-
-/// Horizontal bars of counts, labelled with the count and `unit` (段, 次 …).
-fn count_bars(title: &str, bars: &[(String, f32)], unit: &'static str, width: u32) -> String {
-    let max = bars.iter().map(|b| b.1).fold(0.0f32, f32::max).max(1.0) as u32;
-    html::styled_bars_svg(title, bars, width, html::BarStyle::Count { max, unit, color: html::NEUTRAL })
 }
 
 impl Report {
@@ -474,7 +441,7 @@ impl Report {
             b,
             "<section id=\"personas\"><h2>客户类型与情绪</h2><div class=\"charts\">{}{}{}</div>\
              <p class=\"note\">愤怒分（0–1）来自核心的语气分析：scenarios/lexicons/anger.ron 的愤怒词（投诉、流氓、乱收费……）与连续感叹号。曲线是客户第 1、2、3……句话的平均愤怒分（至少 5 段对话的点）。</p></section>",
-            count_bars("客户类型（对话数）", &persona_bars, "段", 440),
+            count_bars_svg("客户类型（对话数）", &persona_bars, "段", NEUTRAL, 440),
             curves_svg("各类客户的情绪曲线", &by_persona, 560, 320),
             curves_svg("好评与差评对话的情绪曲线", &by_rating, 560, 320)
         );
@@ -484,7 +451,7 @@ impl Report {
         let _ = write!(
             b,
             "<section id=\"topics\"><h2>热门主题</h2><div class=\"charts\">{}</div>",
-            count_bars("各主题对话数（前 15）", &topic_bars, "段", 640)
+            count_bars_svg("各主题对话数（前 15）", &topic_bars, "段", NEUTRAL, 640)
         );
         b.push_str("<table><tr><th>主题</th><th class=\"num\">对话</th><th>客户类型</th><th>相关词</th></tr>");
         for tp in self.topics.iter().take(25) {
@@ -506,11 +473,11 @@ impl Report {
             .enumerate()
             .map(|(i, n)| (format!("第 {} 次回复", i + 1), *n as f32))
             .collect();
-        let mut charts = count_bars("首次转交出现在坐席第几次回复", &transfer_bars, "段", 460);
+        let mut charts = count_bars_svg("首次转交出现在坐席第几次回复", &transfer_bars, "段", NEUTRAL, 460);
         if let Some(s) = &self.satisfaction {
             let bars: Vec<(String, f32)> =
                 s.histogram.iter().map(|h| (format!("{:+.1} 至 {:+.1}", h.from, h.to), h.count as f32)).collect();
-            charts.push_str(&count_bars(&format!("满意度分布（平均 {:+.2}）", s.mean), &bars, "段", 460));
+            charts.push_str(&count_bars_svg(&format!("满意度分布（平均 {:+.2}）", s.mean), &bars, "段", NEUTRAL, 460));
         }
         let _ = write!(
             b,
@@ -620,10 +587,40 @@ impl Report {
         }
         b.push_str("</section>");
 
-        html::page(
-            "历史对话挖掘报告",
-            &format!("{} 个文件 · {} 段对话 · 个人信息已去除", self.inputs.len(), t.dialogues),
-            &b,
-        )
+        page("历史对话挖掘报告", &format!("{} 个文件 · {} 段对话 · 个人信息已去除", self.inputs.len(), t.dialogues), &b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn curve(name: &str, angers: &[f32]) -> Curve {
+        let points =
+            angers.iter().enumerate().map(|(i, &a)| CurvePoint { turn: i + 1, mean_anger: a, dialogues: 5 }).collect();
+        Curve { name: name.into(), points }
+    }
+
+    #[test]
+    fn known_curves_keep_their_colour_and_others_take_the_next_in_the_series() {
+        assert_eq!(color_for("好评对话", 7), charts::GOOD);
+        assert_eq!(color_for("差评对话", 0), charts::POOR);
+        assert_eq!(color_for("愤怒客户", 3), charts::POOR);
+        assert_eq!(color_for("VIP客户", 0), charts::VIOLET);
+        assert_eq!(color_for("别的", 1), charts::NEUTRAL);
+        assert_eq!(color_for("别的", 9), charts::NEUTRAL, "the series repeats");
+    }
+
+    #[test]
+    fn the_emotion_curves_have_a_dot_per_point_and_a_legend_entry_per_curve() {
+        let svg =
+            curves_svg("情绪曲线", &[curve("好评对话", &[0.1, 0.2, 0.1]), curve("愤怒客户", &[0.9, 1.0])], 560, 320);
+        assert_eq!(svg.split("<circle").filter(|c| c.contains("fill=\"#2F855A\"")).count(), 3);
+        assert_eq!(svg.split("<circle").filter(|c| c.contains("fill=\"#C53030\"")).count(), 2);
+        for text in ["情绪曲线", "客户第几句", "平均愤怒", "好评对话", "愤怒客户", "3"] {
+            assert!(svg.contains(&format!(">\n{text}\n</text>")), "{text}");
+        }
+        let empty = curves_svg("没有曲线", &[], 560, 320);
+        assert!(empty.starts_with("<svg") && empty.contains(">\n没有曲线\n</text>") && !empty.contains("<circle"));
     }
 }

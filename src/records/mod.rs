@@ -3,7 +3,6 @@
 
 pub mod coaching;
 pub mod drilldown;
-pub mod font_subset;
 pub mod html;
 pub mod ops;
 pub mod prefs;

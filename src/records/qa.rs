@@ -316,7 +316,7 @@ pub fn date_ms(date: &str) -> Option<i64> {
 
 /// HTML for the report's real-call section (escaped), beside the practice page's.
 pub fn html_section(r: &RealCalls) -> String {
-    let e = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let e = crate::html::esc;
     let opt = |v: Option<f32>| v.map_or_else(|| "—".to_string(), |x| format!("{x:.1}"));
     let mut h = String::from("<section class=\"qa\"><h2>真实通话质检</h2>");
     h.push_str(&format!(
@@ -429,6 +429,37 @@ mod tests {
         assert_eq!(date_ms("2024-02-29").map(|ms| ms / 86_400_000), Some(19_782));
         for bad in ["2023-02-29", "2026-13-01", "2026-3-2", "昨天", "", "2026-03-02x"] {
             assert_eq!(date_ms(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_real_call_section_escapes_quotes_like_every_page() {
+        let r = RealCalls {
+            agent: "张三".into(),
+            calls: 1,
+            turns: 2,
+            manner: Some(80.0),
+            incidents: 1,
+            breaches: 1,
+            incidents_per_100_turns: Some(50.0),
+            by_kind: Vec::new(),
+            findings: vec![StoredFinding {
+                dialogue_id: "d'1".into(),
+                call_ms: 0,
+                turn: 2,
+                kind: "insult".into(),
+                skill: "tone".into(),
+                label: "<b>辱骂</b>".into(),
+                quote: "你&我<script>\u{202e}\u{1b}[2J".into(),
+                severity: Severity::Breach,
+            }],
+            weeks: Vec::new(),
+        };
+        let h = html_section(&r);
+        assert!(h.contains("&lt;b&gt;辱骂&lt;/b&gt;：「你&amp;我&lt;script&gt;\\u{202e}\\u{1b}[2J」"), "{h}");
+        assert!(h.contains("（对话 d&#39;1 第 2 轮）"), "{h}");
+        for raw in ["<b>", "<script", "\u{202e}", "\u{1b}"] {
+            assert!(!h.contains(raw), "raw {raw:?}");
         }
     }
 }
