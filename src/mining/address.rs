@@ -7,9 +7,20 @@ use std::ops::Range;
 
 use regex::{Captures, Regex, RegexBuilder};
 
-/// Han characters that may be part of a place name: function words are left out so that a
-/// match cannot run across "我住在" or "的".
-pub(crate) const PLACE_HAN: &str = r"[\p{Han}--[的了是在我你他她它们这那个有和就也都不没很要会能还从到被把给让说吗呢吧啊呀哦嘛么什怎为与及或但而且去来对向往于位住址处请您喂哪谁啥想寄发送收]]";
+/// Han characters that are no part of a place name: function words, so that a match cannot
+/// run across "我住在" or "的".
+const NOT_PLACE: &str = "的了是在我你他她它们这那个有和就也都不没很要会能还从到被把给让说吗呢吧啊呀哦嘛么什怎为与及或但而且去来对向往于位住址处请您喂哪谁啥想寄发送收";
+
+/// Han characters that may be part of a place name, as a regex class.
+fn place_han() -> String {
+    format!(r"[\p{{Han}}--[{NOT_PLACE}]]")
+}
+
+/// Whether `c` may be part of a place name (a Han character, not a function word).
+pub(crate) fn is_place_han(c: char) -> bool {
+    let han = matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F);
+    han && !NOT_PLACE.contains(c)
+}
 
 /// How the street-level components of an address end. An accepted address holds one of them
 /// (see `AddressRules::find`), so text holding none of these words is not tried.
@@ -34,7 +45,7 @@ struct Patterns {
 }
 
 fn patterns() -> Patterns {
-    let h = PLACE_HAN;
+    let h = &place_han();
     let hao = '\u{865F}'; // the traditional form of 号
     // The components of an address, in order, each optional; `more` repeats.
     let parts: [(&str, String); 11] = [

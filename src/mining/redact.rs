@@ -16,7 +16,7 @@ use jieba_rs::Jieba;
 use regex::Regex;
 
 use crate::mining::address::{
-    AVENUE_END, AddressRules, BUILDING_ENDS, ESTATE_ENDS, ESTATE_NAMES, ROAD_ENDS, ROOM_ENDS,
+    AVENUE_END, AddressRules, BUILDING_ENDS, ESTATE_ENDS, ESTATE_NAMES, ROAD_ENDS, ROOM_ENDS, is_place_han,
 };
 use crate::mining::input::{BadLine, Role};
 use crate::mining::literals::LiteralSets;
@@ -175,6 +175,11 @@ const ADDRESS_ANCHOR: u64 = 2;
 const NAME_LABEL: u64 = 4;
 const TITLE: u64 = 8;
 const INTRO: u64 = 16;
+const PLACE_CUE: u64 = 32;
+/// Words after which a speaker says where they live or where to send something: what follows
+/// to the end of the clause is an address, with or without the markers the address rules
+/// need (佛山顺德乐从水藤 names a village by its city, district and town).
+const PLACE_CUES: [&str; 9] = ["家在", "家住", "住在", "住址", "地址", "寄到", "送到", "寄往", "邮寄到"];
 
 /// The words that introduce oneself by name (see `Redactor::self_intro`).
 const INTRO_WORDS: [&str; 4] = ["我是", "本人", "叫我", "姓"];
@@ -210,6 +215,8 @@ pub struct Redactor {
     name_intro: Regex,
     title: Regex,
     long_number: Regex,
+    /// A place after a cue (`PLACE_CUES`): the cue, then the clause.
+    cued_place: Regex,
     /// Self-introductions: 我是张伟, 本人刘德华, 叫我李四就行, 我姓孙叫孙悟空.
     self_intro: Regex,
     /// A surname said alone: 我姓孙, 免贵姓王, 姓李.
@@ -281,11 +288,16 @@ impl Redactor {
                     .chain(ADDRESS_ANCHORS.chars().map(|c| (c.to_string(), ADDRESS_ANCHOR)))
                     .chain(NAME_LABELS.split('|').map(|w| (w.to_string(), NAME_LABEL)))
                     .chain(TITLES.split('|').map(|w| (w.to_string(), TITLE)))
-                    .chain(INTRO_WORDS.iter().map(|w| (w.to_string(), INTRO))),
+                    .chain(INTRO_WORDS.iter().map(|w| (w.to_string(), INTRO)))
+                    .chain(PLACE_CUES.iter().map(|w| (w.to_string(), PLACE_CUE))),
             ),
             name_intro: re(&format!(r"({NAME_LABELS})[\s:：是为]*((?:{})[\p{{Han}}]{{1,2}})", surname_alternation())),
             title: re(TITLES),
             long_number: re(r"[0-9]{9,}"),
+            cued_place: re(&format!(
+                r"(?:{})(?:是|为|在)?[:：]?\s*([^，。！？,.!?；;、\s()（）\[\]<>]{{4,16}})",
+                PLACE_CUES.join("|")
+            )),
             self_intro: re(&format!(
                 r"(我是|我就是|本人是|本人|叫我|我姓(?:{s})[，, ]?叫|姓(?:{s})[，, ]?名?叫)[\s:：]*((?:{s})[\p{{Han}}]{{1,2}})",
                 s = surname_alternation()
@@ -349,6 +361,9 @@ impl Redactor {
             self.addresses(folded, &mut spans);
         }
         self.names(folded, triggers, &mut spans);
+        if triggers & PLACE_CUE != 0 {
+            self.cued_places(folded, &mut spans);
+        }
         if shape.longest_id_run >= 4 {
             for (s, e, kind) in self.forms.english_names(folded) {
                 spans.add(s, e, kind);
@@ -502,6 +517,37 @@ impl Redactor {
     }
 
     /// Names after a label and before a title; each rule only where one of its words stands.
+    /// A place said after a cue (住在, 地址是, 寄到 …): the rest of the clause, when it starts
+    /// with a place-name character (not 这里, 什么, 您的 …) and holds at least four — unless
+    /// the address rules found an address there already. Numbers other rules claimed inside
+    /// it keep their type; each other piece that starts as a place name becomes [地址].
+    fn cued_places(&self, text: &str, spans: &mut Spans) {
+        let place_like = |t: &str| t.chars().next().is_some_and(is_place_han);
+        for c in self.cued_place.captures_iter(text) {
+            let Some(place) = c.get(1) else { continue };
+            let han = place.as_str().chars().filter(|&ch| is_place_han(ch)).count();
+            if !place_like(place.as_str()) || han < 4 {
+                continue;
+            }
+            let claimed = spans.claimed(place.start(), place.end());
+            if claimed.iter().any(|&(_, _, kind)| kind == PiiKind::Address) {
+                continue;
+            }
+            let mut at = place.start();
+            let mut gaps = Vec::new();
+            for &(s, e, _) in &claimed {
+                gaps.push((at, s.max(at)));
+                at = at.max(e);
+            }
+            gaps.push((at, place.end()));
+            for (s, e) in gaps {
+                if s < e && place_like(&text[s..e]) {
+                    spans.add(s, e, PiiKind::Address);
+                }
+            }
+        }
+    }
+
     fn names(&self, text: &str, triggers: u64, spans: &mut Spans) {
         let labelled = (triggers & NAME_LABEL != 0).then(|| self.name_intro.captures_iter(text));
         for c in labelled.into_iter().flatten() {
@@ -1083,6 +1129,11 @@ impl Spans {
         self.0.insert(i, (start, end, kind));
     }
 
+    /// The spans that overlap `start..end`, in order.
+    fn claimed(&self, start: usize, end: usize) -> Vec<(usize, usize, PiiKind)> {
+        self.0.iter().filter(|&&(s, e, _)| s < end && e > start).copied().collect()
+    }
+
     fn render(self, text: &str) -> (String, RedactionCounts) {
         let mut counts = RedactionCounts::default();
         if self.0.is_empty() {
@@ -1274,7 +1325,8 @@ mod tests {
             ADDRESS_ANCHORS.chars().collect::<std::collections::BTreeSet<_>>().iter().collect::<String>()
         );
         let r = r();
-        assert_eq!(r.triggers.find("寄到泉城路"), STREET_ENDING | ADDRESS_ANCHOR);
+        assert_eq!(r.triggers.find("寄到泉城路"), STREET_ENDING | ADDRESS_ANCHOR | PLACE_CUE);
+        assert_eq!(r.triggers.find("我住在佛山顺德"), PLACE_CUE);
         assert_eq!(r.triggers.find("订单号"), ADDRESS_ANCHOR);
         assert_eq!(r.triggers.find("联系人王先生"), NAME_LABEL | TITLE);
         assert_eq!(r.triggers.find("你好"), 0);
@@ -1328,6 +1380,19 @@ mod tests {
         assert_eq!(red("28823141 姓李"), "[号码] 姓[姓名]");
         assert_eq!(red("免贵姓欧阳"), "免贵姓[姓名]");
         assert_eq!(red("Mr. Zhang Wei called"), "Mr. [姓名] called");
+        // A place after a cue, without the markers (市, 区, 镇, 村) the address rules need.
+        assert_eq!(red("我家在佛山顺德乐从水藤，宽带断了"), "我家在[地址]，宽带断了");
+        assert_eq!(red("地址是东莞长安霄边，电话28823141"), "地址是[地址]，电话[电话]");
+        assert_eq!(red("我住在广州番禺大石，信号差"), "我住在[地址]，信号差");
+        assert_eq!(red("请寄到江门新会司前天等"), "请寄到[地址]");
+        // A number inside keeps its type; an address the rules found stays one.
+        assert_eq!(red("寄到泉州晋江池店13812345678收"), "寄到[地址][手机号]收");
+        assert_eq!(red("我住在静安区余姚路487弄70号这里"), "我住在[地址]这里");
+        // What follows a cue that is no place.
+        for s in ["我住在这里好几年了", "您的地址是什么", "请把地址发给我", "家在外地", "寄到您的邮箱里面"]
+        {
+            assert_eq!(red(s), s);
+        }
         for s in [
             "提供您的姓名和联系方式",
             "小区线路问题",
