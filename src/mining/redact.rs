@@ -176,12 +176,18 @@ const NAME_LABEL: u64 = 4;
 const TITLE: u64 = 8;
 const INTRO: u64 = 16;
 const PLACE_CUE: u64 = 32;
-/// Words after which a speaker says where they live or where to send something: what follows
-/// to the end of the clause is an address, with or without the markers the address rules
-/// need (佛山顺德乐从水藤 names a village by its city, district and town).
-const PLACE_CUES: [&str; 9] = ["家在", "家住", "住在", "住址", "地址", "寄到", "送到", "寄往", "邮寄到"];
+/// Words after which a speaker says where they live or where to send something: a clause
+/// after them may be an address even without the markers the address rules need
+/// (佛山顺德乐从水藤 names a village by its city, district and town). The labelled ones
+/// (地址：, 住址是) may be followed by a longer address than the others.
+const PLACE_CUES: [&str; 8] = ["我家在", "家就在", "家住", "住在", "寄到", "寄往", "住址", "地址"];
+/// Characters a place name does not hold but a clause does (的, 了, 要, 才 …): a clause
+/// after a cue with one of them says something else (住在离公司500米的地方, 地址是无法修改的).
+const CLAUSE_CHARS: &str = "的了是吗呢吧啊呀要能才又就也不没很说看让把给我你他她您这哪什么怎啥谁想去被过着";
+/// Most place-name characters in a clause after an unlabelled cue, and after a label.
+const PLACE_MAX: usize = 10;
+const LABELLED_PLACE_MAX: usize = 20;
 
-/// The words that introduce oneself by name (see `Redactor::self_intro`).
 const INTRO_WORDS: [&str; 4] = ["我是", "本人", "叫我", "姓"];
 
 /// Characters that may follow a name said in an introduction (叫我李四就行, 我是张伟啊).
@@ -294,10 +300,9 @@ impl Redactor {
             name_intro: re(&format!(r"({NAME_LABELS})[\s:：是为]*((?:{})[\p{{Han}}]{{1,2}})", surname_alternation())),
             title: re(TITLES),
             long_number: re(r"[0-9]{9,}"),
-            cued_place: re(&format!(
-                r"(?:{})(?:是|为|在)?[:：]?\s*([^，。！？,.!?；;、\s()（）\[\]<>]{{4,16}})",
-                PLACE_CUES.join("|")
-            )),
+            cued_place: re(
+                r"(?:(我家在|家就在|家住在|家住|住在|寄到|寄往)|((?:住址|地址)[:：是为]))[:：]?\s*([^，。！？,.!?；;、\s()（）\[\]<>]+)",
+            ),
             self_intro: re(&format!(
                 r"(我是|我就是|本人是|本人|叫我|我姓(?:{s})[，, ]?叫|姓(?:{s})[，, ]?名?叫)[\s:：]*((?:{s})[\p{{Han}}]{{1,2}})",
                 s = surname_alternation()
@@ -517,16 +522,21 @@ impl Redactor {
     }
 
     /// Names after a label and before a title; each rule only where one of its words stands.
-    /// A place said after a cue (住在, 地址是, 寄到 …): the rest of the clause, when it starts
-    /// with a place-name character (not 这里, 什么, 您的 …) and holds at least four — unless
-    /// the address rules found an address there already. Numbers other rules claimed inside
-    /// it keep their type; each other piece that starts as a place name becomes [地址].
+    /// A place said after a cue (住在, 地址：, 寄到 …): the rest of the clause, when it starts
+    /// with a place-name character, holds four to `PLACE_MAX` of them (`LABELLED_PLACE_MAX`
+    /// after 地址：) and none of `CLAUSE_CHARS` — unless the address rules found an address
+    /// there already. Numbers other rules claimed inside it keep their type; each other piece
+    /// that starts as a place name becomes [地址].
     fn cued_places(&self, text: &str, spans: &mut Spans) {
         let place_like = |t: &str| t.chars().next().is_some_and(is_place_han);
         for c in self.cued_place.captures_iter(text) {
-            let Some(place) = c.get(1) else { continue };
+            let Some(place) = c.get(3) else { continue };
             let han = place.as_str().chars().filter(|&ch| is_place_han(ch)).count();
-            if !place_like(place.as_str()) || han < 4 {
+            let max = if c.get(2).is_some() { LABELLED_PLACE_MAX } else { PLACE_MAX };
+            if !place_like(place.as_str())
+                || !(4..=max).contains(&han)
+                || place.as_str().chars().any(|ch| CLAUSE_CHARS.contains(ch))
+            {
                 continue;
             }
             let claimed = spans.claimed(place.start(), place.end());
@@ -1383,6 +1393,7 @@ mod tests {
         // A place after a cue, without the markers (市, 区, 镇, 村) the address rules need.
         assert_eq!(red("我家在佛山顺德乐从水藤，宽带断了"), "我家在[地址]，宽带断了");
         assert_eq!(red("地址是东莞长安霄边，电话28823141"), "地址是[地址]，电话[电话]");
+        assert_eq!(red("地址：贵州六盘水盘县平关中学旁边,姓名"), "地址：[地址],姓名");
         assert_eq!(red("我住在广州番禺大石，信号差"), "我住在[地址]，信号差");
         assert_eq!(red("请寄到江门新会司前天等"), "请寄到[地址]");
         // A number inside keeps its type; an address the rules found stays one.
