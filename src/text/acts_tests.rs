@@ -148,7 +148,9 @@ const CASES: &[(Act, &str, bool, &str)] = &[
     (Explain, "一般退款需要三到五个工作日到账。", true, "一般退款需要"),
     (Explain, "通常情况下，补卡需要本人带身份证办理。", true, "通常情况下"),
     (Explain, "这笔扣费是您上个月开通的视频会员产生的。", true, "产生的"),
+    (Explain, "“使用时确认”指的是每次用到这项功能都要先经过您同意。", true, "指的是"),
     (Explain, "具体原因我这边查不到。", false, ""),
+    (Explain, "您指的是哪一笔扣费呢？", false, ""),
     (Explain, "您是因为什么原因要退订呢？", false, ""),
     (Explain, "请问是什么原因导致的呢？", false, ""),
     // Guide
@@ -159,7 +161,10 @@ const CASES: &[(Act, &str, bool, &str)] = &[
     (Guide, "您看一下短信里的链接，不要点，直接删掉。", true, "看一下"),
     (Guide, "咱们先点开首页，再找到“账单查询”。", true, "点开"),
     (Guide, "您在设置里找到移动网络，把它打开。", true, "找到"),
+    (Guide, "您在这个页面勾选“自动续费”就可以关掉了。", true, "勾选"),
+    (Guide, "使用时确认需要您在这个页面设置。", true, "设置"),
     (Guide, "您稍等，我帮您看一下订单。", false, ""),
+    (Guide, "您在设置里的时候有没有看到提示？", false, ""),
     (Guide, "我这边查看一下您的账单明细。", false, ""),
     (Guide, "这个我教不了您，得去营业厅。", false, ""),
     // Commit
@@ -380,6 +385,8 @@ fn acts_in_answers_and_near_misses() {
 /// What an `Ask` asks for (its detail), and whether asking it is a security breach.
 const ASKED: &[(&str, &str, bool)] = &[
     ("麻烦您提供一下订单号。", "订单号", false),
+    ("您好，您手机是什么机型？", "设备型号", false),
+    ("请问现在手机系统版本是多少呢？", "设备型号", false),
     ("您的手机号是多少？", "手机号", false),
     ("请问您的收货地址是哪里？", "地址", false),
     ("您方便告诉我身份证后四位吗？", "身份证号", false),
