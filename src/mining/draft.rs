@@ -1067,11 +1067,15 @@ pub fn speech_line(text: &str, speaker: Speaker) -> Option<String> {
 fn demand_sentence(text: &str) -> Option<String> {
     let line = speech_line(text, Speaker::Customer)?;
     let demands = crate::mining::analyze::demand_phrases();
+    // Said to the agent (找你们领导), or by the customer for themself (我要找经理): not a
+    // story in which someone else looked for a boss.
     let asks = |s: &str| {
+        let addressed = |d: &str| d.contains("你们") || d.contains("你家");
+        let for_me = |d: &str| ["我要", "我找", "给我", "让我"].iter().any(|me| s.contains(&format!("{me}{d}")));
         demands
             .iter()
             .filter(|d| d.chars().count() >= 3 && !d.starts_with("人工") && !d.starts_with("真人"))
-            .any(|d| s.contains(d.as_str()))
+            .any(|d| s.contains(d.as_str()) && (addressed(d) || for_me(d)))
             || ["转人工", "要人工", "找人工"].iter().any(|d| s.contains(d))
     };
     let mut sentences: Vec<String> = Vec::new();
@@ -1555,6 +1559,9 @@ mod tests {
         assert_eq!(demand_sentence("说了多少遍了。转人工！").as_deref(), Some("说了多少遍了。转人工！"));
         // Mentioning a person is no demand.
         assert_eq!(demand_sentence("拨了三次热线，人工服务都是坐席忙，无法接通"), None);
+        // Nor is a story in which someone else looked for a boss.
+        assert_eq!(demand_sentence("结果你们县里的经理又是打电话又是找领导。"), None);
+        assert_eq!(demand_sentence("别废话，我要找经理！").as_deref(), Some("别废话，我要找经理！"));
         // A demand inside a long sentence is a post, not a line.
         let long = format!("{}我要找你们领导", "网速慢".repeat(20));
         assert_eq!(demand_sentence(&long), None);
