@@ -1,15 +1,20 @@
 //! The process's memory allocator: mimalloc, tuned per command.
 //!
 //! Mining makes and frees millions of small strings on every core; mimalloc does that with
-//! less work than glibc's malloc (about a sixth of `peilian mine`'s time, see
-//! `docs/mining.md`). It is built without transparent huge pages (`no_thp`): with them a
-//! process keeps whole 2 MiB pages for a few live bytes, which cost the app 60 MB.
+//! less work than glibc's malloc. On 50,000 generated dialogues (`docs/mining.md` §9) the
+//! release `peilian mine` takes about 19 % less wall time and 18 % less CPU time with it than
+//! with the system allocator (median of three alternating pairs; every pair favoured
+//! mimalloc), and runs 7.9 % fewer instructions on 20,000 dialogues (22.0 against 23.9
+//! billion), for a peak of 281 MiB against 250 MiB. It is built without transparent huge
+//! pages (`no_thp`): with them a process keeps whole 2 MiB pages for a few live bytes, which
+//! cost the app 60 MB.
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// mimalloc v3's `mi_option_purge_delay` (milliseconds before freed memory goes back to the
-/// system; 1000 by default). The Rust bindings do not name it, so `tests` checks the number.
+/// system; 1000 by default). The bindings (`libmimalloc-sys` 0.1.49, `extended`) do not name it,
+/// so it is given by number and `tests` checks the number.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// For the desktop app, which runs for hours at a steady size: give freed memory back to

@@ -353,21 +353,10 @@ pub struct WordBag {
 impl WordBag {
     /// Counts the words given as ranges of `text`.
     fn count(text: &str, words: Vec<std::ops::Range<u32>>) -> WordBag {
-        let word = |i: u32| {
-            let r = &words[i as usize];
-            &text[r.start as usize..r.end as usize]
-        };
-        // Sorted by their first 8 bytes as one number (most words are two or three Chinese
-        // characters: 6 or 9 bytes), then each run of equal numbers by the whole words: the
-        // same order as the words'.
-        let mut keyed: Vec<(u64, u32)> = (0..words.len() as u32).map(|i| (prefix_key(word(i)), i)).collect();
-        keyed.sort_unstable();
-        for run in keyed.chunk_by_mut(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
-            run.sort_unstable_by(|a, b| word(a.1).cmp(word(b.1)));
-        }
-        let mut bag = WordBag { text: String::with_capacity(text.len()), words: Vec::with_capacity(keyed.len()) };
-        for &(_, i) in &keyed {
-            let w = word(i);
+        let mut sorted: Vec<&str> = words.iter().map(|r| &text[r.start as usize..r.end as usize]).collect();
+        sorted.sort_unstable();
+        let mut bag = WordBag { text: String::with_capacity(text.len()), words: Vec::with_capacity(sorted.len()) };
+        for w in sorted {
             if bag.last() == Some(w) {
                 if let Some((_, n)) = bag.words.last_mut() {
                     *n += 1;
@@ -403,15 +392,6 @@ impl WordBag {
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
     }
-}
-
-/// The first 8 bytes of `word` as a big-endian number, zero-padded: comparing two keys
-/// compares the words' first 8 bytes (equal keys say nothing).
-fn prefix_key(word: &str) -> u64 {
-    let mut key = [0u8; 8];
-    let n = word.len().min(8);
-    key[..n].copy_from_slice(&word.as_bytes()[..n]);
-    u64::from_be_bytes(key)
 }
 
 /// Redacts and analyses one dialogue. `Err` says why it cannot be mined (with a hint).

@@ -827,14 +827,6 @@ impl ShapeScan {
     }
 }
 
-const LOW_BITS: u64 = 0x0101_0101_0101_0101;
-const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-
-/// True when one of the eight bytes of `w` is zero.
-fn has_zero_byte(w: u64) -> bool {
-    w.wrapping_sub(LOW_BITS) & !w & HIGH_BITS != 0
-}
-
 /// What the rules need to find in a text before they are worth trying, from one pass over its
 /// bytes: most texts hold no URL, no e-mail, and digits only for a price, a date or a count.
 #[derive(Debug, Default, PartialEq)]
@@ -859,20 +851,8 @@ impl TextShape {
     fn of(text: &str) -> TextShape {
         let bytes = text.as_bytes();
         let mut scan = ShapeScan::default();
-        let mut i = 0;
-        while i < bytes.len() {
-            // Eight bytes at once while none is ASCII or 0xEF (which leads the full-width
-            // asterisk): most of a Chinese text. Such bytes only end the runs.
-            if let Some(chunk) = bytes.get(i..i + 8) {
-                let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-                if w & HIGH_BITS == HIGH_BITS && !has_zero_byte(w ^ (0xEF * LOW_BITS)) {
-                    (scan.run, scan.id_run) = (0, 0);
-                    i += 8;
-                    continue;
-                }
-            }
-            scan.byte(bytes[i], &bytes[i + 1..]);
-            i += 1;
+        for (i, &b) in bytes.iter().enumerate() {
+            scan.byte(b, &bytes[i + 1..]);
         }
         scan.shape
     }
@@ -1459,28 +1439,6 @@ mod tests {
         assert!(hashed.starts_with("id-") && hashed.len() == 19, "{hashed}");
         assert_eq!(r().safe_id("13812345678"), Some(hashed));
         assert_eq!(asked_identifier("请报一下快递单号"), Some(PiiKind::Tracking));
-    }
-
-    /// `TextShape::of` without the eight-byte steps: every byte through `ShapeScan::byte`.
-    fn shape_byte_by_byte(text: &str) -> TextShape {
-        let bytes = text.as_bytes();
-        let mut scan = ShapeScan::default();
-        for (i, &b) in bytes.iter().enumerate() {
-            scan.byte(b, &bytes[i + 1..]);
-        }
-        scan.shape
-    }
-
-    #[test]
-    fn text_shape_eight_bytes_at_once_is_text_shape_byte_by_byte() {
-        let pieces =
-            ["很", "，", "＊", "1", "23", "a", ".", "_", "@", "http", "www.", "\u{17F}", "ß", "\u{20000}", "\u{FF10}"];
-        let texts = texts_of_pieces(&pieces, 5);
-        assert!(texts.len() > 800_000);
-        for t in &texts {
-            assert_eq!(TextShape::of(t), shape_byte_by_byte(t), "{t}");
-        }
-        assert!(!has_zero_byte(u64::MAX) && has_zero_byte(0xFF00_FFFF_FFFF_FFFF) && has_zero_byte(0));
     }
 
     #[test]

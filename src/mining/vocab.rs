@@ -31,8 +31,7 @@ const TOPIC_GENERIC: &str = "\
 
 /// The stop-word set, built once.
 pub struct StopWords {
-    /// The stop words as `short_key`s: looked up for every term, without hashing a string.
-    stop: rustc_hash::FxHashSet<u128>,
+    stop: rustc_hash::FxHashSet<&'static str>,
     topic_generic: rustc_hash::FxHashSet<&'static str>,
 }
 
@@ -40,28 +39,14 @@ impl StopWords {
     fn get() -> &'static StopWords {
         static S: std::sync::OnceLock<StopWords> = std::sync::OnceLock::new();
         S.get_or_init(|| StopWords {
-            // (A stop word of more than 15 bytes would never be found: the test below checks
-            // that every one is.)
-            stop: STOP.split_whitespace().filter_map(short_key).collect(),
+            stop: STOP.split_whitespace().collect(),
             topic_generic: TOPIC_GENERIC.split_whitespace().collect(),
         })
     }
 
     fn is_stop(&self, word: &str) -> bool {
-        short_key(word).is_some_and(|k| self.stop.contains(&k))
+        self.stop.contains(word)
     }
-}
-
-/// A word of at most 15 bytes as one number: its bytes, then its length in the last byte (two
-/// words have the same key only when they are the same word). `None` for a longer word.
-fn short_key(word: &str) -> Option<u128> {
-    let bytes = word.as_bytes();
-    if bytes.len() > 15 {
-        return None;
-    }
-    // Shifted in byte by byte: a copy into a buffer read back as one number stalls the load.
-    let key = bytes.iter().rev().fold(0u128, |key, &b| (key << 8) | u128::from(b));
-    Some(key | (bytes.len() as u128) << 120)
 }
 
 /// True for a token worth counting: two characters or more, with a Chinese character or a
@@ -160,11 +145,9 @@ pub fn concept_pos(tag: &str) -> bool {
 /// The interned words of the corpus with their document frequencies per role.
 #[derive(Debug, Default)]
 pub struct Vocab {
-    /// Ids of the words of up to 15 bytes (nearly all), by `short_key`: no string to hash or
-    /// compare. Fx hashing: fast, and the same in every run (the maps are never iterated).
-    short_ids: rustc_hash::FxHashMap<u128, u32>,
-    /// Ids of the longer words.
-    long_ids: rustc_hash::FxHashMap<String, u32>,
+    /// The id of each word. Fx hashing: fast, and the same in every run (the map is never
+    /// iterated).
+    ids: rustc_hash::FxHashMap<String, u32>,
     pub words: Vec<String>,
     /// Dialogues in whose customer turns the word occurs.
     pub df_customer: Vec<u32>,
@@ -174,15 +157,11 @@ pub struct Vocab {
 
 impl Vocab {
     pub fn intern(&mut self, word: &str) -> u32 {
-        let key = short_key(word);
-        if let Some(id) = self.id_of(key, word) {
+        if let Some(&id) = self.ids.get(word) {
             return id;
         }
         let id = self.words.len() as u32;
-        match key {
-            Some(k) => self.short_ids.insert(k, id),
-            None => self.long_ids.insert(word.to_string(), id),
-        };
+        self.ids.insert(word.to_string(), id);
         self.words.push(word.to_string());
         self.df_customer.push(0);
         self.df_agent.push(0);
@@ -190,15 +169,7 @@ impl Vocab {
     }
 
     pub fn get(&self, word: &str) -> Option<u32> {
-        self.id_of(short_key(word), word)
-    }
-
-    /// The id of `word`, whose `short_key` is `key`.
-    fn id_of(&self, key: Option<u128>, word: &str) -> Option<u32> {
-        match key {
-            Some(k) => self.short_ids.get(&k).copied(),
-            None => self.long_ids.get(word).copied(),
-        }
+        self.ids.get(word).copied()
     }
 
     pub fn len(&self) -> usize {
@@ -235,20 +206,14 @@ mod tests {
     }
 
     #[test]
-    fn short_keys_tell_words_apart() {
-        let words = ["", "a", "a\u{0}", "ab", "我们", "我们\u{0}", "怎么回事", "123456789012345", "1234567890123456"];
-        let keys: Vec<Option<u128>> = words.iter().map(|w| short_key(w)).collect();
-        assert_eq!(keys[8], None, "16 bytes");
-        let some: Vec<u128> = keys.iter().flatten().copied().collect();
-        let distinct: std::collections::HashSet<u128> = some.iter().copied().collect();
-        assert_eq!((some.len(), distinct.len()), (8, 8));
+    fn stop_words() {
         let stop = StopWords::get();
         assert!(STOP.split_whitespace().all(|w| stop.is_stop(w)));
         assert!(!stop.is_stop("宽带") && !stop.is_stop("我们的") && !stop.is_stop("我") && !stop.is_stop(""));
     }
 
     #[test]
-    fn words_short_and_long_are_interned_once() {
+    fn words_are_interned_once() {
         let mut v = Vocab::default();
         let words = ["宽带", "宽带故障", "宽带故障报修", "宽带故障报修单号", "a", "a\u{0}", "宽带"];
         let ids: Vec<u32> = words.iter().map(|w| v.intern(w)).collect();
