@@ -358,8 +358,7 @@ fn add_bad_samples(plan: &mut Plan, analyzer: &Analyzer, compiled: &CompiledScen
         if tp.demands_supervisor {
             continue;
         }
-        let mut passed_over = 0;
-        for (text, note) in &tp.bad_answers {
+        for (passed_over, (text, note)) in tp.bad_answers.iter().enumerate() {
             let score = score_answer(analyzer, compiled, text, &ctx).overall;
             if score < pass_mark() {
                 let told = if passed_over > 0 {
@@ -380,7 +379,6 @@ fn add_bad_samples(plan: &mut Plan, analyzer: &Analyzer, compiled: &CompiledScen
                 ));
                 break;
             }
-            passed_over += 1;
         }
     }
     // Each bad sample right after its turn's good one.
@@ -610,11 +608,11 @@ fn plan(
             let Some(bit) = group_index(group) else { continue };
             let g = f.groups_good.share(pos, bit);
             let p = if f.groups_poor.answers[pos] >= 3 { f.groups_poor.share(pos, bit) } else { 0.0 };
-            let in_model = crate::text::normalize::normalize(&tp.model_answer.value).len() > 0
-                && analyzer
-                    .lexicons()
-                    .group(group)
-                    .is_some_and(|ps| ps.iter().any(|w| normalize(&tp.model_answer.value).contains(&normalize(w))));
+            let model = normalize(&tp.model_answer.value);
+            let in_model = analyzer
+                .lexicons()
+                .group(group)
+                .is_some_and(|ps| ps.iter().map(|w| normalize(w)).any(|w| !w.is_empty() && model.contains(&w)));
             if !(in_model && g >= 0.25 && g >= p + 0.05) || tp.optional.len() >= 3 {
                 continue;
             }
