@@ -1022,12 +1022,14 @@ const TO_SPEECH: [(&str, &str); 5] =
 const POST_MARKS: [&str; 11] = ["#", "【", "】", "http", "转发", "//", "[网址]", "私信", "私聊", "私我", "站内信"];
 
 /// What an agent does not say on a call: the platform's own channels and self-references.
-const AGENT_PLATFORM_WORDS: [&str; 9] = ["微博", "关注", "评论", "小编", "官微", "链接", "点击", "@", "超话"];
+/// (Not 点击 or 关注 alone: 您点击右上角, 我们会持续关注 are said on the phone too.)
+const AGENT_PLATFORM_WORDS: [&str; 9] = ["微博", "关注我们", "加关注", "评论", "小编", "官微", "链接", "@", "超话"];
 
 /// A helpdesk's mascot name for itself (小沃, 小翼 …): written-platform style.
 fn mascot(text: &str) -> bool {
     let chars: Vec<char> = text.chars().collect();
-    chars.windows(2).any(|w| w[0] == '小' && "沃翼移编米蜜uU".contains(w[1]))
+    // Not 小米: a brand the customer's phone may be.
+    chars.windows(2).any(|w| w[0] == '小' && "沃翼移编uU".contains(w[1]))
 }
 
 /// "请您私信提供号码" → "请您提供号码": the private message dropped before what is asked.
@@ -1536,7 +1538,15 @@ mod tests {
         // Still a post: the platform, a mascot, a hashtag, a link.
         assert_eq!(speech_line("欢迎私信小编,我们为您协调", Speaker::Agent), None);
         assert_eq!(speech_line("您可以关注我们的微博获取最新消息", Speaker::Agent), None);
+        assert_eq!(
+            speech_line("您点击右上角的设置，我们也会持续关注。", Speaker::Agent).as_deref(),
+            Some("您点击右上角的设置，我们也会持续关注。")
+        );
         assert_eq!(speech_line("可随时联系小沃，谢谢！", Speaker::Agent), None);
+        assert_eq!(
+            speech_line("小米手机可以在设置里打开省电模式", Speaker::Agent).as_deref(),
+            Some("小米手机可以在设置里打开省电模式")
+        );
         assert_eq!(speech_line("#双十一# 活动详情请戳这里", Speaker::Agent), None);
         assert_eq!(speech_line("详情请看 http://t.cn/abc", Speaker::Agent), None);
         // The same words from a customer are speech: they may say where they complained.
