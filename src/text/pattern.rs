@@ -84,8 +84,9 @@ impl Pattern {
         };
         // The prefilter's version: gaps without their bounds, look-arounds dropped, back-references
         // as any text — a superset of the pattern whose automaton stays small.
+        // Only its literals are used (`acts::required_literals`), so it need only parse.
         let loose = relax(&expand(&body, classes, Gaps::Unbounded)?);
-        let prefilter = regex::Regex::new(&loose).is_ok().then_some(loose);
+        let prefilter = regex_syntax::Parser::new().parse(&loose).is_ok().then_some(loose);
         Ok(Pattern { source: source.to_string(), matcher, anchor_start, anchor_end, prefilter })
     }
 
