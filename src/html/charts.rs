@@ -127,7 +127,7 @@ pub fn line_chart(c: &LineChart) -> String {
 }
 
 /// The civil date (year, month, day) of a count of days since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     // Howard Hinnant's algorithm.
     let z = z + 719_468;
     let era = z.div_euclid(146_097);

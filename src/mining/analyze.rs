@@ -136,8 +136,6 @@ pub struct TurnFacts {
     /// Agent: bit `i` set when the answer holds a phrase of synonym group `i` (see
     /// `Detectors::group_names`).
     pub groups: u32,
-    /// Agent: hostility markers said (not negated).
-    pub hostile: Vec<String>,
 }
 
 impl TurnFacts {
@@ -471,7 +469,6 @@ pub fn analyze(
             transfer: false,
             channel: false,
             groups: 0,
-            hostile: Vec::new(),
             text: String::new(),
         };
         let d = &ctx.detectors;
@@ -494,15 +491,6 @@ pub fn analyze(
                 facts.transfer = hits & TRANSFER_BIT != 0;
                 facts.channel = hits & CHANNEL_BIT != 0;
                 facts.groups = hits as u32;
-                let mut hostile: Vec<String> = tone
-                    .evidence
-                    .iter()
-                    .filter(|e| e.dimension == "hostility" && !e.negated)
-                    .map(|e| e.matched.clone())
-                    .collect();
-                hostile.sort();
-                hostile.dedup();
-                facts.hostile = hostile;
             }
         }
         facts.text = a.original;

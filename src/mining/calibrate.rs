@@ -481,7 +481,6 @@ mod tests {
             transfer: false,
             channel: false,
             groups: 0,
-            hostile: vec![],
         }
     }
 

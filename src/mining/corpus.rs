@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 
 use crate::mining::analyze::{self, Context, DialogueFacts, Persona, Rating, Terms};
 use crate::mining::calibrate::CalibrationAcc;
-use crate::mining::family::{CURVE_LEN, HostileUse, Topics, count_hostile, top_words};
+use crate::mining::family::{CURVE_LEN, Topics, top_words};
 use crate::mining::input::{self, BadLine, FileStats, InputInfo, Record};
 use crate::mining::redact::RedactionCounts;
 use crate::mining::report::Totals;
@@ -154,7 +154,6 @@ pub(crate) struct CorpusStats {
     pub satisfaction_bins: [u64; 8],
     pub curves: [([f64; CURVE_LEN], [u64; CURVE_LEN]); 7],
     pub redactions: RedactionCounts,
-    pub hostile_poor: BTreeMap<String, HostileUse>,
 }
 
 impl CorpusStats {
@@ -210,9 +209,6 @@ impl CorpusStats {
             Rating::Middle => {}
         }
         self.redactions.merge(&d.redactions);
-        if rating == Rating::Poor {
-            count_hostile(&mut self.hostile_poor, d, d.quality());
-        }
     }
 }
 

@@ -451,7 +451,7 @@ fn anchor_order(persona: Persona, good: &[&Rep]) -> Vec<usize> {
 /// Whether an answer to a supervisor demand does something for the customer (soothes, hands
 /// on, explains …) with no conduct a draft would teach: not a bare "请您耐心等待".
 fn answers_a_demand(acts: &ActReport) -> bool {
-    let soothes = acts.performed().any(|h| matches!(h.act, Act::Apologize | Act::Empathize | Act::Reassure));
+    let soothes = acts.performed().any(|h| h.act.soothes());
     (acts.substantive() || soothes) && acts.conduct().next().is_none()
 }
 
@@ -564,11 +564,7 @@ fn plan(
             let evidence = good_acts.count(pos, act) >= 2 && g >= 0.25 && g >= p + 0.05;
             // An upset customer's first answer soothes first when the real one did
             // (先安抚情绪，再解决问题).
-            let soothing = upset
-                && k == 0
-                && in_model
-                && matches!(act, Act::Apologize | Act::Empathize | Act::Reassure)
-                && !tp.tone.contains(&ToneGoal::SootheFirst);
+            let soothing = upset && k == 0 && in_model && act.soothes() && !tp.tone.contains(&ToneGoal::SootheFirst);
             let required = in_model && (soothing || (evidence && tp.required.len() < 2));
             let optional = !required && evidence && tp.optional.len() < 2;
             if !(required || optional) {
@@ -592,7 +588,7 @@ fn plan(
                     label,
                     groups: group.map(|g| vec![g.to_string()]).unwrap_or_default(),
                     acts: vec![act],
-                    soothes: matches!(act, Act::Apologize | Act::Empathize | Act::Reassure),
+                    soothes: act.soothes(),
                     note: format!(
                         "好评代表对话第 {} 次回复 {} 段中 {} 段{}{poor_note}",
                         k + 1,

@@ -193,31 +193,6 @@ impl GroupUse {
     }
 }
 
-/// A hostile phrase said by agents in poorly rated dialogues, with one example.
-#[derive(Debug, Clone, Serialize)]
-pub struct HostileUse {
-    pub count: u64,
-    pub example_id: String,
-    pub example_quality: f32,
-}
-
-/// Counts the hostility markers a poorly rated dialogue's agents said, each with the
-/// lowest-rated dialogue that said it as the example (ties by id: order-independent).
-pub(crate) fn count_hostile(uses: &mut BTreeMap<String, HostileUse>, d: &DialogueFacts, quality: f32) {
-    for h in d.agent_turns().flat_map(|t| t.hostile.iter()) {
-        let e = uses.entry(h.clone()).or_insert_with(|| HostileUse {
-            count: 0,
-            example_id: d.id.clone(),
-            example_quality: quality,
-        });
-        e.count += 1;
-        if (quality, &d.id) < (e.example_quality, &e.example_id) {
-            e.example_id = d.id.clone();
-            e.example_quality = quality;
-        }
-    }
-}
-
 /// Everything kept about one family.
 #[derive(Debug, Clone)]
 pub struct Family {
@@ -245,7 +220,6 @@ pub struct Family {
     pub agent_words_good: FxHashMap<u32, u32>,
     /// Customer words that may be keywords: in how many of the family's dialogues.
     pub customer_words: FxHashMap<u32, u32>,
-    pub hostile_poor: BTreeMap<String, HostileUse>,
     pub vip_words: BTreeMap<String, u64>,
     pub good_reps: Reservoir,
     pub poor_reps: Reservoir,
@@ -277,7 +251,6 @@ impl Family {
             groups_all: GroupUse::default(),
             agent_words_good: FxHashMap::default(),
             customer_words: FxHashMap::default(),
-            hostile_poor: BTreeMap::new(),
             vip_words: BTreeMap::new(),
             good_reps: Reservoir::new(GOOD_REPS, true),
             poor_reps: Reservoir::new(POOR_REPS, false),
@@ -346,7 +319,6 @@ impl Family {
             Rating::Poor => {
                 self.poor += 1;
                 self.groups_poor.add(&d);
-                count_hostile(&mut self.hostile_poor, &d, quality);
             }
             Rating::Middle => {}
         }

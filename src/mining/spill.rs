@@ -281,7 +281,6 @@ mod tests {
                     transfer: true,
                     channel: false,
                     groups: 0b1011,
-                    hostile: vec!["没办法".into()],
                 }],
                 persona: Persona::Vip,
                 vip_word: Some("金卡".into()),

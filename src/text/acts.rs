@@ -188,6 +188,11 @@ impl Act {
         )
     }
 
+    /// Acts that soothe the customer (apologising, acknowledging feelings, reassuring).
+    pub fn soothes(self) -> bool {
+        matches!(self, Act::Apologize | Act::Empathize | Act::Reassure)
+    }
+
     /// The tone dimension an act's weight counts for, if any.
     pub fn tone_dimension(self) -> Option<&'static str> {
         match self {
