@@ -484,9 +484,11 @@ impl SourceText {
         }
     }
 
-    /// Where a plain substring first appears.
+    /// Where a plain substring first appears, as written or as a RON string writes it (a
+    /// pattern's `\d` is `\\d` in the file).
     pub fn locate_text(&self, needle: &str) -> Pos {
-        self.text.find(needle).map_or(Pos::START, |at| self.pos_of(at))
+        let at = self.text.find(needle).or_else(|| self.text.find(&escape_for_ron(needle)));
+        at.map_or(Pos::START, |at| self.pos_of(at))
     }
 }
 

@@ -211,7 +211,8 @@ impl Linter<'_> {
                 }
             }
             for p in &c.patterns {
-                if let Err(e) = crate::text::pattern::Pattern::compile(p, &lexicons.acts.classes) {
+                let compiled = crate::text::pattern::Pattern::compile(p, &lexicons.acts.classes);
+                if let Err(e) = compiled.and_then(|pattern| pattern.check_compiles()) {
                     self.error(
                         self.src.locate("", p),
                         "bad-pattern",

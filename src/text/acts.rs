@@ -628,6 +628,36 @@ impl CompiledActs {
         })
     }
 
+    /// Builds every pattern's automaton now (they are otherwise built when first run): the first
+    /// pattern too large to build.
+    pub fn check_compiles(&self) -> Result<(), RuleError> {
+        for (i, rule) in self.rules.iter().enumerate() {
+            for pattern in rule.patterns.iter().chain(&rule.unless) {
+                pattern.check_compiles().map_err(|error| RuleError {
+                    rule: i + 1,
+                    act: Some(rule.rule.act),
+                    pattern: pattern.source.clone(),
+                    error,
+                })?;
+            }
+        }
+        let file_patterns =
+            [&self.question, &self.hedge, &self.customer_said, &self.after_negation, &self.promise_marker]
+                .into_iter()
+                .flatten()
+                .chain(self.information.iter().map(|i| &i.words))
+                .chain(&self.deadline);
+        for pattern in file_patterns {
+            pattern.check_compiles().map_err(|error| RuleError {
+                rule: 0,
+                act: None,
+                pattern: pattern.source.clone(),
+                error,
+            })?;
+        }
+        Ok(())
+    }
+
     /// The acts of an analysed answer.
     pub fn find(&self, a: &Analyzed, negators: &Negators) -> ActReport {
         self.find_among(a, negators, &self.prefilter.candidates(a))
@@ -852,23 +882,32 @@ fn keep_strongest(hits: &mut Vec<ActHit>) {
 /// Checks a rules file: every pattern compiles, weights are in range, the engine's classes
 /// are there. Problems point at the pattern's line.
 pub fn check(rules: &ActRules, src: &SourceText) -> Vec<Diagnostic> {
-    check_and_compile(rules, src).0
+    let (mut out, compiled) = check_and_compile(rules, src);
+    if let Some(Err(e)) = compiled.map(|c| c.check_compiles()) {
+        out.push(bad_pattern(src, &e));
+    }
+    out
+}
+
+fn bad_pattern(src: &SourceText, e: &RuleError) -> Diagnostic {
+    Diagnostic::error(
+        src.path.as_path(),
+        src.locate_text(&e.pattern),
+        "bad-pattern",
+        e.to_string(),
+        "检查括号与转义（RON 字符串里的反斜杠写成 \\\\），词类要先在 classes 中定义；过长的词类请拆成几条规则",
+    )
 }
 
 /// As `check`, also giving the rules compiled (when they compile), so that loading them does
-/// not compile them a second time.
+/// not compile them a second time. The patterns' syntax is checked; their automata are built
+/// when first run (`check` builds them all).
 pub fn check_and_compile(rules: &ActRules, src: &SourceText) -> (Vec<Diagnostic>, Option<CompiledActs>) {
     let mut out = Vec::new();
     let path = src.path.as_path();
     let compiled = CompiledActs::compile(rules);
     if let Err(e) = &compiled {
-        out.push(Diagnostic::error(
-            path,
-            src.locate_text(&e.pattern),
-            "bad-pattern",
-            e.to_string(),
-            "检查括号与转义（RON 字符串里的反斜杠写成 \\\\），词类要先在 classes 中定义",
-        ));
+        out.push(bad_pattern(src, e));
     }
     for (i, rule) in rules.rules.iter().enumerate() {
         let at = rule.patterns.first().map_or(Pos::START, |p| src.locate_text(p));

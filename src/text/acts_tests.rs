@@ -7,8 +7,9 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 
 use super::Act::{self, *};
-use super::ActReport;
+use super::{ActReport, CompiledRule};
 use crate::text::analyzer::Analyzer;
+use crate::text::pattern::Pattern;
 
 fn analyzer() -> &'static Analyzer {
     static A: OnceLock<Analyzer> = OnceLock::new();
@@ -556,12 +557,18 @@ fn required_literals_are_held_by_every_match() {
     assert_eq!(lits("(?:好)?"), None);
     // Every match of each pattern holds one of its literals (on texts the rules find).
     let an = analyzer();
+    let with_literals: Vec<(&CompiledRule, &Pattern, Vec<Vec<u8>>)> = an
+        .act_rules()
+        .rules
+        .iter()
+        .flat_map(|rule| rule.patterns.iter().map(move |p| (rule, p)))
+        .filter_map(|(rule, p)| Some((rule, p, p.prefilter_source().and_then(required_literals)?)))
+        .collect();
     let mut checked = 0;
     for text in CASES.iter().map(|c| c.1).chain(scenario_answers().iter().map(String::as_str)) {
         let a = an.analyze(text);
-        for rule in &an.act_rules().rules {
-            for p in &rule.patterns {
-                let Some(literals) = p.prefilter_source().and_then(required_literals) else { continue };
+        for (rule, p, literals) in &with_literals {
+            {
                 let on = if rule.rule.exact { &a.norm } else { &a.key };
                 for m in p.find_all(on, |_, _| true) {
                     let found = &on[m];
@@ -582,4 +589,22 @@ fn required_literals_are_held_by_every_match() {
 fn few_patterns_escape_the_prefilter() {
     let p = &analyzer().act_rules().prefilter;
     assert!(p.always.len() * 10 < p.ids.len(), "{} of {} patterns always tried", p.always.len(), p.ids.len());
+}
+
+#[test]
+fn lint_reports_a_rule_too_large_to_build_where_it_is_though_loading_defers_it() {
+    use crate::diagnostic::SourceText;
+    let text = "ActRules(\n    name: \"test\", rules: [\n        (act: Apologize, patterns: [\"\\\\w{500}\\\\w{500}\"]),\n    ],\n)\n";
+    let rules: super::ActRules = crate::ron_file::options().from_str(text).unwrap();
+    let src = SourceText::new("acts.ron", text);
+    // Loading checks the syntax only: the rules compile, their automata wait for first use.
+    let (diagnostics, compiled) = super::check_and_compile(&rules, &src);
+    assert!(diagnostics.iter().all(|d| d.code != "bad-pattern"), "{diagnostics:?}");
+    let compiled = compiled.expect("syntax is valid");
+    assert!(compiled.check_compiles().is_err_and(|e| e.rule == 1 && e.act == Some(Apologize)));
+    // Lint builds every automaton, and names the rule's line.
+    let bad: Vec<_> = super::check(&rules, &src).into_iter().filter(|d| d.code == "bad-pattern").collect();
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0].line, 3);
+    assert!(bad[0].message.contains("规则 1"), "{}", bad[0].message);
 }

@@ -12,9 +12,15 @@
 //!   words, see `Analyzed::on_word_boundaries`): `<滚>` is the word 滚, not the 滚 of 滚动.
 //! - Back-references (`\1`) and look-around (`(?!…)`) are allowed; such patterns run on
 //!   `fancy-regex`, all others on `regex`.
+//!
+//! A plain pattern's syntax is checked when it is made, and its automaton is built the first
+//! time it is run: a start-up loads a thousand patterns of which one answer runs a few dozen.
+//! `Pattern::check_compiles` builds it at once, for lint, which must also report a pattern too
+//! large to build.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use crate::text::normalize::normalize;
 
@@ -37,8 +43,29 @@ pub struct Pattern {
 
 #[derive(Debug, Clone)]
 enum Matcher {
-    Plain(regex::Regex),
+    Plain(Box<LazyRegex>),
     Fancy(Box<fancy_regex::Regex>),
+}
+
+/// A regular expression whose syntax is known to be valid, built when first run.
+#[derive(Debug, Clone)]
+struct LazyRegex {
+    regex: String,
+    built: OnceLock<Result<regex::Regex, String>>,
+}
+
+impl LazyRegex {
+    /// The automaton, or why it could not be built (it is too large).
+    fn get(&self) -> Result<&regex::Regex, &str> {
+        self.built
+            .get_or_init(|| build_plain(&self.regex).map_err(|e| first_line(&e.to_string())))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+}
+
+fn build_plain(regex: &str) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(regex).size_limit(1 << 22).dfa_size_limit(1 << 24).build()
 }
 
 /// Why a pattern could not be compiled.
@@ -69,8 +96,9 @@ impl Pattern {
         }
         let body = normalize_pattern(body);
         let regex = expand(&body, classes, Gaps::Bounded)?;
-        let matcher = match regex::RegexBuilder::new(&regex).size_limit(1 << 22).dfa_size_limit(1 << 24).build() {
-            Ok(re) => Matcher::Plain(re),
+        // Parsing is what `regex` does first, and where its syntax errors come from.
+        let matcher = match regex_syntax::Parser::new().parse(&regex) {
+            Ok(_) => Matcher::Plain(Box::new(LazyRegex { regex: regex.clone(), built: OnceLock::new() })),
             // The seek pre-filter skips to where the pattern's plain approximation matches
             // before the backtracking VM runs (it never skips a match); always wanted here,
             // whatever the characters of the pattern.
@@ -88,6 +116,15 @@ impl Pattern {
         let loose = relax(&expand(&body, classes, Gaps::Unbounded)?);
         let prefilter = regex_syntax::Parser::new().parse(&loose).is_ok().then_some(loose);
         Ok(Pattern { source: source.to_string(), matcher, anchor_start, anchor_end, prefilter })
+    }
+
+    /// Builds the pattern's automaton now: an error when it is too large to build (a pattern
+    /// that fails so later is taken as matching nothing).
+    pub fn check_compiles(&self) -> Result<(), PatternError> {
+        match &self.matcher {
+            Matcher::Plain(lazy) => lazy.get().map(|_| ()).map_err(|e| PatternError::Syntax(e.to_string())),
+            Matcher::Fancy(_) => Ok(()),
+        }
     }
 
     /// Every match in `text`, leftmost first, not overlapping, whose anchored ends lie where
@@ -114,14 +151,14 @@ impl Pattern {
     pub fn is_in(&self, text: &str) -> bool {
         // Whether, not where: no search back for the start of the match.
         match &self.matcher {
-            Matcher::Plain(re) => re.is_match(text),
+            Matcher::Plain(lazy) => lazy.get().is_ok_and(|re| re.is_match(text)),
             Matcher::Fancy(re) => re.is_match(text).unwrap_or(false),
         }
     }
 
     fn find_at(&self, text: &str, from: usize) -> Option<Range<usize>> {
         match &self.matcher {
-            Matcher::Plain(re) => re.find_at(text, from).map(|m| m.range()),
+            Matcher::Plain(lazy) => lazy.get().ok()?.find_at(text, from).map(|m| m.range()),
             // A pattern that fails at run time (backtracking limit) is taken as not matching.
             Matcher::Fancy(re) => re.find_from_pos(text, from).ok().flatten().map(|m| m.range()),
         }
@@ -326,6 +363,20 @@ mod tests {
         );
         assert!(matches!(Pattern::compile("(会", &classes()).unwrap_err(), PatternError::Syntax(_)));
         assert_eq!(Pattern::compile(" <> ", &classes()).unwrap_err(), PatternError::Empty);
+    }
+
+    #[test]
+    fn a_pattern_too_large_to_build_is_an_error_for_lint_and_matches_nothing() {
+        // Valid syntax, so making it succeeds; its automaton is over the size limit.
+        let huge = Pattern::compile("\\w{500}\\w{500}", &classes()).unwrap();
+        let err = huge.check_compiles().unwrap_err();
+        assert!(matches!(&err, PatternError::Syntax(m) if m.contains("size limit")), "{err:?}");
+        assert!(huge.find_all(&"字".repeat(1000), |_, _| true).is_empty());
+        assert!(!huge.is_in("字"));
+        // An ordinary pattern builds.
+        let fine = Pattern::compile("{我方}会", &classes()).unwrap();
+        assert_eq!(fine.check_compiles(), Ok(()));
+        assert_eq!(all("{我方}会", "我们会"), vec!["我们会"]);
     }
 
     #[test]
