@@ -62,6 +62,9 @@ pub struct DraftInput<'a> {
     /// Names of the synonym groups (bit order of `TurnFacts::groups`).
     pub group_names: &'a [String],
     pub channel: Channel,
+    /// Well-rated agents of angry customers across the corpus, searched after the family's own
+    /// for an apology to open a model answer that soothes no one.
+    pub soothers: &'a [&'a Rep],
 }
 
 /// A written draft.
@@ -395,6 +398,41 @@ fn pass_mark() -> f32 {
     crate::scenario::schema::Rubric::default().pass_mark
 }
 
+/// When `answer` soothes no one: the clause of the first well-rated first answer among `good`
+/// that apologises or acknowledges feelings (and does nothing wrong), with its dialogue's id.
+fn soothing_clause(analyzer: &Analyzer, good: &[&Rep], answer: &str) -> Option<(String, String)> {
+    let soothes = |acts: &ActReport| acts.performed().any(|h| h.act.soothes() && !h.negated);
+    if soothes(&analyzer.acts_of(&analyzer.analyze(answer))) {
+        return None;
+    }
+    good.iter().find_map(|r| {
+        let text = speech_line(&exchange(r, 0)?.1?.text, Speaker::Agent)?;
+        let acts = analyzer.acts_of(&analyzer.analyze(&text));
+        if acts.conduct().next().is_some() {
+            return None;
+        }
+        // An apology or words for the feeling: a reassurance carries its own matter (请您放心付款).
+        let hit = acts.performed().find(|h| matches!(h.act, Act::Apologize | Act::Empathize) && !h.negated)?;
+        // Without the chat's "亲" (很抱歉亲): the model answer is spoken.
+        let chat = |c: char| !c.is_alphanumeric() || c == '亲';
+        let clause = hit.quote.trim_end_matches(chat).trim_start_matches(chat).trim().to_string();
+        (clause.chars().count() >= 2 && !answer.contains(&clause)).then(|| (clause, r.facts.id.clone()))
+    })
+}
+
+/// `answer` opened with a soothing clause, after its greeting when it has one
+/// ("您好，非常抱歉给您添麻烦了，您手机是什么机型…").
+fn with_soothing(answer: &str, clause: &str) -> String {
+    let greeting_end = answer.find("您好").map(|i| i + "您好".len()).filter(|&end| end <= 24).and_then(|end| {
+        let next = answer[end..].chars().next()?;
+        "，,！!。 ".contains(next).then(|| end + next.len_utf8())
+    });
+    match greeting_end {
+        Some(end) => format!("{}{clause}，{}", &answer[..end], answer[end..].trim_start()),
+        None => format!("{clause}，{answer}"),
+    }
+}
+
 /// A VIP's model answer addresses them by their title (the real name was redacted): "刘女士，您好…".
 fn with_title(answer: &str, title: &str) -> String {
     if answer.contains(title) {
@@ -488,6 +526,7 @@ fn plan(
     // The anchor's real answers and their acts, for the concepts a model answer must carry.
     let mut model_acts: Vec<ActReport> = Vec::new();
     let a = good[anchor];
+    let upset = matches!(persona, Persona::Angry) || mood_of(f.mean_first_anger()) >= 50.0;
     for k in 0..len.min(script_len(a)) {
         let (line, answer) = usable_exchange(a, k).expect("counted above");
         let mut variants =
@@ -514,6 +553,13 @@ fn plan(
             Persona::Vip if !answer.1.contains(address) => (with_title(&answer.1, address), "；称谓为草稿所加"),
             _ => (answer.1.clone(), ""),
         };
+        // An upset customer is soothed before anything else: when the anchor's real first
+        // answer does not, the soothing words of another well-rated agent of the family open it.
+        let sources: Vec<&Rep> = good.iter().chain(input.soothers).copied().collect();
+        let (model, soothed) = match (upset && k == 0).then(|| soothing_clause(analyzer, &sources, &model)).flatten() {
+            Some((clause, id)) => (with_soothing(&model, &clause), format!("；开头的安抚取自对话 {id}")),
+            None => (model, String::new()),
+        };
         model_acts.push(analyzer.acts_of(&analyzer.analyze(&model)));
         // Poorly rated agents' answers at the same point, for a bad sample.
         let bad_answers = poor
@@ -532,7 +578,7 @@ fn plan(
             tone: Vec::new(),
             model_answer: Noted {
                 value: model,
-                note: format!("对话 {} 的坐席回复（{}{titled}）", a.facts.id, quality_text(a)),
+                note: format!("对话 {} 的坐席回复（{}{titled}{soothed}）", a.facts.id, quality_text(a)),
             },
             next: Vec::new(),
             demands_supervisor: false,
@@ -545,7 +591,6 @@ fn plan(
     // performs it too, otherwise optional. Then the topic groups, from the whole family. ---
     let mut concepts: Vec<ConceptPlan> = Vec::new();
     let group_index = |name: &str| input.group_names.iter().position(|g| g == name);
-    let upset = matches!(persona, Persona::Angry) || mood_of(f.mean_first_anger()) >= 50.0;
     for (k, tp) in turn_plans.iter_mut().enumerate() {
         let pos = k.min(POSITIONS - 1);
         let poor_n = poor_acts.answers(pos);
@@ -1497,6 +1542,19 @@ fn emit(p: &Plan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_soothing_clause_opens_the_answer_after_its_greeting() {
+        assert_eq!(
+            with_soothing("您好，您手机是什么机型？", "很抱歉给您带来不便"),
+            "您好，很抱歉给您带来不便，您手机是什么机型？"
+        );
+        assert_eq!(with_soothing("您好！请问是哪个营业厅？", "抱歉"), "您好！抱歉，请问是哪个营业厅？");
+        assert_eq!(with_soothing("刘女士，您好，请稍等", "抱歉让您久等"), "刘女士，您好，抱歉让您久等，请稍等");
+        // No greeting, or 您好 not opening the answer: the clause comes first.
+        assert_eq!(with_soothing("请问您的订单号是多少？", "抱歉"), "抱歉，请问您的订单号是多少？");
+        assert_eq!(with_soothing("您好像没收到短信？", "抱歉"), "抱歉，您好像没收到短信？");
+    }
 
     #[test]
     fn acknowledgements() {

@@ -46,6 +46,10 @@ pub(crate) fn write_drafts(
             .then(b.dialogues.cmp(&a.dialogues))
             .then(a.key.cmp(&b.key))
     });
+    // Well-rated agents of angry customers anywhere in the corpus (in the drafts' order): where
+    // they apologised, their words can open a model answer that soothes no one.
+    let soothers: Vec<&crate::mining::family::Rep> =
+        order.iter().filter(|f| f.key.1 == Persona::Angry).flat_map(|f| f.good_reps.items.iter()).collect();
     let family_id = |f: &Family| match f.key.0 {
         Some(t) => format!("mined-{}-{:02}", f.key.1.key(), t + 1),
         None => format!("mined-{}-other", f.key.1.key()),
@@ -98,6 +102,7 @@ pub(crate) fn write_drafts(
                 agent_keywords,
                 group_names: &ctx.detectors.group_names,
                 channel: opts.channel,
+                soothers: &soothers,
             };
             match draft::build(&input, analyzer) {
                 Ok(d) => {
