@@ -137,7 +137,7 @@ impl<'a> Scenarios<'a> {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let name = display_path(&args.file).to_string();
     if let Some(dir) = args.scenarios.as_deref().filter(|d| !d.is_dir()) {
-        eprintln!("错误：--scenarios {} 不是目录", display_path(&dir));
+        eprintln!("错误：--scenarios {} 不是目录", display_path(dir));
         return Ok(ExitCode::from(2));
     }
     if args.file.is_dir() {

@@ -61,7 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(e) => e,
             Err(d) => {
                 if !args.json {
-                    eprintln!("错误：场景文件 {} 无法加载：\n{d}", display_path(&file));
+                    eprintln!("错误：场景文件 {} 无法加载：\n{d}", display_path(file));
                 }
                 broken.push((file.clone(), d.to_string()));
                 continue;
@@ -119,7 +119,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         match &database {
-            Some(db) => println!("练习记录：{}", display_path(&db)),
+            Some(db) => println!("练习记录：{}", display_path(db)),
             None => println!("（没有练习记录数据库，只统计样例和示范回答；用 --db 指定数据库）"),
         }
         for (file, report) in &reports {
@@ -156,7 +156,7 @@ fn open_store(db: &DbArgs) -> anyhow::Result<Option<Store>> {
 }
 
 fn print_report(file: &Path, r: &ConceptReport) {
-    println!("\n══ {} {}（{}）══", r.scenario, r.title, display_path(&file));
+    println!("\n══ {} {}（{}）══", r.scenario, r.title, display_path(file));
     let a = &r.answers;
     let unknown = if a.unknown_turn > 0 {
         format!("；{} 条记录的回合已不在场景中，未计入", a.unknown_turn)

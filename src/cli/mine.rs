@@ -222,6 +222,6 @@ fn print_summary(o: &MineOutcome, opts: &MineOptions, elapsed: Duration) {
         );
     }
     if let Some((html, json)) = &o.report_files {
-        println!("报告 → {}、{}", display_path(&html), display_path(&json));
+        println!("报告 → {}、{}", display_path(html), display_path(json));
     }
 }

@@ -233,10 +233,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.save_transcript {
         match std::fs::write(path, format!("{doc}\n")) {
             Ok(()) => {
-                eprintln!("（本次练习的完整记录已写入 {}）", display_path(&path));
-                kept_at = Some(display_path(&path).to_string());
+                eprintln!("（本次练习的完整记录已写入 {}）", display_path(path));
+                kept_at = Some(display_path(path).to_string());
             }
-            Err(e) => eprintln!("错误：无法把完整记录写入 {}：{e}", display_path(&path)),
+            Err(e) => eprintln!("错误：无法把完整记录写入 {}：{e}", display_path(path)),
         }
     }
     if let Some(r) = recording.as_ref().filter(|r| r.lost()) {

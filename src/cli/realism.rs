@@ -112,7 +112,7 @@ struct Simulated {
 
 fn play_library(dir: &Path) -> anyhow::Result<Result<(Simulated, peilian::text::Analyzer), String>> {
     if !dir.is_dir() {
-        return Ok(Err(format!("{}: 场景目录不存在", display_path(&dir))));
+        return Ok(Err(format!("{}: 场景目录不存在", display_path(dir))));
     }
     let layout = Layout::around(dir);
     let base = match layout.analyzer() {
@@ -272,7 +272,7 @@ fn format_side(unit: Unit, s: &Side, min_n: u64) -> String {
 }
 
 fn print_text(args: &Args, sim: &Simulated, real: &Measures, simulated: &Measures, figures: &[Compared]) {
-    let files: Vec<String> = args.corpus.iter().map(|p| display_path(&p).to_string()).collect();
+    let files: Vec<String> = args.corpus.iter().map(|p| display_path(p).to_string()).collect();
     println!("真实感：模拟客户与真实对话对比（相对差在 {:.0}% 以内记 ✓）", TOLERANCE * 100.0);
     println!("语料：{} 段对话（{}）", real.dialogues, files.join("、"));
     println!("模拟器：{} 个场景的 {} 通样例通话（{}）", sim.scenarios, simulated.dialogues, display_path(&sim.dir));

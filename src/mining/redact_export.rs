@@ -387,7 +387,7 @@ fn rewrite_csv(
                 continue;
             }
         }
-        let cols = columns.clone().unwrap_or(Columns::POSITIONAL);
+        let cols = columns.unwrap_or(Columns::POSITIONAL);
         let id = fields.get(cols.id).map(|s| s.trim().to_string()).unwrap_or_default();
         if current.as_deref() != Some(id.as_str()) {
             summary.dialogues += 1;
@@ -411,9 +411,7 @@ fn rewrite_csv(
                 }
             } else if i == cols.role {
                 if role.is_some() { value.clone() } else { unknown_role(value, redactor, summary) }
-            } else if Some(i) == cols.turn || Some(i) == cols.timestamp {
-                value.clone()
-            } else if is_kept(name) {
+            } else if Some(i) == cols.turn || Some(i) == cols.timestamp || is_kept(name) {
                 value.clone()
             } else {
                 redact_field(name, value, redactor, summary)

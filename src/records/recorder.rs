@@ -269,7 +269,7 @@ impl Recorder {
                     return true;
                 }
                 Err(e) => {
-                    self.journal_error = Some(format!("{}：{}", display_path(&journal.path()), explain_io(&e)));
+                    self.journal_error = Some(format!("{}：{}", display_path(journal.path()), explain_io(&e)));
                     self.journal = None;
                     self.journaled = 0;
                 }
@@ -286,7 +286,7 @@ impl Recorder {
                     self.journal_error = None;
                     return true;
                 }
-                Err(e) => errors.push(format!("{}：{}", display_path(&root), explain_io(&e))),
+                Err(e) => errors.push(format!("{}：{}", display_path(root), explain_io(&e))),
             }
         }
         if errors.is_empty() {

@@ -120,10 +120,10 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)?;
     let meta = std::fs::symlink_metadata(dir)?;
     if !meta.is_dir() {
-        return Err(std::io::Error::other(format!("{} 不是目录（可能是符号链接）", display_path(&dir))));
+        return Err(std::io::Error::other(format!("{} 不是目录（可能是符号链接）", display_path(dir))));
     }
     if !owned_by_me(&meta) {
-        return Err(std::io::Error::other(format!("{} 属于另一个用户", display_path(&dir))));
+        return Err(std::io::Error::other(format!("{} 属于另一个用户", display_path(dir))));
     }
     #[cfg(unix)]
     {

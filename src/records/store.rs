@@ -545,9 +545,9 @@ impl Store {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
                 path: path.to_path_buf(),
                 reason: if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    format!("{} 已存在，但不是目录", display_path(&dir))
+                    format!("{} 已存在，但不是目录", display_path(dir))
                 } else {
-                    format!("无法创建目录 {}：{}", display_path(&dir), crate::records::recovery::explain_io(&e))
+                    format!("无法创建目录 {}：{}", display_path(dir), crate::records::recovery::explain_io(&e))
                 },
             })?;
         }

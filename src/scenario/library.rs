@@ -283,7 +283,7 @@ pub fn duplicate_id(path: &Path, id: &str, first: &Path) -> Diagnostic {
         path,
         Pos::START,
         "duplicate-id",
-        format!("场景 id “{id}” 已被 {} 使用", display_path(&first)),
+        format!("场景 id “{id}” 已被 {} 使用", display_path(first)),
         "每个场景的 id 必须唯一：改名，或删除重复的文件",
     )
 }
@@ -356,7 +356,7 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<LintReport> {
                             path,
                             src.locate("name", &l.name),
                             "duplicate-id",
-                            format!("词库名“{}”与 {} 重复", l.name, display_path(&first)),
+                            format!("词库名“{}”与 {} 重复", l.name, display_path(first)),
                             "每个词库的 name 必须唯一；合并两个文件或改名",
                         ));
                     } else if !lexicon_names.iter().any(|(n, _)| *n == l.name) {

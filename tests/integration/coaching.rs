@@ -422,7 +422,9 @@ fn the_scenario_view_shows_who_passed_and_what_was_missed_there() {
         let mut ops = Vec::new();
         // Scenario a: 丁 60 then 85 (passes), 戊 90 with a blame (passed by the scorer, not
         // clean), 己 in another team 95; and 丁 in scenario b (not counted).
-        let sessions: [(&str, &str, &str, f32, &[&str], Option<(&str, &str)>); 5] = [
+        // (trainee, team, scenario, score, concepts missed, conduct with its words)
+        type Planted<'a> = (&'a str, &'a str, &'a str, f32, &'a [&'a str], Option<(&'a str, &'a str)>);
+        let sessions: [Planted; 5] = [
             ("丁", "一组", "a", 60.0, &["致歉", "时效"], None),
             ("丁", "一组", "a", 85.0, &["时效"], None),
             ("戊", "一组", "a", 90.0, &[], Some(("指责客户", "你自己没看清楚"))),
@@ -441,7 +443,9 @@ fn the_scenario_view_shows_who_passed_and_what_was_missed_there() {
     let store = lab.store();
     let r = scenario_report(&store, "a", Some("一组"), &Period::all()).unwrap();
     // 一组 in scenario a: 丁 (2 attempts, best 85, latest 85, passed) and 戊 (1, not clean).
-    let rows: Vec<(&str, u32, Option<f32>, Option<f32>, bool, u32)> =
+    // (name, attempts, best, latest, passed, incidents)
+    type Row<'a> = (&'a str, u32, Option<f32>, Option<f32>, bool, u32);
+    let rows: Vec<Row> =
         r.rows.iter().map(|x| (x.name.as_str(), x.attempts, x.best, x.latest, x.passed, x.incidents)).collect();
     assert_eq!(rows, vec![("丁", 2, Some(85.0), Some(85.0), true, 0), ("戊", 1, Some(90.0), Some(90.0), false, 1)]);
     assert_eq!((r.attempted, r.passed), (2, 1));
