@@ -45,6 +45,9 @@ pub const CHAT_TYPING_FACTOR: u64 = 3;
 pub const HOLD_FACTOR: u64 = 2;
 /// After this many reactions in a row on one turn the customer gives up on the call.
 pub const MAX_REACTIONS_IN_A_ROW: u32 = 2;
+/// How far below the mood at which they demand a supervisor a customer is wary enough to ask
+/// what a piece of information is for before giving it (`ReactionKind::AskWhy`).
+pub const WARY_BELOW_DEMAND: f32 = 20.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -291,6 +294,8 @@ struct State {
     demanded: bool,
     /// Fact ids the customer has told so far.
     given: Vec<String>,
+    /// Fact ids the customer asked "what for?" about instead of telling (`ReactionKind::AskWhy`).
+    questioned: Vec<String>,
     /// The question the customer waits to have answered on the pending turn.
     question: Option<String>,
     /// Reactions said in a row on the pending turn.
@@ -648,6 +653,29 @@ impl Session {
         {
             reaction = Some(repeat);
         }
+        // Asked point-blank while upset — no apology, no word for their trouble, no reason — a
+        // customer asks what for before telling; asked again, they tell.
+        let wary = self.st.mood + WARY_BELOW_DEMAND >= f32::from(sc.persona.demands_supervisor_at);
+        let first_ask = to_tell.iter().any(|&f| !self.st.questioned.contains(&sc.facts[f].id));
+        let bare = !last
+            .tone
+            .acts
+            .performed()
+            .any(|h| !h.negated && matches!(h.act, Act::Apologize | Act::Empathize | Act::Explain | Act::Reassure));
+        let blunt_ask = wary && first_ask && bare && repeat_kind.is_none();
+        if blunt_ask && matches!(reaction, None | Some(ReactionKind::GoAhead | ReactionKind::NoProgress)) {
+            reaction = Some(ReactionKind::AskWhy);
+        }
+        let to_tell = if reaction == Some(ReactionKind::AskWhy) {
+            for &f in &to_tell {
+                if !self.st.questioned.contains(&sc.facts[f].id) {
+                    self.st.questioned.push(sc.facts[f].id.clone());
+                }
+            }
+            Vec::new()
+        } else {
+            to_tell
+        };
         let Some(kind) = reaction else {
             self.st.reactions_in_a_row = 0;
             self.st.holding = false;
@@ -1210,6 +1238,7 @@ fn initial_state(engine: &Engine, seed: u64) -> State {
         nudged: false,
         demanded: false,
         given: Vec::new(),
+        questioned: Vec::new(),
         question: None,
         reactions_in_a_row: 0,
         turn_hits: Vec::new(),

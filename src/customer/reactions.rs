@@ -30,6 +30,9 @@ pub enum ReactionKind {
     AskedAgain,
     /// Asked for something the customer already gave the chatbot (`{value}`).
     BotKnows,
+    /// Asked point-blank for information while upset (no apology, no reason given): what for?
+    /// Asked again, they tell.
+    AskWhy,
     /// A promise with no time: taken up (说话算话？几点？).
     CommitVague,
     /// A promise the customer takes at its word (the call ends on it).
@@ -55,12 +58,13 @@ pub enum ReactionKind {
 }
 
 impl ReactionKind {
-    pub const ALL: [ReactionKind; 16] = [
+    pub const ALL: [ReactionKind; 17] = [
         ReactionKind::Unanswered,
         ReactionKind::NoProgress,
         ReactionKind::GoAhead,
         ReactionKind::AskedAgain,
         ReactionKind::BotKnows,
+        ReactionKind::AskWhy,
         ReactionKind::CommitVague,
         ReactionKind::CommitTaken,
         ReactionKind::PushBack,
@@ -82,6 +86,7 @@ impl ReactionKind {
             ReactionKind::GoAhead => "等坐席下一步",
             ReactionKind::AskedAgain => "重复询问已说过的信息",
             ReactionKind::BotKnows => "询问机器人已收集的信息",
+            ReactionKind::AskWhy => "先问要信息做什么",
             ReactionKind::CommitVague => "追问承诺的时间",
             ReactionKind::CommitTaken => "记下坐席的承诺",
             ReactionKind::PushBack => "对拒绝表示不满",

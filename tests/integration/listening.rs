@@ -202,3 +202,24 @@ fn rewinding_says_the_customers_line_again() {
         matches!(&events[..], [peilian::session::Event::Rewound { turn: 2, line, .. }] if line.starts_with("订单号 DD123"))
     );
 }
+
+#[test]
+fn asked_point_blank_while_upset_the_customer_asks_what_for_then_tells() {
+    let upset = || listening_with("mood: 50", "mood: 75");
+    // No apology, no reason: "what for?", and the number is not told yet.
+    let s = play(upset(), &["请提供一下订单号。"]);
+    let text = assert_reaction(&s, ReactionKind::AskWhy, "open");
+    assert!(!text.contains("DD123"), "{text}");
+    // Asked again, the customer tells (the scripted line that tells it; two blunt asks have
+    // angered them to the point of wanting a supervisor as well).
+    let s = play(upset(), &["请提供一下订单号。", "请提供一下订单号，我帮您查物流。"]);
+    let line = s.transcript().iter().rev().find(|e| e.kind == LineKind::Script).unwrap();
+    assert_eq!((line.turn_id.as_deref(), s.pending_turn_id()), (Some("order_given"), Some("order_given")));
+    assert!(line.text.starts_with("订单号 DD123"), "{}", line.text);
+    // Near misses: an apology first, or a calm customer — told at once.
+    let s = play(upset(), &["非常抱歉让您着急了，麻烦您提供一下订单号。"]);
+    assert_eq!(last_customer(&s).kind, LineKind::Script, "{:?}", s.transcript());
+    let s = play(listening(), &["请提供一下订单号。"]);
+    assert_eq!(last_customer(&s).kind, LineKind::Script, "{:?}", s.transcript());
+    assert!(last_customer(&s).text.starts_with("订单号 DD123"), "{}", last_customer(&s).text);
+}
