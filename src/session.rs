@@ -657,11 +657,7 @@ impl Session {
         // customer asks what for before telling; asked again, they tell.
         let wary = self.st.mood + WARY_BELOW_DEMAND >= f32::from(sc.persona.demands_supervisor_at);
         let first_ask = to_tell.iter().any(|&f| !self.st.questioned.contains(&sc.facts[f].id));
-        let bare = !last
-            .tone
-            .acts
-            .performed()
-            .any(|h| !h.negated && matches!(h.act, Act::Apologize | Act::Empathize | Act::Explain | Act::Reassure));
+        let bare = !last.tone.acts.performed().any(|h| !h.negated && (h.act.soothes() || h.act == Act::Explain));
         let blunt_ask = wary && first_ask && bare && repeat_kind.is_none();
         if blunt_ask && matches!(reaction, None | Some(ReactionKind::GoAhead | ReactionKind::NoProgress)) {
             reaction = Some(ReactionKind::AskWhy);

@@ -398,14 +398,15 @@ fn pass_mark() -> f32 {
     crate::scenario::schema::Rubric::default().pass_mark
 }
 
-/// When `answer` soothes no one: the clause of the first well-rated first answer among `good`
-/// that apologises or acknowledges feelings (and does nothing wrong), with its dialogue's id.
-fn soothing_clause(analyzer: &Analyzer, good: &[&Rep], answer: &str) -> Option<(String, String)> {
-    let soothes = |acts: &ActReport| acts.performed().any(|h| h.act.soothes() && !h.negated);
-    if soothes(&analyzer.acts_of(&analyzer.analyze(answer))) {
-        return None;
-    }
-    good.iter().find_map(|r| {
+/// The clause of the first well-rated first answer among `good` that apologises or
+/// acknowledges feelings (and does nothing wrong) and that `answer` does not already hold, with
+/// its dialogue's id.
+fn soothing_clause<'r>(
+    analyzer: &Analyzer,
+    good: impl IntoIterator<Item = &'r Rep>,
+    answer: &str,
+) -> Option<(String, String)> {
+    good.into_iter().find_map(|r| {
         let text = speech_line(&exchange(r, 0)?.1?.text, Speaker::Agent)?;
         let acts = analyzer.acts_of(&analyzer.analyze(&text));
         if acts.conduct().next().is_some() {
@@ -553,14 +554,22 @@ fn plan(
             Persona::Vip if !answer.1.contains(address) => (with_title(&answer.1, address), "；称谓为草稿所加"),
             _ => (answer.1.clone(), ""),
         };
+        let mut acts = analyzer.acts_of(&analyzer.analyze(&model));
         // An upset customer is soothed before anything else: when the anchor's real first
-        // answer does not, the soothing words of another well-rated agent of the family open it.
-        let sources: Vec<&Rep> = good.iter().chain(input.soothers).copied().collect();
-        let (model, soothed) = match (upset && k == 0).then(|| soothing_clause(analyzer, &sources, &model)).flatten() {
-            Some((clause, id)) => (with_soothing(&model, &clause), format!("；开头的安抚取自对话 {id}")),
+        // answer does not, the soothing words of another well-rated agent (of the family first,
+        // then of any angry family) open it.
+        let unsoothed = upset && k == 0 && !acts.performed().any(|h| h.act.soothes() && !h.negated);
+        let found =
+            unsoothed.then(|| soothing_clause(analyzer, good.iter().chain(input.soothers).copied(), &model)).flatten();
+        let (model, soothed) = match found {
+            Some((clause, id)) => {
+                let opened = with_soothing(&model, &clause);
+                acts = analyzer.acts_of(&analyzer.analyze(&opened));
+                (opened, format!("；开头的安抚取自对话 {id}"))
+            }
             None => (model, String::new()),
         };
-        model_acts.push(analyzer.acts_of(&analyzer.analyze(&model)));
+        model_acts.push(acts);
         // Poorly rated agents' answers at the same point, for a bad sample.
         let bad_answers = poor
             .iter()

@@ -631,26 +631,20 @@ impl CompiledActs {
     /// Builds every pattern's automaton now (they are otherwise built when first run): the first
     /// pattern too large to build.
     pub fn check_compiles(&self) -> Result<(), RuleError> {
-        for (i, rule) in self.rules.iter().enumerate() {
-            for pattern in rule.patterns.iter().chain(&rule.unless) {
-                pattern.check_compiles().map_err(|error| RuleError {
-                    rule: i + 1,
-                    act: Some(rule.rule.act),
-                    pattern: pattern.source.clone(),
-                    error,
-                })?;
-            }
-        }
-        let file_patterns =
-            [&self.question, &self.hedge, &self.customer_said, &self.after_negation, &self.promise_marker]
-                .into_iter()
-                .flatten()
-                .chain(self.information.iter().map(|i| &i.words))
-                .chain(&self.deadline);
-        for pattern in file_patterns {
+        // (1-based rule number or 0 for the file's own, the rule's act, the pattern)
+        let rules = self.rules.iter().enumerate().flat_map(|(i, rule)| {
+            rule.patterns.iter().chain(&rule.unless).map(move |p| (i + 1, Some(rule.rule.act), p))
+        });
+        let file = [&self.question, &self.hedge, &self.customer_said, &self.after_negation, &self.promise_marker]
+            .into_iter()
+            .flatten()
+            .chain(self.information.iter().map(|i| &i.words))
+            .chain(&self.deadline)
+            .map(|p| (0, None, p));
+        for (rule, act, pattern) in rules.chain(file) {
             pattern.check_compiles().map_err(|error| RuleError {
-                rule: 0,
-                act: None,
+                rule,
+                act,
                 pattern: pattern.source.clone(),
                 error,
             })?;
