@@ -176,6 +176,7 @@ const NAME_LABEL: u64 = 4;
 const TITLE: u64 = 8;
 const INTRO: u64 = 16;
 const PLACE_CUE: u64 = 32;
+const NAME_CONTEXT: u64 = 64;
 /// Words after which a speaker says where they live or where to send something: a clause
 /// after them may be an address even without the markers the address rules need
 /// (佛山顺德乐从水藤 names a village by its city, district and town). The labelled ones
@@ -192,6 +193,39 @@ const INTRO_WORDS: [&str; 4] = ["我是", "本人", "叫我", "姓"];
 
 /// Characters that may follow a name said in an introduction (叫我李四就行, 我是张伟啊).
 const AFTER_NAME: &str = "就吧啊呀哈呢哦嘛的，。,.!！?？ 叫";
+
+/// Words right before a name said in running text (转告王建国, 老公叫陈志强, 是赵敏帮我下的单).
+const BEFORE_NAME_WORDS: [&str; 28] = [
+    "转告", "告诉", "通知", "联系", "找", "叫", "同事", "朋友", "老公", "老婆", "爱人", "丈夫", "妻子", "媳妇", "儿子",
+    "女儿", "爸爸", "妈妈", "父亲", "母亲", "哥哥", "姐姐", "弟弟", "妹妹", "邻居", "领导", "家属", "亲戚",
+];
+/// Words right after one (张伟昨天打电话说, 赵敏帮我, 杨帆同事跟进). Function words that follow
+/// any noun (是, 和, 也 …) are not among them: jieba tags some product names as names (安卓).
+const AFTER_NAME_WORDS: [&str; 20] = [
+    "说",
+    "讲",
+    "告诉",
+    "打电话",
+    "来电",
+    "帮",
+    "帮我",
+    "同事",
+    "本人",
+    "昨天",
+    "今天",
+    "前天",
+    "上午",
+    "下午",
+    "晚上",
+    "刚才",
+    "之前",
+    "上次",
+    "一声",
+    "那边",
+];
+
+/// Verbs jieba may join to an unknown name before them (王伟帮我, 李娜说): the name ends before.
+const SWALLOWED_AFTER_NAME: &str = "帮说讲";
 
 /// Characters that do not occur in given names introduced after 我是 (我是常客, 我是老客户).
 const NOT_INTRODUCED: &str = "客户员工主家属人";
@@ -295,7 +329,8 @@ impl Redactor {
                     .chain(NAME_LABELS.split('|').map(|w| (w.to_string(), NAME_LABEL)))
                     .chain(TITLES.split('|').map(|w| (w.to_string(), TITLE)))
                     .chain(INTRO_WORDS.iter().map(|w| (w.to_string(), INTRO)))
-                    .chain(PLACE_CUES.iter().map(|w| (w.to_string(), PLACE_CUE))),
+                    .chain(PLACE_CUES.iter().map(|w| (w.to_string(), PLACE_CUE)))
+                    .chain(BEFORE_NAME_WORDS.iter().chain(&AFTER_NAME_WORDS).map(|w| (w.to_string(), NAME_CONTEXT))),
             ),
             name_intro: re(&format!(r"({NAME_LABELS})[\s:：是为]*((?:{})[\p{{Han}}]{{1,2}})", surname_alternation())),
             title: re(TITLES),
@@ -596,10 +631,71 @@ impl Redactor {
                 spans.add(s, e, PiiKind::Name);
             }
         }
+        if triggers & NAME_CONTEXT != 0 && text.chars().any(is_running_text_surname) {
+            self.names_in_running_text(text, spans);
+        }
     }
 }
 
 impl Redactor {
+    /// A person's name in running text, without a label or title (麻烦转告王建国一声, 张伟昨天打电话说,
+    /// 是赵敏帮我下的单), read from jieba's words and tags. A name is one of:
+    ///
+    /// - a word tagged as a person's name, starting with a surname and with one or two
+    ///   given-name characters, that jieba's dictionary does not know, or knows as a full name
+    ///   of three characters (王建国); an unknown one that swallowed the verb after it (王伟帮)
+    ///   gives the verb back;
+    /// - a surname standing alone, then a given name jieba tags as a name or a place (王 秀英,
+    ///   杨 建国), or any word after a compound surname (欧阳 伟);
+    /// - a two-character name the dictionary knows (李强), only between a word that introduces
+    ///   a person and one that follows a person (转告李强一声): the dictionary tags many ordinary
+    ///   words as names (明白, 阳光, 师傅 — 叫师傅来查).
+    ///
+    /// It must stand next to a word that goes with a person (告诉, 同事, 说, 昨天 …): that keeps
+    /// out the words jieba wrongly tags as names (安卓手机, 查话费).
+    fn names_in_running_text(&self, text: &str, spans: &mut Spans) {
+        let tags = self.jieba.tag(text, true);
+        let is_name_tag = |tag: &str| tag.starts_with("nr");
+        for (i, t) in tags.iter().enumerate() {
+            let before = i.checked_sub(1).map(|b| tags[b].word);
+            let introduced = before.is_some_and(|w| BEFORE_NAME_WORDS.contains(&w));
+            let followed = |next: usize| tags.get(next).is_some_and(|n| AFTER_NAME_WORDS.contains(&n.word));
+            let span = if surname_at_start(t.word) == Some(t.word.len()) {
+                // A surname alone, then the given name.
+                let Some(given) = tags.get(i + 1) else { continue };
+                // The given name may have swallowed the verb after it (欧阳 伟说).
+                let verb = given.word.chars().next_back().filter(|c| SWALLOWED_AFTER_NAME.contains(*c));
+                let verb_len = verb.filter(|_| given.word.chars().count() > 1).map_or(0, char::len_utf8);
+                let given_word = &given.word[..given.word.len() - verb_len];
+                let shaped = is_person_name_shape(&format!("{}{given_word}", t.word));
+                // After a compound surname any word is a given name (欧阳 伟); after a single one,
+                // a word tagged as a name or as a place (杨 建国).
+                let given_tag_ok = t.word.chars().count() == 2 || is_name_tag(given.tag) || given.tag == "ns";
+                (shaped && given_tag_ok && (introduced || verb_len > 0 || followed(i + 2)))
+                    .then_some((t.byte_start, given.byte_end - verb_len))
+            } else if is_name_tag(t.tag) {
+                let known = self.jieba.has_word(t.word);
+                let verb = t.word.chars().next_back().filter(|c| SWALLOWED_AFTER_NAME.contains(*c));
+                let before_verb = verb.map(|v| &t.word[..t.word.len() - v.len_utf8()]);
+                match before_verb {
+                    Some(name) if !known && is_person_name_shape(name) => {
+                        Some((t.byte_start, t.byte_start + name.len()))
+                    }
+                    _ if !is_person_name_shape(t.word) => None,
+                    _ if !known || t.word.chars().count() == 3 => {
+                        (introduced || followed(i + 1)).then_some((t.byte_start, t.byte_end))
+                    }
+                    _ => (introduced && followed(i + 1)).then_some((t.byte_start, t.byte_end)),
+                }
+            } else {
+                None
+            };
+            if let Some((start, end)) = span {
+                spans.add(start, end, PiiKind::Name);
+            }
+        }
+    }
+
     /// Where the name said after an introduction (`label`) and starting at `start` ends, if it
     /// is one: a surname and one or two given-name characters, then the end of the phrase or
     /// a particle (叫我李四就行). After 我是 or 本人 jieba must not read it as another word
@@ -867,6 +963,27 @@ fn surname_alternation() -> String {
     let mut parts: Vec<String> = COMPOUND_SURNAMES.iter().map(|s| s.to_string()).collect();
     parts.push(format!("[{SURNAMES}]"));
     parts.join("|")
+}
+
+/// A surname (single or compound) and one or two given-name characters, all Han, none of
+/// them a function word (`NOT_NAME`).
+fn is_person_name_shape(word: &str) -> bool {
+    let Some(surname) = surname_at_start(word) else { return false };
+    if surname == word.chars().next().map_or(0, char::len_utf8)
+        && !word.chars().next().is_some_and(is_running_text_surname)
+    {
+        return false;
+    }
+    let given: Vec<char> = word[surname..].chars().collect();
+    (1..=2).contains(&given.len()) && given.iter().all(|&c| is_han(c) && !NOT_NAME.contains(c))
+}
+
+/// Surnames that are also common verbs or function words (查话费, 解卡, 和您): in running text,
+/// without a title or label, a word starting with one is not taken for a name.
+const VERB_SURNAMES: &str = "查解包连管和应成时于全车路向";
+
+fn is_running_text_surname(c: char) -> bool {
+    is_surname(c) && !VERB_SURNAMES.contains(c)
 }
 
 fn is_surname(c: char) -> bool {
@@ -1318,10 +1435,12 @@ mod tests {
         assert_eq!(r.triggers.find("寄到泉城路"), STREET_ENDING | ADDRESS_ANCHOR | PLACE_CUE);
         assert_eq!(r.triggers.find("我住在佛山顺德"), PLACE_CUE);
         assert_eq!(r.triggers.find("订单号"), ADDRESS_ANCHOR);
-        assert_eq!(r.triggers.find("联系人王先生"), NAME_LABEL | TITLE);
+        assert_eq!(r.triggers.find("联系人王先生"), NAME_LABEL | TITLE | NAME_CONTEXT);
+        assert_eq!(r.triggers.find("转告王建国"), NAME_CONTEXT);
         assert_eq!(r.triggers.find("你好"), 0);
-        // A name rule's match starts with its label or is found at its title, so a text
-        // without either has nothing for them: the gate only skips work.
+        // A name rule's match starts with its label or is found at its title, and a name in
+        // running text stands next to a word of `NAME_CONTEXT`, so a text without any of
+        // them has nothing for them: the gate only skips work.
         assert_eq!(r.triggers.find("王建国来了"), 0);
         assert!(!r.name_intro.is_match("王建国来了") && !r.title.is_match("王建国来了"));
         assert_eq!(red("联系人：王建国"), "联系人：[姓名]");
@@ -1406,6 +1525,40 @@ mod tests {
             "反复和经理确认",
         ] {
             assert_eq!(red(s), s);
+        }
+    }
+
+    #[test]
+    fn names_in_running_text_next_to_a_word_that_goes_with_a_person() {
+        for (text, want) in [
+            ("麻烦转告王秀英一声", "麻烦转告[姓名]一声"),
+            ("张伟昨天打电话说快递没到", "[姓名]昨天打电话说快递没到"),
+            ("是赵敏帮我下的单", "是[姓名]帮我下的单"),
+            ("老公叫陈志强", "老公叫[姓名]"),
+            ("我们这边杨帆同事跟进", "我们这边[姓名]同事跟进"),
+            ("上次刘晓梅说给我退", "上次[姓名]说给我退"),
+            ("我妈妈李秀英的卡", "我妈妈[姓名]的卡"),
+            ("麻烦转告杨建国一声", "麻烦转告[姓名]一声"),
+            ("上次欧阳伟说给我退", "上次[姓名]说给我退"),
+            ("转告李强一声", "转告[姓名]一声"),
+        ] {
+            assert_eq!(red(text), want, "{text}");
+        }
+        // Words jieba tags as names, and names of things, where no person is meant.
+        for text in [
+            "安卓系统打不开",
+            "是安卓还是苹果的手机",
+            "语音查话费说我有41元",
+            "老婆查岗总是不在岗",
+            "实在不行叫师傅来查",
+            "我可以叫阳光海景",
+            "客服已帮我联系师傅上门维修",
+            "我明白您的意思",
+            "谢谢您的耐心",
+            "顾客说的没错",
+            "给我办张卡",
+        ] {
+            assert_eq!(red(text), text);
         }
     }
 

@@ -444,6 +444,16 @@ fn pii_cases(n_per_kind: usize) -> Vec<Case> {
                     };
                     (v, pick(&mut rng, &["我家在{}，宽带断了", "请寄到{}", "地址：{}，尽快上门"]).to_string())
                 }
+                PiiKind::Name if i % 6 == 0 => {
+                    // A full name in running text, with no label or title, next to a word
+                    // that goes with a person.
+                    let name = format!("{}{}", pick(&mut rng, &surnames), pick(&mut rng, &given));
+                    let template = pick(
+                        &mut rng,
+                        &["麻烦转告{}一声", "{}昨天打电话说要退", "我老婆叫{}", "上次{}说给我退", "是{}帮我办的"],
+                    );
+                    (name, template.to_string())
+                }
                 PiiKind::Name if i % 3 == 1 => {
                     // Introducing oneself, in Chinese or in English.
                     let name = format!("{}{}", pick(&mut rng, &surnames), pick(&mut rng, &given));
