@@ -224,6 +224,10 @@ const AFTER_NAME_WORDS: [&str; 20] = [
     "那边",
 ];
 
+/// How many characters a name in running text may take (a compound surname and two given
+/// characters).
+const NAME_REACH: usize = 4;
+
 /// Verbs jieba may join to an unknown name before them (王伟帮我, 李娜说): the name ends before.
 const SWALLOWED_AFTER_NAME: &str = "帮说讲";
 
@@ -263,7 +267,10 @@ pub struct Redactor {
     surname_said: Regex,
     /// Spelled e-mails, plates, English names (see `pii_forms`).
     forms: FormRules,
-    /// Used only to find where a place name starts (its part-of-speech tags).
+    /// Where the words of `BEFORE_NAME_WORDS` (pattern ids below their count) and
+    /// `AFTER_NAME_WORDS` stand: the places a name in running text may be.
+    name_context: aho_corasick::AhoCorasick,
+    /// Part-of-speech tags: where a place name starts, names after 我是, names in running text.
     jieba: Arc<Jieba>,
 }
 
@@ -344,6 +351,8 @@ impl Redactor {
             )),
             surname_said: re(&format!(r"姓((?:{}))", surname_alternation())),
             forms: FormRules::new(),
+            name_context: aho_corasick::AhoCorasick::new(BEFORE_NAME_WORDS.iter().chain(&AFTER_NAME_WORDS))
+                .expect("a few dozen words"),
             jieba,
         }
     }
@@ -654,8 +663,44 @@ impl Redactor {
     /// It must stand next to a word that goes with a person (告诉, 同事, 说, 昨天 …): that keeps
     /// out the words jieba wrongly tags as names (安卓手机, 查话费).
     fn names_in_running_text(&self, text: &str, spans: &mut Spans) {
-        let tags = self.jieba.tag(text, true);
+        // Only the few characters next to a context word can hold such a name: jieba tags
+        // those windows, not the whole text.
+        for (start, end) in self.name_windows(text) {
+            self.names_in_window(text, start, end, spans);
+        }
+    }
+
+    /// Windows of `text` around its context words that have a surname where a name would
+    /// stand (up to `NAME_REACH` characters after a word before a name, or before a word
+    /// after one), widened by `NAME_REACH` characters so that jieba reads the name's
+    /// neighbours; overlapping windows are merged.
+    fn name_windows(&self, text: &str) -> Vec<(usize, usize)> {
+        let back = |at: usize, n: usize| text[..at].char_indices().rev().nth(n - 1).map_or(0, |(i, _)| i);
+        let ahead = |at: usize, n: usize| text[at..].char_indices().nth(n).map_or(text.len(), |(i, _)| at + i);
+        let mut windows: Vec<(usize, usize)> = Vec::new();
+        for m in self.name_context.find_overlapping_iter(text) {
+            let before_name = m.pattern().as_usize() < BEFORE_NAME_WORDS.len();
+            let reach =
+                if before_name { m.end()..ahead(m.end(), NAME_REACH) } else { back(m.start(), NAME_REACH)..m.start() };
+            if !text[reach].chars().any(is_running_text_surname) {
+                continue;
+            }
+            let (start, end) = (back(m.start(), 2 * NAME_REACH), ahead(m.end(), 2 * NAME_REACH));
+            match windows.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => windows.push((start, end)),
+            }
+        }
+        windows
+    }
+
+    /// The names in running text inside `text[start..end]` (see `names_in_running_text`); a
+    /// word touching the window's edge, where the text goes on, is not read.
+    fn names_in_window(&self, text: &str, start: usize, end: usize, spans: &mut Spans) {
+        let tags = self.jieba.tag(&text[start..end], true);
         let is_name_tag = |tag: &str| tag.starts_with("nr");
+        let cut_at_edge =
+            |t: &jieba_rs::Tag| (t.byte_start == 0 && start > 0) || (start + t.byte_end == end && end < text.len());
         for (i, t) in tags.iter().enumerate() {
             let before = i.checked_sub(1).map(|b| tags[b].word);
             let introduced = before.is_some_and(|w| BEFORE_NAME_WORDS.contains(&w));
@@ -671,9 +716,10 @@ impl Redactor {
                 // After a compound surname any word is a given name (欧阳 伟); after a single one,
                 // a word tagged as a name or as a place (杨 建国).
                 let given_tag_ok = t.word.chars().count() == 2 || is_name_tag(given.tag) || given.tag == "ns";
-                (shaped && given_tag_ok && (introduced || verb_len > 0 || followed(i + 2)))
+                let whole = !cut_at_edge(t) && !cut_at_edge(given);
+                (whole && shaped && given_tag_ok && (introduced || verb_len > 0 || followed(i + 2)))
                     .then_some((t.byte_start, given.byte_end - verb_len))
-            } else if is_name_tag(t.tag) {
+            } else if is_name_tag(t.tag) && !cut_at_edge(t) {
                 let known = self.jieba.has_word(t.word);
                 let verb = t.word.chars().next_back().filter(|c| SWALLOWED_AFTER_NAME.contains(*c));
                 let before_verb = verb.map(|v| &t.word[..t.word.len() - v.len_utf8()]);
@@ -690,8 +736,8 @@ impl Redactor {
             } else {
                 None
             };
-            if let Some((start, end)) = span {
-                spans.add(start, end, PiiKind::Name);
+            if let Some((s, e)) = span {
+                spans.add(start + s, start + e, PiiKind::Name);
             }
         }
     }
