@@ -82,6 +82,10 @@ const CASES: &[(Act, &str, bool, &str)] = &[
     (Apologize, "我没有什么好道歉的，规定就是这样。", false, ""),
     (Apologize, "您要的不是一句对不起，是把问题解决，对吧？", false, ""),
     (Apologize, "我们不会跟您道歉的，流程没有问题。", false, ""),
+    (Apologize, "这确实是我们的不是。", true, "我们的不是"),
+    (Apologize, "是我们考虑不周，没提前通知您。", true, "考虑不周"),
+    (Apologize, "不是我们服务不到位，是系统在升级。", false, ""),
+    (Apologize, "我们这边解释得不清楚吗？", false, ""),
     // Empathize
     (Empathize, "我特别理解您现在的心情，换谁遇到这种事都会着急。", true, "理解您现在的心情"),
     (Empathize, "让您久等了，这么热的天还白跑一趟。", true, "让您久等了"),
@@ -97,6 +101,12 @@ const CASES: &[(Act, &str, bool, &str)] = &[
     (Empathize, "您要理解，我们也有难处。", false, ""),
     (Empathize, "您可能理解错我的意思了，这个套餐不是不限量的。", false, ""),
     (Empathize, "我不能理解您为什么要骂人。", false, ""),
+    (Empathize, "碰上这种事确实挺闹心的。", true, "闹心"),
+    (Empathize, "摊上这事，谁都不痛快。", true, "谁都"),
+    (Empathize, "这一趟趟跑的，真是难为您了。", true, "难为您"),
+    (Empathize, "您这一路确实不容易。", true, "不容易"),
+    (Empathize, "我也挺委屈的，天天被骂。", false, ""),
+    (Empathize, "这个设置不容易出错，您放心。", false, ""),
     // Reassure
     (Reassure, "您放心，这笔钱一分都不会少。", true, "您放心"),
     (Reassure, "别着急，我一步一步帮您弄。", true, "别着急"),
