@@ -924,6 +924,20 @@ pub fn check_and_compile(rules: &ActRules, src: &SourceText) -> (Vec<Diagnostic>
             ));
         }
     }
+    let fillers = rules.classes.get(FILLERS).map(Vec::as_slice).unwrap_or_default();
+    for (i, rule) in rules.rules.iter().enumerate().filter(|(_, r)| !r.exact) {
+        for pattern in rule.patterns.iter().chain(&rule.unless) {
+            if let Some(filler) = filler_alternative(pattern, fillers) {
+                out.push(Diagnostic::warning(
+                    path,
+                    src.locate_text(pattern),
+                    "filler-in-pattern",
+                    format!("第 {} 条规则的模式「{pattern}」把填充词“{filler}”当作一项来匹配", i + 1),
+                    "匹配时填充词已从回答里去掉（“确实挺闹心的”按“闹心的”匹配），这一项永远匹配不到：去掉它，或给规则加 exact: true",
+                ));
+            }
+        }
+    }
     for name in [FILLERS, QUESTION_WORDS, HEDGES, CUSTOMER_SAID, AFTER_NEGATION, TOPIC_BRIDGE, PROMISE_MARKERS] {
         if !rules.classes.contains_key(name) {
             out.push(Diagnostic::warning(
@@ -948,6 +962,16 @@ pub fn check_and_compile(rules: &ActRules, src: &SourceText) -> (Vec<Diagnostic>
     }
     out.extend(crate::text::glyphs::check(src));
     (out, compiled.ok())
+}
+
+/// A filler word (`填充`) that `pattern` matches as a piece of its own — a whole alternative
+/// or a whole group, as in `(太|真)闹心` or `确实(闹心)` — though the matching text of a rule
+/// that is not `exact` leaves fillers out, so that piece never matches. A filler inside a longer
+/// run of characters is not reported: 很多 is a word of its own, not 很 and 多.
+fn filler_alternative<'a>(pattern: &str, fillers: &'a [String]) -> Option<&'a str> {
+    let pieces = pattern.split(|c: char| !(c as u32 >= 0x3400 && !c.is_ascii_punctuation() && !"…，。".contains(c)));
+    let pieces: Vec<&str> = pieces.filter(|p| !p.is_empty()).collect();
+    fillers.iter().map(String::as_str).find(|f| pieces.contains(f))
 }
 
 /// The byte ranges of `norm` inside quotation marks (“…”, 「…」, 『…』, "…"), marks included.

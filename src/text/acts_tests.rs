@@ -655,3 +655,16 @@ fn lint_reports_a_rule_too_large_to_build_where_it_is_though_loading_defers_it()
     assert_eq!(bad[0].line, 3);
     assert!(bad[0].message.contains("规则 1"), "{}", bad[0].message);
 }
+
+#[test]
+fn lint_warns_of_a_filler_matched_as_a_piece_of_its_own() {
+    use crate::diagnostic::SourceText;
+    let text = "ActRules(\n    name: \"test\",\n    classes: {\"填充\": [\"确实\", \"很\"]},\n    rules: [\n        (act: Empathize, patterns: [\"(确实|真)闹心\"]),\n        (act: Empathize, exact: true, patterns: [\"(确实|真)糟心\"]),\n        (act: Minimize, patterns: [\"很多人都有\"]),\n    ],\n)\n";
+    let rules: super::ActRules = crate::ron_file::options().from_str(text).unwrap();
+    let src = SourceText::new("acts.ron", text);
+    let warned: Vec<_> = super::check(&rules, &src).into_iter().filter(|d| d.code == "filler-in-pattern").collect();
+    // Only the first rule: the second matches the text as written, and 很多 is a word.
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert_eq!(warned[0].line, 5);
+    assert!(warned[0].message.contains("第 1 条规则") && warned[0].message.contains("“确实”"), "{}", warned[0].message);
+}
