@@ -1091,6 +1091,53 @@ fn drop_private_message(text: &str) -> String {
     PRIVATE.replace_all(text, "$1").into_owned()
 }
 
+/// Without the online chat's particles, which an agent does not say on the phone: the
+/// vocative 亲 / 亲亲 standing alone between punctuation ("抱歉，亲，…" → "抱歉，…"), 哦 ending a
+/// sentence ("可以查询的哦。" → "可以查询的。") and 哦 opening the answer ("哦 这个是…" → "这个是…").
+/// 亲自, 亲人, 父亲 and 哦 inside a sentence stay.
+fn drop_chat_particles(text: &str) -> String {
+    let is_break = |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || "，,。.！!？?~～；;：:".contains(c));
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let prev = out.chars().next_back();
+        let c = chars[i];
+        // 亲 ending a clause after a word is a vocative too (很抱歉亲), unless it ends a word
+        // for kin (父亲, 乡亲, 探亲 …).
+        let kin = prev.is_some_and(|p| "父母双乡相探省成定近".contains(p));
+        if c == '亲' && (is_break(prev) || !kin) {
+            let len = if chars.get(i + 1) == Some(&'亲') { 2 } else { 1 };
+            let next = chars.get(i + len).copied();
+            if is_break(next) {
+                // The vocative; after a pause or at the start, the comma after it too
+                // ("了，亲，选择" → "了，选择"), while after a word that comma keeps the
+                // clauses apart ("很抱歉亲，请问" → "很抱歉，请问").
+                i += len;
+                if is_break(prev) && next.is_some_and(|n| "，, ".contains(n)) {
+                    i += 1;
+                } else if next.is_none() && prev.is_some_and(|p| "，, ".contains(p)) {
+                    out.pop();
+                }
+                continue;
+            }
+        }
+        if c == '哦' && is_break(chars.get(i + 1).copied()) {
+            i += 1;
+            // At the start, the pause after it goes too.
+            if prev.is_none() {
+                while chars.get(i).is_some_and(|n| "，, ".contains(*n)) {
+                    i += 1;
+                }
+            }
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
 /// A redacted turn as a line a trainee hears (`clean_line`), with written-platform wording
 /// said plainly; `None` when it still reads as a post rather than speech (a hashtag, a link,
 /// an agent pointing to private messages or calling itself 小编).
@@ -1101,6 +1148,7 @@ pub fn speech_line(text: &str, speaker: Speaker) -> Option<String> {
             s = s.replace(from, to);
         }
         s = drop_private_message(&s);
+        s = drop_chat_particles(&s);
     }
     if POST_MARKS.iter().any(|m| s.contains(m)) {
         return None;
@@ -1551,6 +1599,28 @@ fn emit(p: &Plan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_agent_line_loses_the_chats_particles() {
+        for (line, spoken) in [
+            ("很抱歉给您使用造成不便了，亲，选择您要修改的悦单", "很抱歉给您使用造成不便了，选择您要修改的悦单"),
+            ("抱歉给您的使用带来不便，亲亲，商品出现什么问题呢", "抱歉给您的使用带来不便，商品出现什么问题呢"),
+            ("您可根据通话详单进行查询费用情况的哦。", "您可根据通话详单进行查询费用情况的。"),
+            ("感谢您的支持哦！", "感谢您的支持！"),
+            ("哦 这个是您很早之前创建过的悦单吧", "这个是您很早之前创建过的悦单吧"),
+            ("很抱歉亲", "很抱歉"),
+            ("很抱歉亲，请问您之前用的符号是怎样的", "很抱歉，请问您之前用的符号是怎样的"),
+            ("好的，亲", "好的"),
+            ("亲，请问您的手机型号是？", "请问您的手机型号是？"),
+            // Not a vocative or a sentence's end.
+            ("我们会亲自上门", "我们会亲自上门"),
+            ("您的亲人也可以代办", "您的亲人也可以代办"),
+            ("哦哦好的", "哦哦好的"),
+            ("我父亲，", "我父亲，"),
+        ] {
+            assert_eq!(drop_chat_particles(line), spoken, "{line}");
+        }
+    }
 
     #[test]
     fn a_soothing_clause_opens_the_answer_after_its_greeting() {
