@@ -1138,6 +1138,31 @@ fn drop_chat_particles(text: &str) -> String {
     out
 }
 
+/// A written aside in brackets said as one (a stage direction to lint): "闪退（突然消失不见）了"
+/// → "闪退，突然消失不见，了" reads oddly, so the pause before a closing mark is dropped
+/// ("…消失不见。"), and the brackets become commas.
+fn aside_as_speech(line: &str) -> String {
+    let mut s = line.to_string();
+    while let Some(aside) = crate::scenario::stage_direction(&s) {
+        let (open, close) = (aside.chars().next().unwrap_or('（'), aside.chars().next_back().unwrap_or('）'));
+        let inner = aside[open.len_utf8()..aside.len() - close.len_utf8()].trim().to_string();
+        s = s.replacen(aside, &format!("，{inner}，"), 1);
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let prev = out.chars().next_back();
+        match (prev, c) {
+            (None, '，') | (Some('，' | '。' | '！' | '？' | '、' | '；' | '：'), '，') => {}
+            (Some('，'), '。' | '！' | '？' | '；' | '…') => {
+                out.pop();
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out.trim_end_matches('，').to_string()
+}
+
 /// A redacted turn as a line a trainee hears (`clean_line`), with written-platform wording
 /// said plainly; `None` when it still reads as a post rather than speech (a hashtag, a link,
 /// an agent pointing to private messages or calling itself 小编).
@@ -1153,7 +1178,7 @@ pub fn speech_line(text: &str, speaker: Speaker) -> Option<String> {
     if POST_MARKS.iter().any(|m| s.contains(m)) {
         return None;
     }
-    let line = clean_line(&s)?;
+    let line = aside_as_speech(&clean_line(&s)?);
     let agent_platform = speaker == Speaker::Agent
         && (AGENT_PLATFORM_WORDS.iter().any(|w| line.to_lowercase().contains(w)) || mascot(&line));
     (!agent_platform).then_some(line)
@@ -1599,6 +1624,23 @@ fn emit(p: &Plan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_written_aside_is_said_between_commas() {
+        for (line, spoken) in [
+            ("每个版本都会出现输入法闪退（突然消失不见），很烦", "每个版本都会出现输入法闪退，突然消失不见，很烦"),
+            (
+                "柜台多问一句？目前我订的价格比前台还贵（门市价90美金）",
+                "柜台多问一句？目前我订的价格比前台还贵，门市价90美金",
+            ),
+            ("退货单号是[订单号]（报单号）。你查吧", "退货单号是[订单号]，报单号。你查吧"),
+            ("（叹气）算了", "叹气，算了"),
+            ("型号是 Mate60 (Pro)，没有中文的括号不动", "型号是 Mate60 (Pro)，没有中文的括号不动"),
+        ] {
+            assert_eq!(aside_as_speech(line), spoken, "{line}");
+            assert_eq!(crate::scenario::stage_direction(&aside_as_speech(line)), None, "{line}");
+        }
+    }
 
     #[test]
     fn an_agent_line_loses_the_chats_particles() {
