@@ -457,6 +457,13 @@ impl LiteralIndex {
     }
 }
 
+/// The longest literal the prefilter keeps, in bytes (four Chinese characters): longer ones are
+/// cut, so that a pattern with many long alternatives gives fewer, shorter literals (the shipped
+/// rules: 6,500 instead of 10,900). Building the literal automata then takes half the
+/// instructions, and an answer runs as many patterns as with whole literals (callgrind: one
+/// start 1,015 M → 961 M instructions, 230 k per answer either way; at 9 bytes, 234 k).
+const LITERAL_BYTES: usize = 12;
+
 /// Literals one of which every match of `regex` begins with, or one of which every match ends
 /// with (whichever set has the longer shortest literal); `None` when there is no such finite set
 /// of non-empty literals.
@@ -464,7 +471,8 @@ fn required_literals(regex: &str) -> Option<Vec<Vec<u8>>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let hir = regex_syntax::Parser::new().parse(regex).ok()?;
     let set = |kind: ExtractKind| -> Option<Vec<Vec<u8>>> {
-        let seq = Extractor::new().kind(kind).extract(&hir);
+        let mut seq = Extractor::new().kind(kind).limit_literal_len(LITERAL_BYTES).extract(&hir);
+        seq.dedup();
         let literals = seq.literals()?;
         (!literals.is_empty() && literals.iter().all(|l| !l.as_bytes().is_empty()))
             .then(|| literals.iter().map(|l| l.as_bytes().to_vec()).collect())
