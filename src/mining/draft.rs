@@ -1106,7 +1106,7 @@ fn drop_chat_particles(text: &str) -> String {
         // 亲 ending a clause after a word is a vocative too (很抱歉亲), unless it ends a word
         // for kin (父亲, 乡亲, 探亲 …).
         let kin = prev.is_some_and(|p| "父母双乡相探省成定近".contains(p));
-        if c == '亲' && (is_break(prev) || !kin) {
+        if c == '亲' && !kin {
             let len = if chars.get(i + 1) == Some(&'亲') { 2 } else { 1 };
             let next = chars.get(i + len).copied();
             if is_break(next) {
@@ -1138,15 +1138,17 @@ fn drop_chat_particles(text: &str) -> String {
     out
 }
 
-/// A written aside in brackets said as one (a stage direction to lint): "闪退（突然消失不见）了"
-/// → "闪退，突然消失不见，了" reads oddly, so the pause before a closing mark is dropped
-/// ("…消失不见。"), and the brackets become commas.
+/// A written aside in brackets (what lint calls a stage direction) said between commas:
+/// "闪退（突然消失不见），很烦" → "闪退，突然消失不见，很烦". A comma next to other
+/// punctuation, at the start or at the end goes ("贵（门市价90美金）。" → "贵，门市价90美金。").
 fn aside_as_speech(line: &str) -> String {
     let mut s = line.to_string();
     while let Some(aside) = crate::scenario::stage_direction(&s) {
-        let (open, close) = (aside.chars().next().unwrap_or('（'), aside.chars().next_back().unwrap_or('）'));
-        let inner = aside[open.len_utf8()..aside.len() - close.len_utf8()].trim().to_string();
-        s = s.replacen(aside, &format!("，{inner}，"), 1);
+        let mut inner = aside.chars();
+        inner.next();
+        inner.next_back();
+        let spoken = format!("，{}，", inner.as_str().trim());
+        s = s.replacen(aside, &spoken, 1);
     }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

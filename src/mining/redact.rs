@@ -640,7 +640,7 @@ impl Redactor {
                 spans.add(s, e, PiiKind::Name);
             }
         }
-        if triggers & NAME_CONTEXT != 0 && text.chars().any(is_running_text_surname) {
+        if triggers & NAME_CONTEXT != 0 {
             self.names_in_running_text(text, spans);
         }
     }
@@ -709,9 +709,8 @@ impl Redactor {
                 // A surname alone, then the given name.
                 let Some(given) = tags.get(i + 1) else { continue };
                 // The given name may have swallowed the verb after it (欧阳 伟说).
-                let verb = given.word.chars().next_back().filter(|c| SWALLOWED_AFTER_NAME.contains(*c));
-                let verb_len = verb.filter(|_| given.word.chars().count() > 1).map_or(0, char::len_utf8);
-                let given_word = &given.word[..given.word.len() - verb_len];
+                let given_word = without_swallowed_verb(given.word).unwrap_or(given.word);
+                let verb_len = given.word.len() - given_word.len();
                 let shaped = is_person_name_shape(&format!("{}{given_word}", t.word));
                 // After a compound surname any word is a given name (欧阳 伟); after a single one,
                 // a word tagged as a name or as a place (杨 建国).
@@ -721,9 +720,7 @@ impl Redactor {
                     .then_some((t.byte_start, given.byte_end - verb_len))
             } else if is_name_tag(t.tag) && !cut_at_edge(t) {
                 let known = self.jieba.has_word(t.word);
-                let verb = t.word.chars().next_back().filter(|c| SWALLOWED_AFTER_NAME.contains(*c));
-                let before_verb = verb.map(|v| &t.word[..t.word.len() - v.len_utf8()]);
-                match before_verb {
+                match without_swallowed_verb(t.word) {
                     Some(name) if !known && is_person_name_shape(name) => {
                         Some((t.byte_start, t.byte_start + name.len()))
                     }
@@ -1022,6 +1019,12 @@ fn is_person_name_shape(word: &str) -> bool {
     }
     let given: Vec<char> = word[surname..].chars().collect();
     (1..=2).contains(&given.len()) && given.iter().all(|&c| is_han(c) && !NOT_NAME.contains(c))
+}
+
+/// `word` without the verb jieba joined to its end (伟说 → 伟, 王伟帮 → 王伟), if it has one.
+fn without_swallowed_verb(word: &str) -> Option<&str> {
+    let verb = word.chars().next_back().filter(|c| SWALLOWED_AFTER_NAME.contains(*c))?;
+    (word.chars().count() > 1).then(|| &word[..word.len() - verb.len_utf8()])
 }
 
 /// Surnames that are also common verbs or function words (查话费, 解卡, 和您): in running text,

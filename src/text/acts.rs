@@ -977,8 +977,9 @@ pub fn check_and_compile(rules: &ActRules, src: &SourceText) -> (Vec<Diagnostic>
 /// that is not `exact` leaves fillers out, so that piece never matches. A filler inside a longer
 /// run of characters is not reported: 很多 is a word of its own, not 很 and 多.
 fn filler_alternative<'a>(pattern: &str, fillers: &'a [String]) -> Option<&'a str> {
-    let pieces = pattern.split(|c: char| !(c as u32 >= 0x3400 && !c.is_ascii_punctuation() && !"…，。".contains(c)));
-    let pieces: Vec<&str> = pieces.filter(|p| !p.is_empty()).collect();
+    // Runs of Han characters, split at the regex syntax and punctuation around them.
+    let han = |c: char| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F);
+    let pieces: Vec<&str> = pattern.split(|c: char| !han(c)).filter(|p| !p.is_empty()).collect();
     fillers.iter().map(String::as_str).find(|f| pieces.contains(f))
 }
 
